@@ -1,0 +1,24 @@
+"""The ``osms`` command: each room contributes a thin Typer sub-app."""
+
+from __future__ import annotations
+
+import typer
+
+from osms.core.cli import bin_app, db_app, iin_app
+from osms.rulebooks.cli import app as rulebook_app
+from osms.synth.cli import synth_command
+
+app = typer.Typer(
+    help="OSMS: the information system of the compulsory social health insurance fund.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(iin_app, name="iin")
+app.add_typer(bin_app, name="bin")
+app.add_typer(rulebook_app, name="rulebook")
+app.command("synth")(synth_command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,82 @@
+"""``osms db``, ``osms iin``, ``osms bin``: the core's command line (thin)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from osms.core import migrate
+from osms.core.config import get_settings
+from osms.core.db import get_engine
+from osms.core.identity import IdCheck, check_bin, check_iin
+from osms.core.jsonout import print_json
+
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+iin_app = typer.Typer(help="Individual identification numbers (IIN).", no_args_is_help=True)
+bin_app = typer.Typer(help="Business identification numbers (BIN).", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Create or migrate the database named by OSMS_DATABASE_URL."""
+    url = get_settings().database_url
+    migrate.upgrade(url, revision)
+    console.print(f"[green]database at revision {migrate.current_revision(get_engine(url))}[/green]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    url = get_settings().database_url
+    print(migrate.current_revision(get_engine(url)) or "empty (run `osms db upgrade`)")
+
+
+def _numbers(args: Iterable[str]) -> Iterator[str]:
+    for arg in args:
+        if arg == "-":
+            for line in sys.stdin:
+                line = line.strip()
+                if line:
+                    yield line
+        else:
+            yield arg
+
+
+def _print_checks(results: Iterator[IdCheck], as_json: bool) -> None:
+    for result in results:
+        if as_json:
+            print_json(result.as_dict())
+            continue
+        if result.valid:
+            extra = (
+                f"born {result.birth_date}, sex {result.sex}"
+                if result.kind == "iin"
+                else f"registered {result.registered}, {result.entity_type}, {result.unit}"
+            )
+            if result.kind == "iin" and result.birth_date is None:
+                extra = "no century digit (foreigner's number)"
+            print(f"{result.number}\tvalid\t{extra}")
+        else:
+            reasons = "; ".join(f"{e.code}: {e.message}" for e in result.errors)
+            print(f"{result.number}\tinvalid\t{reasons}")
+
+
+NumbersArg = Annotated[list[str], typer.Argument(help="Numbers to check; '-' reads one per line from stdin")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line")]
+
+
+@iin_app.command("check")
+def iin_check(numbers: NumbersArg, as_json: JsonOpt = False) -> None:
+    """Check IINs: length, digits, birth date, century digit, check digit. Exits 0 either way."""
+    _print_checks((check_iin(n) for n in _numbers(numbers)), as_json)
+
+
+@bin_app.command("check")
+def bin_check(numbers: NumbersArg, as_json: JsonOpt = False) -> None:
+    """Check BINs: length, digits, registration month, type and unit digits, check digit."""
+    _print_checks((check_bin(n) for n in _numbers(numbers)), as_json)

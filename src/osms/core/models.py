@@ -1,0 +1,68 @@
+"""Core tables: users and their roles, API tokens, the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from osms.core.db import Base
+
+ROLES = ("citizen", "employer", "clinic", "operator", "auditor")
+
+
+class User(Base):
+    """A login. A citizen is bound to an IIN, an employer to a BIN, a clinic to a provider."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(200))
+    iin: Mapped[str | None] = mapped_column(String(12))
+    bin: Mapped[str | None] = mapped_column(String(12))
+    provider_id: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("role IN ('citizen','employer','clinic','operator','auditor')", name="role"),
+        CheckConstraint("role <> 'citizen' OR iin IS NOT NULL", name="citizen_iin"),
+        CheckConstraint("role <> 'employer' OR bin IS NOT NULL", name="employer_bin"),
+        CheckConstraint("role <> 'clinic' OR provider_id IS NOT NULL", name="clinic_provider"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for a machine client, acting as its user. Only the hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who (user, role) read what (action, resource) of whose data (subject IIN), when, how.
+
+    Append-only: database triggers refuse UPDATE and DELETE (see the migration).
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(300))
+    subject_iin: Mapped[str | None] = mapped_column(String(12), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,5 @@
+"""``osms synth``: the synthetic country (being written)."""
+
+
+def synth_command() -> None:
+    """Write the synthetic country's CSV files."""
