@@ -130,7 +130,10 @@ def check_iin(raw: str) -> IdCheck:
             birth = date(century + yy, mm, dd)
         except ValueError:
             errors.append(
-                CheckError("date", f"IIN digits 1-6 ({number[:6]}) are not a real date: {century + yy}-{mm:02d}-{dd:02d}")
+                CheckError(
+                    "date",
+                    f"IIN digits 1-6 ({number[:6]}) are not a real date: {century + yy}-{mm:02d}-{dd:02d}",
+                )
             )
     elif century_digit == "0":
         # Found on some foreigners' numbers: no century, so only month and day are checked

@@ -1,4 +1,4 @@
-"""Registry tables: persons, family links, state-paid category memberships, payers, imports."""
+"""Registry tables: persons, family links, state-paid category memberships, payers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     func,
 )
@@ -84,36 +83,5 @@ class Payer(Base):
     region: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('employer','individual_entrepreneur','agent','state','local_budget')", name="kind"
-        ),
+        CheckConstraint("kind IN ('employer','individual_entrepreneur','agent','state','local_budget')", name="kind"),
     )
-
-
-class ImportBatch(Base):
-    """One import run of one file: what came in and what became of it."""
-
-    __tablename__ = "import_batch"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(24))
-    file_name: Mapped[str] = mapped_column(String(500))
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    rows: Mapped[int] = mapped_column(Integer, default=0)
-    accepted: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ImportRejection(Base):
-    """A row that was not taken, with the line, the raw text and the reason code."""
-
-    __tablename__ = "import_rejection"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
-    line: Mapped[int] = mapped_column(Integer)
-    code: Mapped[str] = mapped_column(String(40))
-    message: Mapped[str] = mapped_column(Text)
-    raw: Mapped[str] = mapped_column(Text)

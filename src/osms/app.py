@@ -1,0 +1,48 @@
+"""The ASGI app: ``osms.app:app``. Wires each room's API router and the web pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from osms import __version__
+from osms.core.api import router as core_router
+from osms.core.config import get_settings
+from osms.core.db import make_engine, session_factory
+from osms.core.http import install_problem_handlers
+from osms.registry.api import router as registry_router
+from osms.web.pages import router as web_router
+
+DESCRIPTION = """
+The information system of Kazakhstan's compulsory social health insurance fund
+(ОСМС / МӘМС; the fund ФСМС / ӘМСҚ).
+
+**Access.** Machine clients send `Authorization: Bearer <token>` (issue one with
+`POST /api/v1/auth/tokens` or `osms user token`). Every read of a person's data is written to
+the audit log with the caller, role, time and subject.
+
+**Errors** are `application/problem+json` with a stable `code`.
+"""
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="OSMS", version=__version__, description=DESCRIPTION)
+    engine = make_engine(database_url or settings.database_url)
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="osms_session", same_site="lax"
+    )
+    install_problem_handlers(app)
+    app.include_router(core_router)
+    app.include_router(registry_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,76 @@
+"""Core API (thin): health, who am I, API tokens for machine clients."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from osms import __version__
+from osms.core.errors import Unauthorized
+from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.models import User
+from osms.core.security import authenticate, create_token
+
+router = APIRouter()
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    version: str
+    database: str = Field(description="Database backend in use: sqlite or postgresql")
+
+
+@router.get("/health", response_model=Health, tags=["system"], summary="Liveness and database reachability")
+def health(request: Request, session: DbSession) -> Health:
+    session.execute(text("SELECT 1"))
+    return Health(status="ok", version=__version__, database=request.app.state.engine.dialect.name)
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    display_name: str
+    iin: str | None
+    bin: str | None
+    provider_id: str | None
+
+
+@router.get("/api/v1/me", response_model=Me, tags=["access"], summary="The caller's login and role")
+def me(principal: CurrentPrincipal) -> Me:
+    return Me(
+        username=principal.username,
+        role=principal.role,
+        display_name=principal.display_name,
+        iin=principal.iin,
+        bin=principal.bin,
+        provider_id=principal.provider_id,
+    )
+
+
+class TokenRequest(BaseModel):
+    username: str
+    password: str
+    name: str = Field(default="api", description="A label for the token, e.g. the client system's name")
+
+
+class TokenAnswer(BaseModel):
+    token: str = Field(description="Send as `Authorization: Bearer <token>`; shown once")
+    role: str
+
+
+@router.post(
+    "/api/v1/auth/tokens",
+    response_model=TokenAnswer,
+    status_code=201,
+    tags=["access"],
+    summary="Issue an API token for a machine client",
+    responses={401: {"description": "Wrong username or password"}},
+)
+def issue_token(body: TokenRequest, session: DbSession) -> TokenAnswer:
+    principal = authenticate(session, body.username, body.password)
+    if principal is None:
+        raise Unauthorized("wrong username or password", code="bad_credentials")
+    user = session.get(User, principal.user_id)
+    assert user is not None
+    return TokenAnswer(token=create_token(session, user, body.name), role=principal.role)

@@ -1,0 +1,374 @@
+"""Loading a CSV file into a table: streamed, checked row by row, then set-based.
+
+The shared mechanism behind every bulk import (registry files now; registers later):
+
+1. The header must name exactly the expected columns (any order), else nothing is written.
+2. Rows are read in chunks; each is checked by a pure function that returns the cleaned values
+   or a ``Rejection`` (reason code + sentence). Good rows go to a temporary staging table
+   (PostgreSQL: ``COPY``; SQLite: one prepared ``executemany`` per chunk); bad rows go to
+   ``import_rejection`` with their line and raw text. Memory holds one chunk, never the file.
+3. In SQL, set-based: later duplicates of a key are rejected (``duplicate_key``), rows whose
+   references do not exist are rejected, and the rest is upserted by key. Rows identical to
+   what is stored are left alone, so sending the same file twice changes nothing.
+4. All of it is one transaction: a failure or a kill leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from osms.core.errors import InvalidInput
+from osms.core.models import ImportBatch, ImportRejection
+from osms.core.rows import Rejection, Row
+
+CHUNK_ROWS = 20_000
+
+
+CheckFn = Callable[[dict[str, str]], "Row | Rejection"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Rows whose ``column`` is not found in ``table.ref_column`` are rejected with ``code``."""
+
+    column: str
+    table: str
+    ref_column: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    kind: str
+    columns: tuple[str, ...]
+    check: CheckFn
+    table: Table
+    target_columns: tuple[str, ...]
+    key: tuple[str, ...]
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    batch_id: int
+    rows: int = 0
+    accepted: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    rejects_file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "batch_id": self.batch_id,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "rejected_by_reason": self.rejected_by_reason,
+            "seconds": round(self.seconds, 3),
+            "rejects_file": self.rejects_file,
+        }
+
+
+class ImportFileError(InvalidInput):
+    """The file as a whole cannot be read (header, encoding): nothing is written."""
+
+    code = "bad_file"
+
+
+def _raw_line(fields: list[str]) -> str:
+    if any(("," in f or '"' in f or "\n" in f or "\r" in f) for f in fields):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="").writerow(fields)
+        return buf.getvalue()
+    return ",".join(fields)
+
+
+class _ByteCounter:
+    """Iterates decoded lines of a binary file, counting bytes for a progress bar."""
+
+    def __init__(self, fh: IO[bytes], progress: Callable[[int], None] | None) -> None:
+        self.fh = fh
+        self.progress = progress
+        self._pending = 0
+
+    def __iter__(self) -> Iterator[str]:
+        first = True
+        for line in self.fh:
+            self._pending += len(line)
+            if self._pending > 1 << 20 and self.progress:
+                self.progress(self._pending)
+                self._pending = 0
+            if first:
+                first = False
+                if line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFileError(f"the file is not UTF-8 text: {exc}") from exc
+        if self.progress and self._pending:
+            self.progress(self._pending)
+
+
+def _stage_table(spec: ImportSpec, name: str) -> Table:
+    cols: list[Column[Any]] = [
+        Column("line", Integer(), nullable=False),
+        Column("raw", Text(), nullable=False),
+    ]
+    for c in spec.target_columns:
+        cols.append(Column(c, spec.table.c[c].type))
+    return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
+
+
+class _Stager:
+    """Writes checked rows into the staging table: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, conn: Connection, stage: Table) -> None:
+        self.conn = conn
+        self.stage = stage
+        self.names = [c.name for c in stage.columns]
+        dialect = conn.dialect
+        self.processors = [c.type._cached_bind_processor(dialect) for c in stage.columns]
+        self.pg = dialect.name == "postgresql"
+        placeholders = ", ".join("?" for _ in self.names)
+        self.sql = f"INSERT INTO {stage.name} ({', '.join(self.names)}) VALUES ({placeholders})"
+
+    def _convert(self, row: Row) -> Row:
+        return tuple(p(v) if p is not None and v is not None else v for p, v in zip(self.processors, row, strict=True))
+
+    def write(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        converted = [self._convert(r) for r in rows]
+        if self.pg:
+            dbapi = self.conn.connection.driver_connection
+            copy_sql = f"COPY {self.stage.name} ({', '.join(self.names)}) FROM STDIN"
+            with dbapi.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+                for r in converted:
+                    copy.write_row(r)
+        else:
+            self.conn.exec_driver_sql(self.sql, converted)
+
+
+def _same(dialect: str, a: str, b: str) -> str:
+    return f"{a} IS NOT DISTINCT FROM {b}" if dialect == "postgresql" else f"{a} IS {b}"
+
+
+def run_import(
+    engine: Engine,
+    spec: ImportSpec,
+    path: Path,
+    *,
+    rejects_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import ``path`` per ``spec`` in one transaction and return what became of every row."""
+    started = time.perf_counter()
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    rej_table = ImportRejection.__table__
+    batch_table = ImportBatch.__table__
+    stage = _stage_table(spec, f"stage_{spec.kind}")
+    d = engine.dialect.name
+    with engine.begin() as conn:
+        batch_id = conn.execute(
+            insert(batch_table)
+            .values(
+                kind=spec.kind,
+                file_name=str(path)[-500:],
+                sha256=digest.hexdigest(),
+                started_at=datetime.now(UTC),
+                rows=0,
+                accepted=0,
+                rejected=0,
+            )
+            .returning(batch_table.c.id)
+        ).scalar_one()
+        result = ImportResult(kind=spec.kind, file=str(path), batch_id=batch_id)
+        stage.create(conn)
+        stager = _Stager(conn, stage)
+        good: list[Row] = []
+        bad: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            stager.write(good)
+            if bad:
+                conn.execute(insert(rej_table), bad)
+            good.clear()
+            bad.clear()
+
+        with path.open("rb") as fh:
+            reader = csv.reader(_ByteCounter(fh, progress))
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise ImportFileError(f"{path.name} is empty: expected the header {','.join(spec.columns)}") from None
+            header = [h.strip() for h in header]
+            missing = [c for c in spec.columns if c not in header]
+            unknown = [h for h in header if h not in spec.columns]
+            if missing or unknown or len(set(header)) != len(header):
+                raise ImportFileError(
+                    f"{path.name}: the header must be {','.join(spec.columns)}"
+                    + (f"; missing: {','.join(missing)}" if missing else "")
+                    + (f"; unknown: {','.join(unknown)}" if unknown else "")
+                )
+            width = len(header)
+            line = 1
+            for fields in reader:
+                line += 1
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                result.rows += 1
+                if len(fields) != width:
+                    bad.append(
+                        {
+                            "batch_id": batch_id,
+                            "line": line,
+                            "code": "bad_row_shape",
+                            "message": f"the row has {len(fields)} fields, the header has {width}",
+                            "raw": _raw_line(fields),
+                        }
+                    )
+                else:
+                    checked = spec.check(dict(zip(header, fields, strict=True)))
+                    if isinstance(checked, tuple):
+                        good.append((line, _raw_line(fields), *checked))
+                    else:
+                        bad.append(
+                            {
+                                "batch_id": batch_id,
+                                "line": line,
+                                "code": checked.code,
+                                "message": checked.message,
+                                "raw": _raw_line(fields),
+                            }
+                        )
+                if len(good) + len(bad) >= CHUNK_ROWS:
+                    flush()
+            flush()
+
+        key_cols = ", ".join(spec.key)
+        conn.exec_driver_sql(f"CREATE INDEX ix_{stage.name}_key ON {stage.name} ({key_cols}, line)")
+        if d == "postgresql":
+            conn.exec_driver_sql(f"ANALYZE {stage.name}")
+        # Later duplicates of a key inside the file.
+        key_match = " AND ".join(f"t.{k} = s.{k}" for k in spec.key)
+        conn.execute(
+            text(
+                f"INSERT INTO import_rejection (batch_id, line, code, message, raw) "
+                f"SELECT :b, s.line, 'duplicate_key', "
+                f"'the same {key_cols} as line ' || CAST((SELECT MIN(t.line) FROM {stage.name} t "
+                f"WHERE {key_match}) AS TEXT), s.raw "
+                f"FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {stage.name} t WHERE {key_match} "
+                f"AND t.line < s.line)"
+            ),
+            {"b": batch_id},
+        )
+        conn.exec_driver_sql(
+            f"DELETE FROM {stage.name} WHERE line IN (SELECT s.line FROM {stage.name} s WHERE EXISTS "
+            f"(SELECT 1 FROM {stage.name} t WHERE {key_match} AND t.line < s.line))"
+        )
+        # References that do not exist.
+        for ref in spec.references:
+            missing_ref = f"NOT EXISTS (SELECT 1 FROM {ref.table} r WHERE r.{ref.ref_column} = s.{ref.column})"
+            conn.execute(
+                text(
+                    f"INSERT INTO import_rejection (batch_id, line, code, message, raw) "
+                    f"SELECT :b, s.line, :code, :msg || s.{ref.column}, s.raw FROM {stage.name} s "
+                    f"WHERE {missing_ref}"
+                ),
+                {"b": batch_id, "code": ref.code, "msg": ref.message + ": "},
+            )
+            conn.exec_driver_sql(
+                f"DELETE FROM {stage.name} WHERE line IN (SELECT s.line FROM {stage.name} s WHERE {missing_ref})"
+            )
+
+        target = spec.table.name
+        cols = spec.target_columns
+        on_key = " AND ".join(f"x.{k} = s.{k}" for k in spec.key)
+        identical = on_key + " AND " + " AND ".join(_same(d, f"x.{c}", f"s.{c}") for c in cols if c not in spec.key)
+        accepted = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {stage.name}").scalar_one()
+        existing = conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {on_key})"
+        ).scalar_one()
+        unchanged = conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {identical})"
+        ).scalar_one()
+        updates = [f"{c} = excluded.{c}" for c in cols if c not in spec.key]
+        if "updated_at" in spec.table.c:
+            updates.append("updated_at = CURRENT_TIMESTAMP")
+        col_list = ", ".join(cols)
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} ({col_list}) SELECT {', '.join('s.' + c for c in cols)} FROM {stage.name} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {target} x WHERE {identical}) ORDER BY s.line "
+            f"ON CONFLICT ({key_cols}) DO " + ("UPDATE SET " + ", ".join(updates) if updates else "NOTHING")
+        )
+        stage.drop(conn)
+
+        by_reason = dict(
+            conn.execute(
+                select(rej_table.c.code, func.count())
+                .where(rej_table.c.batch_id == batch_id)
+                .group_by(rej_table.c.code)
+                .order_by(rej_table.c.code)
+            ).all()
+        )
+        result.accepted = accepted
+        result.unchanged = unchanged
+        result.updated = existing - unchanged
+        result.inserted = accepted - existing
+        result.rejected_by_reason = {k: int(v) for k, v in by_reason.items()}
+        result.rejected = sum(result.rejected_by_reason.values())
+        conn.execute(
+            batch_table.update()
+            .where(batch_table.c.id == batch_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                rows=result.rows,
+                accepted=result.accepted,
+                rejected=result.rejected,
+            )
+        )
+        if rejects_file is not None and result.rejected:
+            write_rejections(conn, batch_id, rejects_file)
+            result.rejects_file = str(rejects_file)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def write_rejections(conn: Connection, batch_id: int, out: Path) -> None:
+    """The rejection report: ``line,code,message,raw`` ordered by line."""
+    t = ImportRejection.__table__
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["line", "code", "message", "raw"])
+        for row in conn.execute(
+            select(t.c.line, t.c.code, t.c.message, t.c.raw).where(t.c.batch_id == batch_id).order_by(t.c.line)
+        ):
+            w.writerow(row)

@@ -1,0 +1,97 @@
+"""What every API router shares: the request's database session, who is asking, and
+errors as RFC 9457 problem+json (never a traceback)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from osms.core.errors import Forbidden, OsmsError, Unauthorized
+from osms.core.security import Principal, principal_by_id, principal_for_token
+
+log = logging.getLogger("osms")
+PROBLEM = "application/problem+json"
+bearer = HTTPBearer(auto_error=False, description="An API token issued by `osms user token`")
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed when the handler returns, rolled back on error."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+
+
+def optional_principal(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+) -> Principal | None:
+    """The caller, from a bearer API token or the web login's session cookie; None if anonymous."""
+    if credentials is not None:
+        principal = principal_for_token(session, credentials.credentials)
+        if principal is None:
+            raise Unauthorized("the API token is unknown or revoked", code="bad_token")
+        return principal
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if isinstance(user_id, int):
+        return principal_by_id(session, user_id)
+    return None
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("log in or send an API token (Authorization: Bearer ...)", code="unauthenticated")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise Forbidden(f"the role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
+
+
+def problem(status: int, code: str, detail: str, instance: str | None = None) -> JSONResponse:
+    body = {"type": f"urn:osms:problem:{code}", "title": code.replace("_", " "), "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body["code"] = code
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OsmsError)
+    async def _osms_error(request: Request, exc: OsmsError) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.message, str(request.url.path))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return problem(422, "invalid_request", "; ".join(parts), str(request.url.path))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(request.url.path))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(500, "internal_error", "an unexpected error occurred; it has been logged", str(request.url.path))

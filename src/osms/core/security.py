@@ -1,0 +1,134 @@
+"""Logins, roles and API tokens.
+
+Roles (issue "Foundation" item 10): ``citizen`` (bound to an IIN), ``employer`` (bound to a BIN),
+``clinic`` (bound to a provider), ``operator`` (the fund's staff), ``auditor`` (read-only oversight).
+Passwords are hashed with scrypt; API tokens are random and only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osms.core.errors import InvalidInput
+from osms.core.identity import check_bin, check_iin
+from osms.core.models import ROLES, ApiToken, User
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+TOKEN_PREFIX = "osms_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the user and what they are bound to."""
+
+    user_id: int
+    username: str
+    role: str
+    display_name: str
+    iin: str | None = None
+    bin: str | None = None
+    provider_id: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(user.id, user.username, user.role, user.display_name, user.iin, user.bin, user.provider_id)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    *,
+    iin: str | None = None,
+    bin: str | None = None,
+    provider_id: str | None = None,
+) -> User:
+    """Create (or replace the password and binding of) a login, checking the role's binding."""
+    if role not in ROLES:
+        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}", code="bad_role")
+    if role == "citizen":
+        if not iin or not check_iin(iin).valid:
+            raise InvalidInput("a citizen login must be bound to a valid IIN", code="bad_iin")
+    if role == "employer":
+        if not bin or not (check_bin(bin).valid or check_iin(bin).valid):
+            raise InvalidInput("an employer login must be bound to a valid BIN (or IE's IIN)", code="bad_bin")
+    if role == "clinic" and not provider_id:
+        raise InvalidInput("a clinic login must be bound to a provider id", code="missing_provider")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username)
+        session.add(user)
+    user.password_hash = hash_password(password)
+    user.role = role
+    user.display_name = display_name
+    user.iin, user.bin, user.provider_id = iin, bin, provider_id
+    user.active = True
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> Principal | None:
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or not verify_password(password, user.password_hash):
+        return None
+    return Principal.of(user)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str) -> str:
+    """Issue an API token for ``user``; the plain token is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token)))
+    session.flush()
+    return token
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
+    row = session.execute(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    ).scalar_one_or_none()
+    return Principal.of(row) if row else None
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = datetime.now(UTC)
+    return True
+
+
+def principal_by_id(session: Session, user_id: int) -> Principal | None:
+    user = session.get(User, user_id)
+    return Principal.of(user) if user and user.active else None

@@ -1,0 +1,91 @@
+"""``osms registry``: bulk imports into the person and payer registry (thin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from osms.core.bulkload import ImportResult
+from osms.core.db import get_engine
+from osms.core.errors import OsmsError
+from osms.core.jsonout import print_json
+from osms.registry import rules
+from osms.registry.service import SPECS, import_file
+
+app = typer.Typer(help="Person and payer registry.", no_args_is_help=True)
+import_app = typer.Typer(help="Import registry CSV files (upsert by key, idempotent, all-or-nothing).")
+app.add_typer(import_app, name="import")
+console = Console(stderr=True)
+
+
+def print_result(result: ImportResult) -> None:
+    table = Table(title=f"{result.kind}: {result.file}", show_header=False)
+    for label, value in (
+        ("rows", result.rows),
+        ("accepted", result.accepted),
+        ("  new", result.inserted),
+        ("  updated", result.updated),
+        ("  unchanged", result.unchanged),
+        ("rejected", result.rejected),
+    ):
+        table.add_row(label, f"{value:,}")
+    for code, n in result.rejected_by_reason.items():
+        table.add_row(f"  {code}", f"{n:,}  ({rules.REASONS.get(code, '')})")
+    rate = result.rows / result.seconds if result.seconds else 0
+    table.add_row("seconds", f"{result.seconds:.2f}  ({rate:,.0f} rows/s)")
+    if result.rejects_file:
+        table.add_row("rejection report", result.rejects_file)
+    console.print(table)
+
+
+def run(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
+    rejects = rejects or file.with_name(file.name + ".rejected.csv")
+    try:
+        size = file.stat().st_size if file.is_file() else 0
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=as_json,
+        ) as progress:
+            task = progress.add_task(f"importing {kind}", total=size)
+            result = import_file(
+                get_engine(), kind, file, rejects_file=rejects, progress=lambda n: progress.advance(task, n)
+            )
+    except OsmsError as exc:
+        console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        print_result(result)
+
+
+FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8, header row)")]
+RejectsOpt = Annotated[
+    Path | None, typer.Option("--rejects", help="Rejection report path (default FILE.rejected.csv)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line")]
+
+
+def _command(kind: str) -> None:
+    columns = ",".join(SPECS[kind].columns)
+
+    def command(file: FileArg, rejects: RejectsOpt = None, as_json: JsonOpt = False) -> None:
+        run(kind, file, rejects, as_json)
+
+    command.__doc__ = f"Import {kind}: columns {columns}."
+    import_app.command(kind)(command)
+
+
+for _kind in SPECS:
+    _command(_kind)

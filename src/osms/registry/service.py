@@ -1,0 +1,170 @@
+"""Registry use cases: bulk imports of persons, categories, families and payers; reading a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
+from osms.core import audit
+from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.identity import check_iin
+from osms.core.security import Principal
+from osms.registry import rules
+from osms.registry.models import FamilyLink, Payer, Person, PersonCategory
+
+
+def _person_check(values: dict[str, str]) -> Any:
+    return rules.check_person(values, date.today())
+
+
+SPECS: dict[str, ImportSpec] = {
+    "persons": ImportSpec(
+        kind="persons",
+        columns=rules.PERSON_COLUMNS,
+        check=_person_check,
+        table=Person.__table__,  # type: ignore[arg-type]
+        target_columns=rules.PERSON_COLUMNS,
+        key=("iin",),
+    ),
+    "categories": ImportSpec(
+        kind="categories",
+        columns=rules.CATEGORY_COLUMNS,
+        check=rules.check_category,
+        table=PersonCategory.__table__,  # type: ignore[arg-type]
+        target_columns=rules.CATEGORY_COLUMNS,
+        key=("iin", "category", "valid_from"),
+        references=(Reference("iin", "person", "iin", "unknown_person", "not in the person registry"),),
+    ),
+    "families": ImportSpec(
+        kind="families",
+        columns=rules.FAMILY_COLUMNS,
+        check=rules.check_family,
+        table=FamilyLink.__table__,  # type: ignore[arg-type]
+        target_columns=rules.FAMILY_COLUMNS,
+        key=("iin", "relative_iin"),
+        references=(
+            Reference("iin", "person", "iin", "unknown_person", "not in the person registry"),
+            Reference("relative_iin", "person", "iin", "unknown_relative", "relative not in the person registry"),
+        ),
+    ),
+    "payers": ImportSpec(
+        kind="payers",
+        columns=rules.PAYER_COLUMNS,
+        check=rules.check_payer,
+        table=Payer.__table__,  # type: ignore[arg-type]
+        target_columns=rules.PAYER_COLUMNS,
+        key=("payer_id",),
+    ),
+}
+
+
+def import_file(
+    engine: Engine,
+    kind: str,
+    path: Path,
+    *,
+    rejects_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import one registry CSV (upsert by key, idempotent, all-or-nothing)."""
+    if kind not in SPECS:
+        raise InvalidInput(f"unknown registry file kind {kind!r}; one of {', '.join(SPECS)}")
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", code="no_file")
+    return run_import(engine, SPECS[kind], path, rejects_file=rejects_file, progress=progress)
+
+
+def get_person(session: Session, raw_iin: str) -> dict[str, Any]:
+    """A person's registry card: identity, residency, family links, category memberships."""
+    check = check_iin(raw_iin)
+    if not check.valid:
+        raise InvalidInput(
+            "; ".join(e.message for e in check.errors), code="bad_iin:" + ",".join(e.code for e in check.errors)
+        )
+    person = session.get(Person, check.number)
+    if person is None:
+        raise NotFound(f"no person with IIN {check.number} in the registry", code="unknown_person")
+    links = session.execute(
+        select(FamilyLink.relative_iin, FamilyLink.relation, Person.last_name, Person.first_name)
+        .join(Person, Person.iin == FamilyLink.relative_iin)
+        .where(FamilyLink.iin == person.iin)
+        .order_by(FamilyLink.relation, FamilyLink.relative_iin)
+    ).all()
+    dependants = session.execute(
+        select(FamilyLink.iin, FamilyLink.relation, Person.last_name, Person.first_name)
+        .join(Person, Person.iin == FamilyLink.iin)
+        .where(FamilyLink.relative_iin == person.iin, FamilyLink.relation.in_(("parent", "guardian")))
+        .order_by(FamilyLink.iin)
+    ).all()
+    categories = session.scalars(
+        select(PersonCategory).where(PersonCategory.iin == person.iin).order_by(PersonCategory.valid_from)
+    ).all()
+    return {
+        "iin": person.iin,
+        "last_name": person.last_name,
+        "first_name": person.first_name,
+        "middle_name": person.middle_name,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "residency": person.residency,
+        "region": person.region,
+        "address_code": person.address_code,
+        "death_date": person.death_date,
+        "family": [
+            {"iin": r.relative_iin, "relation": r.relation, "name": f"{r.last_name} {r.first_name}"} for r in links
+        ],
+        "dependants": [
+            {"iin": r.iin, "relation": "child" if r.relation == "parent" else "ward", "name": f"{r.last_name} {r.first_name}"}
+            for r in dependants
+        ],
+        "categories": [
+            {"category": c.category, "valid_from": c.valid_from, "valid_to": c.valid_to, "source": c.source}
+            for c in categories
+        ],
+    }
+
+
+def guardians_of(session: Session, iin: str) -> set[str]:
+    """IINs of the person's parents and guardians (who may act for a child)."""
+    return set(
+        session.scalars(
+            select(FamilyLink.relative_iin).where(
+                FamilyLink.iin == iin, FamilyLink.relation.in_(("parent", "guardian"))
+            )
+        )
+    )
+
+
+READ_ANY_PERSON = ("clinic", "operator", "auditor")
+
+
+def authorize_person_read(session: Session, principal: Principal, iin: str, *, channel: str) -> None:
+    """May ``principal`` read ``iin``'s data? Refusals are audited too, then raised as Forbidden.
+
+    Citizens: themselves and the children/wards they are parent or guardian of. Clinics (to serve
+    patients), operators and auditors: anyone. Employers: no registry cards (they get their own
+    employees' statuses through the contributions room).
+    """
+    iin = iin.strip()
+    if principal.role in READ_ANY_PERSON:
+        return
+    if principal.role == "citizen" and principal.iin is not None:
+        if iin == principal.iin or principal.iin in guardians_of(session, iin):
+            return
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="person.read.denied",
+        resource=f"person/{iin}",
+        subject_iin=iin if check_iin(iin).valid else None,
+    )
+    session.commit()
+    raise Forbidden(f"{principal.role} {principal.username!r} may not see the data of {iin}")
