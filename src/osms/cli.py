@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from osms.core.cli import bin_app, db_app, iin_app
+from osms.core.cli import bin_app, db_app, iin_app, user_app
 from osms.registry.cli import app as registry_app
 from osms.rulebooks.cli import app as rulebook_app
 from osms.synth.cli import synth_command
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(iin_app, name="iin")
 app.add_typer(bin_app, name="bin")
+app.add_typer(user_app, name="user")
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.command("synth")(synth_command)

@@ -80,3 +80,50 @@ def iin_check(numbers: NumbersArg, as_json: JsonOpt = False) -> None:
 def bin_check(numbers: NumbersArg, as_json: JsonOpt = False) -> None:
     """Check BINs: length, digits, registration month, type and unit digits, check digit."""
     _print_checks((check_bin(n) for n in _numbers(numbers)), as_json)
+
+
+user_app = typer.Typer(help="Logins, roles and API tokens.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[str, typer.Option(help="citizen, employer, clinic, operator or auditor")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    iin: Annotated[str | None, typer.Option(help="Citizen: the IIN the login is bound to")] = None,
+    bin: Annotated[str | None, typer.Option("--bin", help="Employer: the BIN the login is bound to")] = None,
+    provider: Annotated[str | None, typer.Option(help="Clinic: the provider id the login is bound to")] = None,
+) -> None:
+    """Create a login (or reset its password and binding)."""
+    from osms.core.db import unit_of_work
+    from osms.core.errors import OsmsError
+    from osms.core.security import create_user
+
+    try:
+        with unit_of_work(get_engine(get_settings().database_url)) as session:
+            create_user(session, username, password, role, name or username, iin=iin, bin=bin, provider_id=provider)
+    except OsmsError as exc:
+        console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]user {username} ({role}) saved[/green]")
+
+
+@user_app.command("token")
+def user_token(
+    username: Annotated[str, typer.Argument(help="Login the token acts as")],
+    name: Annotated[str, typer.Option(help="Label, e.g. the client system")] = "api",
+) -> None:
+    """Issue an API token (printed once) for a machine client acting as USERNAME."""
+    from sqlalchemy import select
+
+    from osms.core.db import unit_of_work
+    from osms.core.models import User
+    from osms.core.security import create_token
+
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            console.print(f"[red]error (unknown_user):[/red] no login named {username!r}")
+            raise typer.Exit(1)
+        print(create_token(session, user, name))
