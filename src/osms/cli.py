@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from osms.core.cli import bin_app, db_app, iin_app, user_app
+from osms.demo import demo_command
 from osms.registry.cli import app as registry_app
 from osms.rulebooks.cli import app as rulebook_app
 from osms.synth.cli import synth_command
@@ -21,6 +22,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.command("synth")(synth_command)
+app.command("demo")(demo_command)
 
 
 def main() -> None:

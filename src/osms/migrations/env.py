@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from alembic import context
 
+from osms.core.config import get_settings
 from osms.core.db import make_engine
 from osms.schema import metadata
 
 config = context.config
+URL = config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=URL,
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -22,7 +24,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = make_engine(URL)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
-
+import osms.core.money  # noqa: F401  (custom column types)
+import osms.core.periods  # noqa: F401
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
