@@ -1,4 +1,8 @@
-"""One JSON line per result on standard output (dates ISO, Decimal as string)."""
+"""One JSON line per result on standard output (dates ISO, Decimal as its exact string).
+
+Money is formatted by the caller with ``osms.core.money.format_money`` ("2445.90"): a bare
+``Decimal`` here may be a rate ("0.015"), so it is never rounded.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "__str__"):
