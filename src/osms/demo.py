@@ -42,10 +42,10 @@ def _country_loaded(engine: Engine) -> int:
 
 
 def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
-    from osms.synth.generator import generate
+    from osms.synth.generator import SynthConfig, generate
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
-        generate(people=people, seed=seed, out=out)
+        generate(SynthConfig(people=people, seed=seed), out)
     for kind in IMPORT_ORDER:
         path = out / f"{kind}.csv"
         with console.status(f"importing {path.name}"):

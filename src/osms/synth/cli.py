@@ -1,5 +1,89 @@
-"""``osms synth``: the synthetic country (being written)."""
+"""``osms synth``: write the synthetic country's CSV files (thin: the work is in generator.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from osms.synth.generator import SynthConfig, generate
 
 
-def synth_command() -> None:
-    """Write the synthetic country's CSV files."""
+class _RichReporter:
+    """One progress bar per phase, on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def _finish(self) -> None:
+        if self.task is not None:
+            task = next(t for t in self.progress.tasks if t.id == self.task)
+            self.progress.update(self.task, completed=task.total)
+
+    def phase(self, name: str, total: int) -> None:
+        self._finish()
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def close(self) -> None:
+        self._finish()
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=option) from None
+
+
+def synth_command(
+    people: Annotated[int, typer.Option("--people", "-n", min=1, help="How many people to generate.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed: same people and seed, same files.")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", file_okay=False, help="Directory to write the CSV files into.")
+    ] = Path("out/synth"),
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Reference date (YYYY-MM-DD) for ages and current statuses.")
+    ] = "2026-01-01",
+    history_from: Annotated[
+        str,
+        typer.Option("--history-from", help="Category spells that ended before this date (YYYY-MM-DD) are left out."),
+    ] = "2017-07-01",
+) -> None:
+    """Write a synthetic country: persons, families, categories, payers, employment, statuses."""
+    as_of_date = _parse_date(as_of, "--as-of")
+    history_date = _parse_date(history_from, "--history-from")
+    try:
+        config = SynthConfig(people=people, seed=seed, as_of=as_of_date, history_from=history_date)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    reporter = _RichReporter(progress)
+    with progress:
+        result = generate(config, out, reporter)
+        reporter.close()
+    table = Table(title=f"synthetic country: {people:,} people, seed {seed}, as of {as_of_date}")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, rows in result.rows.items():
+        table.add_row(str(out / name), f"{rows:,}")
+    table.add_row(str(out / "manifest.json"), "")
+    console.print(table)
+    console.print(f"generated in {result.seconds:.1f} s")
