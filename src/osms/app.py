@@ -14,6 +14,7 @@ from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
 from osms.core.http import install_problem_handlers
 from osms.registry.api import router as registry_router
+from osms.web.pages import install_error_pages
 from osms.web.pages import router as web_router
 
 DESCRIPTION = """
@@ -38,6 +39,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="osms_session", same_site="lax"
     )
     install_problem_handlers(app)
+    install_error_pages(app)  # pages get error pages; /api keeps problem+json
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(web_router)
