@@ -27,3 +27,7 @@ app.command("demo")(demo_command)
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

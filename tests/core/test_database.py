@@ -29,8 +29,13 @@ def test_models_and_migrations_agree(engine) -> None:
 
 def _scratch(engine):
     md = MetaData()
-    table = Table("scratch_money", md, Column("id", Integer, primary_key=True), Column("amount", Money()),
-                  Column("period", MonthType()))
+    table = Table(
+        "scratch_money",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("amount", Money()),
+        Column("period", MonthType()),
+    )
     md.create_all(engine)
     return md, table
 

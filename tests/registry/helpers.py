@@ -37,6 +37,12 @@ def write_csv(path: Path, header: list[str] | str, rows: list[list[str]]) -> Pat
 PERSON_HEADER = "iin,last_name,first_name,middle_name,birth_date,sex,residency,region,address_code,death_date"
 
 
-def person_row(number: str, last: str = "Ахметов", first: str = "Нұрлан", birth: str = "1986-01-01",
-               sex: str = "M", residency: str = "citizen") -> list[str]:
+def person_row(
+    number: str,
+    last: str = "Ахметов",
+    first: str = "Нұрлан",
+    birth: str = "1986-01-01",
+    sex: str = "M",
+    residency: str = "citizen",
+) -> list[str]:
     return [number, last, first, "", birth, sex, residency, "KZ-ALA", "KZ-ALA-0001", ""]

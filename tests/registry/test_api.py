@@ -21,18 +21,46 @@ OTHER = iin(date(1970, 2, 2), "F")
 def tokens(session) -> dict[str, str]:
     session.add_all(
         [
-            Person(iin=PARENT, last_name="Ахметов", first_name="Нұрлан", birth_date=date(1986, 1, 1), sex="M",
-                   residency="citizen", region="KZ-ALA"),
-            Person(iin=CHILD, last_name="Ахметова", first_name="Аружан", birth_date=date(2015, 6, 1), sex="F",
-                   residency="citizen", region="KZ-ALA"),
-            Person(iin=OTHER, last_name="Иванова", first_name="Мария", birth_date=date(1970, 2, 2), sex="F",
-                   residency="foreigner_permit", region="KZ-AST"),
+            Person(
+                iin=PARENT,
+                last_name="Ахметов",
+                first_name="Нұрлан",
+                birth_date=date(1986, 1, 1),
+                sex="M",
+                residency="citizen",
+                region="KZ-ALA",
+            ),
+            Person(
+                iin=CHILD,
+                last_name="Ахметова",
+                first_name="Аружан",
+                birth_date=date(2015, 6, 1),
+                sex="F",
+                residency="citizen",
+                region="KZ-ALA",
+            ),
+            Person(
+                iin=OTHER,
+                last_name="Иванова",
+                first_name="Мария",
+                birth_date=date(1970, 2, 2),
+                sex="F",
+                residency="foreigner_permit",
+                region="KZ-AST",
+            ),
         ]
     )
     session.flush()
     session.add(FamilyLink(iin=CHILD, relative_iin=PARENT, relation="parent"))
-    session.add(PersonCategory(iin=CHILD, category="child", valid_from=date(2015, 6, 1),
-                               valid_to=date(2033, 5, 31), source="civil registry"))
+    session.add(
+        PersonCategory(
+            iin=CHILD,
+            category="child",
+            valid_from=date(2015, 6, 1),
+            valid_to=date(2033, 5, 31),
+            source="civil registry",
+        )
+    )
     users = {
         "citizen": create_user(session, "nurlan", "pw", "citizen", "Нұрлан", iin=PARENT),
         "employer": create_user(session, "alatau", "pw", "employer", "ТОО Алатау", bin=bin_()),

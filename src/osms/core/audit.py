@@ -43,9 +43,6 @@ def entries_for(session: Session, subject_iin: str, limit: int = 100) -> list[Au
     """Who looked at this person's data, newest first."""
     return list(
         session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.subject_iin == subject_iin)
-            .order_by(AuditEntry.id.desc())
-            .limit(limit)
+            select(AuditEntry).where(AuditEntry.subject_iin == subject_iin).order_by(AuditEntry.id.desc()).limit(limit)
         )
     )

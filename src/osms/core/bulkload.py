@@ -191,8 +191,8 @@ def run_import(
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    rej_table = ImportRejection.__table__
-    batch_table = ImportBatch.__table__
+    rej_table: Table = ImportRejection.__table__  # type: ignore[assignment]
+    batch_table: Table = ImportBatch.__table__  # type: ignore[assignment]
     stage = _stage_table(spec, f"stage_{spec.kind}")
     d = engine.dialect.name
     with engine.begin() as conn:
@@ -330,7 +330,7 @@ def run_import(
         )
         stage.drop(conn)
 
-        by_reason = dict(
+        by_reason: dict[str, int] = dict(
             conn.execute(
                 select(rej_table.c.code, func.count())
                 .where(rej_table.c.batch_id == batch_id)
@@ -363,7 +363,7 @@ def run_import(
 
 def write_rejections(conn: Connection, batch_id: int, out: Path) -> None:
     """The rejection report: ``line,code,message,raw`` ordered by line."""
-    t = ImportRejection.__table__
+    t: Table = ImportRejection.__table__  # type: ignore[assignment]
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

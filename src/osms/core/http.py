@@ -7,11 +7,12 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from osms.core.errors import Forbidden, OsmsError, Unauthorized
 from osms.core.security import Principal, principal_by_id, principal_for_token

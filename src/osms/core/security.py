@@ -72,12 +72,10 @@ def create_user(
     """Create (or replace the password and binding of) a login, checking the role's binding."""
     if role not in ROLES:
         raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}", code="bad_role")
-    if role == "citizen":
-        if not iin or not check_iin(iin).valid:
-            raise InvalidInput("a citizen login must be bound to a valid IIN", code="bad_iin")
-    if role == "employer":
-        if not bin or not (check_bin(bin).valid or check_iin(bin).valid):
-            raise InvalidInput("an employer login must be bound to a valid BIN (or IE's IIN)", code="bad_bin")
+    if role == "citizen" and (not iin or not check_iin(iin).valid):
+        raise InvalidInput("a citizen login must be bound to a valid IIN", code="bad_iin")
+    if role == "employer" and (not bin or not (check_bin(bin).valid or check_iin(bin).valid)):
+        raise InvalidInput("an employer login must be bound to a valid BIN (or IE's IIN)", code="bad_bin")
     if role == "clinic" and not provider_id:
         raise InvalidInput("a clinic login must be bound to a provider id", code="missing_provider")
     user = session.scalar(select(User).where(User.username == username))

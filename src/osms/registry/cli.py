@@ -71,9 +71,7 @@ def run(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
 
 
 FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8, header row)")]
-RejectsOpt = Annotated[
-    Path | None, typer.Option("--rejects", help="Rejection report path (default FILE.rejected.csv)")
-]
+RejectsOpt = Annotated[Path | None, typer.Option("--rejects", help="Rejection report path (default FILE.rejected.csv)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line")]
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
 from osms.core import audit
+from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
 from osms.core.errors import Forbidden, InvalidInput, NotFound
 from osms.core.identity import check_iin
 from osms.core.security import Principal
@@ -121,7 +121,11 @@ def get_person(session: Session, raw_iin: str) -> dict[str, Any]:
             {"iin": r.relative_iin, "relation": r.relation, "name": f"{r.last_name} {r.first_name}"} for r in links
         ],
         "dependants": [
-            {"iin": r.iin, "relation": "child" if r.relation == "parent" else "ward", "name": f"{r.last_name} {r.first_name}"}
+            {
+                "iin": r.iin,
+                "relation": "child" if r.relation == "parent" else "ward",
+                "name": f"{r.last_name} {r.first_name}",
+            }
             for r in dependants
         ],
         "categories": [
@@ -155,9 +159,12 @@ def authorize_person_read(session: Session, principal: Principal, iin: str, *, c
     iin = iin.strip()
     if principal.role in READ_ANY_PERSON:
         return
-    if principal.role == "citizen" and principal.iin is not None:
-        if iin == principal.iin or principal.iin in guardians_of(session, iin):
-            return
+    if (
+        principal.role == "citizen"
+        and principal.iin is not None
+        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
+    ):
+        return
     audit.record(
         session,
         principal,
