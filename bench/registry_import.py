@@ -80,8 +80,9 @@ def baseline(url: str, persons: Path) -> tuple[int, float]:
                         conn.exec_driver_sql(sql, batch)
                         rows += len(batch)
                         batch.clear()
-                conn.exec_driver_sql(sql, batch)
-                rows += len(batch)
+                if batch:
+                    conn.exec_driver_sql(sql, batch)
+                    rows += len(batch)
     seconds = time.perf_counter() - started
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE bare_person")
