@@ -16,7 +16,7 @@ LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 class Settings(BaseSettings):
     """Every setting the system reads. Documented in README.md."""
 
-    model_config = SettingsConfigDict(env_prefix="OSMS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OSMS_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(
         default="sqlite:///var/osms.sqlite",
