@@ -34,3 +34,5 @@ def test_api_conforms_to_its_openapi(app, session) -> None:
         checked.append(operation.label)
     assert "GET /api/v1/persons/{iin}" in checked
     assert "POST /api/v1/auth/tokens" in checked
+    assert "GET /api/v1/calc" in checked
+    assert "POST /api/v1/payrolls" in checked

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from osms import __version__
+from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
 from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
@@ -42,6 +43,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
     app.include_router(core_router)
     app.include_router(registry_router)
+    app.include_router(calc_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.core.cli import bin_app, db_app, iin_app, user_app
 from osms.demo import demo_command
 from osms.registry.cli import app as registry_app
@@ -23,6 +24,8 @@ app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.command("synth")(synth_command)
 app.command("demo")(demo_command)
+app.command("calc")(calc_command)
+app.add_typer(payroll_app, name="payroll")
 
 
 def main() -> None:

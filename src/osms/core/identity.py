@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-
 # 7th IIN digit -> (century start, sex)
 CENTURY_SEX: dict[str, tuple[int, Literal["M", "F"]]] = {
     "1": (1800, "M"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -175,3 +177,45 @@ def authorize_person_read(session: Session, principal: Principal, iin: str, *, c
     )
     session.commit()
     raise Forbidden(f"{principal.role} {principal.username!r} may not see the data of {iin}")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """What other rooms need to know of a person for a decision over a date range."""
+
+    iin: str
+    birth_date: date | None
+    death_date: date | None
+    residency: str
+    categories: tuple[tuple[str, date, date | None], ...]  # (code, valid_from, valid_to)
+
+
+IN_CHUNK = 500  # IINs per IN (...) list
+
+
+def person_facts(session: Session, iins: Sequence[str], first: date, last: date) -> dict[str, PersonFacts]:
+    """Known persons among ``iins`` with their category memberships overlapping ``first..last``,
+    in a few set-based queries (chunks of IN lists), never one query per person."""
+    found: dict[str, tuple[date | None, date | None, str]] = {}
+    memberships: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+    unique = list(dict.fromkeys(iins))
+    for start in range(0, len(unique), IN_CHUNK):
+        chunk = unique[start : start + IN_CHUNK]
+        for iin, birth, death, residency in session.execute(
+            select(Person.iin, Person.birth_date, Person.death_date, Person.residency).where(Person.iin.in_(chunk))
+        ):
+            found[iin] = (birth, death, residency)
+        for iin, code, valid_from, valid_to in session.execute(
+            select(PersonCategory.iin, PersonCategory.category, PersonCategory.valid_from, PersonCategory.valid_to)
+            .where(
+                PersonCategory.iin.in_(chunk),
+                PersonCategory.valid_from <= last,
+                or_(PersonCategory.valid_to.is_(None), PersonCategory.valid_to >= first),
+            )
+            .order_by(PersonCategory.iin, PersonCategory.valid_from)
+        ):
+            memberships[iin].append((code, valid_from, valid_to))
+    return {
+        iin: PersonFacts(iin, birth, death, residency, tuple(memberships.get(iin, ())))
+        for iin, (birth, death, residency) in found.items()
+    }

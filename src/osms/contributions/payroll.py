@@ -1,0 +1,669 @@
+"""The employer's payroll: deductions and withheld contributions per employee (rules.md §2.1).
+
+``compute_payroll(session, employer_bin, rows, rulebook_name, principal=..., channel=...)``
+checks every row, reads the employees' registry entries and state-paid category memberships
+for the months concerned (set-based, a few queries per 500 employees), applies the calculators
+of ``osms.contributions.rules``, and answers with
+
+- ``lines``: per employee and month, the employer's deduction (ООСМС) and the employee's
+  contribution (ВОСМС, withheld by the employer), caps applied, with the rule ids;
+- ``exclusions``: employees in a state-paid category on some day of the month (no deduction,
+  no contribution; rules.md §2.1 [seed 001 Q25, Q52], §3.1), with the memberships;
+- ``rejections``: rows that could not be computed, each with a reason code, kept in the answer;
+- ``periods``: totals per month with the deadlines (statement to employees by the 15th, payment
+  by the 25th of the following month) and ``totals`` over the whole payroll.
+
+Nothing is stored except audit entries: one for the payroll, and one per employee whose
+category membership the answer discloses (the employer learns it from the exclusion).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from osms.contributions.rules import (
+    CalcError,
+    Calculation,
+    CategoryHit,
+    EmployeeCharges,
+    Membership,
+    deadlines,
+    employee_charges,
+    format_rate,
+    open_rulebook,
+    parse_income,
+    parse_period,
+)
+from osms.core import audit
+from osms.core.config import get_settings
+from osms.core.errors import Forbidden, InvalidInput
+from osms.core.identity import check_bin, check_iin
+from osms.core.money import format_money
+from osms.core.periods import Month
+from osms.core.security import Principal
+from osms.registry.service import person_facts
+from osms.rulebooks.loader import DateOutsideRulebook, Rulebook
+
+__all__ = [
+    "CSV_COLUMNS",
+    "MAX_API_ROWS",
+    "REJECTION_REASONS",
+    "PayrollResult",
+    "PayrollRowIn",
+    "authorize_payroll",
+    "compute_payroll",
+    "parse_payroll_csv",
+    "statements_csv",
+]
+
+CSV_COLUMNS: Final = ("iin", "period", "income")
+MAX_API_ROWS: Final = 10_000
+
+# Every reason a payroll row is refused for (stable codes), with the sentence shown in reports.
+REJECTION_REASONS: Final = {
+    "bad_iin": "the IIN fails a check",
+    "bad_period": "the period is not a month YYYY-MM",
+    "bad_income": "the income is not an amount in tenge (0 or more, at most 2 decimals)",
+    "period_outside_rulebook": "the period is outside the rulebook's years",
+    "no_rule": "neither a deduction nor a contribution was due in the period",
+    "duplicate_row": "the same employee and month appear on more than one row: give one row with the month's total",
+    "unknown_person": "no person with this IIN in the registry",
+    "deceased": "the registry records the person's death before the period",
+}
+EXCLUSION_REASON: Final = "state_paid_category"
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollRowIn:
+    """One incoming payroll row, as text (checked by ``compute_payroll``). ``line`` numbers rows
+    in the caller's terms (the CSV line, or the JSON array index + 1)."""
+
+    iin: str
+    period: str
+    income: str
+    line: int | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# The answer
+
+
+def _charge(calc: Calculation | None, note: str | None = None) -> dict[str, Any]:
+    if calc is None:
+        return {
+            "amount": "0.00",
+            "base": "0.00",
+            "rate": "0",
+            "cap": None,
+            "cap_applied": False,
+            "rule_id": None,
+            "note": note,
+        }
+    return {
+        "amount": format_money(calc.amount),
+        "base": format_money(calc.base),
+        "rate": format_rate(calc.rate),
+        "cap": None if calc.cap is None else format_money(calc.cap),
+        "cap_applied": calc.cap_applied,
+        "rule_id": calc.rule.id,
+        "note": note,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollLine:
+    line: int
+    iin: str
+    charges: EmployeeCharges
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.charges
+        due = deadlines(c.period)
+        return {
+            "line": self.line,
+            "iin": self.iin,
+            "period": str(c.period),
+            "income": format_money(c.income),
+            "deduction": _charge(c.deduction, c.not_in_force_note("employer-deduction")),
+            "contribution": _charge(c.contribution, c.not_in_force_note("employee-contribution")),
+            "total": format_money(c.total),
+            "statement_due": due.statement_due.isoformat(),
+            "payment_due": due.payment_due.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollExclusion:
+    line: int
+    iin: str
+    period: Month
+    income: Decimal
+    categories: tuple[CategoryHit, ...]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            f"category_requires_not_working: {h.code} is for persons who do not work; if the employee worked "
+            f"the whole of {self.period}, ask the source register to end the membership"
+            for h in self.categories
+            if h.requires_not_working
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        codes = ", ".join(sorted({h.code for h in self.categories}))
+        return {
+            "line": self.line,
+            "iin": self.iin,
+            "period": str(self.period),
+            "income": format_money(self.income),
+            "reason": EXCLUSION_REASON,
+            "message": (
+                f"state-paid category in {self.period} ({codes}): the state pays for this person; "
+                "no employer deduction and no employee contribution are due (rules.md §2.1, §3.1)"
+            ),
+            "categories": [h.as_dict() for h in self.categories],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollRejection:
+    line: int
+    iin: str
+    period: str
+    income: str
+    reason: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "iin": self.iin,
+            "period": self.period,
+            "income": self.income,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class _Sums:
+    employees: int = 0
+    excluded: int = 0
+    income: Decimal = Decimal("0.00")
+    deduction: Decimal = Decimal("0.00")
+    contribution: Decimal = Decimal("0.00")
+    rules: set[str] = field(default_factory=set)
+
+    def add(self, charges: EmployeeCharges) -> None:
+        self.employees += 1
+        self.income += charges.income
+        for calc in (charges.deduction, charges.contribution):
+            if calc is not None:
+                self.rules.add(calc.rule.id)
+        if charges.deduction is not None:
+            self.deduction += charges.deduction.amount
+        if charges.contribution is not None:
+            self.contribution += charges.contribution.amount
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "employees": self.employees,
+            "excluded": self.excluded,
+            "income": format_money(self.income),
+            "deduction": format_money(self.deduction),
+            "contribution": format_money(self.contribution),
+            "total": format_money(self.deduction + self.contribution),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollResult:
+    """The payroll's answer: also the statement the employer gives each employee (by the 15th)."""
+
+    employer: str
+    rulebook: str
+    rows: int
+    lines: tuple[PayrollLine, ...]
+    exclusions: tuple[PayrollExclusion, ...]
+    rejections: tuple[PayrollRejection, ...]
+
+    def periods(self) -> list[Month]:
+        return sorted({line.charges.period for line in self.lines} | {e.period for e in self.exclusions})
+
+    def _sums(self) -> tuple[_Sums, dict[Month, _Sums]]:
+        total = _Sums()
+        by_period: dict[Month, _Sums] = defaultdict(_Sums)
+        for line in self.lines:
+            total.add(line.charges)
+            by_period[line.charges.period].add(line.charges)
+        for exclusion in self.exclusions:
+            total.excluded += 1
+            by_period[exclusion.period].excluded += 1
+            by_period[exclusion.period].rules.update(h.rule_id for h in exclusion.categories)
+            total.rules.update(h.rule_id for h in exclusion.categories)
+        return total, by_period
+
+    def rule_ids(self) -> list[str]:
+        return sorted(self._sums()[0].rules)
+
+    def as_dict(self) -> dict[str, Any]:
+        total, by_period = self._sums()
+        periods = []
+        for period in self.periods():
+            due = deadlines(period)
+            sums = by_period[period]
+            periods.append(
+                {"period": str(period)}
+                | sums.as_dict()
+                | {
+                    "statement_due": due.statement_due.isoformat(),
+                    "payment_due": due.payment_due.isoformat(),
+                    "rules": sorted(sums.rules),
+                }
+            )
+        reasons = Counter(r.reason for r in self.rejections)
+        return {
+            "employer": self.employer,
+            "rulebook": self.rulebook,
+            "rows": self.rows,
+            "computed": len(self.lines),
+            "excluded": len(self.exclusions),
+            "rejected": len(self.rejections),
+            "rejected_by_reason": dict(sorted(reasons.items())),
+            "totals": total.as_dict(),
+            "periods": periods,
+            "deadlines": [
+                {"period": p["period"], "statement_due": p["statement_due"], "payment_due": p["payment_due"]}
+                for p in periods
+            ],
+            "rules": sorted(total.rules),
+            "lines": [line.as_dict() for line in self.lines],
+            "exclusions": [e.as_dict() for e in self.exclusions],
+            "rejections": [r.as_dict() for r in self.rejections],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Access and input
+
+
+def check_employer(raw: str) -> str:
+    """The employer's BIN (or an individual entrepreneur's IIN), checked; ``InvalidInput(bad_bin)``."""
+    number = raw.strip()
+    if check_bin(number).valid or check_iin(number).valid:
+        return number
+    reasons = "; ".join(e.message for e in check_bin(number).errors)
+    raise InvalidInput(f"the employer must be a valid BIN (or an IE's IIN): {reasons}", code="bad_bin")
+
+
+def authorize_payroll(session: Session, principal: Principal, employer_bin: str, *, channel: str) -> None:
+    """Employers compute their own payroll (the BIN their login is bound to); operators any.
+
+    A refusal is written to the audit log (and committed) before ``Forbidden`` is raised.
+    """
+    if principal.role == "operator":
+        return
+    if principal.role == "employer" and principal.bin is not None and principal.bin == employer_bin:
+        return
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="payroll.compute.denied",
+        resource=f"payroll/{employer_bin}",
+        detail=f"role {principal.role}, bound BIN {principal.bin or '-'}",
+    )
+    session.commit()
+    if principal.role == "employer":
+        raise Forbidden(f"the login {principal.username!r} is bound to {principal.bin}, not to {employer_bin}")
+    raise Forbidden(f"the role {principal.role!r} may not compute payrolls; allowed: employer (own BIN), operator")
+
+
+def parse_payroll_csv(text: str) -> list[PayrollRowIn]:
+    """Rows of a payroll CSV (header ``iin,period,income``, any order, other columns ignored).
+
+    A comma or a semicolon separates fields (Excel in the ru/kk locales writes semicolons);
+    a UTF-8 byte-order mark is skipped. Raises ``InvalidInput(bad_header)``.
+    """
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        raise InvalidInput("the payroll file is empty: expected the header iin,period,income", code="bad_header")
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in CSV_COLUMNS if c not in names]
+    if missing:
+        raise InvalidInput(
+            f"the payroll header lacks {', '.join(missing)}: expected columns iin,period,income; got {','.join(names)}",
+            code="bad_header",
+        )
+    at = {c: names.index(c) for c in CSV_COLUMNS}
+    rows: list[PayrollRowIn] = []
+    for values in reader:
+        if not values or all(not v.strip() for v in values):
+            continue
+        line = reader.line_num
+
+        def get(column: str, values: list[str] = values) -> str:
+            index = at[column]
+            return values[index] if index < len(values) else ""
+
+        rows.append(PayrollRowIn(iin=get("iin"), period=get("period"), income=get("income"), line=line))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Registry reads (set-based)
+
+
+@dataclass(frozen=True, slots=True)
+class _PersonFacts:
+    death_date: date | None
+    memberships: tuple[Membership, ...]
+
+
+def _load_registry(session: Session, iins: Sequence[str], first: date, last: date) -> dict[str, _PersonFacts]:
+    """Each known IIN's death date and category memberships overlapping ``first..last``."""
+    return {
+        iin: _PersonFacts(facts.death_date, tuple(Membership(*m) for m in facts.categories))
+        for iin, facts in person_facts(session, iins, first, last).items()
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The use case
+
+
+@dataclass(slots=True)
+class _Checked:
+    line: int
+    iin: str
+    period: Month
+    income: Decimal
+
+
+def _reject(row: PayrollRowIn, line: int, reason: str, message: str) -> PayrollRejection:
+    return PayrollRejection(line, row.iin.strip(), row.period.strip(), row.income.strip(), reason, message)
+
+
+def compute_payroll(
+    session: Session,
+    employer_bin: str,
+    rows: Iterable[PayrollRowIn],
+    rulebook_name: str | None = None,
+    *,
+    principal: Principal,
+    channel: str,
+) -> PayrollResult:
+    """Compute a payroll for ``employer_bin`` under a rulebook (default: the setting).
+
+    ``principal`` must be the employer bound to ``employer_bin`` or an operator (``Forbidden``
+    otherwise, audited). Every row ends in exactly one of ``lines``, ``exclusions`` or
+    ``rejections``. Audit entries (action ``payroll.compute``) are added to ``session``; the
+    caller's unit of work commits them. Raises ``InvalidInput(bad_bin)`` for a bad employer
+    number and ``CalcError(unknown_rulebook)``.
+    """
+    employer = check_employer(employer_bin)
+    authorize_payroll(session, principal, employer, channel=channel)
+    rulebook: Rulebook = open_rulebook(rulebook_name or get_settings().rulebook)
+
+    incoming = list(rows)
+    rejections: list[PayrollRejection] = []
+    checked: list[_Checked] = []
+    for index, row in enumerate(incoming, start=1):
+        line = row.line if row.line is not None else index
+        number = row.iin.strip()
+        iin_check = check_iin(number)
+        if not iin_check.valid:
+            message = "; ".join(f"{e.code}: {e.message}" for e in iin_check.errors)
+            rejections.append(_reject(row, line, "bad_iin", message))
+            continue
+        try:
+            period = parse_period(row.period)
+            income = parse_income(row.income)
+            if income is None:
+                raise CalcError("the income is empty: give the month's income (0 if none)", code="bad_income")
+            rulebook.check_date(period.first_day)
+        except CalcError as exc:
+            rejections.append(_reject(row, line, exc.code, exc.message))
+            continue
+        except DateOutsideRulebook as exc:
+            rejections.append(_reject(row, line, "period_outside_rulebook", exc.message))
+            continue
+        checked.append(_Checked(line, number, period, income))
+
+    # One row per employee and month: caps apply to the month's total income.
+    lines_of: dict[tuple[str, Month], list[int]] = defaultdict(list)
+    for c in checked:
+        lines_of[(c.iin, c.period)].append(c.line)
+    unique: list[_Checked] = []
+    for c in checked:
+        key = (c.iin, c.period)
+        if len(lines_of[key]) > 1:
+            dup_lines = lines_of[key]
+            rejections.append(
+                PayrollRejection(
+                    c.line,
+                    c.iin,
+                    str(c.period),
+                    format_money(c.income),
+                    "duplicate_row",
+                    f"{c.iin} appears {len(dup_lines)} times for {c.period} (lines {', '.join(map(str, dup_lines))}): "
+                    "give one row with the month's total income",
+                )
+            )
+        else:
+            unique.append(c)
+
+    facts: dict[str, _PersonFacts] = {}
+    if unique:
+        first = min(c.period for c in unique).first_day
+        last = max(c.period for c in unique).last_day
+        facts = _load_registry(session, sorted({c.iin for c in unique}), first, last)
+
+    lines: list[PayrollLine] = []
+    exclusions: list[PayrollExclusion] = []
+    for c in unique:
+        person = facts.get(c.iin)
+        row_text = (c.iin, str(c.period), format_money(c.income))
+        if person is None:
+            rejections.append(
+                PayrollRejection(c.line, *row_text, "unknown_person", f"no person with IIN {c.iin} in the registry")
+            )
+            continue
+        if person.death_date is not None and person.death_date < c.period.first_day:
+            rejections.append(
+                PayrollRejection(
+                    c.line, *row_text, "deceased", f"the registry records the death of {c.iin} on {person.death_date}"
+                )
+            )
+            continue
+        try:
+            charges = employee_charges(rulebook, c.period, c.income, person.memberships)
+        except CalcError as exc:
+            rejections.append(PayrollRejection(c.line, *row_text, exc.code, exc.message))
+            continue
+        if charges.excluded:
+            exclusions.append(PayrollExclusion(c.line, c.iin, c.period, c.income, charges.excluded_by))
+        else:
+            lines.append(PayrollLine(c.line, c.iin, charges))
+
+    result = PayrollResult(
+        employer=employer,
+        rulebook=rulebook.name,
+        rows=len(incoming),
+        lines=tuple(sorted(lines, key=lambda x: x.line)),
+        exclusions=tuple(sorted(exclusions, key=lambda x: x.line)),
+        rejections=tuple(sorted(rejections, key=lambda x: x.line)),
+    )
+    _audit(session, principal, channel, result)
+    return result
+
+
+def _audit(session: Session, principal: Principal, channel: str, result: PayrollResult) -> None:
+    periods = ",".join(str(p) for p in result.periods()) or "-"
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="payroll.compute",
+        resource=f"payroll/{result.employer}/{periods}",
+        detail=(
+            f"rulebook {result.rulebook}; rows {result.rows}; computed {len(result.lines)}; "
+            f"excluded {len(result.exclusions)}; rejected {len(result.rejections)}"
+        ),
+    )
+    # The answer tells the employer that these employees are in a state-paid category.
+    for exclusion in result.exclusions:
+        codes = ",".join(sorted({h.code for h in exclusion.categories}))
+        audit.record(
+            session,
+            principal,
+            channel=channel,
+            action="payroll.compute",
+            resource=f"payroll/{result.employer}/{exclusion.period}",
+            subject_iin=exclusion.iin,
+            detail=f"state-paid category disclosed to the payroll: {codes}",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The employees' statements as CSV
+
+STATEMENT_COLUMNS: Final = (
+    "line",
+    "iin",
+    "period",
+    "income",
+    "status",
+    "deduction_rate",
+    "deduction_base",
+    "deduction",
+    "contribution_rate",
+    "contribution_base",
+    "contribution",
+    "total",
+    "cap_applied",
+    "reason",
+    "statement_due",
+    "payment_due",
+    "deduction_rule",
+    "contribution_rule",
+)
+
+
+def _cell(text: str) -> str:
+    """Text as received, made inert for spreadsheets (no formula starts with = + - @)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def statements_csv(result: PayrollResult) -> str:
+    """Per employee: one line (computed, excluded or rejected, in input order), then a TOTAL line
+    per period and a TOTAL line for the whole payroll."""
+    data = result.as_dict()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=STATEMENT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for line in data["lines"]:
+        d, c = line["deduction"], line["contribution"]
+        rows.append(
+            (
+                line["line"],
+                {
+                    "line": line["line"],
+                    "iin": line["iin"],
+                    "period": line["period"],
+                    "income": line["income"],
+                    "status": "computed",
+                    "deduction_rate": d["rate"],
+                    "deduction_base": d["base"],
+                    "deduction": d["amount"],
+                    "contribution_rate": c["rate"],
+                    "contribution_base": c["base"],
+                    "contribution": c["amount"],
+                    "total": line["total"],
+                    "cap_applied": "yes" if d["cap_applied"] or c["cap_applied"] else "no",
+                    "reason": "",
+                    "statement_due": line["statement_due"],
+                    "payment_due": line["payment_due"],
+                    "deduction_rule": d["rule_id"] or "",
+                    "contribution_rule": c["rule_id"] or "",
+                },
+            )
+        )
+    for exclusion in data["exclusions"]:
+        due = deadlines(Month.parse(exclusion["period"]))
+        rows.append(
+            (
+                exclusion["line"],
+                {
+                    "line": exclusion["line"],
+                    "iin": exclusion["iin"],
+                    "period": exclusion["period"],
+                    "income": exclusion["income"],
+                    "status": "excluded",
+                    "deduction": "0.00",
+                    "contribution": "0.00",
+                    "total": "0.00",
+                    "reason": f"{EXCLUSION_REASON}: " + ",".join(h["code"] for h in exclusion["categories"]),
+                    "statement_due": due.statement_due.isoformat(),
+                    "payment_due": due.payment_due.isoformat(),
+                },
+            )
+        )
+    for rejection in data["rejections"]:
+        rows.append(
+            (
+                rejection["line"],
+                {
+                    "line": rejection["line"],
+                    "iin": _cell(rejection["iin"]),
+                    "period": _cell(rejection["period"]),
+                    "income": _cell(rejection["income"]),
+                    "status": "rejected",
+                    "reason": _cell(f"{rejection['reason']}: {rejection['message']}"),
+                },
+            )
+        )
+    for _, row in sorted(rows, key=lambda item: item[0]):
+        writer.writerow(row)
+    for period in data["periods"]:
+        writer.writerow(
+            {
+                "iin": "TOTAL",
+                "period": period["period"],
+                "income": period["income"],
+                "status": f"{period['employees']} computed, {period['excluded']} excluded",
+                "deduction": period["deduction"],
+                "contribution": period["contribution"],
+                "total": period["total"],
+                "statement_due": period["statement_due"],
+                "payment_due": period["payment_due"],
+            }
+        )
+    totals = data["totals"]
+    writer.writerow(
+        {
+            "iin": "TOTAL",
+            "period": "all",
+            "income": totals["income"],
+            "status": f"{totals['employees']} computed, {totals['excluded']} excluded, {data['rejected']} rejected",
+            "deduction": totals["deduction"],
+            "contribution": totals["contribution"],
+            "total": totals["total"],
+        }
+    )
+    return out.getvalue()
