@@ -36,3 +36,12 @@ def test_api_conforms_to_its_openapi(app, session) -> None:
     assert "POST /api/v1/auth/tokens" in checked
     assert "GET /api/v1/calc" in checked
     assert "POST /api/v1/payrolls" in checked
+    for label in (
+        "GET /api/v1/persons/{iin}/status",
+        "POST /api/v1/status:batch",
+        "POST /api/v1/pregnancies",
+        "POST /fhir/CoverageEligibilityRequest",
+        "GET /fhir/Coverage",
+        "GET /fhir/metadata",
+    ):
+        assert label in checked

@@ -14,6 +14,8 @@ from osms.core.api import router as core_router
 from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
 from osms.core.http import install_problem_handlers
+from osms.coverage.api import router as coverage_router
+from osms.coverage.fhir import router as fhir_router
 from osms.registry.api import router as registry_router
 from osms.web.pages import install_error_pages
 from osms.web.pages import router as web_router
@@ -44,6 +46,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(calc_router)
+    app.include_router(coverage_router)
+    app.include_router(fhir_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -6,6 +6,7 @@ import typer
 
 from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.core.cli import bin_app, db_app, iin_app, user_app
+from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
 from osms.registry.cli import app as registry_app
 from osms.rulebooks.cli import app as rulebook_app
@@ -26,10 +27,32 @@ app.command("synth")(synth_command)
 app.command("demo")(demo_command)
 app.command("calc")(calc_command)
 app.add_typer(payroll_app, name="payroll")
+app.command("status")(status_command)
+app.add_typer(pregnancy_app, name="pregnancy")
 
 
 def main() -> None:
-    app()
+    """Run the command; expected failures end with a sentence and exit code 1, never a traceback."""
+    from rich.console import Console
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    from osms.core.errors import OsmsError
+
+    console = Console(stderr=True)
+    try:
+        app()
+    except OsmsError as exc:
+        console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
+        raise SystemExit(1) from None
+    except (OperationalError, ProgrammingError) as exc:
+        console.print(
+            f"[red]database error:[/red] {exc.orig}\n"
+            "Is the database reachable (OSMS_DATABASE_URL) and its schema current? Run `osms db upgrade`."
+        )
+        raise SystemExit(1) from None
+    except DBAPIError as exc:
+        console.print(f"[red]database error:[/red] {exc.orig}")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ PagePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 # Pages with a person's data are never stored by the browser or a proxy.
 PRIVATE = {"Cache-Control": "no-store"}
 # Paths that are not pages: their errors stay application/problem+json.
-MACHINE_PREFIXES = ("/api", "/health", "/openapi.json", "/docs", "/redoc")
+MACHINE_PREFIXES = ("/api", "/fhir", "/health", "/openapi.json", "/docs", "/redoc")
 
 
 # --- Rendering -------------------------------------------------------------------------------

@@ -1,0 +1,177 @@
+"""Coverage API (thin): insured status of a person or of many, and the register of pregnant women."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from osms.core.http import CurrentPrincipal, DbSession
+from osms.coverage import service
+from osms.coverage.rules import BASIS_CODES
+
+router = APIRouter(prefix="/api/v1", tags=["coverage"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    403: {"description": "The role may not see this person's status"},
+    404: {"description": "Unknown rulebook"},
+    422: {"description": "The IIN fails a check, or the date is outside the rulebook"},
+}
+
+
+class StatusBasis(BaseModel):
+    code: str = Field(description="Why: " + ", ".join(BASIS_CODES) + " (docs/status.md)")
+    payer: str | None = Field(
+        description="Payer of the month (BIN/IIN of the largest payment), or state / local_budget for a category"
+    )
+    kind: str | None = Field(description="Payment kind of the month, e.g. employer_deduction, self_payment")
+    category: str | None = Field(description="State-paid category code (rules.md §3.1)")
+
+
+class Arrears(BaseModel):
+    months: list[str] = Field(description="Owed months, YYYY-MM")
+    amount: str = Field(
+        description="Total at the self-payer rate of each month, tenge, two decimals", examples=["0.00"]
+    )
+
+
+class Message(BaseModel):
+    kk: str
+    ru: str
+    en: str
+
+
+class StatusAnswer(BaseModel):
+    iin: str
+    on: date
+    insured: bool
+    basis: StatusBasis
+    insured_until: date | None = Field(description="Last day insured if nothing changes; null while open-ended")
+    months_paid_last_12: list[str] = Field(description="Months M-11..M with a credited payment, YYYY-MM")
+    arrears: Arrears
+    rulebook: str
+    rules: list[str] = Field(description="Ids of the rulebook entries applied")
+    message: Message
+
+
+@router.get(
+    "/persons/{iin}/status",
+    response_model=StatusAnswer,
+    summary="A person's insured status on a date",
+    description=(
+        "Insured or not on `on` (default today), why (basis code), until when, the months paid in the last 12, "
+        "arrears at the self-payer rate, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
+        "Citizens see themselves and their children or wards; clinics, operators and auditors anyone; employers "
+        "their own employees (a payment by them in the last 12 months). Every lookup is audited."
+    ),
+    responses=ERRORS,
+)
+def read_status(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    on: Annotated[date | None, Query(description="Date of the status, YYYY-MM-DD (default today)")] = None,
+    rulebook: Annotated[str | None, Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)")] = None,
+) -> StatusAnswer:
+    status = service.read_status(
+        session, principal, iin, on, rulebook, channel="api", resource=f"/api/v1/persons/{iin.strip()}/status"
+    )
+    return StatusAnswer.model_validate(status.as_dict())
+
+
+class BatchRequest(BaseModel):
+    iins: list[str] = Field(description=f"Up to {service.BATCH_LIMIT:,} IINs")
+    on: date | None = Field(default=None, description="Date of the statuses (default today)")
+    rulebook: str | None = Field(default=None, description="Rulebook name (default: the setting OSMS_RULEBOOK)")
+
+
+class ItemError(BaseModel):
+    code: str = Field(examples=["bad_iin:check_digit"])
+    message: str
+
+
+class BatchItemError(BaseModel):
+    iin: str = Field(description="The IIN as sent")
+    error: ItemError
+
+
+class BatchAnswer(BaseModel):
+    on: date
+    count: int
+    results: list[StatusAnswer | BatchItemError] = Field(description="One per IIN sent, in the same order")
+
+
+@router.post(
+    "/status:batch",
+    response_model=BatchAnswer,
+    summary="Insured status of many persons (clinics)",
+    description=(
+        f"Up to {service.BATCH_LIMIT:,} IINs in one request; the answers come in the order sent. An invalid IIN is "
+        "answered with an error entry, not a failure. For clinics, operators and auditors. Every IIN looked up is "
+        "audited."
+    ),
+    responses={
+        401: {"description": "Not logged in"},
+        403: {"description": "The role may not check statuses in bulk"},
+        404: {"description": "Unknown rulebook"},
+        413: {"description": f"More than {service.BATCH_LIMIT:,} IINs"},
+        422: {"description": "Malformed request, or the date is outside the rulebook"},
+    },
+)
+def read_statuses(body: BatchRequest, session: DbSession, principal: CurrentPrincipal) -> JSONResponse:
+    day = body.on or date.today()
+    results = service.read_statuses(
+        session, principal, body.iins, day, body.rulebook, channel="api", resource="/api/v1/status:batch"
+    )
+    return JSONResponse({"on": day.isoformat(), "count": len(results), "results": results})
+
+
+class PregnancyRequest(BaseModel):
+    iin: str = Field(description="The woman's IIN")
+    entered_on: date = Field(description="Day the obstetrician entered her in the register of pregnant women")
+    expected_delivery: date | None = Field(default=None, description="Expected day of delivery, if known")
+
+
+class PregnancyDecision(BaseModel):
+    id: int
+    iin: str
+    entered_on: date
+    expected_delivery: date | None
+    decision: str = Field(description="assigned | refused_has_employer | refused_not_eligible")
+    category: str | None = Field(description="pregnant_nonworking when assigned")
+    category_from: date | None = Field(description="Third working day after the entry (Kazakh calendar)")
+    category_to: date | None = Field(description="Expected delivery + 56 days; null when open")
+    reason: str | None
+    employer_periods: list[str] = Field(
+        description="Months (entry month and the 2 before) paid by an employer or agent"
+    )
+    message: Message
+
+
+@router.post(
+    "/pregnancies",
+    response_model=PregnancyDecision,
+    status_code=201,
+    summary="Enter a pregnant woman in the register (non-working pregnant woman category)",
+    description=(
+        "Decides at once (rules.md §3.1): with no employer or agent payment for the entry month and the 2 months "
+        "before, the category pregnant_nonworking is assigned from the 3rd working day after the entry; otherwise "
+        "refused (she must pay arrears for up to 12 months). Clinics and operators. The same IIN and day sent again "
+        "returns the first decision."
+    ),
+    responses={
+        401: {"description": "Not logged in"},
+        403: {"description": "Only clinics and operators enter the register"},
+        404: {"description": "No such person"},
+        422: {"description": "The IIN fails a check, or the dates are inconsistent"},
+    },
+)
+def register_pregnancy(body: PregnancyRequest, session: DbSession, principal: CurrentPrincipal) -> PregnancyDecision:
+    answer = service.register_pregnancy(
+        session, body.iin, body.entered_on, body.expected_delivery, principal=principal, channel="api"
+    )
+    return PregnancyDecision.model_validate(answer)

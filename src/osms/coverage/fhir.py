@@ -1,0 +1,485 @@
+"""FHIR R4 (4.0.1) eligibility for clinics' systems: ``POST /fhir/CoverageEligibilityRequest`` and
+``GET /fhir/Coverage?beneficiary:identifier=IIN``, answering with the OSMS insured status.
+
+Thin: the resources are built from the same status answer as ``GET /api/v1/persons/{iin}/status``,
+under the same access rules and audit (channel ``fhir``). Every answer, errors included, is
+``application/fhir+json``; errors are OperationOutcome resources. See docs/status.md ("FHIR").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.orm import Session
+
+from osms.core.config import get_settings
+from osms.core.errors import InvalidInput, OsmsError, Unauthorized
+from osms.core.http import DbSession, bearer, optional_principal
+from osms.core.identity import check_iin
+from osms.core.security import Principal
+from osms.coverage import service
+from osms.coverage.rules import Status
+from osms.web.i18n import normalize
+
+FHIR_JSON = "application/fhir+json"
+FHIR_VERSION = "4.0.1"
+
+#: The canonical identifier system of an IIN in OSMS FHIR resources.
+IIN_SYSTEM = "http://osms.kz/fhir/sid/iin"
+#: Identifier system of organisations in OSMS FHIR resources (the fund is ``fsms``).
+ORGANIZATION_SYSTEM = "http://osms.kz/fhir/sid/organization"
+#: Code system of the status basis codes (docs/status.md).
+BASIS_SYSTEM = "http://osms.kz/fhir/CodeSystem/insurance-status-basis"
+#: The complex extension carrying the whole status answer.
+STATUS_EXTENSION = "http://osms.kz/fhir/StructureDefinition/insurance-status"
+
+FUND = {
+    "identifier": {"system": ORGANIZATION_SYSTEM, "value": "fsms"},
+    "display": "Social Health Insurance Fund (ӘМСҚ / ФСМС)",
+}
+COVERAGE_TYPE = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+            "code": "PUBLICPOL",
+            "display": "public healthcare",
+        }
+    ],
+    "text": "OSMS: compulsory social health insurance (МӘМС / ОСМС)",
+}
+BASIS_DISPLAY = {
+    "state_paid_category": "Insured: state-paid category",
+    "paid": "Insured: contributions paid for the month",
+    "grace": "Insured: grace period after the last covered month",
+    "transitional_2020": "Insured: transitional period (everyone insured)",
+    "not_applicable_before_insurance": "Not applicable: before the insurance package existed",
+    "lapsed": "Not insured: lapsed after the grace period",
+    "arrears_unpaid_after_lapse": "Not insured: self-payment after a lapse, arrears unpaid",
+    "never_paid": "Not insured: no contributions",
+    "deceased": "Not insured: deceased",
+    "not_born": "Not insured: not born on that date",
+    "unknown_person": "Unknown person",
+}
+PURPOSES = ("auth-requirements", "benefits", "discovery", "validation")
+ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 413: "too-costly", 422: "invalid"}
+
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+
+
+class FhirResponse(JSONResponse):
+    media_type = FHIR_JSON
+
+
+def _fhir_content(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
+
+
+FHIR_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _fhir_content("OperationOutcome: the request is not one this server understands"),
+    401: _fhir_content("OperationOutcome: not logged in"),
+    403: _fhir_content("OperationOutcome: the role may not see this person's status"),
+    404: _fhir_content("OperationOutcome: unknown rulebook"),
+    422: _fhir_content("OperationOutcome: the IIN fails a check, or the date is outside the rulebook"),
+}
+
+
+def operation_outcome(status: int, code: str, text: str) -> FhirResponse:
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": ISSUE_CODES.get(status, "exception"),
+                "details": {"coding": [{"system": "urn:osms:problem", "code": code}], "text": text},
+                "diagnostics": text,
+            }
+        ],
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return FhirResponse(body, status_code=status, headers=headers)
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _principal(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    principal = optional_principal(request, session, credentials)
+    if principal is None:
+        raise Unauthorized("log in or send an API token (Authorization: Bearer ...)", code="unauthenticated")
+    return principal
+
+
+def _language(request: Request) -> str:
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        lang = normalize(part.split(";")[0])
+        if lang:
+            return lang
+    return get_settings().language
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the request
+
+
+def _invalid(message: str, code: str = "invalid_fhir_request") -> InvalidInput:
+    return InvalidInput(message, code=code, status=400)
+
+
+def _iin_of_identifier(identifier: object) -> str | None:
+    """The IIN of an Identifier with the canonical system (or with none), else None."""
+    if not isinstance(identifier, dict):
+        return None
+    system = identifier.get("system")
+    value = identifier.get("value")
+    if system not in (None, IIN_SYSTEM) or not isinstance(value, str):
+        return None
+    return value
+
+
+def patient_iin(resource: dict[str, Any]) -> str:
+    """The IIN of the request's patient: ``patient.identifier`` (a logical reference) or a
+    contained Patient referenced as ``#id`` whose identifier carries the IIN."""
+    patient = resource.get("patient")
+    if not isinstance(patient, dict):
+        raise _invalid("CoverageEligibilityRequest.patient is required", "missing_patient")
+    if "identifier" in patient:
+        iin = _iin_of_identifier(patient["identifier"])
+        if iin is None:
+            raise _invalid(f"patient.identifier must have system {IIN_SYSTEM} (or none) and the IIN as value", "no_iin")
+        return iin
+    reference = patient.get("reference")
+    if isinstance(reference, str) and reference.startswith("#"):
+        for contained in resource.get("contained") or []:
+            if (
+                isinstance(contained, dict)
+                and contained.get("resourceType") == "Patient"
+                and contained.get("id") == reference[1:]
+            ):
+                identifiers = contained.get("identifier") or []
+                found = [i for i in (_iin_of_identifier(x) for x in identifiers) if i is not None]
+                canonical = [
+                    x.get("value") for x in identifiers if isinstance(x, dict) and x.get("system") == IIN_SYSTEM
+                ]
+                if canonical and isinstance(canonical[0], str):
+                    return canonical[0]
+                if found:
+                    return found[0]
+                raise _invalid(f"the contained Patient has no identifier with system {IIN_SYSTEM}", "no_iin")
+        raise _invalid(f"patient.reference {reference} names no contained Patient", "no_patient")
+    raise _invalid(
+        "identify the patient by patient.identifier (system "
+        f"{IIN_SYSTEM}) or by a contained Patient (patient.reference '#id')",
+        "no_iin",
+    )
+
+
+def _parse_day(value: object, what: str) -> date:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    raise _invalid(f"{what} must be a date YYYY-MM-DD, got {value!r}", "bad_date")
+
+
+def serviced_date(resource: dict[str, Any]) -> date | None:
+    if "servicedDate" in resource:
+        return _parse_day(resource["servicedDate"], "servicedDate")
+    period = resource.get("servicedPeriod")
+    if isinstance(period, dict) and "start" in period:
+        return _parse_day(period["start"], "servicedPeriod.start")
+    return None
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    try:
+        resource = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise _invalid("the body is not JSON", "not_json") from None
+    if not isinstance(resource, dict) or resource.get("resourceType") != "CoverageEligibilityRequest":
+        raise _invalid("the body must be a CoverageEligibilityRequest resource (resourceType)", "wrong_resource")
+    return resource
+
+
+# --------------------------------------------------------------------------------------------
+# Building the answer
+
+
+def _money(value: str) -> float:
+    return float(value)
+
+
+def status_extension(status: Status) -> dict[str, Any]:
+    """The whole status answer as one complex extension (url ``STATUS_EXTENSION``)."""
+    answer = status.as_dict()
+    basis = answer["basis"]
+    parts: list[dict[str, Any]] = [
+        {
+            "url": "basis",
+            "valueCoding": {"system": BASIS_SYSTEM, "code": basis["code"], "display": BASIS_DISPLAY[basis["code"]]},
+        },
+        {"url": "insured", "valueBoolean": answer["insured"]},
+    ]
+    if answer["insured_until"]:
+        parts.append({"url": "insuredUntil", "valueDate": answer["insured_until"]})
+    for key, kind in (("payer", "valueString"), ("kind", "valueCode"), ("category", "valueCode")):
+        if basis[key]:
+            parts.append({"url": key, kind: basis[key]})
+    parts += [{"url": "monthPaid", "valueString": m} for m in answer["months_paid_last_12"]]
+    parts += [{"url": "arrearsMonth", "valueString": m} for m in answer["arrears"]["months"]]
+    parts.append(
+        {"url": "arrearsAmount", "valueMoney": {"value": _money(answer["arrears"]["amount"]), "currency": "KZT"}}
+    )
+    parts.append({"url": "rulebook", "valueString": answer["rulebook"]})
+    parts += [{"url": "rule", "valueString": rule} for rule in answer["rules"]]
+    parts += [{"url": f"message-{lang}", "valueString": text} for lang, text in answer["message"].items()]
+    return {"url": STATUS_EXTENSION, "extension": parts}
+
+
+def coverage_resource(status: Status, resource_id: str) -> dict[str, Any]:
+    """The OSMS Coverage of the person on the status date: active or cancelled, its period, the
+    fund as payor."""
+    period: dict[str, str] = {}
+    if status.covered_since is not None and status.insured:
+        period["start"] = status.covered_since.first_day.isoformat()
+    if status.insured and status.insured_until is not None:
+        period["end"] = status.insured_until.isoformat()
+    elif not status.insured and status.grace_end is not None:
+        period["end"] = status.grace_end.isoformat()
+    coverage: dict[str, Any] = {
+        "resourceType": "Coverage",
+        "id": resource_id,
+        "extension": [status_extension(status)],
+        "status": "active" if status.insured else "cancelled",
+        "type": COVERAGE_TYPE,
+        "beneficiary": {"identifier": {"system": IIN_SYSTEM, "value": status.iin}},
+        "payor": [FUND],
+    }
+    if period:
+        coverage["period"] = period
+    return coverage
+
+
+def _request_reference(resource: dict[str, Any]) -> dict[str, Any]:
+    identifiers = resource.get("identifier")
+    if isinstance(identifiers, list) and identifiers and isinstance(identifiers[0], dict):
+        return {"type": "CoverageEligibilityRequest", "identifier": identifiers[0]}
+    rid = resource.get("id")
+    text = f"CoverageEligibilityRequest {rid}" if isinstance(rid, str) else "CoverageEligibilityRequest as submitted"
+    return {"type": "CoverageEligibilityRequest", "display": text}
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def eligibility_response(status: Status, request_resource: dict[str, Any], lang: str) -> dict[str, Any]:
+    purposes = [p for p in request_resource.get("purpose") or [] if p in PURPOSES] or ["validation"]
+    insurance: dict[str, Any] = {"coverage": {"reference": "#coverage"}, "inforce": status.insured}
+    if status.insured:
+        insurance["benefitPeriod"] = {"start": status.on.isoformat()} | (
+            {"end": status.insured_until.isoformat()} if status.insured_until else {}
+        )
+    response: dict[str, Any] = {
+        "resourceType": "CoverageEligibilityResponse",
+        "id": str(uuid.uuid4()),
+        "contained": [coverage_resource(status, "coverage")],
+        "extension": [status_extension(status)],
+        "status": "active",
+        "purpose": purposes,
+        "patient": {"identifier": {"system": IIN_SYSTEM, "value": status.iin}},
+        "servicedDate": status.on.isoformat(),
+        "created": _now(),
+        "request": _request_reference(request_resource),
+        "outcome": "complete",
+        "disposition": status.message[lang],
+        "insurer": FUND,
+        "insurance": [insurance],
+    }
+    if status.basis.code == "unknown_person":
+        response["error"] = [
+            {
+                "code": {
+                    "coding": [
+                        {"system": BASIS_SYSTEM, "code": "unknown_person", "display": BASIS_DISPLAY["unknown_person"]}
+                    ],
+                    "text": status.message[lang],
+                }
+            }
+        ]
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# Routes
+
+ELIGIBILITY_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "A FHIR R4 CoverageEligibilityRequest. The patient is identified by the IIN: "
+            f"`patient.identifier` with system `{IIN_SYSTEM}` (or none), or a contained Patient referenced as "
+            "`#id` carrying that identifier. `servicedDate` (or `servicedPeriod.start`) is the status date; "
+            "default today."
+        ),
+        "content": {
+            media: {
+                "schema": {
+                    "type": "object",
+                    "required": ["resourceType", "patient"],
+                    "properties": {
+                        "resourceType": {"type": "string", "enum": ["CoverageEligibilityRequest"]},
+                        "patient": {"type": "object"},
+                        "servicedDate": {"type": "string", "format": "date"},
+                    },
+                }
+            }
+            for media in (FHIR_JSON, "application/json")
+        },
+    }
+}
+
+
+@router.post(
+    "/CoverageEligibilityRequest",
+    response_class=FhirResponse,
+    summary="FHIR R4: is the patient insured? (CoverageEligibilityResponse)",
+    description=(
+        "Answers a CoverageEligibilityRequest with a CoverageEligibilityResponse: outcome complete, "
+        "`insurance[0].inforce`, the OSMS Coverage contained, the status basis code, sentence (kk/ru/en), arrears and "
+        f"rules in the extension `{STATUS_EXTENSION}`. Same access rules and audit as the status API."
+    ),
+    responses={200: _fhir_content("CoverageEligibilityResponse"), **FHIR_ERRORS},
+    openapi_extra=ELIGIBILITY_BODY,
+)
+def coverage_eligibility(
+    request: Request,
+    session: DbSession,
+    credentials: Credentials,
+    body: Annotated[bytes, Depends(raw_body)],
+    rulebook: Annotated[str | None, Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)")] = None,
+) -> FhirResponse:
+    try:
+        principal = _principal(request, session, credentials)
+        resource = parse_request(body)
+        iin = patient_iin(resource)
+        status = service.read_status(
+            session,
+            principal,
+            iin,
+            serviced_date(resource),
+            rulebook,
+            channel="fhir",
+            resource="/fhir/CoverageEligibilityRequest",
+        )
+    except OsmsError as exc:
+        return operation_outcome(exc.status, exc.code, exc.message)
+    return FhirResponse(eligibility_response(status, resource, _language(request)))
+
+
+@router.get(
+    "/Coverage",
+    response_class=FhirResponse,
+    summary="FHIR R4: the OSMS Coverage of a beneficiary (searchset Bundle)",
+    description=(
+        f"`beneficiary:identifier` is the IIN, as `{IIN_SYSTEM}|<IIN>` or the bare IIN. The Bundle holds the "
+        "person's OSMS Coverage on `date` (an OSMS parameter; default today): status active or cancelled, period, "
+        "payor the fund. An unknown person gives an empty Bundle. Same access rules and audit as the status API."
+    ),
+    responses={200: _fhir_content("Bundle (searchset)"), **FHIR_ERRORS},
+)
+def coverage_search(
+    request: Request,
+    session: DbSession,
+    credentials: Credentials,
+    beneficiary: Annotated[str | None, Query(alias="beneficiary:identifier", description="IIN, or system|IIN")] = None,
+    on: Annotated[str | None, Query(alias="date", description="Status date YYYY-MM-DD (default today)")] = None,
+    rulebook: Annotated[str | None, Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)")] = None,
+) -> FhirResponse:
+    try:
+        principal = _principal(request, session, credentials)
+        if not beneficiary:
+            raise _invalid("search Coverage by beneficiary:identifier (the IIN)", "missing_beneficiary")
+        system, _, value = beneficiary.rpartition("|")
+        day = _parse_day(on, "date") if on else None
+        bundle: dict[str, Any] = {
+            "resourceType": "Bundle",
+            "id": str(uuid.uuid4()),
+            "meta": {"lastUpdated": _now()},
+            "type": "searchset",
+            "total": 0,
+            "link": [{"relation": "self", "url": str(request.url)}],
+            "entry": [],
+        }
+        if system not in ("", IIN_SYSTEM):
+            bundle.pop("entry")
+            return FhirResponse(bundle)
+        if not check_iin(value).valid:
+            service.checked_iin(value)  # raises, naming the failed checks
+        status = service.read_status(
+            session, principal, value, day, rulebook, channel="fhir", resource="/fhir/Coverage"
+        )
+    except OsmsError as exc:
+        return operation_outcome(exc.status, exc.code, exc.message)
+    if status.basis.code == "unknown_person":
+        bundle.pop("entry")
+        return FhirResponse(bundle)
+    coverage = coverage_resource(status, f"osms-{status.iin}")
+    bundle["total"] = 1
+    bundle["entry"] = [
+        {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": coverage, "search": {"mode": "match"}},
+    ]
+    return FhirResponse(bundle)
+
+
+@router.get(
+    "/metadata",
+    response_class=FhirResponse,
+    summary="FHIR R4 CapabilityStatement of the OSMS eligibility endpoint",
+    responses={200: _fhir_content("CapabilityStatement")},
+)
+def capability_statement() -> FhirResponse:
+    return FhirResponse(
+        {
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": date.today().isoformat(),
+            "publisher": FUND["display"],
+            "kind": "instance",
+            "software": {"name": "OSMS"},
+            "implementation": {"description": "OSMS insured status (rules.md §3) as FHIR R4"},
+            "fhirVersion": FHIR_VERSION,
+            "format": ["json"],
+            "rest": [
+                {
+                    "mode": "server",
+                    "security": {"description": "Authorization: Bearer <token> (osms user token)"},
+                    "resource": [
+                        {
+                            "type": "Coverage",
+                            "interaction": [{"code": "search-type"}],
+                            "searchParam": [
+                                {
+                                    "name": "beneficiary",
+                                    "type": "reference",
+                                    "documentation": f"beneficiary:identifier={IIN_SYSTEM}|<IIN>",
+                                }
+                            ],
+                        },
+                        {"type": "CoverageEligibilityRequest", "interaction": [{"code": "create"}]},
+                    ],
+                }
+            ],
+        }
+    )

@@ -1,0 +1,882 @@
+"""Insured status on a date (rules.md §3): the pure engine.
+
+Input: the check date, the rulebook, the person's month facts (for each period with a credited
+payment: the kinds still credited, the payer of the largest payment, the day the period first
+became paid) and the person's state-paid category memberships. Output: a :class:`Status` that
+explains itself (basis code, rules applied, arrears, a sentence in kk/ru/en).
+
+No database, no framework. ``docs/status.md`` states every rule as implemented, with the
+decisions taken where rules.md is silent; the comments below name the item of §3 they apply.
+
+Vocabulary:
+
+- *paid(N)*: a month fact exists for N whose ``first_value_date`` is on or before the check date D
+  (a month paid after D did not make anyone insured on D);
+- *category(N)*: a membership that had begun on D (``valid_from <= D``) covers some day of N on
+  which its code is state-paid in the rulebook;
+- *covered(N)* = paid(N) or category(N);
+- *applicable(N)*: N is on or after the month insurance starts (``status.insurance_starts``) and
+  the person's birth month; other months are neither covered, uncovered nor owed;
+- a month is *insured* (the month-by-month history the engine rebuilds from D's knowledge) when it
+  is covered and not a blocked self-payment (item 4), or in grace, or transitional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
+
+from osms.core.money import format_money, round_money
+from osms.core.periods import Month
+from osms.rulebooks.loader import (
+    CATEGORY_CODES,
+    CategoryRule,
+    Entry,
+    GraceRule,
+    NoRuleInForce,
+    ParameterEntry,
+    Rulebook,
+)
+
+__all__ = [
+    "BASIS_CODES",
+    "FUTURE_MONTHS",
+    "HISTORY_MONTHS",
+    "KIND_PRIORITY",
+    "Basis",
+    "Membership",
+    "MonthFacts",
+    "Status",
+    "evaluate",
+    "main_kind",
+    "restores_at_once",
+    "window",
+]
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+
+#: Payment kinds (the ledger's names, ``osms.contributions.models.PAYMENT_KINDS``) in the order
+#: the basis reports one when a month has several: an employer's before the person's own.
+KIND_PRIORITY: tuple[str, ...] = (
+    "employer_deduction",
+    "employee_contribution",
+    "civil_contract",
+    "ie_contribution",
+    "state_contribution",
+    "self_payment",
+)
+SELF_PAYMENT = "self_payment"
+
+BasisCode = Literal[
+    "state_paid_category",
+    "paid",
+    "grace",
+    "transitional_2020",
+    "not_applicable_before_insurance",
+    "lapsed",
+    "arrears_unpaid_after_lapse",
+    "never_paid",
+    "deceased",
+    "not_born",
+    "unknown_person",
+]
+BASIS_CODES: tuple[str, ...] = (
+    "state_paid_category",
+    "paid",
+    "grace",
+    "transitional_2020",
+    "not_applicable_before_insurance",
+    "lapsed",
+    "arrears_unpaid_after_lapse",
+    "never_paid",
+    "deceased",
+    "not_born",
+    "unknown_person",
+)
+INSURED_CODES = frozenset({"state_paid_category", "paid", "grace", "transitional_2020"})
+
+#: A status check reads the months from M - HISTORY_MONTHS to M + FUTURE_MONTHS, never more:
+#: 60 months of extended grace (kz-law 2026) + 6 months of grace + 6 to spare; 12 prepaid months.
+HISTORY_MONTHS = 72
+FUTURE_MONTHS = 12
+_MAX_FORWARD = 1200  # a category's end is searched at most 100 years ahead
+_ONE_DAY = timedelta(days=1)
+
+
+def window(on: date) -> tuple[Month, Month]:
+    """The months a status check on ``on`` reads: (M - 72, M + 12), inclusive."""
+    month = Month.of(on)
+    return month - HISTORY_MONTHS, month + FUTURE_MONTHS
+
+
+def restores_at_once(kinds: Iterable[str]) -> bool:
+    """True if a month paid with these kinds restores status at once (rules.md §3 item 4):
+    any payment by an employer, withholding agent, IE for themselves or the state."""
+    return any(kind != SELF_PAYMENT for kind in kinds)
+
+
+def main_kind(kinds: Iterable[str]) -> str | None:
+    """The kind the basis names for a month paid with ``kinds`` (see :data:`KIND_PRIORITY`)."""
+    present = set(kinds)
+    for kind in KIND_PRIORITY:
+        if kind in present:
+            return kind
+    return min(present) if present else None
+
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+class MonthFacts(NamedTuple):
+    """What is credited for one person and period (a ``person_month`` row). A named tuple: a
+    batch builds hundreds of thousands of them."""
+
+    period: Month
+    kinds: frozenset[str]
+    payer: str
+    first_value_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A state-paid category membership (a ``person_category`` row)."""
+
+    code: str
+    valid_from: date
+    valid_to: date | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    code: str
+    payer: str | None = None  # payer id of the month, or "state" / "local_budget" for a category
+    kind: str | None = None  # payment kind of the month (None for a category)
+    category: str | None = None  # category code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "payer": self.payer, "kind": self.kind, "category": self.category}
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The answer: insured or not, why, until when, what is owed, which rules said so."""
+
+    iin: str
+    on: date
+    insured: bool
+    basis: Basis
+    insured_until: date | None
+    months_paid_last_12: tuple[Month, ...]
+    arrears: tuple[tuple[Month, Decimal], ...]  # each owed month and its self-payer price
+    rulebook: str
+    rules: tuple[str, ...]
+    message: Mapping[str, str]
+    last_covered: Month | None = None  # P (grace, lapsed) or the covered run's last month L
+    grace_months: int | None = None  # the grace that applied to last_covered
+    grace_end: date | None = None  # last day of grace after last_covered
+    covered_since: Month | None = None  # first month of the covered run (within the months read)
+    category_to: date | None = None  # end of the category on D (basis state_paid_category)
+    detail: Mapping[str, str] = field(default_factory=dict)  # extra facts for the sentence
+
+    @property
+    def arrears_months(self) -> tuple[Month, ...]:
+        return tuple(month for month, _ in self.arrears)
+
+    @property
+    def arrears_amount(self) -> Decimal:
+        return round_money(sum((amount for _, amount in self.arrears), Decimal(0)))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form every channel answers with (dates ISO, months YYYY-MM, money "0.00")."""
+        return {
+            "iin": self.iin,
+            "on": self.on.isoformat(),
+            "insured": self.insured,
+            "basis": self.basis.as_dict(),
+            "insured_until": self.insured_until.isoformat() if self.insured_until else None,
+            "months_paid_last_12": [str(m) for m in self.months_paid_last_12],
+            "arrears": {"months": [str(m) for m in self.arrears_months], "amount": format_money(self.arrears_amount)},
+            "rulebook": self.rulebook,
+            "rules": list(self.rules),
+            "message": dict(self.message),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Rulebook lookups by month (cached: a batch asks the same months for thousands of persons)
+
+
+@lru_cache(maxsize=4096)
+def _month(index: int) -> Month:
+    """``Month.from_index``, cached: a batch builds the same few hundred months again and again."""
+    return Month.from_index(index)
+
+
+@lru_cache(maxsize=4096)
+def _last_day(index: int) -> date:
+    return _month(index).last_day
+
+
+def _first_day(index: int) -> date:
+    return _month(index).first_day
+
+
+@lru_cache(maxsize=4096)
+def _grace_at(rulebook: Rulebook, index: int) -> GraceRule:
+    """The grace rule in force on the first day of month ``index`` (the nearest one outside the
+    rulebook's period, so that a forecast past its end keeps the last rule)."""
+    day = _first_day(index)
+    found = rulebook.find("status.grace", day)
+    if found is None:
+        entries = rulebook.series("status.grace")
+        found = entries[0] if day < entries[0].valid_from else entries[-1]
+    assert isinstance(found, GraceRule)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _cap_at(rulebook: Rulebook, index: int) -> ParameterEntry:
+    day = _first_day(index)
+    found = rulebook.find("status.arrears_cap_months", day)
+    if found is None:
+        entries = rulebook.series("status.arrears_cap_months")
+        found = entries[0] if day < entries[0].valid_from else entries[-1]
+    assert isinstance(found, ParameterEntry)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _transitional_at(rulebook: Rulebook, index: int) -> Entry | None:
+    return rulebook.find("status.transitional_insured", _first_day(index))
+
+
+@lru_cache(maxsize=4096)
+def _self_payer_price(rulebook: Rulebook, index: int) -> tuple[Decimal, tuple[str, ...]] | None:
+    """The self-payer contribution for month ``index`` and the entries it comes from (None if no
+    self-payer rate is in force then: such a month cannot be owed)."""
+    day = _first_day(index)
+    if not rulebook.covers(day):
+        return None
+    try:
+        rule = rulebook.rate("self-payer", day)
+        base = rulebook.base_amount("self-payer", day)
+    except NoRuleInForce:
+        return None
+    used = [rule.id]
+    if rule.base == "mw_multiple":
+        used.append(rulebook.mw_entry(day).id)
+    elif rule.base == "amw_two_years_earlier":
+        used.append(rulebook.amw_entry(day.year - 2).id)
+    return round_money(rule.rate * base), tuple(used)
+
+
+@lru_cache(maxsize=256)
+def _category_entries(rulebook: Rulebook, code: str) -> tuple[CategoryRule, ...]:
+    return tuple(e for e in rulebook.series(f"categories.{code}") if isinstance(e, CategoryRule))
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+
+
+@dataclass(frozen=True, slots=True)
+class _Interval:
+    """Where a membership and the rulebook agree the category is state-paid."""
+
+    code: str
+    start: date
+    end: date | None
+    rule: CategoryRule
+
+    def covers_day(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def covers_month(self, index: int) -> bool:
+        return self.start <= _last_day(index) and (self.end is None or self.end >= _first_day(index))
+
+
+def _intervals(memberships: Iterable[Membership], rulebook: Rulebook, on: date) -> list[_Interval]:
+    """Where each membership that had begun on D is state-paid per the rulebook. A state-paid
+    span that begins after D counts only when it continues one that had begun (e.g. the payer
+    changing from the state to the local budget), never when it starts later on its own."""
+    result = []
+    for m in memberships:
+        if m.code not in CATEGORY_CODES or m.valid_from > on:
+            continue  # unknown code; or a membership that had not begun on D
+        previous: _Interval | None = None
+        for rule in _category_entries(rulebook, m.code):
+            start = max(m.valid_from, rule.valid_from)
+            ends = [d for d in (m.valid_to, rule.valid_to) if d is not None]
+            end = min(ends) if ends else None
+            if end is not None and start > end:
+                continue
+            continues = previous is not None and previous.end is not None and start == previous.end + _ONE_DAY
+            if start > on and not continues:
+                continue
+            previous = _Interval(m.code, start, end, rule)
+            result.append(previous)
+    return result
+
+
+def _interval_order(iv: _Interval) -> tuple[int, date, int]:
+    """Which of several categories on D the basis names: an open-ended one, else the one lasting
+    longest, else the first in rules.md §3.1's order."""
+    return (0 if iv.end is None else 1, date.max if iv.end is None else iv.end, CATEGORY_CODES.index(iv.code))
+
+
+class _Person:
+    """One evaluation: the facts within the window, indexed by month number."""
+
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        on: date,
+        months: Iterable[MonthFacts],
+        memberships: Iterable[Membership],
+        birth_date: date | None,
+    ) -> None:
+        self.rulebook = rulebook
+        self.on = on
+        self.m = Month.of(on).index
+        self.lo = self.m - HISTORY_MONTHS
+        self.hi = self.m + FUTURE_MONTHS
+        self.paid: dict[int, MonthFacts] = {}
+        for f in months:
+            i = f.period.index
+            if self.lo <= i <= self.hi and f.first_value_date <= on:
+                self.paid[i] = f
+        self.intervals = _intervals(memberships, rulebook, on)
+        self.cat: dict[int, _Interval] = {}
+        for iv in sorted(self.intervals, key=_interval_order):
+            first = max(Month.of(iv.start).index, self.lo)
+            last = self.hi if iv.end is None else min(Month.of(iv.end).index, self.hi)
+            for i in range(first, last + 1):
+                self.cat.setdefault(i, iv)
+        self.start = Month.of(rulebook.insurance_starts()).index
+        self.birth = Month.of(birth_date).index if birth_date is not None else None
+        # covered(i) and the length of the covered run ending at i, for every month read
+        self.cov = [i in self.paid or i in self.cat for i in range(self.lo, self.hi + 1)]
+        self.runs: list[int] = []
+        run = 0
+        for flag in self.cov:
+            run = run + 1 if flag else 0
+            self.runs.append(run)
+        self.used: list[str] = []
+        self.detail: dict[str, str] = {}
+        self.unpaid_insured: list[int] = []
+        self.last_insured: int | None = None
+
+    def use(self, entry_id: str) -> None:
+        if entry_id not in self.used:
+            self.used.append(entry_id)
+
+    def applicable(self, i: int) -> bool:
+        return i >= self.start and (self.birth is None or i >= self.birth)
+
+    def covered(self, i: int) -> bool:
+        if self.lo <= i <= self.hi:
+            return self.cov[i - self.lo]
+        return i > self.hi and any(iv.covers_month(i) for iv in self.intervals)
+
+    def grace_rule(self, i: int) -> GraceRule:
+        return self.rulebook.grace(self.on) if i == self.m else _grace_at(self.rulebook, i)
+
+    def run_back(self, last: int) -> int:
+        """How many consecutive covered months end at ``last`` (within the months read)."""
+        if last < self.lo:
+            return 0
+        if last <= self.hi:
+            return self.runs[last - self.lo]
+        n = 0
+        while last > self.hi and self.covered(last):
+            n += 1
+            last -= 1
+        return n + (self.runs[-1] if last == self.hi else 0)
+
+    def grace_end(self, last: int) -> tuple[int, int]:
+        """After covered month ``last``: the last month still in grace, and the grace applied to
+        the month after ``last``. A month N is in grace when N - last <= the grace in force in N
+        (extended when the run up to ``last`` is long enough)."""
+        run = self.run_back(last)
+        first_grace = self.grace_rule(last + 1).months_for(run)
+        n = last + 1
+        while True:
+            rule = self.grace_rule(n)
+            self.use(rule.id)
+            if n - last > rule.months_for(run):
+                return n - 1, first_grace
+            n += 1
+
+    def run_forward(self, first: int) -> int | None:
+        """The last month of the unbroken covered run from ``first``; None if an open-ended
+        state-paid category makes it endless."""
+        i = first
+        for _ in range(_MAX_FORWARD):
+            if any(iv.end is None and iv.covers_month(i) for iv in self.intervals):
+                return None
+            if not self.covered(i):
+                return i - 1
+            i += 1
+        return None
+
+    def history(self) -> tuple[int | None, int | None, int | None]:
+        """Rebuild the months before M, in order, as D knows them (rules.md §3 items 2-4).
+
+        Returns (latest insured covered month, latest applicable uncovered month, latest covered
+        month), all before M, and records in ``self.unpaid_insured`` the uncovered months in
+        which the person was insured by grace (their debt keeps accruing).
+        """
+        last_insured: int | None = None
+        last_uncovered: int | None = None
+        last_covered: int | None = None
+        for i in range(self.lo, self.m):
+            facts = self.paid.get(i)
+            if i in self.cat or facts is not None:
+                last_covered = i
+                if (
+                    i in self.cat
+                    or not self.applicable(i)
+                    or (facts is not None and restores_at_once(facts.kinds))
+                    or not self.blocked(i, last_insured, last_uncovered)
+                ):
+                    last_insured = i
+            elif self.applicable(i):
+                if self.in_grace(i, last_insured):
+                    self.unpaid_insured.append(i)
+                last_uncovered = i
+        return last_insured, last_uncovered, last_covered
+
+    def in_grace(self, i: int, last_insured: int | None) -> bool:
+        if last_insured is None:
+            return False
+        return i - last_insured <= self.grace_rule(i).months_for(self.run_back(last_insured))
+
+    def transitional(self, i: int) -> bool:
+        if i == self.m:
+            return self.rulebook.find("status.transitional_insured", self.on) is not None
+        return _transitional_at(self.rulebook, i) is not None
+
+    def blocked(self, i: int, last_insured: int | None, last_uncovered: int | None) -> bool:
+        """Item 4: a self-payment for month i after a lapse does not restore status while a month
+        of the 12 before i is uncovered. "After a lapse" = without this payment the person would
+        not be insured in i (no grace, not transitional)."""
+        if self.transitional(i) or self.in_grace(i, last_insured):
+            return False
+        cap = self.rulebook.arrears_cap_months(self.on) if i == self.m else _cap_at(self.rulebook, i).value
+        return last_uncovered is not None and last_uncovered >= i - cap
+
+    def arrears(self, *, insured: bool) -> tuple[tuple[Month, Decimal], ...]:
+        """Item 5, at the self-payer contribution in force for each month, within the 12-month cap.
+
+        Not insured: each uncovered month of the 12 before M, and M itself when uncovered (what a
+        self-payer must pay to be insured again, item 4). Insured: the uncovered months in which
+        the person was insured by grace, M included when it is one (the debt keeps accruing).
+        """
+        cap_entry = self.rulebook.entry("status.arrears_cap_months", self.on)
+        assert isinstance(cap_entry, ParameterEntry)
+        self.use(cap_entry.id)
+        self.detail["cap"] = str(cap_entry.value)
+        first = self.m - cap_entry.value
+        if insured:
+            months = [i for i in self.unpaid_insured if i >= first]
+            if self.applicable(self.m) and not self.covered(self.m) and self.in_grace(self.m, self.last_insured):
+                months.append(self.m)
+        else:
+            months = [i for i in range(first, self.m + 1) if self.applicable(i) and not self.covered(i)]
+        owed = []
+        for i in months:
+            price = _self_payer_price(self.rulebook, i)
+            if price is None:
+                continue
+            amount, used = price
+            for entry_id in used:
+                self.use(entry_id)
+            owed.append((_month(i), amount))
+        return tuple(owed)
+
+    def paid_last_12(self) -> tuple[Month, ...]:
+        return tuple(_month(i) for i in range(self.m - 11, self.m + 1) if i in self.paid)
+
+    def describe(self, i: int) -> Basis:
+        """payer/kind/category of covered month i (for a grace or lapsed basis)."""
+        facts = self.paid.get(i)
+        if facts is not None:
+            return Basis("", payer=facts.payer, kind=main_kind(facts.kinds))
+        iv = self.cat.get(i)
+        if iv is not None:
+            return Basis("", payer=iv.rule.payer, category=iv.code)
+        return Basis("")
+
+
+def evaluate(
+    *,
+    iin: str,
+    on: date,
+    rulebook: Rulebook,
+    months: Iterable[MonthFacts] = (),
+    memberships: Iterable[Membership] = (),
+    birth_date: date | None = None,
+    death_date: date | None = None,
+    known: bool = True,
+    category_label: Callable[[str, str], str] | None = None,
+) -> Status:
+    """Insured status of one person on ``on`` (rules.md §3). ``known=False``: not in the registry.
+
+    Raises ``DateOutsideRulebook`` when ``on`` is outside the rulebook's period. Month facts
+    outside (M - 72, M + 12) are ignored, so the answer depends only on what a check reads.
+    """
+    rulebook.check_date(on)
+    label = category_label or _code_label
+    p = _Person(rulebook, on, months, memberships, birth_date)
+
+    def done(
+        code: str,
+        insured: bool,
+        *,
+        basis: Basis | None = None,
+        until: date | None = None,
+        arrears: tuple[tuple[Month, Decimal], ...] = (),
+        **extra: Any,
+    ) -> Status:
+        b = basis or Basis(code)
+        extra["detail"] = {**p.detail, **extra.get("detail", {})}
+        status = Status(
+            iin=iin,
+            on=on,
+            insured=insured,
+            basis=Basis(code, b.payer, b.kind, b.category),
+            insured_until=until,
+            months_paid_last_12=p.paid_last_12() if known else (),
+            arrears=arrears,
+            rulebook=rulebook.name,
+            rules=tuple(p.used),
+            message={},
+            **extra,
+        )
+        return _with_message(status, label)
+
+    # Before anything else: who, alive, born, and whether insurance exists yet.
+    if not known:
+        return done("unknown_person", False)
+    if death_date is not None and death_date < on:
+        return done("deceased", False, detail={"death_date": death_date.isoformat()})
+    if birth_date is not None and birth_date > on:
+        return done("not_born", False, detail={"birth_date": birth_date.isoformat()})
+    starts = rulebook.insurance_starts_entry()
+    p.use(starts.id)
+    if on < starts.valid_from:
+        return done("not_applicable_before_insurance", False, detail={"starts": starts.valid_from.isoformat()})
+
+    m = p.m
+    transitional = rulebook.find("status.transitional_insured", on)
+
+    def with_transition(until: date | None) -> date | None:
+        if transitional is None or until is None or transitional.valid_to is None:
+            return until
+        return max(until, transitional.valid_to)
+
+    # Item 1: a state-paid category on D. The state pays: no arrears.
+    on_day = sorted((iv for iv in p.intervals if iv.covers_day(on)), key=_interval_order)
+    if on_day:
+        iv = on_day[0]
+        p.use(iv.rule.id)
+        last = p.run_forward(m)
+        until = None
+        extra: dict[str, Any] = {"category_to": iv.end}
+        if last is not None:
+            end, grace = p.grace_end(last)
+            until = _last_day(end)
+            extra |= {"last_covered": _month(last), "grace_months": grace}
+        return done(
+            "state_paid_category",
+            True,
+            basis=Basis("", payer=iv.rule.payer, category=iv.code),
+            until=with_transition(until),
+            **extra,
+        )
+
+    last_insured, last_uncovered, last_covered = p.history()
+    p.last_insured = last_insured
+    p.use(rulebook.grace(on).id)
+    facts = p.paid.get(m)
+    since = _run_start(p, m if p.covered(m) else last_insured)
+
+    # Item 2 (with item 4): M is paid.
+    if facts is not None:
+        if restores_at_once(facts.kinds) or not p.blocked(m, last_insured, last_uncovered):
+            last = p.run_forward(m)
+            until = None
+            extra = {"covered_since": since}
+            if last is not None:
+                end, grace = p.grace_end(last)
+                until = _last_day(end)
+                extra |= {"last_covered": _month(last), "grace_months": grace}
+            return done(
+                "paid",
+                True,
+                basis=Basis("", payer=facts.payer, kind=main_kind(facts.kinds)),
+                until=with_transition(until),
+                arrears=p.arrears(insured=True),
+                **extra,
+            )
+        if transitional is None:
+            return done(
+                "arrears_unpaid_after_lapse",
+                False,
+                basis=Basis("", payer=facts.payer, kind=main_kind(facts.kinds)),
+                arrears=p.arrears(insured=False),
+                last_covered=_month(m),
+            )
+    # Item 3: grace after the last covered month. A category that ended earlier in M still
+    # covers M (the month counts), and grace runs from the end of that covered run.
+    elif m in p.cat or p.in_grace(m, last_insured):
+        last = p.run_forward(m) if m in p.cat else last_insured
+        if last is None:  # cannot happen: an endless category covering M covers D (item 1)
+            return done("state_paid_category", True, basis=p.describe(m))
+        end, grace = p.grace_end(last)
+        grace_end = _last_day(end)
+        return done(
+            "grace",
+            True,
+            basis=p.describe(last),
+            until=with_transition(grace_end),
+            arrears=p.arrears(insured=True),
+            last_covered=_month(last),
+            grace_months=grace,
+            grace_end=grace_end,
+            covered_since=since,
+        )
+
+    # Transitional kz-law window: everyone is insured.
+    if transitional is not None:
+        p.use(transitional.id)
+        return done(
+            "transitional_2020",
+            True,
+            until=transitional.valid_to,
+            arrears=p.arrears(insured=True),
+            detail={
+                "from": transitional.valid_from.isoformat(),
+                "to": transitional.valid_to.isoformat() if transitional.valid_to else "",
+            },
+        )
+
+    # Item 5: not insured.
+    if last_covered is None:
+        return done("never_paid", False, arrears=p.arrears(insured=False), detail={"history": str(HISTORY_MONTHS)})
+    grace_end_day = None
+    if last_insured is not None:
+        end, _ = p.grace_end(last_insured)
+        grace_end_day = _last_day(end)
+    return done(
+        "lapsed",
+        False,
+        basis=p.describe(last_covered),
+        arrears=p.arrears(insured=False),
+        last_covered=_month(last_covered),
+        grace_end=grace_end_day,
+    )
+
+
+def _run_start(p: _Person, last: int | None) -> Month | None:
+    if last is None or not p.covered(last):
+        return None
+    return _month(last - p.run_back(last) + 1)
+
+
+# --------------------------------------------------------------------------------------------
+# The sentence, in Kazakh, Russian and English (glossary.md wording)
+
+Lang = Literal["kk", "ru", "en"]
+LANGS: tuple[Lang, ...] = ("kk", "ru", "en")
+
+
+def _code_label(lang: str, code: str) -> str:
+    return code
+
+
+def _day(lang: str, day: date | None) -> str:
+    if day is None:
+        return ""
+    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
+
+
+def _month_text(lang: str, month: Month | None) -> str:
+    if month is None:
+        return ""
+    return str(month) if lang == "en" else f"{month.month:02d}.{month.year:04d}"
+
+
+def _money(lang: str, amount: Decimal) -> str:
+    text = f"{round_money(amount):,.2f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+PAYER_WORDS: dict[str, dict[str, str]] = {
+    "state": {"kk": "мемлекет", "ru": "государство", "en": "the state"},
+    "local_budget": {"kk": "жергілікті бюджет", "ru": "местный бюджет", "en": "the local budget"},
+}
+
+KIND_WORDS: dict[str, dict[str, str]] = {
+    "employer_deduction": {
+        "kk": "жұмыс берушінің аударымдары",
+        "ru": "отчисления работодателя",
+        "en": "employer's deductions",
+    },
+    "employee_contribution": {
+        "kk": "жұмыс беруші ұстап қалған жұмыскердің жарналары",
+        "ru": "взносы работника, удержанные работодателем",
+        "en": "employee's contributions withheld by the employer",
+    },
+    "civil_contract": {
+        "kk": "азаматтық-құқықтық шарт бойынша агент ұстап қалған жарналар",
+        "ru": "взносы по договору гражданско-правового характера, удержанные агентом",
+        "en": "contributions withheld by an agent under a civil-law contract",
+    },
+    "ie_contribution": {
+        "kk": "жеке кәсіпкердің өзі үшін жарналары",
+        "ru": "взносы индивидуального предпринимателя за себя",
+        "en": "an individual entrepreneur's contributions for themselves",
+    },
+    "state_contribution": {
+        "kk": "мемлекеттің жарналары",
+        "ru": "взносы государства",
+        "en": "state contributions",
+    },
+    "self_payment": {
+        "kk": "өз бетінше төленген жарна",
+        "ru": "самостоятельный платёж",
+        "en": "a self-payment",
+    },
+}
+
+# One template per basis code and language; {placeholders} are filled by _with_message.
+TEMPLATES: dict[str, dict[str, str]] = {
+    "state_paid_category": {
+        "kk": "Сақтандырылған: жеңілдікті санат «{category}», жарналарды {payer} төлейді.",
+        "ru": "Застрахован: льготная категория «{category}», взносы за него платит {payer}.",
+        "en": "Insured: state-paid category «{category}»; {payer} pays the contributions.",
+    },
+    "paid": {
+        "kk": "Сақтандырылған: {month} үшін жарна түсті ({kind}).",
+        "ru": "Застрахован: взносы за {month} поступили ({kind}).",
+        "en": "Insured: contributions for {month} have been received ({kind}).",
+    },
+    "grace": {
+        "kk": "Сақтандырылған: соңғы төленген {last} айынан кейін {grace} ай бойы құқық сақталады (жеңілдік кезеңі).",
+        "ru": "Застрахован: право сохраняется {grace} мес. после последнего оплаченного месяца {last} "
+        "(льготный период).",
+        "en": "Insured: rights are kept for {grace} months after the last covered month, {last} (grace period).",
+    },
+    "transitional_2020": {
+        "kk": "Сақтандырылған: {start} бастап {end} дейін барлығы сақтандырылған болып саналады (өтпелі кезең).",
+        "ru": "Застрахован: с {start} по {end} все считаются застрахованными (переходный период).",
+        "en": "Insured: from {start} to {end} everyone is treated as insured (transitional period).",
+    },
+    "not_applicable_before_insurance": {
+        "kk": "Мәртебе қолданылмайды: МӘМС пакеті {start} бастап қолданылады.",
+        "ru": "Статус не применяется: пакет ОСМС действует с {start}.",
+        "en": "Not applicable: the insurance package exists from {start}.",
+    },
+    "lapsed": {
+        "kk": "Сақтандырылмаған: соңғы төленген ай — {last}{grace_end}. Тек ТМККК қолжетімді.",
+        "ru": "Не застрахован: последний оплаченный месяц — {last}{grace_end}. Доступен только ГОБМП.",
+        "en": "Not insured: the last covered month was {last}{grace_end}. "
+        "Only the guaranteed free package (GOBMP) is available.",
+    },
+    "arrears_unpaid_after_lapse": {
+        "kk": "Сақтандырылмаған: {month} үшін өз бетінше төлем алдыңғы {cap} айдың берешегі өтелгенде ғана "
+        "сақтандыруды қалпына келтіреді. Тек ТМККК қолжетімді.",
+        "ru": "Не застрахован: самостоятельный платёж за {month} восстанавливает страхование только после "
+        "погашения задолженности за предыдущие {cap} мес. Доступен только ГОБМП.",
+        "en": "Not insured: a self-payment for {month} restores insurance only once the arrears of the "
+        "previous {cap} months are paid. Only the guaranteed free package (GOBMP) is available.",
+    },
+    "never_paid": {
+        "kk": "Сақтандырылмаған: соңғы {history} айда жарна түспеген. Тек ТМККК қолжетімді.",
+        "ru": "Не застрахован: за последние {history} мес. взносы не поступали. Доступен только ГОБМП.",
+        "en": "Not insured: no contributions were received in the last {history} months. "
+        "Only the guaranteed free package (GOBMP) is available.",
+    },
+    "deceased": {
+        "kk": "Сақтандырылмаған: адам {death} қайтыс болған.",
+        "ru": "Не застрахован: дата смерти — {death}.",
+        "en": "Not insured: the person died on {death}.",
+    },
+    "not_born": {
+        "kk": "Сақтандырылмаған: адам {birth} туған, яғни бұл күні әлі туылмаған.",
+        "ru": "Не застрахован: дата рождения — {birth}, на эту дату человек ещё не родился.",
+        "en": "Not insured: the person was born on {birth}, after this date.",
+    },
+    "unknown_person": {
+        "kk": "ЖСН {iin} бар адам тізілімде жоқ.",
+        "ru": "Лица с ИИН {iin} нет в реестре.",
+        "en": "No person with IIN {iin} is in the registry.",
+    },
+}
+
+UNTIL: dict[str, str] = {
+    "kk": " {until} дейін сақтандырылған.",
+    "ru": " Застрахован до {until}.",
+    "en": " Insured until {until}.",
+}
+GRACE_ENDED: dict[str, str] = {
+    "kk": ", жеңілдік кезеңі {day} аяқталды",
+    "ru": ", льготный период закончился {day}",
+    "en": "; the grace period ended on {day}",
+}
+ARREARS: dict[str, str] = {
+    "kk": " Берешек: {count} ай, {amount} теңге.",
+    "ru": " Задолженность: {count} мес., {amount} тенге.",
+    "en": " Arrears: {count} months, {amount} tenge.",
+}
+
+
+def _with_message(status: Status, category_label: Callable[[str, str], str]) -> Status:
+    messages: dict[str, str] = {}
+    code = status.basis.code
+    detail = status.detail
+    for lang in LANGS:
+        params = {
+            "iin": status.iin,
+            "category": category_label(lang, status.basis.category) if status.basis.category else "",
+            "payer": PAYER_WORDS.get(status.basis.payer or "", {}).get(lang, status.basis.payer or ""),
+            "kind": KIND_WORDS.get(status.basis.kind or "", {}).get(lang, status.basis.kind or ""),
+            "month": _month_text(lang, Month.of(status.on)),
+            "last": _month_text(lang, status.last_covered),
+            "grace": str(status.grace_months or ""),
+            "grace_end": GRACE_ENDED[lang].format(day=_day(lang, status.grace_end)) if status.grace_end else "",
+            "cap": detail.get("cap", ""),
+            "history": detail.get("history", ""),
+            "start": _day(lang, _parse(detail.get("starts") or detail.get("from"))),
+            "end": _day(lang, _parse(detail.get("to"))),
+            "death": _day(lang, _parse(detail.get("death_date"))),
+            "birth": _day(lang, _parse(detail.get("birth_date"))),
+        }
+        text = TEMPLATES[code][lang].format(**params)
+        if status.insured and status.insured_until is not None:
+            text += UNTIL[lang].format(until=_day(lang, status.insured_until))
+        if status.arrears:
+            text += ARREARS[lang].format(count=len(status.arrears), amount=_money(lang, status.arrears_amount))
+        messages[lang] = text
+    return _replace_message(status, messages)
+
+
+def _parse(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _replace_message(status: Status, messages: dict[str, str]) -> Status:
+    return replace(status, message=messages)

@@ -1,0 +1,474 @@
+"""Coverage use cases: insured status of one person or of many (set-based), who may ask, the
+audit of every lookup, and the register of non-working pregnant women (rules.md §3, §3.1).
+
+A status check reads only the person's registry row, their category memberships and the
+``person_month`` summary rows from M - 72 to M + 12 (``rules.window``); never the ledger. A batch
+reads the same for all its IINs in a few chunked queries, never one query per IIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, and_, exists, insert, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from osms.contributions.models import PAYMENT_KINDS, REVERSAL, Payment, PersonMonth
+from osms.core import audit
+from osms.core.config import get_settings
+from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.identity import IdCheck, check_iin
+from osms.core.models import AuditEntry
+from osms.core.periods import Month
+from osms.core.security import Principal
+from osms.core.workdays import add_working_days
+from osms.coverage import rules
+from osms.coverage.models import PregnancyEntry
+from osms.registry.models import Person, PersonCategory
+from osms.registry.service import READ_ANY_PERSON, PersonFacts, guardians_of, person_facts
+from osms.rulebooks.loader import Rulebook, load_rulebook
+from osms.web.i18n import label
+
+CHUNK = 1000  # IINs per IN list
+BATCH_LIMIT = 10_000
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def resolve_rulebook(name: str | None) -> Rulebook:
+    """The rulebook named, or the default (setting ``OSMS_RULEBOOK``)."""
+    return load_rulebook(name or get_settings().rulebook)
+
+
+def checked_iin(raw: str) -> str:
+    """The IIN, or InvalidInput naming every failed check (code ``bad_iin:<codes>``)."""
+    check = check_iin(raw)
+    if not check.valid:
+        raise bad_iin(check)
+    return check.number
+
+
+def bad_iin(check: IdCheck) -> InvalidInput:
+    return InvalidInput(
+        "; ".join(e.message for e in check.errors), code="bad_iin:" + ",".join(e.code for e in check.errors)
+    )
+
+
+@lru_cache(maxsize=128)
+def kinds_of(bits: int) -> frozenset[str]:
+    """The payment kinds of a ``person_month.kinds`` bitmask."""
+    return frozenset(name for name, bit in PAYMENT_KINDS.items() if bits & bit)
+
+
+@lru_cache(maxsize=4096)
+def month_of(index: int) -> Month:
+    return Month.from_index(index)
+
+
+@lru_cache(maxsize=256)
+def category_label(lang: str, code: str) -> str:
+    return label(lang, "category", code)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the facts, set-based
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def load_facts(
+    session: Session, iins: Sequence[str], on: date
+) -> tuple[dict[str, PersonFacts], dict[str, list[rules.MonthFacts]]]:
+    """The registry facts (``registry.service.person_facts``: the person and the memberships that
+    overlap the window up to D) and the summary months of the window, for ``iins``: a few queries
+    per chunk of IINs, never one per IIN."""
+    first, last = rules.window(on)
+    persons = person_facts(session, iins, first.first_day, on)
+    months: dict[str, list[rules.MonthFacts]] = {}
+    for chunk in _chunks(iins):
+        for iin, period, kinds, payer, first_value_date in session.execute(
+            select(
+                PersonMonth.iin,
+                type_coerce(PersonMonth.period, Integer),  # the month index: Month objects come from a cache
+                PersonMonth.kinds,
+                PersonMonth.payer_id,
+                PersonMonth.first_value_date,
+            ).where(PersonMonth.iin.in_(chunk), PersonMonth.period >= first, PersonMonth.period <= last)
+        ):
+            months.setdefault(iin, []).append(
+                rules.MonthFacts(month_of(period), kinds_of(kinds), payer, first_value_date)
+            )
+    return persons, months
+
+
+def _evaluate(
+    iin: str,
+    on: date,
+    book: Rulebook,
+    persons: dict[str, PersonFacts],
+    months: dict[str, list[rules.MonthFacts]],
+) -> rules.Status:
+    person = persons.get(iin)
+    return rules.evaluate(
+        iin=iin,
+        on=on,
+        rulebook=book,
+        months=months.get(iin, ()),
+        memberships=[rules.Membership(*m) for m in person.categories] if person else (),
+        birth_date=person.birth_date if person else None,
+        death_date=person.death_date if person else None,
+        known=person is not None,
+        category_label=category_label,
+    )
+
+
+def status_of(session: Session, iin: str, on: date | None = None, rulebook: str | None = None) -> rules.Status:
+    """Insured status of one person on ``on`` (default today). Raises InvalidInput for a bad IIN,
+    UnknownRulebook, DateOutsideRulebook (422) for a date the rulebook does not cover."""
+    number = checked_iin(iin)
+    day = on or date.today()
+    book = resolve_rulebook(rulebook)
+    book.check_date(day)
+    persons, months = load_facts(session, [number], day)
+    return _evaluate(number, day, book, persons, months)
+
+
+def statuses(session: Session, iins: Sequence[str], on: date, rulebook: str | None = None) -> list[dict[str, Any]]:
+    """Answers for many IINs, in input order. An invalid IIN gets ``{"iin", "error": {"code",
+    "message"}}`` instead of a status. Valid IINs are read together, chunked."""
+    book = resolve_rulebook(rulebook)
+    book.check_date(on)
+    checks = [check_iin(raw) for raw in iins]
+    valid = sorted({c.number for c in checks if c.valid})
+    persons, months = load_facts(session, valid, on)
+    answers: dict[str, dict[str, Any]] = {
+        number: _evaluate(number, on, book, persons, months).as_dict() for number in valid
+    }
+    result: list[dict[str, Any]] = []
+    for raw, check in zip(iins, checks, strict=True):
+        if check.valid:
+            result.append(answers[check.number])
+        else:
+            error = bad_iin(check)
+            result.append({"iin": raw, "error": {"code": error.code, "message": error.message}})
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Who may ask, and the audit log
+
+
+def is_employee(session: Session, employer: str, iin: str, today: date | None = None) -> bool:
+    """Has ``employer`` (BIN, or an IE's IIN) a credited payment for ``iin`` for a period of the
+    last 12 months (the current month and the 12 before it, counted from today)?"""
+    month = Month.of(today or date.today())
+    reversal = aliased(Payment)
+    query = select(
+        exists().where(
+            Payment.iin == iin,
+            Payment.payer_id == employer,
+            Payment.period >= month - 12,
+            Payment.period <= month,
+            Payment.kind != REVERSAL,
+            ~exists().where(reversal.reverses == Payment.reference),
+        )
+    )
+    return bool(session.scalar(query))
+
+
+def authorize_status_read(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
+    """May ``principal`` see ``iin``'s status? Citizens: themselves and their children or wards;
+    clinics, operators, auditors: anyone; employers: their own employees (a payment by them for
+    the person in the last 12 months). A refusal is audited (and committed), then raised."""
+    if principal.role in READ_ANY_PERSON:
+        return
+    if (
+        principal.role == "citizen"
+        and principal.iin is not None
+        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
+    ):
+        return
+    if principal.role == "employer" and principal.bin is not None and is_employee(session, principal.bin, iin):
+        return
+    audit.record(session, principal, channel=channel, action="status.read.denied", resource=resource, subject_iin=iin)
+    session.commit()
+    raise Forbidden(f"{principal.role} {principal.username!r} may not see the status of {iin}")
+
+
+def record_reads(
+    session: Session, principal: Principal, iins: Iterable[str], *, channel: str, resource: str, detail: str | None
+) -> None:
+    """One ``status.read`` audit entry per IIN, in one bulk insert."""
+    at = datetime.now(UTC)
+    rows = [
+        {
+            "at": at,
+            "actor": principal.username,
+            "role": principal.role,
+            "channel": channel,
+            "action": "status.read",
+            "resource": resource[:300],
+            "subject_iin": iin,
+            "detail": detail,
+        }
+        for iin in iins
+    ]
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+
+
+def read_status(
+    session: Session,
+    principal: Principal,
+    iin: str,
+    on: date | None = None,
+    rulebook: str | None = None,
+    *,
+    channel: str,
+    resource: str,
+) -> rules.Status:
+    """The use case behind ``GET /api/v1/persons/{iin}/status``, FHIR and the CLI: check the IIN,
+    authorize, compute, audit."""
+    number = checked_iin(iin)
+    authorize_status_read(session, principal, number, channel=channel, resource=resource)
+    status = status_of(session, number, on, rulebook)
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="status.read",
+        resource=resource,
+        subject_iin=number,
+        detail=f"on={status.on.isoformat()} rulebook={status.rulebook} basis={status.basis.code}",
+    )
+    return status
+
+
+def read_statuses(
+    session: Session,
+    principal: Principal,
+    iins: Sequence[str],
+    on: date | None = None,
+    rulebook: str | None = None,
+    *,
+    channel: str,
+    resource: str,
+) -> list[dict[str, Any]]:
+    """The batch use case (clinics, operators, auditors): up to 10,000 IINs, answers in input
+    order, one audit entry per distinct valid IIN."""
+    if principal.role not in READ_ANY_PERSON:
+        raise Forbidden(
+            f"the role {principal.role!r} may not check statuses in bulk; allowed: clinic, operator, auditor"
+        )
+    if len(iins) > BATCH_LIMIT:
+        raise InvalidInput(
+            f"at most {BATCH_LIMIT:,} IINs per request, got {len(iins):,}", code="too_many_iins", status=413
+        )
+    day = on or date.today()
+    result = statuses(session, iins, day, rulebook)
+    seen: dict[str, None] = {}
+    for answer in result:
+        if "error" not in answer:
+            seen.setdefault(answer["iin"], None)
+    record_reads(session, principal, seen, channel=channel, resource=resource, detail=f"on={day.isoformat()} batch")
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Non-working pregnant women (rules.md §3.1, seed 002)
+
+#: Working days after the register entry within which the category is assigned [seed 002].
+DECISION_WORKING_DAYS = 3
+#: The category ends this many days after the expected delivery: the postnatal part of maternity
+#: leave (Labour Code of the RK, art. 99: 56 days after normal delivery), so that a birth a few
+#: weeks late does not interrupt coverage before the mother is entered as a non-working parent
+#: of a child under 3. Without an expected delivery the category stays open until the register
+#: closes it.
+POSTNATAL_DAYS = 56
+#: Kinds that show work with an employer or an agent (rules.md §3.1: "no employer or agent payment").
+WORK_KINDS = ("employer_deduction", "employee_contribution", "civil_contract")
+PREGNANCY_SOURCE = "register of pregnant women"
+HAS_EMPLOYER = "has employer payments: must pay arrears up to 12 months"
+
+PREGNANCY_MESSAGES: dict[str, dict[str, str]] = {
+    "assigned": {
+        "kk": "«Жұмыс істемейтін жүкті әйел» санаты {since} бастап беріледі; жарналарды мемлекет төлейді.",
+        "ru": "Категория «неработающая беременная» присваивается с {since}; взносы за неё платит государство.",
+        "en": "The category «non-working pregnant woman» is assigned from {since}; the state pays the contributions.",
+    },
+    "refused_has_employer": {
+        "kk": "Бас тартылды: соңғы 2 айда жұмыс беруші немесе агент төлемдері бар ({periods}); "
+        "соңғы 12 айдағы берешекті төлеу қажет.",
+        "ru": "Отказано: за последние 2 месяца есть платежи работодателя или агента ({periods}); "
+        "необходимо погасить задолженность не более чем за 12 месяцев.",
+        "en": "Refused: an employer or agent paid for her in the last 2 months ({periods}); "
+        "she must pay the arrears for up to 12 months.",
+    },
+    "refused_not_eligible": {
+        "kk": "Бас тартылды: {reason}.",
+        "ru": "Отказано: {reason}.",
+        "en": "Refused: {reason}.",
+    },
+}
+NOT_ELIGIBLE: dict[str, dict[str, str]] = {
+    "male": {
+        "kk": "тізілімде адам ер жынысты болып көрсетілген",
+        "ru": "в реестре лицо указано как мужчина",
+        "en": "the registry records the person as male",
+    },
+    "deceased": {
+        "kk": "адам қайтыс болған",
+        "ru": "лицо умерло",
+        "en": "the person has died",
+    },
+}
+
+
+def _day(lang: str, day: date) -> str:
+    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
+
+
+def _pregnancy_answer(entry: PregnancyEntry, category_to: date | None, periods: list[str]) -> dict[str, Any]:
+    reason_key = next((key for key, words in NOT_ELIGIBLE.items() if words["en"] == entry.reason), None)
+    messages = {}
+    for lang in ("kk", "ru", "en"):
+        messages[lang] = PREGNANCY_MESSAGES[entry.decision][lang].format(
+            since=_day(lang, entry.category_from) if entry.category_from else "",
+            periods=", ".join(periods),
+            reason=NOT_ELIGIBLE[reason_key][lang] if reason_key else (entry.reason or ""),
+        )
+    return {
+        "id": entry.id,
+        "iin": entry.iin,
+        "entered_on": entry.entered_on.isoformat(),
+        "expected_delivery": entry.expected_delivery.isoformat() if entry.expected_delivery else None,
+        "decision": entry.decision,
+        "category": "pregnant_nonworking" if entry.decision == "assigned" else None,
+        "category_from": entry.category_from.isoformat() if entry.category_from else None,
+        "category_to": category_to.isoformat() if category_to else None,
+        "reason": entry.reason,
+        "employer_periods": periods,
+        "message": messages,
+    }
+
+
+def register_pregnancy(
+    session: Session,
+    iin: str,
+    entered_on: date,
+    expected_delivery: date | None = None,
+    *,
+    principal: Principal,
+    channel: str,
+) -> dict[str, Any]:
+    """An obstetrician's entry in the register of pregnant women, decided at once (rules.md §3.1).
+
+    No employer-deduction, employee-contribution or civil-contract payment credited for her for
+    the entry month or the 2 months before it → the category ``pregnant_nonworking`` from the
+    3rd working day after the entry (Kazakh calendar), to ``expected_delivery`` + 56 days (or open).
+    Otherwise refused: she has work and must pay arrears for up to 12 months. The same entry
+    (IIN and day) registered again returns the first decision, unchanged.
+    """
+    number = checked_iin(iin)
+    if principal.role not in ("clinic", "operator"):
+        raise Forbidden(f"the role {principal.role!r} may not enter the register of pregnant women")
+    person = session.get(Person, number)
+    if person is None:
+        raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")
+    if expected_delivery is not None and expected_delivery < entered_on:
+        raise InvalidInput("the expected delivery is before the entry date", code="bad_expected_delivery")
+    month = Month.of(entered_on)
+    work = [
+        str(period)
+        for period, bits in session.execute(
+            select(PersonMonth.period, PersonMonth.kinds)
+            .where(PersonMonth.iin == number, PersonMonth.period >= month - 2, PersonMonth.period <= month)
+            .order_by(PersonMonth.period)
+        )
+        if kinds_of(bits) & set(WORK_KINDS)
+    ]
+    existing = session.scalar(
+        select(PregnancyEntry).where(PregnancyEntry.iin == number, PregnancyEntry.entered_on == entered_on)
+    )
+    if existing is not None:
+        existing_to = session.scalar(
+            select(PersonCategory.valid_to).where(
+                and_(
+                    PersonCategory.iin == number,
+                    PersonCategory.category == "pregnant_nonworking",
+                    PersonCategory.valid_from == existing.category_from,
+                )
+            )
+        )
+        return _pregnancy_answer(existing, existing_to, work)
+
+    category_to: date | None = None
+    if person.sex == "M" or (person.death_date is not None and person.death_date <= entered_on):
+        key = "male" if person.sex == "M" else "deceased"
+        entry = PregnancyEntry(
+            iin=number,
+            entered_on=entered_on,
+            expected_delivery=expected_delivery,
+            decision="refused_not_eligible",
+            category_from=None,
+            reason=NOT_ELIGIBLE[key]["en"],
+        )
+    elif work:
+        entry = PregnancyEntry(
+            iin=number,
+            entered_on=entered_on,
+            expected_delivery=expected_delivery,
+            decision="refused_has_employer",
+            category_from=None,
+            reason=HAS_EMPLOYER,
+        )
+    else:
+        since = add_working_days(entered_on, DECISION_WORKING_DAYS)
+        category_to = expected_delivery + timedelta(days=POSTNATAL_DAYS) if expected_delivery else None
+        entry = PregnancyEntry(
+            iin=number,
+            entered_on=entered_on,
+            expected_delivery=expected_delivery,
+            decision="assigned",
+            category_from=since,
+            reason=None,
+        )
+        clash = session.scalar(
+            select(PersonCategory).where(
+                PersonCategory.iin == number,
+                PersonCategory.category == "pregnant_nonworking",
+                PersonCategory.valid_from == since,
+            )
+        )
+        if clash is None:
+            session.add(
+                PersonCategory(
+                    iin=number,
+                    category="pregnant_nonworking",
+                    valid_from=since,
+                    valid_to=category_to,
+                    source=PREGNANCY_SOURCE,
+                )
+            )
+        else:
+            clash.valid_to = category_to
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="pregnancy.register",
+        resource=f"pregnancy/{entry.id}",
+        subject_iin=number,
+        detail=entry.decision,
+    )
+    return _pregnancy_answer(entry, category_to, work)
