@@ -58,12 +58,21 @@ def synth_command(
         str,
         typer.Option("--history-from", help="Category spells that ended before this date (YYYY-MM-DD) are left out."),
     ] = "2017-07-01",
+    registers: Annotated[
+        int,
+        typer.Option(
+            "--registers",
+            min=0,
+            metavar="MONTHS",
+            help="Also write payment registers for the MONTHS months before --as-of (registers/; 0: none).",
+        ),
+    ] = 0,
 ) -> None:
     """Write a synthetic country: persons, families, categories, payers, employment, statuses."""
     as_of_date = _parse_date(as_of, "--as-of")
     history_date = _parse_date(history_from, "--history-from")
     try:
-        config = SynthConfig(people=people, seed=seed, as_of=as_of_date, history_from=history_date)
+        config = SynthConfig(people=people, seed=seed, as_of=as_of_date, history_from=history_date, registers=registers)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     console = Console(stderr=True)
@@ -84,6 +93,14 @@ def synth_command(
     table.add_column("rows", justify="right")
     for name, rows in result.rows.items():
         table.add_row(str(out / name), f"{rows:,}")
+    if result.registers is not None:
+        reg = result.registers
+        table.add_row(
+            str(out / "registers" / f"register-{{{reg.first_month}..{reg.last_month}}}.csv"),
+            f"{reg.rows:,}",
+        )
+        table.add_row(str(out / "registers" / "bad_rows.csv"), f"{sum(reg.bad_rows.values()):,}")
+        table.add_row(str(out / "registers" / reg.resent), f"{reg.files[reg.resent_of]:,}")
     table.add_row(str(out / "manifest.json"), "")
     console.print(table)
     console.print(f"generated in {result.seconds:.1f} s")

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 from osms.core.identity import make_bin, make_iin
 from osms.synth import data, names
+from osms.synth.registers import RegistersResult, write_registers
 from osms.synth.rules import (
     CATEGORY_SOURCES,
     COLUMNS,
@@ -49,6 +50,7 @@ __all__ = [
     "state_payer_id",
 ]
 
+MAX_REGISTER_MONTHS = 120
 CHUNK = 8192  # progress is reported every CHUNK rows
 WARD_SHARE = 0.006  # children raised by a guardian instead of parents
 MAX_CHILDREN = 8  # minor children per mother
@@ -86,10 +88,13 @@ class SynthConfig:
     seed: int = 1
     as_of: date = date(2026, 1, 1)  # reference date for ages and statuses
     history_from: date = date(2017, 7, 1)  # categories ending before this are left out
+    registers: int = 0  # months of payment registers before as_of (0: none; see registers.py)
 
     def __post_init__(self) -> None:
         if self.people < 1:
             raise ValueError("people must be at least 1")
+        if not 0 <= self.registers <= MAX_REGISTER_MONTHS:
+            raise ValueError(f"registers must be 0 to {MAX_REGISTER_MONTHS} months")
         if self.history_from > self.as_of:
             raise ValueError("history_from must not be after as_of")
         if self.as_of.year > 2080 or self.as_of < date(2000, 1, 1):
@@ -101,6 +106,7 @@ class SynthResult:
     rows: dict[str, int]
     seconds: float
     manifest: dict[str, Any] = field(default_factory=dict)
+    registers: RegistersResult | None = None
 
 
 def _first_valid_bins(registered: date, count: int) -> list[str]:
@@ -1140,7 +1146,8 @@ def generate(config: SynthConfig, out_dir: Path, reporter: Reporter | None = Non
     """Generate the country for ``config`` into ``out_dir`` (created if missing)."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    country = _Country(config, reporter or _Silent())
+    rep = reporter or _Silent()
+    country = _Country(config, rep)
     country.people()
     country.families()
     country.households()
@@ -1154,6 +1161,14 @@ def generate(config: SynthConfig, out_dir: Path, reporter: Reporter | None = Non
     rows["payers.csv"] = country.write_payers(out_dir)
     rows["employment.csv"] = country.write_employment(out_dir, iso)
     rows["economic_status.csv"] = country.write_statuses(out_dir)
+    registers: RegistersResult | None = None
+    if config.registers:
+        # The registers are read back from the files; only the IE start dates are not in them.
+        ie_start = {country.iins[p]: date.fromordinal(d) for p, d in enumerate(country.ie_from) if d}
+        del country  # free the country's arrays first
+        registers = write_registers(
+            out_dir, seed=config.seed, as_of=config.as_of, months=config.registers, reporter=rep, ie_start=ie_start
+        )
     seconds = round(time.perf_counter() - started, 3)
     manifest: dict[str, Any] = {
         "generator": "osms synth",
@@ -1163,7 +1178,9 @@ def generate(config: SynthConfig, out_dir: Path, reporter: Reporter | None = Non
         "as_of": config.as_of.isoformat(),
         "history_from": config.history_from.isoformat(),
         "files": {name: {"rows": rows[name], "columns": list(COLUMNS[name])} for name in COLUMNS},
-        "seconds": seconds,
     }
+    if registers is not None:
+        manifest["registers"] = registers.as_manifest()
+    manifest["seconds"] = seconds
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return SynthResult(rows=rows, seconds=seconds, manifest=manifest)
+    return SynthResult(rows=rows, seconds=seconds, manifest=manifest, registers=registers)
