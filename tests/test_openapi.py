@@ -43,5 +43,7 @@ def test_api_conforms_to_its_openapi(app, session) -> None:
         "POST /fhir/CoverageEligibilityRequest",
         "GET /fhir/Coverage",
         "GET /fhir/metadata",
+        "POST /api/v1/payment-registers",
+        "GET /api/v1/persons/{iin}/payments",
     ):
         assert label in checked

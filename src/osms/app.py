@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from osms import __version__
+from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
 from osms.core.config import get_settings
@@ -46,6 +47,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(calc_router)
+    app.include_router(payments_router)
     app.include_router(coverage_router)
     app.include_router(fhir_router)
     app.include_router(web_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from osms.contributions.calc_cli import calc_command, payroll_app
+from osms.contributions.cli import payments_app
 from osms.core.cli import bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
@@ -27,6 +28,7 @@ app.command("synth")(synth_command)
 app.command("demo")(demo_command)
 app.command("calc")(calc_command)
 app.add_typer(payroll_app, name="payroll")
+app.add_typer(payments_app, name="payments")
 app.command("status")(status_command)
 app.add_typer(pregnancy_app, name="pregnancy")
 

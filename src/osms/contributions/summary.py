@@ -3,44 +3,91 @@
 ``refresh(conn, keys_sql)`` recomputes the summary rows of the (iin, period) pairs that
 ``keys_sql`` selects (a ``SELECT iin, period FROM ...`` over a staging table, for instance), from
 the ledger, set-based. Ingestion calls it in the same transaction as the ledger rows it adds, so
-the summary is never behind the ledger. A reversed payment counts as never credited.
+the summary is never behind the ledger. A reversed payment counts as never credited; a pair
+whose payments are all reversed has no summary row.
+
+Per pair: ``amount`` (sum of the credited payments), ``payments`` (their count), ``kinds`` (OR of
+their ``PAYMENT_KINDS`` bits), ``payer_id`` (payer of the largest one; ties: the earliest
+ledger row), ``first_value_date`` (the earliest value date among them).
 """
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from osms.contributions.models import PAYMENT_KINDS, REVERSAL
 
 _BIT = "CASE p.kind " + " ".join(f"WHEN '{k}' THEN {b}" for k, b in PAYMENT_KINDS.items()) + " ELSE 0 END"
 _ACTIVE = f"p.kind <> '{REVERSAL}' AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.reverses = p.reference)"
+_TOUCHED = "touched_person_month"
+_FRESH = "fresh_person_month"
+_COLUMNS = "iin, period, amount, payments, kinds, payer_id, first_value_date"
 
 
-def refresh(conn: Connection, keys_sql: str, params: dict[str, object] | None = None) -> None:
-    """Recompute the summary for the (iin, period) pairs selected by ``keys_sql``."""
-    conn.exec_driver_sql("DROP TABLE IF EXISTS touched_person_month")
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE touched_person_month (iin VARCHAR(12), period INTEGER)")
-    conn.exec_driver_sql(
-        f"INSERT INTO touched_person_month (iin, period) SELECT DISTINCT k.iin, k.period FROM ({keys_sql}) k",
+def _fresh_sql(pg: bool) -> str:
+    """The summary rows of the touched pairs, computed from the ledger."""
+    join = f"FROM payment p JOIN {_TOUCHED} t ON t.iin = p.iin AND t.period = p.period WHERE {_ACTIVE}"
+    if pg:
+        return (
+            f"SELECT p.iin, p.period, SUM(p.amount), COUNT(*), bit_or({_BIT}), "
+            "(array_agg(p.payer_id ORDER BY p.amount DESC, p.id))[1], MIN(p.value_date) "
+            f"{join} GROUP BY p.iin, p.period"
+        )
+    return (
+        "SELECT iin, period, SUM(amount), COUNT(*), SUM(DISTINCT bit), MAX(CASE WHEN rn = 1 THEN payer_id END), "
+        "MIN(value_date) FROM (SELECT p.iin, p.period, p.amount, p.payer_id, p.value_date, "
+        f"{_BIT} AS bit, ROW_NUMBER() OVER (PARTITION BY p.iin, p.period ORDER BY p.amount DESC, p.id) AS rn "
+        f"{join}) x GROUP BY iin, period"
+    )
+
+
+def refresh(conn: Connection, keys_sql: str, params: dict[str, object] | None = None) -> int:
+    """Recompute the summary for the (iin, period) pairs selected by ``keys_sql``; returns how many.
+
+    ``keys_sql`` may use ``:name`` bind parameters given in ``params``.
+    """
+    pg = conn.dialect.name == "postgresql"
+    for t in (_TOUCHED, _FRESH):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {t}")
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_TOUCHED} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL)")
+    touched = conn.execute(
+        text(f"INSERT INTO {_TOUCHED} (iin, period) SELECT DISTINCT k.iin, k.period FROM ({keys_sql}) k"),
         params or {},
-    )
-    conn.exec_driver_sql("CREATE INDEX ix_touched_person_month ON touched_person_month (iin, period)")
+    ).rowcount
+    if pg:
+        conn.exec_driver_sql(f"ANALYZE {_TOUCHED}")
+    else:
+        conn.exec_driver_sql(f"CREATE UNIQUE INDEX ix_{_TOUCHED} ON {_TOUCHED} (iin, period)")
     conn.exec_driver_sql(
-        "DELETE FROM person_month WHERE EXISTS (SELECT 1 FROM touched_person_month t "
-        "WHERE t.iin = person_month.iin AND t.period = person_month.period)"
+        f"CREATE TEMPORARY TABLE {_FRESH} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL, amount NUMERIC, "
+        "payments INTEGER, kinds INTEGER, payer_id VARCHAR(12), first_value_date DATE)"
     )
+    conn.exec_driver_sql(f"INSERT INTO {_FRESH} ({_COLUMNS}) {_fresh_sql(pg)}")
+    if pg:
+        conn.exec_driver_sql(f"ANALYZE {_FRESH}")
+    else:
+        conn.exec_driver_sql(f"CREATE UNIQUE INDEX ix_{_FRESH} ON {_FRESH} (iin, period)")
+    # Pairs with nothing credited any more (every payment reversed) lose their row.
     conn.exec_driver_sql(
-        "INSERT INTO person_month (iin, period, amount, payments, kinds, payer_id, first_value_date) "
-        f"SELECT p.iin, p.period, SUM(p.amount), COUNT(*), SUM(DISTINCT {_BIT}), "
-        "(SELECT q.payer_id FROM payment q WHERE q.iin = p.iin AND q.period = p.period "
-        f"AND q.kind <> '{REVERSAL}' AND NOT EXISTS (SELECT 1 FROM payment r2 WHERE r2.reverses = q.reference) "
-        "ORDER BY q.amount DESC, q.id LIMIT 1), MIN(p.value_date) "
-        "FROM payment p JOIN touched_person_month t ON t.iin = p.iin AND t.period = p.period "
-        f"WHERE {_ACTIVE} GROUP BY p.iin, p.period"
+        f"DELETE FROM person_month WHERE (iin, period) IN (SELECT t.iin, t.period FROM {_TOUCHED} t "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {_FRESH} f WHERE f.iin = t.iin AND f.period = t.period))"
     )
-    conn.exec_driver_sql("DROP TABLE touched_person_month")
+    # The rest is written in key order (kind to the primary key's index).
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[2:])
+    conn.exec_driver_sql(
+        f"INSERT INTO person_month ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH} WHERE true ORDER BY iin, period "
+        f"ON CONFLICT (iin, period) DO UPDATE SET {updates}"
+    )
+    for t in (_FRESH, _TOUCHED):
+        conn.exec_driver_sql(f"DROP TABLE {t}")
+    return int(touched)
 
 
 def refresh_all(conn: Connection) -> None:
-    """Rebuild the whole summary from the ledger (repair tool; also what tests compare against)."""
+    """Rebuild the whole summary from the ledger (repair tool; also what tests compare against).
+
+    Rows that no payment backs any more are removed too.
+    """
+    conn.exec_driver_sql("DELETE FROM person_month")
     refresh(conn, "SELECT iin, period FROM payment")

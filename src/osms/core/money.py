@@ -34,9 +34,13 @@ def parse_money(text: str) -> Decimal:
         raise ValueError(f"not an amount: {text!r}") from exc
     if not value.is_finite():
         raise ValueError(f"not an amount: {text!r}")
-    if value != value.quantize(CENT):
+    try:
+        cents = value.quantize(CENT)
+    except InvalidOperation as exc:  # too many digits for the context, e.g. "1E100"
+        raise ValueError(f"amount out of range: {text!r}") from exc
+    if value != cents:
         raise ValueError(f"more than 2 decimals: {text!r}")
-    return value.quantize(CENT)
+    return cents
 
 
 def format_money(value: Decimal) -> str:

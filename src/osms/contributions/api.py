@@ -1,0 +1,190 @@
+"""Contributions API (thin): load a payment register; read a person's payments (audited)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from osms.contributions import register_rules
+from osms.contributions.service import ingest_register, payments_of
+from osms.core import audit
+from osms.core.errors import InvalidInput
+from osms.core.http import CurrentPrincipal, DbSession, require_role
+from osms.core.money import format_money
+from osms.core.periods import Month
+from osms.registry.service import authorize_person_read
+
+router = APIRouter(prefix="/api/v1", tags=["contributions"])
+
+MONEY_PATTERN = r"^-?\d+\.\d{2}$"
+_REASON_LIST = "\n".join(f"- `{code}`: {sentence}" for code, sentence in register_rules.REASONS.items())
+
+
+class IngestSummary(BaseModel):
+    rows: int = Field(description="Data rows in the file (blank lines not counted)")
+    credited: int = Field(description="Rows added to the ledger (payments + reversals)")
+    rejected: int = Field(description="Rows rejected with a reason code")
+    rejected_by_reason: dict[str, int] = Field(description="Rejected rows per reason code")
+    amount: str = Field(
+        pattern=MONEY_PATTERN, description="Net amount credited (payments minus reversals), tenge", examples=["3860.10"]
+    )
+    seconds: float
+    already_credited: int = Field(description="Rows whose reference an earlier load credited (not rejections)")
+    payments: int
+    reversals: int
+    amount_paid: str = Field(pattern=MONEY_PATTERN)
+    amount_reversed: str = Field(pattern=MONEY_PATTERN)
+    person_months: int = Field(description="(IIN, period) pairs of the coverage summary recomputed")
+    batch_id: int = Field(description="The import batch; its rejections are kept with line, raw text and reason")
+    file: str
+    rejects_file: str | None = None
+
+
+@router.post(
+    "/payment-registers",
+    response_model=IngestSummary,
+    summary="Load a payment register into the contributions ledger",
+    description=(
+        "Fund operators only. Send the register as `multipart/form-data` with the CSV in the part `file` "
+        "(e.g. `curl -H 'Authorization: Bearer …' -F file=@register.csv …/api/v1/payment-registers`). "
+        "The CSV is UTF-8 with the header `" + ",".join(register_rules.COLUMNS) + "` (any order).\n\n"
+        "Every row is credited, counted as `already_credited` (its reference was credited by an earlier "
+        "load: sending the same file again changes nothing), or rejected with a reason code. The file is "
+        "one transaction: all of it is loaded or none. Reason codes:\n\n" + _REASON_LIST
+    ),
+    responses={
+        401: {"description": "Not logged in"},
+        403: {"description": "Only fund operators may load registers"},
+        422: {"description": "The file as a whole cannot be read (not UTF-8, empty, wrong header): nothing is written"},
+    },
+)
+def post_register(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="The register CSV")],
+) -> IngestSummary:
+    require_role(principal, "operator")
+    name = FilePath(file.filename or "register.csv").name
+    with tempfile.TemporaryDirectory(prefix="osms-register-") as tmp:
+        path = FilePath(tmp) / "register.csv"
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, 1 << 20)
+        result = ingest_register(request.app.state.engine, path, file_name=f"upload:{name}")
+    audit.record(
+        session,
+        principal,
+        channel="api",
+        action="payments.ingest",
+        resource=f"/api/v1/payment-registers (batch {result.batch_id}: {name})",
+    )
+    return IngestSummary.model_validate(result.as_dict())
+
+
+class PaymentLine(BaseModel):
+    reference: str
+    kind: str = Field(description="Kind of payment, or `reversal`")
+    amount: str = Field(pattern=MONEY_PATTERN, examples=["4250.00"])
+    value_date: date
+    reverses: str | None = Field(description="For a reversal: the reference of the payment it cancels")
+    reversed_by: str | None = Field(description="For a payment: the reversal that cancelled it, if any")
+
+
+class PayerGroup(BaseModel):
+    payer_id: str = Field(description="BIN, or IIN of an entrepreneur or of the person paying for themselves")
+    payer_name: str | None = Field(description="From the payer registry (none for a person paying for themselves)")
+    payer_kind: str
+    amount: str = Field(pattern=MONEY_PATTERN, description="Credited and not reversed")
+    payments: list[PaymentLine]
+
+
+class MonthGroup(BaseModel):
+    period: str = Field(examples=["2024-03"])
+    amount: str = Field(pattern=MONEY_PATTERN, description="Credited and not reversed")
+    payers: list[PayerGroup]
+
+
+class PersonPayments(BaseModel):
+    iin: str
+    since: str | None
+    months: list[MonthGroup] = Field(description="Newest month first")
+
+
+@router.get(
+    "/persons/{iin}/payments",
+    response_model=PersonPayments,
+    summary="The contributions credited for a person",
+    description=(
+        "Every ledger row for the person (payments, reversed payments and reversals), grouped by month "
+        "(newest first) and payer. Citizens see themselves and the children they are parent or guardian of; "
+        "clinics, fund operators and auditors see anyone; employers see no one here. Every read (and every "
+        "refused attempt) is written to the audit log."
+    ),
+    responses={
+        401: {"description": "Not logged in"},
+        403: {"description": "The role may not read this person"},
+        404: {"description": "No such person"},
+        422: {"description": "The IIN fails a check, or `since` is not a month"},
+    },
+)
+def read_payments(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    since: str | None = Query(
+        default=None, description="Only months from this one on (YYYY-MM)", pattern=r"^\d{4}-\d{2}$"
+    ),
+) -> PersonPayments:
+    authorize_person_read(session, principal, iin, channel="api")
+    month: Month | None = None
+    if since is not None:
+        try:
+            month = Month.parse(since)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), code="bad_period") from None
+    months = payments_of(session, iin, month)
+    audit.record(
+        session,
+        principal,
+        channel="api",
+        action="payments.read",
+        resource=f"/api/v1/persons/{iin}/payments",
+        subject_iin=iin,
+    )
+    return PersonPayments(
+        iin=iin,
+        since=since,
+        months=[
+            MonthGroup(
+                period=str(m.period),
+                amount=format_money(m.amount),
+                payers=[
+                    PayerGroup(
+                        payer_id=p.payer_id,
+                        payer_name=p.payer_name,
+                        payer_kind=p.payer_kind,
+                        amount=format_money(p.amount),
+                        payments=[
+                            PaymentLine(
+                                reference=ln.reference,
+                                kind=ln.kind,
+                                amount=format_money(ln.amount),
+                                value_date=ln.value_date,
+                                reverses=ln.reverses,
+                                reversed_by=ln.reversed_by,
+                            )
+                            for ln in p.lines
+                        ],
+                    )
+                    for p in m.payers
+                ],
+            )
+            for m in months
+        ],
+    )
