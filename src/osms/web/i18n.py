@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -21,12 +22,14 @@ from typing import Any
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from starlette.requests import Request
 
 from osms.core.config import LANGUAGES, get_settings
 from osms.core.identity import IdCheck, check_digit
+from osms.core.periods import Month
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -146,12 +149,63 @@ ROLE_LABELS = {
 
 SEX_LABELS = {"M": N_("Male"), "F": N_("Female")}
 
+#: Why a person is or is not insured (``osms.coverage.rules.BASIS_CODES``), as a short phrase.
+BASIS_LABELS = {
+    "state_paid_category": N_("State-paid category"),
+    "paid": N_("Contributions received for this month"),
+    "grace": N_("Grace period after the last covered month"),
+    "transitional_2020": N_("Transitional period: everyone was treated as insured"),
+    "not_applicable_before_insurance": N_("Before compulsory health insurance began"),
+    "lapsed": N_("No contributions since the grace period ended"),
+    "arrears_unpaid_after_lapse": N_("A self-payment restores insurance only once the arrears are paid"),
+    "never_paid": N_("No contributions received"),
+    "deceased": N_("Deceased"),
+    "not_born": N_("Not yet born on this date"),
+    "unknown_person": N_("Not in the registry"),
+}
+
+#: Ledger kinds (``osms.contributions.models.PAYMENT_KINDS`` and ``reversal``).
+KIND_LABELS = {
+    "employer_deduction": N_("Employer's deduction"),
+    "employee_contribution": N_("Employee's contribution withheld by the employer"),
+    "civil_contract": N_("Contribution under a civil-law contract, withheld by an agent"),
+    "ie_contribution": N_("Individual entrepreneur's contribution for themselves"),
+    "self_payment": N_("Self-payment"),
+    "state_contribution": N_("State contribution"),
+    "reversal": N_("Reversal"),
+}
+
+#: Payers named by a code rather than a number (a category's payer, a person paying for themselves).
+PAYER_LABELS = {
+    "state": N_("The state"),
+    "local_budget": N_("The local budget"),
+    "self": N_("Paid by the person"),
+}
+
+#: Why a payroll row was refused (``osms.contributions.payroll.REJECTION_REASONS``).
+PAYROLL_REASON_LABELS = {
+    "bad_iin": N_("The IIN fails a check."),
+    "bad_period": N_("The period is not a month written YYYY-MM."),
+    "bad_income": N_("The income is not an amount in tenge (0 or more, at most 2 decimals)."),
+    "period_outside_rulebook": N_("The period is outside the years the rules cover."),
+    "no_rule": N_("Neither a deduction nor a contribution was due in this period."),
+    "duplicate_row": N_(
+        "The same employee and month appear on more than one row: give one row with the month's total."
+    ),
+    "unknown_person": N_("There is no person with this IIN in the registry."),
+    "deceased": N_("The registry records the person's death before this period."),
+}
+
 LABELS: dict[str, dict[str, str]] = {
     "residency": RESIDENCY_LABELS,
     "category": CATEGORY_LABELS,
     "relation": RELATION_LABELS,
     "role": ROLE_LABELS,
     "sex": SEX_LABELS,
+    "basis": BASIS_LABELS,
+    "kind": KIND_LABELS,
+    "payer": PAYER_LABELS,
+    "payroll_reason": PAYROLL_REASON_LABELS,
 }
 
 
@@ -213,6 +267,33 @@ def format_day(lang: str | None, day: date | None) -> str:
         return ""
     code = normalize(lang) or default_language()
     return format_date(day, _DATE_PATTERNS[code], locale=code)
+
+
+# --- Months, money and rates ----------------------------------------------------------------
+
+
+def _code(lang: str | None) -> str:
+    return normalize(lang) or default_language()
+
+
+def format_month(lang: str | None, month: Month | None) -> str:
+    """A month with its name: ``Қыркүйек 2024``, ``сентябрь 2024``, ``September 2024``."""
+    if month is None:
+        return ""
+    return format_date(month.first_day, "LLLL yyyy", locale=_code(lang))
+
+
+def format_money(lang: str | None, amount: Decimal | None) -> str:
+    """Tenge with two decimals as written in ``lang``: ``12 750,00`` in kk and ru (a no-break
+    space groups thousands), ``12,750.00`` in en."""
+    if amount is None:
+        return ""
+    return format_decimal(amount, format="#,##0.00", locale=_code(lang))
+
+
+def format_rate(lang: str | None, rate: Decimal) -> str:
+    """A rate given as a fraction, as a percentage: ``0.05`` → ``5%``; ``0.015`` → ``1,5%`` in kk and ru."""
+    return format_decimal(rate * 100, format="#,##0.###", locale=_code(lang)) + "%"
 
 
 # --- Choosing the language of a request ------------------------------------------------------
@@ -285,6 +366,21 @@ def _ctx_day(ctx: Context, day: date | None) -> str:
     return format_day(ctx.get("lang"), day)
 
 
+@pass_context
+def _ctx_month(ctx: Context, month: Month | None) -> str:
+    return format_month(ctx.get("lang"), month)
+
+
+@pass_context
+def _ctx_money(ctx: Context, amount: Decimal | None) -> str:
+    return format_money(ctx.get("lang"), amount)
+
+
+@pass_context
+def _ctx_rate(ctx: Context, rate: Decimal) -> str:
+    return format_rate(ctx.get("lang"), rate)
+
+
 def environment(directory: Path = TEMPLATES) -> Environment:
     """The templates' environment: ``{% trans %}``/``_()`` translate into the template's ``lang``.
 
@@ -306,4 +402,7 @@ def environment(directory: Path = TEMPLATES) -> Environment:
     env.globals["label"] = _ctx_label
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     env.filters["day"] = _ctx_day
+    env.filters["month"] = _ctx_month
+    env.filters["money"] = _ctx_money
+    env.filters["rate"] = _ctx_rate
     return env

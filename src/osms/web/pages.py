@@ -1,32 +1,51 @@
-"""Web pages (thin): home and IIN check, login/logout, the personal cabinet, registry cards.
+"""Web pages (thin): home and the public status check, login/logout, the personal cabinet,
+registry cards with insured status and payments, the employer's page and payroll, the clinics'
+batch status check.
 
 Every page is rendered in the language ``i18n.pick_language`` chooses. Every read of a person's
-data is authorised by the registry service and written to the audit log with channel ``web``.
-Errors on pages are pages too (``install_error_pages``); ``/api/...`` keeps problem+json.
+data is authorised by the registry or coverage service and written to the audit log with channel
+``web`` (an anonymous status check as the actor ``anonymous``, role ``public``). Errors on pages
+are pages too (``install_error_pages``); ``/api/...`` keeps problem+json. What each role sees is
+in ``docs/pages.md``.
 """
 
 from __future__ import annotations
 
 import hmac
 import inspect
+import re
 import secrets
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, parse_payroll_csv
+from osms.contributions.rules import CalcError, Calculation, deadlines, open_rulebook
+from osms.contributions.rules import compute as compute_charge
+from osms.contributions.service import EmployeePayment, MonthPayments, employer_payments, payments_of
 from osms.core import audit
 from osms.core.config import LANGUAGES
-from osms.core.errors import NotFound, OsmsError
+from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.http import DbSession, optional_principal
 from osms.core.identity import check_iin
+from osms.core.models import AuditEntry
+from osms.core.periods import Month, months_between
 from osms.core.security import Principal, authenticate, principal_by_id
+from osms.coverage import rules as status_rules
+from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
 from osms.registry.service import READ_ANY_PERSON, authorize_person_read, get_person
+from osms.rulebooks.loader import RulebookError
 from osms.web import i18n
 from osms.web.i18n import N_
 
@@ -39,6 +58,27 @@ PagePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 PRIVATE = {"Cache-Control": "no-store"}
 # Paths that are not pages: their errors stay application/problem+json.
 MACHINE_PREFIXES = ("/api", "/fhir", "/health", "/openapi.json", "/docs", "/redoc")
+# Who an anonymous status check is recorded as (the audit log has no constraint on the role).
+PUBLIC = Principal(user_id=0, username="anonymous", role="public", display_name="anonymous")
+# Roles that see a person's whole status (reason, payer, arrears) and the payments in their name:
+# the person (or their parent or guardian), the fund's operators and auditors. Clinics see whether
+# and until when the person is insured and why in a word, never amounts.
+FULL_STATUS_ROLES = ("citizen", "operator", "auditor")
+# Payments shown by default: this many months back from the current one (``?payments=all``: every one).
+PAYMENT_MONTHS = 24
+# The clinics' batch form takes at most this many IINs (the API takes 10,000).
+BATCH_FORM_LIMIT = 1000
+# A payroll file larger than this is refused before it is read.
+PAYROLL_MAX_BYTES = 2 * 1024 * 1024
+STATUS_UNAVAILABLE = N_(
+    "The insurance status cannot be computed for this date: the rules in force on it are not loaded. "
+    "Please try again later."
+)
+
+
+def today() -> date:
+    """The day statuses are computed for (tests replace this function)."""
+    return date.today()
 
 
 # --- Rendering -------------------------------------------------------------------------------
@@ -81,6 +121,7 @@ def render(
         "csrf": csrf_token(request) if "session" in request.scope else "",
         "path": request.url.path,
         "can_find_persons": principal is not None and principal.role in READ_ANY_PERSON,
+        "is_employer": principal is not None and principal.role == "employer",
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code, headers=headers)
 
@@ -116,17 +157,52 @@ def _check_result(request: Request, raw: str) -> dict[str, Any] | None:
         "birth_date": check.birth_date,
         "sex": check.sex,
         "reasons": i18n.iin_check_reasons(lang, check),
+        "status": None,
+    }
+
+
+def public_status(session: Session, principal: Principal | None, iin: str) -> dict[str, Any]:
+    """What the fund's public box says of a well-formed IIN today: insured (until when) or not.
+
+    Nothing else: no name, no reason, no payer, no arrears. A person not in the registry, a
+    deceased person, a person not yet born are all simply "not insured", as on the fund's site, so
+    that the box does not tell whether a number belongs to anyone. Audited as ``status.read`` by
+    the logged-in user, else by the anonymous public actor.
+    """
+    day = today()
+    try:
+        status = status_of(session, iin, day)
+    except RulebookError:
+        return {"on": day, "available": False, "insured": False, "until": None}
+    audit.record(
+        session,
+        principal or PUBLIC,
+        channel="web",
+        action="status.read",
+        resource="/check",
+        subject_iin=iin,
+        detail=f"on={day.isoformat()} public check: insured and until only",
+    )
+    return {
+        "on": day,
+        "available": True,
+        "insured": status.insured,
+        "until": status.insured_until if status.insured else None,
     }
 
 
 @router.get("/check", response_class=HTMLResponse)
-def check(request: Request, principal: PagePrincipal, iin: str = "") -> HTMLResponse:
-    """Is an IIN well-formed? HTMX asks for the result alone; without JS the whole page comes."""
+def check(request: Request, session: DbSession, principal: PagePrincipal, iin: str = "") -> HTMLResponse:
+    """Is an IIN well-formed, and is its holder insured today? HTMX asks for the result alone;
+    without JS the whole page comes. Rate limiting belongs in front of the app (see docs/pages.md)."""
     result = _check_result(request, iin)
-    vary = {"Vary": "HX-Request"}
+    if result is not None and result["valid"]:
+        result["status"] = public_status(session, principal, result["number"])
+    # A status is a person's data: no proxy may keep it (and answer later without an audit entry).
+    headers = {"Vary": "HX-Request"} | (PRIVATE if result is not None and result["status"] is not None else {})
     if request.headers.get("HX-Request") == "true":
-        return render(request, "_check_result.html", principal, headers=vary, result=result)
-    return render(request, "check.html", principal, headers=vary, iin=iin, result=result)
+        return render(request, "_check_result.html", principal, headers=headers, result=result)
+    return render(request, "check.html", principal, headers=headers, iin=iin, result=result)
 
 
 # --- Login and logout ------------------------------------------------------------------------
@@ -173,6 +249,145 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     return RedirectResponse("/", status_code=303)
 
 
+# --- Insured status and payments, as each role may see them ----------------------------------
+
+
+def _payer_names(months: Iterable[MonthPayments] | None) -> dict[str, str | None]:
+    return {p.payer_id: p.payer_name for m in months or () for p in m.payers}
+
+
+def _self_payer_price(status: status_rules.Status) -> dict[str, Any] | None:
+    """What a self-payer pays for the month of the status date (the "what to do" of an arrears)."""
+    try:
+        calc = compute_charge(open_rulebook(status.rulebook), "self-payer", Month.of(status.on))
+    except (CalcError, RulebookError):
+        return None
+    if calc.exempt:
+        return None
+    rule = calc.rule
+    return {
+        "period": calc.period,
+        "rate": calc.rate,
+        "base": calc.base,
+        "amount": calc.amount,
+        "multiplier": rule.multiplier if rule.base == "mw_multiple" else None,
+        "mw": calc.mw.value,
+        "rule": rule.id,
+    }
+
+
+def status_view(
+    status: status_rules.Status, lang: str, *, full: bool, payer_names: dict[str, str | None] | None = None
+) -> dict[str, Any]:
+    """A status for a template. ``full``: the reason sentence, the payer, the months paid and the
+    arrears with what to do; otherwise (clinics) insured, until when and the reason in a word."""
+    basis = status.basis
+    view: dict[str, Any] = {
+        "iin": status.iin,
+        "on": status.on,
+        "insured": status.insured,
+        "until": status.insured_until if status.insured else None,
+        "basis": basis.code,
+        "category": basis.category,
+        "category_to": status.category_to,
+        "full": full,
+    }
+    if full:
+        names = payer_names or {}
+        paid = set(status.months_paid_last_12)
+        month = Month.of(status.on)
+        view |= {
+            "last_12": [(m, m in paid) for m in months_between(month - 11, month)],
+            "message": status.message.get(lang) or status.message.get("en", ""),
+            "kind": basis.kind,
+            "payer": basis.payer,
+            "payer_name": names.get(basis.payer) if basis.payer else None,
+            "months_paid": list(status.months_paid_last_12),
+            "arrears": list(status.arrears),
+            "arrears_total": status.arrears_amount,
+            "self_payer": _self_payer_price(status) if status.arrears else None,
+        }
+    return view
+
+
+def _status_sections(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    iin: str,
+    *,
+    resource: str,
+    full: bool,
+    all_payments: bool,
+) -> dict[str, Any]:
+    """Status (and, for ``full`` viewers, the payments in the person's name) of a person the
+    caller may read; each read audited (``status.read``, ``payments.read``)."""
+    lang = i18n.pick_language(request)
+    day = today()
+    sections: dict[str, Any] = {
+        "status": None,
+        "status_error": None,
+        "payments": None,
+        "payments_since": None,
+        "all_payments": all_payments,
+    }
+    try:
+        status = read_status(session, principal, iin, day, channel="web", resource=resource)
+    except RulebookError:
+        sections["status_error"] = STATUS_UNAVAILABLE
+        status = None
+    months: list[MonthPayments] | None = None
+    if full:
+        since = None if all_payments else Month.of(day) - (PAYMENT_MONTHS - 1)
+        months = payments_of(session, iin, since)
+        audit.record(
+            session,
+            principal,
+            channel="web",
+            action="payments.read",
+            resource=resource,
+            subject_iin=iin,
+            detail=f"since={since or 'all'} months={len(months)}",
+        )
+        sections["payments"] = months
+        sections["payments_since"] = since
+    if status is not None:
+        sections["status"] = status_view(status, lang, full=full, payer_names=_payer_names(months))
+    return sections
+
+
+def _dependants(session: Session, principal: Principal, card: dict[str, Any], resource: str) -> list[dict[str, Any]]:
+    """The statuses of the children and wards on a citizen's own card, in one set-based read."""
+    people = card["dependants"]
+    if not people:
+        return []
+    day = today()
+    try:
+        found = statuses(session, [p["iin"] for p in people], day)
+    except RulebookError:
+        found = []
+    answers = {a["iin"]: a for a in found if "error" not in a}
+    if answers:
+        record_reads(
+            session, principal, list(answers), channel="web", resource=resource, detail=f"on={day.isoformat()} family"
+        )
+    result = []
+    for person in people:
+        answer = answers.get(person["iin"])
+        until = answer["insured_until"] if answer else None
+        result.append(
+            person
+            | {
+                "available": answer is not None,
+                "insured": bool(answer and answer["insured"]),
+                "until": date.fromisoformat(until) if until and answer and answer["insured"] else None,
+                "basis": answer["basis"]["code"] if answer else None,
+                "message": answer["message"] if answer else {},
+            }
+        )
+    return result
+
+
 # --- The personal cabinet and registry cards -------------------------------------------------
 
 
@@ -184,17 +399,24 @@ def _read_card(session: DbSession, principal: Principal, iin: str, resource: str
 
 
 @router.get("/me", response_class=HTMLResponse)
-def me(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
+def me(request: Request, session: DbSession, principal: PagePrincipal, payments: str = "") -> Response:
+    """The personal cabinet. A citizen sees their status with its reason, arrears and what to do,
+    the payments in their name, their children's statuses and their registry card."""
     if principal is None:
         return login_redirect(request)
-    card = None
+    context: dict[str, Any] = {"card": None, "children": [], "status": None, "status_error": None, "payments": None}
     if principal.role == "citizen" and principal.iin:
         authorize_person_read(session, principal, principal.iin, channel="web")
         try:
-            card = _read_card(session, principal, principal.iin, "/me")
+            context["card"] = _read_card(session, principal, principal.iin, "/me")
         except NotFound:
-            card = None
-    return render(request, "me.html", principal, headers=PRIVATE, card=card)
+            context["card"] = None
+        if context["card"] is not None:
+            context |= _status_sections(
+                request, session, principal, principal.iin, resource="/me", full=True, all_payments=payments == "all"
+            )
+            context["children"] = _dependants(session, principal, context["card"], "/me")
+    return render(request, "me.html", principal, headers=PRIVATE, **context)
 
 
 @router.get("/persons", response_class=HTMLResponse)
@@ -210,15 +432,377 @@ def persons(request: Request, principal: PagePrincipal, iin: str = "") -> Respon
 
 
 @router.get("/persons/{iin}", response_class=HTMLResponse)
-def person(request: Request, session: DbSession, principal: PagePrincipal, iin: str) -> Response:
+def person(request: Request, session: DbSession, principal: PagePrincipal, iin: str, payments: str = "") -> Response:
+    """A registry card with the status first (a clinic's question: is this patient insured today?)
+    and, for the person, their parent, operators and auditors, the payments in their name."""
     if principal is None:
         return login_redirect(request)
     authorize_person_read(session, principal, iin, channel="web")  # a refusal is audited, then a 403 page
     result = _check_result(request, iin)
     if result and not result["valid"]:
         return error_page(request, principal, 422, N_("This IIN fails a check."), reasons=result["reasons"])
-    card = _read_card(session, principal, iin, f"/persons/{iin}")
-    return render(request, "person.html", principal, headers=PRIVATE, card=card)
+    resource = f"/persons/{iin}"
+    card = _read_card(session, principal, iin, resource)
+    sections = _status_sections(
+        request,
+        session,
+        principal,
+        card["iin"],
+        resource=resource,
+        full=principal.role in FULL_STATUS_ROLES,
+        all_payments=payments == "all",
+    )
+    return render(request, "person.html", principal, headers=PRIVATE, card=card, **sections)
+
+
+# --- Clinics: many statuses at once ----------------------------------------------------------
+
+
+def _split_iins(text: str) -> list[str]:
+    """One IIN a line (commas, semicolons, tabs and spaces also separate); blanks dropped."""
+    return [part for part in re.split(r"[\s,;]+", text) if part]
+
+
+@router.get("/statuses", response_class=HTMLResponse)
+def batch_form(request: Request, principal: PagePrincipal) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    if principal.role not in READ_ANY_PERSON:
+        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
+    return render(request, "statuses.html", principal, iins="", rows=None, counts=None, error=None)
+
+
+@router.post("/statuses", response_class=HTMLResponse)
+def batch(
+    request: Request,
+    session: DbSession,
+    principal: PagePrincipal,
+    iins: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The statuses of up to 1,000 IINs today, in the order given (one audit entry per IIN)."""
+    if principal is None:
+        return login_redirect(request)
+    if principal.role not in READ_ANY_PERSON:
+        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
+
+    def again(status_code: int, error: str) -> HTMLResponse:
+        return render(request, "statuses.html", principal, status_code, iins=iins, rows=None, counts=None, error=error)
+
+    if not csrf_ok(request, csrf):
+        return again(400, N_("The form has expired. Please try again."))
+    numbers = _split_iins(iins)
+    if not numbers:
+        return again(422, N_("Enter at least one IIN."))
+    if len(numbers) > BATCH_FORM_LIMIT:
+        return again(413, N_("At most 1,000 IINs at a time; split the list."))
+    day = today()
+    lang = i18n.pick_language(request)
+    try:
+        answers = read_statuses(session, principal, numbers, day, channel="web", resource="/statuses")
+    except RulebookError:
+        return again(422, STATUS_UNAVAILABLE)
+    rows: list[dict[str, Any]] = []
+    for raw, answer in zip(numbers, answers, strict=True):
+        if "error" in answer:
+            rows.append({"iin": raw, "valid": False, "reasons": i18n.iin_check_reasons(lang, check_iin(raw))})
+            continue
+        until = answer["insured_until"]
+        rows.append(
+            {
+                "iin": answer["iin"],
+                "valid": True,
+                "insured": answer["insured"],
+                "until": date.fromisoformat(until) if until and answer["insured"] else None,
+                "basis": answer["basis"]["code"],
+                "category": answer["basis"]["category"],
+            }
+        )
+    counts = {
+        "all": len(rows),
+        "insured": sum(1 for r in rows if r["valid"] and r["insured"]),
+        "not_insured": sum(1 for r in rows if r["valid"] and not r["insured"]),
+        "invalid": sum(1 for r in rows if not r["valid"]),
+    }
+    return render(
+        request, "statuses.html", principal, headers=PRIVATE, iins=iins, rows=rows, counts=counts, error=None, on=day
+    )
+
+
+# --- Employers: their employees' statuses and sums, and the payroll ---------------------------
+
+
+def _employer_only(request: Request, principal: Principal) -> Response | None:
+    if principal.role != "employer" or not principal.bin:
+        return error_page(request, principal, 403, N_("This page is for employers."))
+    return None
+
+
+def _record_many(
+    session: Session, principal: Principal, action: str, iins: Iterable[str], *, resource: str, detail: str
+) -> None:
+    """One audit entry per IIN, in one bulk insert."""
+    at = datetime.now(UTC)
+    rows = [
+        {
+            "at": at,
+            "actor": principal.username,
+            "role": principal.role,
+            "channel": "web",
+            "action": action,
+            "resource": resource[:300],
+            "subject_iin": iin,
+            "detail": detail,
+        }
+        for iin in iins
+    ]
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+
+
+def _credited(line: EmployeePayment) -> bool:
+    return line.kind != "reversal" and line.reversed_by is None
+
+
+def current_employees(
+    session: Session, payer_id: str, day: date, period: Month, listed: dict[str, list[EmployeePayment]]
+) -> set[str]:
+    """Which of ``listed`` (paid for in ``period``) the employer may see the status of today: a
+    credited, unreversed payment by it for a period from 12 months before the current month to the
+    current month (the rule of ``coverage.service.is_employee``, read set-based: one query per
+    month, and only when the period shown does not settle it)."""
+    month = Month.of(day)
+    first = month - 12
+    current: set[str] = set()
+    if first <= period <= month:
+        current = {iin for iin, lines in listed.items() if any(_credited(line) for line in lines)}
+    rest = set(listed) - current
+    for other in months_between(first, month):
+        if not rest:
+            break
+        if other == period:
+            continue
+        paid = employer_payments(session, payer_id, other)
+        found = {line.iin for line in paid if line.iin in rest and _credited(line)}
+        current |= found
+        rest -= found
+    return current
+
+
+def _employees(lines: Sequence[EmployeePayment]) -> dict[str, list[EmployeePayment]]:
+    grouped: dict[str, list[EmployeePayment]] = {}
+    for line in lines:
+        grouped.setdefault(line.iin, []).append(line)
+    return grouped
+
+
+@router.get("/employer", response_class=HTMLResponse)
+def employer(request: Request, session: DbSession, principal: PagePrincipal, period: str = "") -> Response:
+    """Whom the employer paid for in a month (default: last month), the deductions and withheld
+    contributions by employee, and each current employee's status today: insured or not, until when."""
+    if principal is None:
+        return login_redirect(request)
+    refused = _employer_only(request, principal)
+    if refused is not None:
+        return refused
+    assert principal.bin is not None
+    day = today()
+    shown = period.strip()
+    try:
+        month = Month.parse(shown) if shown else Month.of(day) - 1
+    except ValueError:
+        return render(
+            request,
+            "employer.html",
+            principal,
+            422,
+            headers=PRIVATE,
+            period=shown,
+            month=None,
+            error=N_("The period must be a month written YYYY-MM, for example 2024-09."),
+        )
+    grouped = _employees(employer_payments(session, principal.bin, month))
+    current = current_employees(session, principal.bin, day, month, grouped)
+    answers: dict[str, dict[str, Any]] = {}
+    status_error = None
+    if current:
+        try:
+            answers = {a["iin"]: a for a in statuses(session, sorted(current), day)}
+        except RulebookError:
+            status_error = STATUS_UNAVAILABLE
+    resource = f"/employer?period={month}"
+    record_reads(
+        session, principal, sorted(answers), channel="web", resource=resource, detail=f"on={day.isoformat()} employer"
+    )
+    _record_many(
+        session, principal, "payments.read", sorted(grouped), resource=resource, detail=f"payments of {principal.bin}"
+    )
+    rows: list[dict[str, Any]] = []
+    totals = {"deduction": Decimal("0.00"), "contribution": Decimal("0.00"), "reversed": Decimal("0.00")}
+    for iin, lines in grouped.items():
+        deduction = sum((x.amount for x in lines if _credited(x) and x.kind == "employer_deduction"), Decimal("0.00"))
+        contribution = sum(
+            (x.amount for x in lines if _credited(x) and x.kind != "employer_deduction"), Decimal("0.00")
+        )
+        reversed_ = sum((x.amount for x in lines if x.kind != "reversal" and x.reversed_by), Decimal("0.00"))
+        answer = answers.get(iin)
+        until = answer["insured_until"] if answer else None
+        rows.append(
+            {
+                "iin": iin,
+                "name": lines[0].name,
+                "deduction": deduction,
+                "contribution": contribution,
+                "total": deduction + contribution,
+                "reversed": reversed_,
+                "status": None
+                if answer is None
+                else {
+                    "insured": answer["insured"],
+                    "until": date.fromisoformat(until) if until and answer["insured"] else None,
+                },
+            }
+        )
+        totals["deduction"] += deduction
+        totals["contribution"] += contribution
+        totals["reversed"] += reversed_
+    rows.sort(key=lambda r: (r["name"] or "", r["iin"]))
+    totals["total"] = totals["deduction"] + totals["contribution"]
+    counts = {
+        "employees": len(rows),
+        "insured": sum(1 for r in rows if r["status"] and r["status"]["insured"]),
+        "not_insured": sum(1 for r in rows if r["status"] and not r["status"]["insured"]),
+        "no_status": sum(1 for r in rows if r["status"] is None),
+    }
+    return render(
+        request,
+        "employer.html",
+        principal,
+        headers=PRIVATE,
+        period=str(month),
+        month=month,
+        previous=month - 1,
+        following=month + 1,
+        due=deadlines(month),
+        rows=rows,
+        totals=totals,
+        counts=counts,
+        on=day,
+        status_error=status_error,
+        error=None,
+    )
+
+
+def _calc_view(calc: Calculation | None) -> dict[str, Any] | None:
+    if calc is None:
+        return None
+    return {"amount": calc.amount, "base": calc.base, "rate": calc.rate, "cap_applied": calc.cap_applied}
+
+
+def payroll_view(result: PayrollResult) -> dict[str, Any]:
+    """The payroll's answer for the page. Exclusions say only "state-paid category": the employer
+    learns no category code here (the API's answer keeps them, for the payroll software)."""
+    data = result.as_dict()
+    money = ("income", "deduction", "contribution", "total")
+    periods = [
+        p
+        | {k: Decimal(p[k]) for k in money}
+        | {"period": Month.parse(p["period"])}
+        | {"statement_due": date.fromisoformat(p["statement_due"]), "payment_due": date.fromisoformat(p["payment_due"])}
+        for p in data["periods"]
+    ]
+    lines = []
+    for line in result.lines:
+        c = line.charges
+        due = deadlines(c.period)
+        lines.append(
+            {
+                "line": line.line,
+                "iin": line.iin,
+                "period": c.period,
+                "income": c.income,
+                "deduction": _calc_view(c.deduction),
+                "contribution": _calc_view(c.contribution),
+                "total": c.total,
+                "statement_due": due.statement_due,
+                "payment_due": due.payment_due,
+            }
+        )
+    exclusions = [{"line": e.line, "iin": e.iin, "period": e.period, "income": e.income} for e in result.exclusions]
+    rejections = [
+        {"line": r.line, "iin": r.iin, "period": r.period, "income": r.income, "reason": r.reason}
+        for r in result.rejections
+    ]
+    totals = data["totals"] | {k: Decimal(data["totals"][k]) for k in money}
+    return {
+        "rows": result.rows,
+        "lines": lines,
+        "exclusions": exclusions,
+        "rejections": rejections,
+        "periods": periods,
+        "totals": totals,
+    }
+
+
+def _payroll_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1251")  # a spreadsheet saved in a Russian or Kazakh locale
+
+
+@router.get("/employer/payroll", response_class=HTMLResponse)
+def payroll_form(request: Request, principal: PagePrincipal) -> Response:
+    if principal is None:
+        return login_redirect(request)
+    refused = _employer_only(request, principal)
+    if refused is not None:
+        return refused
+    return render(request, "payroll.html", principal, rows_text="", result=None, error=None)
+
+
+@router.post("/employer/payroll", response_class=HTMLResponse)
+def payroll(
+    request: Request,
+    session: DbSession,
+    principal: PagePrincipal,
+    csrf: Annotated[str, Form()] = "",
+    rows: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Compute the statements of a payroll (CSV ``iin,period,income``, uploaded or pasted)."""
+    if principal is None:
+        return login_redirect(request)
+    refused = _employer_only(request, principal)
+    if refused is not None:
+        return refused
+    assert principal.bin is not None
+
+    def again(status_code: int, error: str) -> HTMLResponse:
+        return render(request, "payroll.html", principal, status_code, rows_text=rows, result=None, error=error)
+
+    if not csrf_ok(request, csrf):
+        return again(400, N_("The form has expired. Please try again."))
+    text = rows
+    if file is not None and file.filename:
+        raw = file.file.read(PAYROLL_MAX_BYTES + 1)
+        if len(raw) > PAYROLL_MAX_BYTES:
+            return again(413, N_("The file is larger than 2 MB; split the payroll."))
+        text = _payroll_text(raw)
+    if not text.strip():
+        return again(422, N_("Choose a CSV file or paste the rows."))
+    try:
+        parsed = parse_payroll_csv(text)
+    except InvalidInput:
+        return again(422, N_("The first line must be the header iin,period,income."))
+    if not parsed:
+        return again(422, N_("The file has a header but no rows."))
+    if len(parsed) > MAX_API_ROWS:
+        return again(413, N_("At most 10,000 rows at a time; split the payroll."))
+    result = compute_payroll(session, principal.bin, parsed, principal=principal, channel="web")
+    return render(
+        request, "payroll.html", principal, headers=PRIVATE, rows_text=rows, result=payroll_view(result), error=None
+    )
 
 
 # --- Error pages -----------------------------------------------------------------------------
