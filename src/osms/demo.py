@@ -8,6 +8,7 @@ role, prints the URL and the logins, and serves the pages and the API.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -41,11 +42,16 @@ def _country_loaded(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(Person)).scalar_one())
 
 
+REGISTER_MONTHS = 24
+
+
 def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
     from osms.synth.generator import SynthConfig, generate
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
-        generate(SynthConfig(people=people, seed=seed), out)
+        # Registers run up to last month, so that today's statuses show every case.
+        as_of = date.today().replace(day=1)
+        generate(SynthConfig(people=people, seed=seed, as_of=as_of, registers=REGISTER_MONTHS), out)
     for kind in IMPORT_ORDER:
         path = out / f"{kind}.csv"
         with console.status(f"importing {path.name}"):
@@ -53,6 +59,32 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
         console.print(
             f"  {kind:<11} {result.accepted:>9,} accepted  {result.rejected:>5,} rejected  {result.seconds:6.2f} s"
         )
+    load_registers(engine, out / "registers")
+
+
+def load_registers(engine: Engine, folder: Path) -> None:
+    """Ingest the months of payment registers in order, then the resent copy (which changes nothing)."""
+    from osms.contributions.service import ingest_register
+
+    files = sorted(folder.glob("register-*.csv"), key=lambda p: (p.name.endswith(".resent.csv"), p.name))
+    totals = {"rows": 0, "credited": 0, "already": 0, "rejected": 0}
+    for path in files:
+        with console.status(f"ingesting {path.name}"):
+            result = ingest_register(engine, path, rejects_file=path.with_name(path.name + ".rejected.csv"))
+        totals["rows"] += result.rows
+        totals["credited"] += result.credited
+        totals["already"] += result.already_credited
+        totals["rejected"] += result.rejected
+        if path.name.endswith(".resent.csv") or result.rejected:
+            reasons = ", ".join(f"{k} {v}" for k, v in result.rejected_by_reason.items())
+            console.print(
+                f"  {path.name}: {result.credited:,} credited, {result.already_credited:,} already credited, "
+                f"{result.rejected:,} rejected{f' ({reasons})' if reasons else ''}"
+            )
+    console.print(
+        f"  registers   {len(files)} files, {totals['rows']:,} rows: {totals['credited']:,} credited, "
+        f"{totals['already']:,} already credited (resent), {totals['rejected']:,} rejected"
+    )
 
 
 def demo_logins(engine: Engine) -> list[DemoLogin]:
@@ -86,6 +118,25 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
     return logins
 
 
+SHOWCASE = ("paid", "grace", "state_paid_category", "lapsed", "arrears_unpaid_after_lapse", "never_paid")
+
+
+def showcase(engine: Engine, sample: int = 5000) -> list[tuple[str, str, str]]:
+    """One person per kind of status today (insured, grace, state-paid, lapsed, arrears...), to try."""
+    from osms.coverage.service import statuses
+
+    with unit_of_work(engine) as session:
+        iins = list(
+            session.scalars(select(Person.iin).where(Person.death_date.is_(None)).order_by(Person.iin).limit(sample))
+        )
+        found: dict[str, tuple[str, str, str]] = {}
+        for answer in statuses(session, iins, date.today()):
+            code = answer.get("basis", {}).get("code")
+            if code in SHOWCASE and code not in found:
+                found[code] = (code, answer["iin"], answer["message"]["en"])
+    return [found[c] for c in SHOWCASE if c in found]
+
+
 def demo_command(
     people: Annotated[int, typer.Option(help="People in the synthetic country")] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic country")] = 2026,
@@ -117,6 +168,12 @@ def demo_command(
     for login in logins:
         table.add_row(login.username, login.password, login.role, login.bound_to)
     console.print(table)
+    cases = Table(title="People to look up (as operator: /persons/IIN, or the public box on /)")
+    for col in ("case", "IIN", "what the fund says"):
+        cases.add_column(col)
+    for row in showcase(engine):
+        cases.add_row(*row)
+    console.print(cases)
     if token:
         console.print(f"  operator API token: {token}")
     # The URL on standard output too, for scripts that wait for it.
