@@ -138,6 +138,13 @@ def test_token_issue_and_me(client, tokens) -> None:
     assert wrong.status_code == 401 and wrong.json()["code"] == "bad_credentials"
 
 
+def test_nul_bytes_are_refused_not_a_server_error(client) -> None:
+    # Found by schemathesis on PostgreSQL: text fields cannot hold NUL; that is the caller's mistake.
+    answer = client.post("/api/v1/auth/tokens", json={"username": "\u0000", "password": "x"})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
 def test_health(client) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["database"] in ("sqlite", "postgresql")

@@ -48,10 +48,15 @@ def me(principal: CurrentPrincipal) -> Me:
     )
 
 
+NO_NUL = r"^[^\x00]*$"
+
+
 class TokenRequest(BaseModel):
-    username: str
-    password: str
-    name: str = Field(default="api", description="A label for the token, e.g. the client system's name")
+    username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    password: str = Field(max_length=200)
+    name: str = Field(
+        default="api", max_length=100, pattern=NO_NUL, description="A label for the token, e.g. the client's name"
+    )
 
 
 class TokenAnswer(BaseModel):
