@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osms.core.db import Base
@@ -38,7 +38,7 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(80), unique=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
     line: Mapped[int] = mapped_column(Integer)
     payer_id: Mapped[str] = mapped_column(String(12), index=True)
     payer_kind: Mapped[str] = mapped_column(String(24))
@@ -47,9 +47,21 @@ class Payment(Base):
     kind: Mapped[str] = mapped_column(String(24))
     amount: Mapped[Decimal] = mapped_column(Money)
     value_date: Mapped[date] = mapped_column(Date)
-    reverses: Mapped[str | None] = mapped_column(String(80), unique=True)
+    reverses: Mapped[str | None] = mapped_column(String(80))
 
-    __table_args__ = (Index("ix_payment_iin_period", "iin", "period"),)
+    __table_args__ = (
+        Index("ix_payment_iin_period", "iin", "period"),
+        # A payment is reversed at most once. Partial: most rows are payments with no `reverses`.
+        Index(
+            "uq_payment_reverses",
+            "reverses",
+            unique=True,
+            sqlite_where=text("reverses IS NOT NULL"),
+            postgresql_where=text("reverses IS NOT NULL"),
+        ),
+        # Batch ids grow with the table: a BRIN index is tiny and cheap to keep on PostgreSQL.
+        Index("ix_payment_batch_id", "batch_id", postgresql_using="brin"),
+    )
 
 
 class PersonMonth(Base):
