@@ -28,10 +28,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import fresh_database
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from osms.contributions.service import ingest_register
 from osms.contributions.summary import refresh_all
@@ -93,18 +93,6 @@ class Country:
         value = month_text(period + 1) + "-20"
         return (f"B{j:010d}", self.employers[person % len(self.employers)], "employer", self.persons[person],
                 period, kind, tiyn, value)  # fmt: skip
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench-ingest.sqlite'}"
-    parsed = make_url(PG_URL)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {parsed.database}"))
-    admin.dispose()
-    return PG_URL
 
 
 def load_country(engine: Engine, country: Country) -> None:
@@ -323,7 +311,7 @@ def main() -> None:
     for col in ("database", "step", "rows", "seconds", "rows/s"):
         table.add_column(col, justify="left" if col in ("database", "step") else "right")
     for db in dbs:
-        url = fresh_database(db, workdir)
+        url = fresh_database(db, workdir, PG_URL)
         migrate.upgrade(url)
         engine = make_engine(url)
         t0 = time.perf_counter()

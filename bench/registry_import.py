@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import fresh_database
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from osms.core import migrate
 from osms.core.db import make_engine
@@ -33,18 +32,6 @@ from osms.registry.service import import_file
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/osms_bench"
 ORDER = ("payers", "persons", "families", "categories")
 console = Console(stderr=True)
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.sqlite'}"
-    parsed = make_url(PG_URL)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {parsed.database}"))
-    admin.dispose()
-    return PG_URL
 
 
 def baseline(url: str, persons: Path) -> tuple[int, float]:
@@ -128,7 +115,7 @@ def main() -> None:
     for col in ("database", "file", "rows", "seconds", "rows/s"):
         table.add_column(col, justify="right" if col not in ("database", "file") else "left")
     for db in dbs:
-        url = fresh_database(db, workdir)
+        url = fresh_database(db, workdir, PG_URL)
         migrate.upgrade(url)
         engine = make_engine(url)
         figures: dict[str, object] = {}

@@ -30,10 +30,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from common import fresh_database
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from osms.core import migrate
 from osms.core.db import make_engine, session_factory
@@ -54,18 +54,6 @@ request = function()
   return wrk.format("GET", "/api/v1/persons/" .. iin .. "/status?on=%(on)s", {["Authorization"] = "Bearer %(token)s"})
 end
 """
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'status.sqlite'}"
-    parsed = make_url(PG_URL)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {parsed.database}"))
-    admin.dispose()
-    return PG_URL
 
 
 def people(n: int, rng: random.Random) -> list[tuple[str, date, str]]:
@@ -210,7 +198,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
     workdir = Path(tempfile.mkdtemp(prefix="osms-status-"))
-    url = fresh_database(args.db, workdir)
+    url = fresh_database(args.db, workdir, PG_URL)
     migrate.upgrade(url)
     started = time.perf_counter()
     with console.status(f"loading {args.people:,} people"):

@@ -11,6 +11,7 @@ from typing import Final
 
 from osms.core.identity import check_bin, check_iin
 from osms.core.rows import Rejection, Row
+from osms.rulebooks.loader import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
 
 RESIDENCY: Final = (
     "citizen",
@@ -24,31 +25,9 @@ RESIDENCY: Final = (
 )
 RELATIONS: Final = ("parent", "guardian", "spouse")
 PAYER_KINDS: Final = ("employer", "individual_entrepreneur", "agent", "state", "local_budget")
-# rules.md §3.1: the codes under which state-paid category memberships are held.
-CATEGORY_CODES: Final = (
-    "child",
-    "pregnant_nonworking",
-    "parent_child_under_3",
-    "parental_leave",
-    "mother_awarded",
-    "student",
-    "graduate_3_months",
-    "unemployed_registered",
-    "social_assistance",
-    "kandas_nonworking",
-    "disability",
-    "pensioner",
-    "ww2_veteran",
-    "carer_disabled_child",
-    "carer_group1_from_childhood",
-    "pretrial_detention",
-    "prisoner",
-    "house_arrest",
-    "serviceman",
-    "special_state_body",
-    "law_enforcement",
-    "wellbeing_d_e",
-)
+# rules.md §3.1: the codes under which state-paid category memberships are held (one list, in the
+# rulebooks, which say per period which codes are state-paid).
+CATEGORY_CODES: Final = RULEBOOK_CATEGORY_CODES
 
 PERSON_COLUMNS: Final = (
     "iin",

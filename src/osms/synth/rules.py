@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from osms.rulebooks.loader import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
+
 GENERATOR_VERSION = "1.0.0"
 
 # Columns of every file: an interface other rooms import.
@@ -32,31 +34,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 FILES: tuple[str, ...] = tuple(COLUMNS)
 
-# rules.md §3.1 codes, exactly.
-CATEGORY_CODES: tuple[str, ...] = (
-    "child",
-    "pregnant_nonworking",
-    "parent_child_under_3",
-    "parental_leave",
-    "mother_awarded",
-    "student",
-    "graduate_3_months",
-    "unemployed_registered",
-    "social_assistance",
-    "kandas_nonworking",
-    "disability",
-    "pensioner",
-    "ww2_veteran",
-    "carer_disabled_child",
-    "carer_group1_from_childhood",
-    "pretrial_detention",
-    "prisoner",
-    "house_arrest",
-    "serviceman",
-    "special_state_body",
-    "law_enforcement",
-    "wellbeing_d_e",
-)
+# rules.md §3.1 codes, exactly (the one list lives in the rulebooks).
+CATEGORY_CODES: tuple[str, ...] = RULEBOOK_CATEGORY_CODES
 
 # The register each category comes from (categories.csv `source`).
 CATEGORY_SOURCES: dict[str, str] = {
