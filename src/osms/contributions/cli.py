@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
 from osms.contributions import register_rules
@@ -17,6 +16,7 @@ from osms.core.db import get_engine
 from osms.core.errors import OsmsError
 from osms.core.jsonout import print_json
 from osms.core.money import format_money
+from osms.core.progress import file_progress
 
 payments_app = typer.Typer(help="Payment registers and the contributions ledger.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -59,21 +59,8 @@ def ingest(file: FileArg, as_json: JsonOpt = False, rejects: RejectsOpt = None) 
     """
     rejects = rejects or file.with_name(file.name + ".rejected.csv")
     try:
-        size = file.stat().st_size if file.is_file() else 0
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=as_json,
-        ) as progress:
-            task = progress.add_task("crediting payments", total=size)
-            result = ingest_register(
-                get_engine(), file, rejects_file=rejects, progress=lambda n: progress.advance(task, n)
-            )
+        with file_progress(console, "crediting payments", file, disable=as_json) as advance:
+            result = ingest_register(get_engine(), file, rejects_file=rejects, progress=advance)
     except OsmsError as exc:
         console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
         raise typer.Exit(1) from None

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 from osms.core.money import format_money, round_money
 from osms.core.periods import Month
@@ -85,19 +85,7 @@ BasisCode = Literal[
     "not_born",
     "unknown_person",
 ]
-BASIS_CODES: tuple[str, ...] = (
-    "state_paid_category",
-    "paid",
-    "grace",
-    "transitional_2020",
-    "not_applicable_before_insurance",
-    "lapsed",
-    "arrears_unpaid_after_lapse",
-    "never_paid",
-    "deceased",
-    "not_born",
-    "unknown_person",
-)
+BASIS_CODES: tuple[str, ...] = get_args(BasisCode)
 INSURED_CODES = frozenset({"state_paid_category", "paid", "grace", "transitional_2020"})
 
 #: A status check reads the months from M - HISTORY_MONTHS to M + FUTURE_MONTHS, never more:

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
 from osms.core.bulkload import ImportResult
 from osms.core.db import get_engine
 from osms.core.errors import OsmsError
 from osms.core.jsonout import print_json
+from osms.core.progress import file_progress
 from osms.registry import rules
 from osms.registry.service import SPECS, import_file
 
@@ -46,21 +46,8 @@ def print_result(result: ImportResult) -> None:
 def run(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
     rejects = rejects or file.with_name(file.name + ".rejected.csv")
     try:
-        size = file.stat().st_size if file.is_file() else 0
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=as_json,
-        ) as progress:
-            task = progress.add_task(f"importing {kind}", total=size)
-            result = import_file(
-                get_engine(), kind, file, rejects_file=rejects, progress=lambda n: progress.advance(task, n)
-            )
+        with file_progress(console, f"importing {kind}", file, disable=as_json) as advance:
+            result = import_file(get_engine(), kind, file, rejects_file=rejects, progress=advance)
     except OsmsError as exc:
         console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
         raise typer.Exit(1) from None
