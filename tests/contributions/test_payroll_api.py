@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from osms.core.models import AuditEntry
 from osms.core.security import create_token, create_user
-from tests.contributions.test_calc_api import make_app
 from tests.contributions.test_payroll import (
     EMPLOYER,
     OTHER_EMPLOYER,
@@ -48,11 +45,8 @@ def tokens(session) -> dict[str, str]:
 
 
 @pytest.fixture
-def api(db_url: str) -> Iterator[TestClient]:
-    app = make_app(db_url)
-    with TestClient(app) as client:
-        yield client
-    app.state.engine.dispose()
+def api(client: TestClient) -> TestClient:
+    return client
 
 
 def auth(token: str) -> dict[str, str]:
