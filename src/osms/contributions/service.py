@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import Table, column, func, insert, select, table, text
+from sqlalchemy import Integer, Table, column, exists, func, insert, select, table, text, type_coerce
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 
 from osms.contributions import register_rules as rr
 from osms.contributions import summary
-from osms.contributions.models import Payment
+from osms.contributions.models import REVERSAL, Payment, PersonMonth
 from osms.core.bulkload import ImportFileError, write_rejections
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
@@ -746,3 +746,47 @@ __all__ = [
     "payments_of",
     "prepay_months_from_rulebook",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Reads of the ledger and the summary for other rooms (coverage)
+
+SUMMARY_CHUNK = 500  # IINs per IN (...) list
+
+
+def summary_months(
+    session: Session, iins: list[str], first: Month, last: Month
+) -> Iterator[tuple[str, int, int, str, date]]:
+    """The coverage-summary rows of ``iins`` for ``first..last``: (iin, month index, kinds bits,
+    payer of the largest payment, first value date); a few queries, never one per IIN."""
+    for start in range(0, len(iins), SUMMARY_CHUNK):
+        chunk = iins[start : start + SUMMARY_CHUNK]
+        yield from session.execute(
+            select(
+                PersonMonth.iin,
+                type_coerce(PersonMonth.period, Integer),  # the month index: callers cache Month objects
+                PersonMonth.kinds,
+                PersonMonth.payer_id,
+                PersonMonth.first_value_date,
+            ).where(PersonMonth.iin.in_(chunk), PersonMonth.period >= first, PersonMonth.period <= last)
+        )
+
+
+def has_credited_payment(session: Session, payer_id: str, iin: str, first: Month, last: Month) -> bool:
+    """Did ``payer_id`` make a payment for ``iin`` for a period in ``first..last`` that still stands
+    (credited and not reversed)?"""
+    reversal = aliased(Payment)
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Payment.iin == iin,
+                    Payment.payer_id == payer_id,
+                    Payment.period >= first,
+                    Payment.period <= last,
+                    Payment.kind != REVERSAL,
+                    ~exists().where(reversal.reverses == Payment.reference),
+                )
+            )
+        )
+    )

@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, exists, insert, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
-from osms.contributions.models import PAYMENT_KINDS, REVERSAL, Payment, PersonMonth
+from osms.contributions.models import PAYMENT_KINDS
+from osms.contributions.service import has_credited_payment, summary_months
 from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
@@ -27,12 +28,18 @@ from osms.core.security import Principal
 from osms.core.workdays import add_working_days
 from osms.coverage import rules
 from osms.coverage.models import PregnancyEntry
-from osms.registry.models import Person, PersonCategory
-from osms.registry.service import READ_ANY_PERSON, PersonFacts, guardians_of, person_facts
+from osms.registry.service import (
+    READ_ANY_PERSON,
+    PersonFacts,
+    get_person_row,
+    guardians_of,
+    membership_end,
+    person_facts,
+    put_membership,
+)
 from osms.rulebooks.loader import Rulebook, load_rulebook
 from osms.web.i18n import label
 
-CHUNK = 1000  # IINs per IN list
 BATCH_LIMIT = 10_000
 
 
@@ -79,11 +86,6 @@ def category_label(lang: str, code: str) -> str:
 # Reading the facts, set-based
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 def load_facts(
     session: Session, iins: Sequence[str], on: date
 ) -> tuple[dict[str, PersonFacts], dict[str, list[rules.MonthFacts]]]:
@@ -93,19 +95,8 @@ def load_facts(
     first, last = rules.window(on)
     persons = person_facts(session, iins, first.first_day, on)
     months: dict[str, list[rules.MonthFacts]] = {}
-    for chunk in _chunks(iins):
-        for iin, period, kinds, payer, first_value_date in session.execute(
-            select(
-                PersonMonth.iin,
-                type_coerce(PersonMonth.period, Integer),  # the month index: Month objects come from a cache
-                PersonMonth.kinds,
-                PersonMonth.payer_id,
-                PersonMonth.first_value_date,
-            ).where(PersonMonth.iin.in_(chunk), PersonMonth.period >= first, PersonMonth.period <= last)
-        ):
-            months.setdefault(iin, []).append(
-                rules.MonthFacts(month_of(period), kinds_of(kinds), payer, first_value_date)
-            )
+    for iin, period, kinds, payer, first_value_date in summary_months(session, list(iins), first, last):
+        months.setdefault(iin, []).append(rules.MonthFacts(month_of(period), kinds_of(kinds), payer, first_value_date))
     return persons, months
 
 
@@ -170,18 +161,7 @@ def is_employee(session: Session, employer: str, iin: str, today: date | None = 
     """Has ``employer`` (BIN, or an IE's IIN) a credited payment for ``iin`` for a period of the
     last 12 months (the current month and the 12 before it, counted from today)?"""
     month = Month.of(today or date.today())
-    reversal = aliased(Payment)
-    query = select(
-        exists().where(
-            Payment.iin == iin,
-            Payment.payer_id == employer,
-            Payment.period >= month - 12,
-            Payment.period <= month,
-            Payment.kind != REVERSAL,
-            ~exists().where(reversal.reverses == Payment.reference),
-        )
-    )
-    return bool(session.scalar(query))
+    return has_credited_payment(session, employer, iin, month - 12, month)
 
 
 def authorize_status_read(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
@@ -380,33 +360,25 @@ def register_pregnancy(
     number = checked_iin(iin)
     if principal.role not in ("clinic", "operator"):
         raise Forbidden(f"the role {principal.role!r} may not enter the register of pregnant women")
-    person = session.get(Person, number)
+    person = get_person_row(session, number)
     if person is None:
         raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")
     if expected_delivery is not None and expected_delivery < entered_on:
         raise InvalidInput("the expected delivery is before the entry date", code="bad_expected_delivery")
     month = Month.of(entered_on)
     work = [
-        str(period)
-        for period, bits in session.execute(
-            select(PersonMonth.period, PersonMonth.kinds)
-            .where(PersonMonth.iin == number, PersonMonth.period >= month - 2, PersonMonth.period <= month)
-            .order_by(PersonMonth.period)
-        )
+        str(month_of(period))
+        for _, period, bits, _, _ in sorted(summary_months(session, [number], month - 2, month), key=lambda r: r[1])
         if kinds_of(bits) & set(WORK_KINDS)
     ]
     existing = session.scalar(
         select(PregnancyEntry).where(PregnancyEntry.iin == number, PregnancyEntry.entered_on == entered_on)
     )
     if existing is not None:
-        existing_to = session.scalar(
-            select(PersonCategory.valid_to).where(
-                and_(
-                    PersonCategory.iin == number,
-                    PersonCategory.category == "pregnant_nonworking",
-                    PersonCategory.valid_from == existing.category_from,
-                )
-            )
+        existing_to = (
+            membership_end(session, number, "pregnant_nonworking", existing.category_from)
+            if existing.category_from
+            else None
         )
         return _pregnancy_answer(existing, existing_to, work)
 
@@ -441,25 +413,7 @@ def register_pregnancy(
             category_from=since,
             reason=None,
         )
-        clash = session.scalar(
-            select(PersonCategory).where(
-                PersonCategory.iin == number,
-                PersonCategory.category == "pregnant_nonworking",
-                PersonCategory.valid_from == since,
-            )
-        )
-        if clash is None:
-            session.add(
-                PersonCategory(
-                    iin=number,
-                    category="pregnant_nonworking",
-                    valid_from=since,
-                    valid_to=category_to,
-                    source=PREGNANCY_SOURCE,
-                )
-            )
-        else:
-            clash.valid_to = category_to
+        put_membership(session, number, "pregnant_nonworking", since, category_to, PREGNANCY_SOURCE)
     session.add(entry)
     session.flush()
     audit.record(

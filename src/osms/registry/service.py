@@ -219,3 +219,32 @@ def person_facts(session: Session, iins: Sequence[str], first: date, last: date)
         iin: PersonFacts(iin, birth, death, residency, tuple(memberships.get(iin, ())))
         for iin, (birth, death, residency) in found.items()
     }
+
+
+def get_person_row(session: Session, iin: str) -> Person | None:
+    """The registry row of a checked IIN (for other rooms' decisions), or None."""
+    return session.get(Person, iin)
+
+
+def membership_end(session: Session, iin: str, category: str, valid_from: date) -> date | None:
+    """``valid_to`` of the membership keyed (iin, category, valid_from), None if open or absent."""
+    return session.scalar(
+        select(PersonCategory.valid_to).where(
+            PersonCategory.iin == iin, PersonCategory.category == category, PersonCategory.valid_from == valid_from
+        )
+    )
+
+
+def put_membership(
+    session: Session, iin: str, category: str, valid_from: date, valid_to: date | None, source: str
+) -> None:
+    """Add a state-paid category membership, or set the end of the one with the same key."""
+    row = session.scalar(
+        select(PersonCategory).where(
+            PersonCategory.iin == iin, PersonCategory.category == category, PersonCategory.valid_from == valid_from
+        )
+    )
+    if row is None:
+        session.add(PersonCategory(iin=iin, category=category, valid_from=valid_from, valid_to=valid_to, source=source))
+    else:
+        row.valid_to = valid_to
