@@ -148,3 +148,14 @@ def test_nul_bytes_are_refused_not_a_server_error(client) -> None:
 def test_health(client) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["database"] in ("sqlite", "postgresql")
+
+
+def test_revoked_token_stops_working_at_once_in_this_process(client, session, tokens) -> None:
+    from osms.core.security import revoke_token
+
+    assert _get(client, tokens["operator"], PARENT).status_code == 200  # now cached
+    assert revoke_token(session, tokens["operator"])
+    session.commit()
+    answer = _get(client, tokens["operator"], PARENT)
+    assert answer.status_code == 401 and answer.json()["code"] == "bad_token"
+    assert not revoke_token(session, tokens["operator"])

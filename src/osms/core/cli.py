@@ -127,3 +127,16 @@ def user_token(
             console.print(f"[red]error (unknown_user):[/red] no login named {username!r}")
             raise typer.Exit(1)
         print(create_token(session, user, name))
+
+
+@user_app.command("revoke")
+def user_revoke(token: Annotated[str, typer.Argument(help="The API token to revoke")]) -> None:
+    """Revoke an API token (other server processes stop accepting it within 10 seconds)."""
+    from osms.core.db import unit_of_work
+    from osms.core.security import revoke_token
+
+    with unit_of_work(get_engine(get_settings().database_url)) as session:
+        if not revoke_token(session, token):
+            console.print("[red]error (unknown_token):[/red] no such active token")
+            raise typer.Exit(1)
+    console.print("[green]token revoked[/green]")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -110,17 +111,43 @@ def create_token(session: Session, user: User, name: str) -> str:
     return token
 
 
+# Token -> principal, kept for a few seconds per process: a status check is one token lookup
+# fewer. A revoked token or a deactivated login stops working within TOKEN_CACHE_SECONDS in other
+# processes, at once in the one that revoked it.
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[Principal, float]] = {}
+
+
 def principal_for_token(session: Session, token: str) -> Principal | None:
+    key = _token_hash(token)
+    cached = _token_cache.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    principal = _principal_for_hash(session, key)
+    if principal is None:
+        _token_cache.pop(key, None)
+    else:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[key] = (principal, now + TOKEN_CACHE_SECONDS)
+    return principal
+
+
+def _principal_for_hash(session: Session, token_hash: str) -> Principal | None:
     row = session.execute(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None), User.active.is_(True))
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active.is_(True))
     ).scalar_one_or_none()
     return Principal.of(row) if row else None
 
 
 def revoke_token(session: Session, token: str) -> bool:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    """Revoke a token (False if unknown or already revoked)."""
+    key = _token_hash(token)
+    _token_cache.pop(key, None)
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == key))
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = datetime.now(UTC)

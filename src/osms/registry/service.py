@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -194,27 +194,35 @@ IN_CHUNK = 500  # IINs per IN (...) list
 
 
 def person_facts(session: Session, iins: Sequence[str], first: date, last: date) -> dict[str, PersonFacts]:
-    """Known persons among ``iins`` with their category memberships overlapping ``first..last``,
-    in a few set-based queries (chunks of IN lists), never one query per person."""
+    """Known persons among ``iins`` with their category memberships overlapping ``first..last``:
+    one query per chunk of IINs (persons left-joined to their memberships), never one per person."""
     found: dict[str, tuple[date | None, date | None, str]] = {}
     memberships: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
     unique = list(dict.fromkeys(iins))
+    overlapping = and_(
+        PersonCategory.iin == Person.iin,
+        PersonCategory.valid_from <= last,
+        or_(PersonCategory.valid_to.is_(None), PersonCategory.valid_to >= first),
+    )
     for start in range(0, len(unique), IN_CHUNK):
         chunk = unique[start : start + IN_CHUNK]
-        for iin, birth, death, residency in session.execute(
-            select(Person.iin, Person.birth_date, Person.death_date, Person.residency).where(Person.iin.in_(chunk))
+        for iin, birth, death, residency, code, valid_from, valid_to in session.execute(
+            select(
+                Person.iin,
+                Person.birth_date,
+                Person.death_date,
+                Person.residency,
+                PersonCategory.category,
+                PersonCategory.valid_from,
+                PersonCategory.valid_to,
+            )
+            .outerjoin(PersonCategory, overlapping)
+            .where(Person.iin.in_(chunk))
+            .order_by(Person.iin, PersonCategory.valid_from)
         ):
             found[iin] = (birth, death, residency)
-        for iin, code, valid_from, valid_to in session.execute(
-            select(PersonCategory.iin, PersonCategory.category, PersonCategory.valid_from, PersonCategory.valid_to)
-            .where(
-                PersonCategory.iin.in_(chunk),
-                PersonCategory.valid_from <= last,
-                or_(PersonCategory.valid_to.is_(None), PersonCategory.valid_to >= first),
-            )
-            .order_by(PersonCategory.iin, PersonCategory.valid_from)
-        ):
-            memberships[iin].append((code, valid_from, valid_to))
+            if code is not None:
+                memberships[iin].append((code, valid_from, valid_to))
     return {
         iin: PersonFacts(iin, birth, death, residency, tuple(memberships.get(iin, ())))
         for iin, (birth, death, residency) in found.items()
