@@ -18,7 +18,6 @@ line last with rows/s and the ratio of ingestion to the raw load.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import random
@@ -28,7 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import fresh_database
+from common import fresh_database, raw_load
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import Engine
@@ -216,40 +215,7 @@ def write_register(path: Path, country: Country, rows: int) -> dict[str, int]:
 
 def baseline(url: str, register: Path) -> tuple[int, float]:
     """Rows/s of the same file loaded raw into a bare text table."""
-    engine = make_engine(url)
-    columns = HEADER.replace(",", ", ")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS bare_register")
-        conn.exec_driver_sql(f"CREATE TABLE bare_register ({', '.join(c + ' text' for c in HEADER.split(','))})")
-    started = time.perf_counter()
-    rows = 0
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            dbapi = conn.connection.driver_connection
-            sql = f"COPY bare_register ({columns}) FROM STDIN WITH (FORMAT csv, HEADER)"
-            with dbapi.cursor() as cur, cur.copy(sql) as cp, register.open("rb") as fh:  # type: ignore[union-attr]
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    cp.write(block)
-            rows = conn.exec_driver_sql("SELECT count(*) FROM bare_register").scalar_one()
-        else:
-            with register.open(encoding="utf-8", newline="") as fh:
-                reader = csv.reader(fh)
-                next(reader)
-                batch: list[tuple[str, ...]] = []
-                sql = f"INSERT INTO bare_register ({columns}) VALUES (?,?,?,?,?,?,?,?)"
-                for record in reader:
-                    batch.append(tuple(record))
-                    if len(batch) == 50_000:
-                        conn.exec_driver_sql(sql, batch)
-                        rows += len(batch)
-                        batch.clear()
-                conn.exec_driver_sql(sql, batch)
-                rows += len(batch)
-    seconds = time.perf_counter() - started
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE bare_register")
-    engine.dispose()
-    return rows, seconds
+    return raw_load(url, register, "bare_register", [(c, "text") for c in HEADER.split(",")])
 
 
 def ledger_write(engine: Engine, batch_id: int) -> tuple[int, float]:

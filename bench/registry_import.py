@@ -12,7 +12,6 @@ the database itself can do on this machine. Prints a table, then one JSON line l
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import subprocess
@@ -21,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import fresh_database
+from common import fresh_database, raw_load
 from rich.console import Console
 from rich.table import Table
 
@@ -34,47 +33,23 @@ ORDER = ("payers", "persons", "families", "categories")
 console = Console(stderr=True)
 
 
+PERSON_COLUMNS = [
+    ("iin", "varchar(12)"),
+    ("last_name", "varchar(100)"),
+    ("first_name", "varchar(100)"),
+    ("middle_name", "varchar(100)"),
+    ("birth_date", "date"),
+    ("sex", "varchar(1)"),
+    ("residency", "varchar(24)"),
+    ("region", "varchar(16)"),
+    ("address_code", "varchar(32)"),
+    ("death_date", "date"),
+]
+
+
 def baseline(url: str, persons: Path) -> tuple[int, float]:
     """Rows/s of a raw load of the persons file into a bare table with the same columns."""
-    engine = make_engine(url)
-    cols = "iin, last_name, first_name, middle_name, birth_date, sex, residency, region, address_code, death_date"
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS bare_person")
-        conn.exec_driver_sql(
-            "CREATE TABLE bare_person (iin varchar(12), last_name varchar(100), first_name varchar(100), "
-            "middle_name varchar(100), birth_date date, sex varchar(1), residency varchar(24), region varchar(16), "
-            "address_code varchar(32), death_date date)"
-        )
-    started = time.perf_counter()
-    rows = 0
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            dbapi = conn.connection.driver_connection
-            copy_sql = f"COPY bare_person ({cols}) FROM STDIN WITH (FORMAT csv, HEADER)"
-            with dbapi.cursor() as cur, cur.copy(copy_sql) as cp, persons.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    cp.write(block)
-            rows = conn.exec_driver_sql("SELECT count(*) FROM bare_person").scalar_one()
-        else:
-            with persons.open(encoding="utf-8", newline="") as fh:
-                reader = csv.reader(fh)
-                next(reader)
-                batch = []
-                sql = f"INSERT INTO bare_person ({cols}) VALUES (?,?,?,?,?,?,?,?,?,?)"
-                for row in reader:
-                    batch.append(tuple(v or None for v in row))
-                    if len(batch) == 50_000:
-                        conn.exec_driver_sql(sql, batch)
-                        rows += len(batch)
-                        batch.clear()
-                if batch:
-                    conn.exec_driver_sql(sql, batch)
-                    rows += len(batch)
-    seconds = time.perf_counter() - started
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE bare_person")
-    engine.dispose()
-    return rows, seconds
+    return raw_load(url, persons, "bare_person", PERSON_COLUMNS)
 
 
 def main() -> None:
