@@ -9,6 +9,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from osms import __version__
+from osms.attachment.api import router as attachment_router
+from osms.attachment.pages import router as attachment_pages
+from osms.benefits.api import router as benefits_router
+from osms.benefits.pages import router as benefits_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
@@ -49,7 +53,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(calc_router)
     app.include_router(payments_router)
     app.include_router(coverage_router)
+    app.include_router(attachment_router)
+    app.include_router(benefits_router)
     app.include_router(fhir_router)
+    app.include_router(attachment_pages)
+    app.include_router(benefits_pages)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from osms.attachment.cli import attach_app
+from osms.benefits.cli import benefits_app
 from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.contributions.cli import payments_app
 from osms.core.cli import bin_app, db_app, iin_app, user_app
@@ -31,6 +33,8 @@ app.add_typer(payroll_app, name="payroll")
 app.add_typer(payments_app, name="payments")
 app.command("status")(status_command)
 app.add_typer(pregnancy_app, name="pregnancy")
+app.add_typer(attach_app, name="attach")
+app.add_typer(benefits_app, name="benefits")
 
 
 def main() -> None:

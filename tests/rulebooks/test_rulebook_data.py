@@ -431,6 +431,18 @@ def test_kz_free_change_limit(kz: Rulebook) -> None:
     assert "seed 001 Q92" in rule.alternatives[0].source
 
 
+def test_kz_attachment_eligibility_rules(kz: Rulebook, seeds: Rulebook) -> None:
+    # rules.md §5: children under 18 by a parent or guardian; kz-law from 2026 free choice only for
+    # the insured or state-paid; EAEU labour migrants for their contract's term (kz-law).
+    assert kz.minor_age(date(2026, 5, 1)) == 18 and seeds.minor_age(date(2018, 1, 1)) == 18
+    assert kz.free_choice_requires_insured(date(2025, 12, 31)) is None
+    rule = kz.free_choice_requires_insured(date(2026, 1, 1))
+    assert rule is not None and rule.id == "attachment.free_choice_requires_insured.2026-01-01"
+    assert kz.eaeu_contract_term(date(2024, 1, 1)) is not None
+    assert seeds.free_choice_requires_insured(date(2021, 1, 1)) is None
+    assert seeds.eaeu_contract_term(date(2021, 1, 1)) is None
+
+
 # --- seeds-2016 (rules.md §2.2): the worked examples ----------------------------------------
 
 

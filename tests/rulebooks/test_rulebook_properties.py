@@ -124,7 +124,8 @@ FIXED = {
     "insurance_starts:\n  - valid_from: 2020-01-01\n    source: s\n",
     "categories.yaml": "{}\n",
     "attachment.yaml": 'campaign:\n  - valid_from: 2020-01-01\n    start: "09-15"\n    end: "11-15"\n    source: s\n'
-    "free_change_limit:\n  - valid_from: 2020-01-01\n    changes: 1\n    per_months: 6\n    source: s\n",
+    "free_change_limit:\n  - valid_from: 2020-01-01\n    changes: 1\n    per_months: 6\n    source: s\n"
+    "minor_age:\n  - valid_from: 2020-01-01\n    value: 18\n    source: s\n",
 }
 START, END = date(2020, 1, 1), date(2021, 12, 31)
 DAYS = (END - START).days

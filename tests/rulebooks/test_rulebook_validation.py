@@ -98,6 +98,10 @@ free_change_limit:
     changes: 1
     per_months: 6
     source: rules.md §5
+minor_age:
+  - valid_from: 2020-01-01
+    value: 18
+    source: rules.md §5
 """,
 }
 

@@ -655,6 +655,9 @@ _TOPICS: dict[str, dict[str, _KeySpec]] = {
     "attachment": {
         "campaign": _KeySpec(_CampaignRow, "continuous", True, spans_rulebook=True, year_aligned=True),
         "free_change_limit": _KeySpec(_ChangeLimitRow, "continuous", True, spans_rulebook=True),
+        "minor_age": _KeySpec(_IntRow, "continuous", True, spans_rulebook=True),
+        "free_choice_requires_insured": _KeySpec(_Row, "windows", False),
+        "eaeu_contract_term": _KeySpec(_Row, "windows", False),
     },
 }
 
@@ -971,6 +974,20 @@ class Rulebook:
         found = self.entry("attachment.free_change_limit", on)
         assert isinstance(found, ChangeLimitRule)
         return found
+
+    def minor_age(self, on: date) -> int:
+        """Below this age a person is attached by a parent or guardian (rules.md §5, family)."""
+        return self._int_parameter("attachment.minor_age", on)
+
+    def free_choice_requires_insured(self, on: date) -> Entry | None:
+        """The rule limiting free choice of clinic to the insured and state-paid, if in force on ``on``."""
+        self.check_date(on)
+        return self.find("attachment.free_choice_requires_insured", on)
+
+    def eaeu_contract_term(self, on: date) -> Entry | None:
+        """The rule attaching EAEU migrant workers for their contract's term, if in force on ``on``."""
+        self.check_date(on)
+        return self.find("attachment.eaeu_contract_term", on)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+"""Attachment tables (rules.md §5)."""
+
+from __future__ import annotations
