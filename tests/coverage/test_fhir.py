@@ -16,7 +16,16 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from sqlalchemy import select
 
 from osms.core.models import AuditEntry
-from osms.coverage.fhir import BASIS_SYSTEM, IIN_SYSTEM, STATUS_EXTENSION
+from osms.coverage.fhir import (
+    BASIS_SYSTEM,
+    CARE_TYPE_SYSTEM,
+    EMERGENCY_EXTENSION,
+    IIN_SYSTEM,
+    PACKAGE_EXTENSION,
+    REASON_EXTENSION,
+    REFERRAL_EXTENSION,
+    STATUS_EXTENSION,
+)
 from tests.coverage.helpers import Ledger, add_category, add_parent, add_person, auth, iin, make_tokens
 
 PARENT = iin(date(1986, 1, 1), "M")
@@ -263,3 +272,117 @@ def test_capability_statement(client) -> None:
     assert r.headers["content-type"].startswith(FHIR)
     statement = CapabilityStatement.model_validate(r.json())
     assert statement.fhirVersion == "4.0.1"
+
+
+# --- benefit items (rules.md §4) ----------------------------------------------------------------
+
+
+def benefit_request(number: str, day: str, *items: dict) -> dict:
+    resource = request_by_identifier(number, day)
+    resource["purpose"] = ["benefits"]
+    if items:
+        resource["item"] = list(items)
+    return resource
+
+
+def care_item(code: str, *, icd10: str | None = None, emergency: bool = False, referral: bool = False) -> dict:
+    item: dict = {"category": {"coding": [{"system": CARE_TYPE_SYSTEM, "code": code}]}}
+    flags = [(EMERGENCY_EXTENSION, emergency), (REFERRAL_EXTENSION, referral)]
+    item["extension"] = [{"url": url, "valueBoolean": value} for url, value in flags if value]
+    if not item["extension"]:
+        del item["extension"]
+    if icd10:
+        item["diagnosis"] = [
+            {"diagnosisCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": icd10}]}}
+        ]
+    return item
+
+
+def test_benefit_requests_are_valid_fhir() -> None:
+    CoverageEligibilityRequest.model_validate(
+        benefit_request(
+            PARENT, "2024-05-15", care_item("inpatient_planned", referral=True), care_item("phc", icd10="A15.0")
+        )
+    )
+
+
+def test_requested_items_are_answered_with_their_package(client, tokens, session) -> None:
+    resource = benefit_request(
+        PARENT,
+        "2024-05-15",
+        care_item("inpatient_planned", referral=True),
+        care_item("inpatient_planned"),
+        care_item("cosmetology", emergency=True),
+        care_item("consult_diag", icd10="A15.0"),
+    )
+    r = post(client, tokens["clinic"], resource)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    parsed = CoverageEligibilityResponse.model_validate(body)  # a valid R4(B) resource
+    items = parsed.insurance[0].item
+    assert [i.category.coding[0].code for i in items] == [
+        "inpatient_planned",
+        "inpatient_planned",
+        "cosmetology",
+        "consult_diag",
+    ]
+    assert [i.excluded for i in items] == [False, True, True, False]
+    raw = body["insurance"][0]["item"]
+    assert [i.get("benefit", [{}])[0].get("allowedString") for i in raw] == ["OSMS", None, None, "GOBMP"]
+    packages = [next(e["valueCoding"]["code"] for e in i["extension"] if e["url"] == PACKAGE_EXTENSION) for i in raw]
+    assert packages == ["OSMS", "none", "none", "GOBMP"]
+    reasons = [[e["valueCoding"]["code"] for e in i["extension"] if e["url"] == REASON_EXTENSION] for i in raw]
+    assert reasons == [["osms_covered"], ["referral_needed"], ["never_covered"], ["dangerous_disease"]]
+    assert raw[0]["authorizationRequired"] is True and raw[3]["authorizationRequired"] is False
+    assert raw[2]["description"].startswith("«Косметология» ешбір пакетке кірмейді")  # default language kk
+    actions = [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.subject_iin == PARENT)).all()]
+    assert actions == ["status.read", "entitlement.read"]
+
+
+def test_purpose_benefits_without_items_answers_every_care_type(client, tokens) -> None:
+    headers = {"Content-Type": FHIR, "Accept-Language": "kk", **auth(tokens["clinic"])}
+    body = client.post(
+        "/fhir/CoverageEligibilityRequest", content=json.dumps(benefit_request(STRANGER, "2024-05-15")), headers=headers
+    ).json()
+    parsed = CoverageEligibilityResponse.model_validate(body)
+    items = {i.category.coding[0].code: i for i in parsed.insurance[0].item}
+    assert len(items) == 21
+    # an uninsured citizen: GOBMP care types free, the insurance package not
+    assert items["phc"].excluded is False and items["ambulance"].excluded is False
+    assert items["inpatient_planned"].excluded is True and items["abroad"].excluded is True
+    assert items["phc"].name == "Медициналық-санитариялық алғашқы көмек (МСАК)"
+
+
+def test_validation_purpose_alone_has_no_items(client, tokens) -> None:
+    body = post(client, tokens["clinic"], request_by_identifier(PARENT)).json()
+    assert "item" not in body["insurance"][0]
+
+
+def test_employers_get_no_benefit_items(client, tokens) -> None:
+    r = post(client, tokens["employer"], benefit_request(PARENT, "2024-05-15", care_item("phc")))
+    if r.status_code == 200:  # the employer may see an employee's status, never the benefit items
+        assert "item" not in r.json()["insurance"][0]
+    else:
+        assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [
+        ({"category": {"coding": [{"system": CARE_TYPE_SYSTEM, "code": "massage"}]}}, "unknown_care_type"),
+        ({"category": {"text": "a massage"}}, "no_care_type"),
+        (care_item("phc", icd10="Q99.99"), "unknown_icd10"),
+        (
+            {
+                "category": {"coding": [{"system": CARE_TYPE_SYSTEM, "code": "phc"}]},
+                "extension": [{"url": EMERGENCY_EXTENSION, "valueString": "x"}],
+            },
+            "bad_extension",
+        ),
+    ],
+)
+def test_bad_items_get_an_operation_outcome(client, tokens, item: dict, code: str) -> None:
+    r = post(client, tokens["clinic"], benefit_request(PARENT, "2024-05-15", item))
+    assert r.status_code in (400, 422), r.text
+    outcome = OperationOutcome.model_validate(r.json())
+    assert outcome.issue[0].details.coding[0].code == code

@@ -65,6 +65,23 @@ def test_show_json_kz_law_2022() -> None:
     assert data["categories"]["child"]["payer"] == "state"
     assert (data["campaign"]["start"], data["campaign"]["end"]) == ("2022-09-15", "2022-11-15")
     assert data["free_change_limit"]["changes"] == 1 and data["free_change_limit"]["per_months"] == 6
+    assert data["minor_age"]["value"] == 18
+    assert data["free_choice_requires_insured"] is None  # kz-law: only from 2026 (rules.md §5)
+    # rules.md §4: adult dentistry, sanatorium, cosmetology and care abroad are in neither package
+    assert set(data["benefits"]["never_covered"]["care_types"]) == {
+        "dentistry_adult",
+        "sanatorium",
+        "cosmetology",
+        "abroad",
+    }
+    assert "ivf" in data["benefits"]["osms_care_types"]["care_types"]  # [seed 001 Q54]
+
+
+def test_show_json_2026_attachment_and_disease_lists() -> None:
+    data = show_json("--on", "2026-03-01")
+    assert data["free_choice_requires_insured"]["id"] == "attachment.free_choice_requires_insured.2026-01-01"
+    names = " ".join(d["name"].lower() for d in data["benefits"]["socially_significant"]["diseases"])
+    assert "epilepsy" in names and "diabetes" not in names  # rules.md §4: the kz-law 2026 list
 
 
 def test_show_json_rate_keeps_all_its_digits() -> None:

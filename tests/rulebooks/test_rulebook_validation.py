@@ -103,6 +103,52 @@ minor_age:
     value: 18
     source: rules.md §5
 """,
+    "benefits.yaml": """\
+gobmp_care_types:
+  - valid_from: 2020-01-01
+    care_types: [ambulance, phc]
+    source: rules.md §4
+osms_care_types:
+  - valid_from: 2020-01-01
+    care_types: [inpatient_planned]
+    source: rules.md §4
+never_covered:
+  - valid_from: 2020-01-01
+    care_types: [cosmetology]
+    source: rules.md §4
+referral_required:
+  - valid_from: 2020-01-01
+    care_types: [inpatient_planned]
+    source: rules.md §4
+disease_care_types:
+  - valid_from: 2020-01-01
+    care_types: [phc, inpatient_planned]
+    source: rules.md §4
+gobmp_residency:
+  - valid_from: 2020-01-01
+    residencies: [citizen]
+    source: rules.md §4
+osms_residency:
+  - valid_from: 2020-01-01
+    residencies: [citizen]
+    source: rules.md §4
+socially_significant:
+  - valid_from: 2020-01-01
+    source: rules.md §4
+    diseases:
+      - name: tuberculosis
+        codes: [A15-A19]
+        source: "[seed 001 Q100]"
+        mapping: ours
+dangerous:
+  - valid_from: 2020-01-01
+    source: rules.md §4
+    diseases:
+      - name: mental disorders
+        codes: [F00-F99]
+        source: "[seed 001 Q100]"
+        mapping: ours
+""",
 }
 
 

@@ -1,5 +1,7 @@
 """FHIR R4 (4.0.1) eligibility for clinics' systems: ``POST /fhir/CoverageEligibilityRequest`` and
-``GET /fhir/Coverage?beneficiary:identifier=IIN``, answering with the OSMS insured status.
+``GET /fhir/Coverage?beneficiary:identifier=IIN``, answering with the OSMS insured status and, for
+requested items (or every care type when the purpose is ``benefits``), the benefit package that
+covers each (rules.md §4, ``osms.benefits.rules``).
 
 Thin: the resources are built from the same status answer as ``GET /api/v1/persons/{iin}/status``,
 under the same access rules and audit (channel ``fhir``). Every answer, errors included, is
@@ -18,6 +20,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
+from osms.benefits import rules as benefit_rules
+from osms.benefits.catalogue import CARE_TYPES, care_type
+from osms.benefits.service import ASK_ANY
+from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
 from osms.core.http import DbSession, bearer, optional_principal
@@ -25,6 +31,8 @@ from osms.core.identity import check_iin
 from osms.core.security import Principal
 from osms.coverage import service
 from osms.coverage.rules import Status
+from osms.registry.service import get_person_row
+from osms.rulebooks.loader import load_rulebook
 from osms.web.i18n import normalize
 
 FHIR_JSON = "application/fhir+json"
@@ -66,6 +74,18 @@ BASIS_DISPLAY = {
     "not_born": "Not insured: not born on that date",
     "unknown_person": "Unknown person",
 }
+#: Code system of the care types (``osms benefits care-types``, docs/benefits.md).
+CARE_TYPE_SYSTEM = "http://osms.kz/fhir/CodeSystem/care-type"
+#: Code system of the packages: GOBMP, OSMS, none.
+PACKAGE_SYSTEM = "http://osms.kz/fhir/CodeSystem/benefit-package"
+#: Extensions of a requested item (valueBoolean): the care is an emergency; a referral exists.
+EMERGENCY_EXTENSION = "http://osms.kz/fhir/StructureDefinition/emergency"
+REFERRAL_EXTENSION = "http://osms.kz/fhir/StructureDefinition/referral"
+#: Extension of an answered item: the package (valueCoding) and each reason (valueCoding, text in display).
+PACKAGE_EXTENSION = "http://osms.kz/fhir/StructureDefinition/benefit-package"
+REASON_EXTENSION = "http://osms.kz/fhir/StructureDefinition/benefit-reason"
+ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://id.who.int/icd/release/10/2019")
+BENEFIT_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/benefit-type"
 PURPOSES = ("auth-requirements", "benefits", "discovery", "validation")
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 413: "too-costly", 422: "invalid"}
 
@@ -212,6 +232,125 @@ def parse_request(body: bytes) -> dict[str, Any]:
     return resource
 
 
+def _flag(item: dict[str, Any], url: str) -> bool:
+    for ext in item.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == url:
+            value = ext.get("valueBoolean")
+            if not isinstance(value, bool):
+                raise _invalid(f"extension {url} needs a valueBoolean", "bad_extension")
+            return value
+    return False
+
+
+def _care_type_of(item: dict[str, Any]) -> str:
+    for field in ("productOrService", "category"):
+        concept = item.get(field)
+        if isinstance(concept, dict):
+            for coding in concept.get("coding") or []:
+                if isinstance(coding, dict) and coding.get("system") == CARE_TYPE_SYSTEM:
+                    code = coding.get("code")
+                    if isinstance(code, str):
+                        return code
+    raise _invalid(
+        f"each item needs a category or productOrService coded in {CARE_TYPE_SYSTEM} (osms benefits care-types)",
+        "no_care_type",
+    )
+
+
+def _diagnosis_of(item: dict[str, Any]) -> str | None:
+    for diagnosis in item.get("diagnosis") or []:
+        concept = diagnosis.get("diagnosisCodeableConcept") if isinstance(diagnosis, dict) else None
+        if isinstance(concept, dict):
+            for coding in concept.get("coding") or []:
+                if isinstance(coding, dict) and coding.get("system") in (*ICD10_SYSTEMS, None):
+                    code = coding.get("code")
+                    if isinstance(code, str):
+                        return code
+    return None
+
+
+def requested_items(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The benefit questions of a request: one per ``item`` (care type, ICD-10 diagnosis, emergency,
+    referral). With no items and the purpose ``benefits``, one per care type of the catalogue."""
+    items = resource.get("item")
+    if isinstance(items, list) and items:
+        questions = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise _invalid("item must be a list of objects", "bad_item")
+            code = care_type(_care_type_of(item)).code
+            questions.append(
+                {
+                    "care": code,
+                    "icd10": _diagnosis_of(item),
+                    "emergency": _flag(item, EMERGENCY_EXTENSION),
+                    "referral": _flag(item, REFERRAL_EXTENSION),
+                }
+            )
+        return questions
+    if "benefits" in (resource.get("purpose") or []):
+        return [{"care": code, "icd10": None, "emergency": False, "referral": False} for code in CARE_TYPES]
+    return []
+
+
+def benefit_items(
+    session: Session, principal: Principal, status: Status, questions: list[dict[str, Any]], lang: str
+) -> list[dict[str, Any]]:
+    """``insurance.item`` for each question: the care type as category and productOrService, excluded
+    when no package covers it, the package as benefit (``allowedString``) and extension, the reasons
+    in ``description`` (``lang``) and as extensions, ``authorizationRequired`` for care needing a referral.
+    Employers get none (a diagnosis is medical data); the lookup is audited as ``entitlement.read``."""
+    if not questions or (principal.role not in ASK_ANY and principal.role != "citizen"):
+        return []
+    book = load_rulebook(status.rulebook)
+    person = get_person_row(session, status.iin)
+    residency = person.residency if person is not None else None
+    referral_list = book.care_type_list("referral_required", status.on)
+    needs_referral = set(referral_list.care_types) if referral_list is not None else set()
+    items = []
+    for question in questions:
+        decision = benefit_rules.decide(
+            rulebook=book, on=status.on, residency=residency, insured=status.insured, **question
+        )
+        kind = decision.care_type
+        coding = {"system": CARE_TYPE_SYSTEM, "code": kind.code, "display": kind.names()["en"]}
+        package = {"system": PACKAGE_SYSTEM, "code": decision.covered_by}
+        item: dict[str, Any] = {
+            "extension": [{"url": PACKAGE_EXTENSION, "valueCoding": package}]
+            + [
+                {
+                    "url": REASON_EXTENSION,
+                    "valueCoding": {"system": PACKAGE_SYSTEM + "-reason", "code": r.code, "display": r.message(lang)},
+                }
+                for r in decision.reasons
+            ],
+            "category": {"coding": [coding], "text": kind.names()[lang]},
+            "productOrService": {"coding": [coding]},
+            "excluded": decision.covered_by == "none",
+            "name": kind.names()[lang],
+            "description": " ".join(r.message(lang) for r in decision.reasons),
+            "authorizationRequired": kind.code in needs_referral and decision.covered_by == "OSMS",
+        }
+        if decision.covered_by != "none":
+            item["benefit"] = [
+                {
+                    "type": {"coding": [{"system": BENEFIT_TYPE_SYSTEM, "code": "benefit", "display": "Benefit"}]},
+                    "allowedString": decision.covered_by,
+                }
+            ]
+        items.append(item)
+    audit.record(
+        session,
+        principal,
+        channel="fhir",
+        action="entitlement.read",
+        resource="/fhir/CoverageEligibilityRequest",
+        subject_iin=status.iin,
+        detail=f"on={status.on.isoformat()} rulebook={status.rulebook} items={len(items)}",
+    )
+    return items
+
+
 # --------------------------------------------------------------------------------------------
 # Building the answer
 
@@ -284,9 +423,13 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def eligibility_response(status: Status, request_resource: dict[str, Any], lang: str) -> dict[str, Any]:
+def eligibility_response(
+    status: Status, request_resource: dict[str, Any], lang: str, items: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     purposes = [p for p in request_resource.get("purpose") or [] if p in PURPOSES] or ["validation"]
     insurance: dict[str, Any] = {"coverage": {"reference": "#coverage"}, "inforce": status.insured}
+    if items:
+        insurance["item"] = items
     if status.insured:
         insurance["benefitPeriod"] = {"start": status.on.isoformat()} | (
             {"end": status.insured_until.isoformat()} if status.insured_until else {}
@@ -331,7 +474,10 @@ ELIGIBILITY_BODY = {
             "A FHIR R4 CoverageEligibilityRequest. The patient is identified by the IIN: "
             f"`patient.identifier` with system `{IIN_SYSTEM}` (or none), or a contained Patient referenced as "
             "`#id` carrying that identifier. `servicedDate` (or `servicedPeriod.start`) is the status date; "
-            "default today."
+            "default today. Each `item` asks about one care type: `category` or `productOrService` coded in "
+            f"`{CARE_TYPE_SYSTEM}`, an optional ICD-10 `diagnosis.diagnosisCodeableConcept` (system "
+            f"`{ICD10_SYSTEMS[0]}`), and the extensions `{EMERGENCY_EXTENSION}` and `{REFERRAL_EXTENSION}` "
+            "(valueBoolean). With no item and the purpose `benefits`, every care type is answered."
         ),
         "content": {
             media: {
@@ -358,7 +504,10 @@ ELIGIBILITY_BODY = {
     description=(
         "Answers a CoverageEligibilityRequest with a CoverageEligibilityResponse: outcome complete, "
         "`insurance[0].inforce`, the OSMS Coverage contained, the status basis code, sentence (kk/ru/en), arrears and "
-        f"rules in the extension `{STATUS_EXTENSION}`. Same access rules and audit as the status API."
+        f"rules in the extension `{STATUS_EXTENSION}`. Same access rules and audit as the status API. For each "
+        "requested item (or every care type, purpose `benefits`), `insurance[0].item` answers which package covers "
+        "it (rules.md §4): `excluded`, `benefit[0].allowedString` GOBMP or OSMS, the reasons in `description` and "
+        f"in the extension `{REASON_EXTENSION}`; employers get no items."
     ),
     responses={200: _fhir_content("CoverageEligibilityResponse"), **FHIR_ERRORS},
     openapi_extra=ELIGIBILITY_BODY,
@@ -374,6 +523,7 @@ def coverage_eligibility(
         principal = _principal(request, session, credentials)
         resource = parse_request(body)
         iin = patient_iin(resource)
+        questions = requested_items(resource)
         status = service.read_status(
             session,
             principal,
@@ -383,9 +533,11 @@ def coverage_eligibility(
             channel="fhir",
             resource="/fhir/CoverageEligibilityRequest",
         )
+        lang = _language(request)
+        items = benefit_items(session, principal, status, questions, lang)
     except OsmsError as exc:
         return operation_outcome(exc.status, exc.code, exc.message)
-    return FhirResponse(eligibility_response(status, resource, _language(request)))
+    return FhirResponse(eligibility_response(status, resource, lang, items))
 
 
 @router.get(

