@@ -1,0 +1,1481 @@
+"""Attachment use cases (rules.md §5): clinic and district imports, applications and their
+decisions, who is attached where, the campaign at scale, the monthly attached-population export.
+
+Decisions come from the pure :func:`osms.attachment.rules.decide`; this module reads the facts,
+writes what the outcome says in the caller's unit of work, and audits who asked.
+
+Concurrency: an application locks its clinic's row (``SELECT ... FOR UPDATE`` on PostgreSQL)
+before counting the clinic's attached persons, so simultaneous applications to a clinic with one
+place left accept exactly one. SQLite serialises writers, so the lock is not needed there.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any, Final
+
+from sqlalchemy import String, Table, and_, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from osms.attachment import rules
+from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
+from osms.core import audit
+from osms.core.bulkload import ImportFileError, ImportResult, ImportSpec, Reference, run_import
+from osms.core.config import LANGUAGES, get_settings
+from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.identity import check_bin, check_iin
+from osms.core.periods import Month
+from osms.core.rows import Rejection, Row
+from osms.core.security import Principal
+from osms.registry.models import FamilyLink, Person
+from osms.registry.service import guardians_of
+from osms.rulebooks.loader import Rulebook, load_rulebook
+from osms.web.i18n import gettext
+
+# --------------------------------------------------------------------------------------------
+# Imports of clinics and districts (core/bulkload: upsert by key, rejections, all-or-nothing)
+
+CLINIC_COLUMNS: Final = ("clinic_id", "bin", "name", "region", "capacity", "service_area")
+DISTRICT_COLUMNS: Final = ("clinic_id", "district_id", "specialty", "doctor", "norm")
+IMPORT_REASONS: Final = {
+    "bad_row_shape": "the row does not have the columns of the header",
+    "missing_field": "a required field is empty",
+    "field_too_long": "a field is longer than allowed",
+    "bad_clinic_id": "clinic_id may hold only letters, digits, '-', '_' and '.'",
+    "bad_district_id": "district_id may hold only letters, digits, '-', '_' and '.'",
+    "bad_bin": "the clinic's BIN fails a check",
+    "bad_capacity": "capacity must be a whole number, 0 or more",
+    "bad_norm": "norm must be a whole number, 0 or more",
+    "bad_specialty": "specialty must be therapist, gp or pediatrician",
+    "bad_address_code": "an address code of the service area is longer than 32 characters",
+    "duplicate_key": "the same key appears earlier in the file",
+    "unknown_clinic": "the clinic is not in the clinic register (import clinics first)",
+}
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+_MAX = {"name": 300, "region": 16, "doctor": 200}
+
+
+def _text(values: dict[str, str], name: str) -> str | Rejection:
+    text = values[name].strip()
+    if not text:
+        return Rejection("missing_field", f"{name} is empty")
+    if len(text) > _MAX.get(name, 32):
+        return Rejection("field_too_long", f"{name} is longer than {_MAX.get(name, 32)} characters")
+    return text
+
+
+def _whole(text: str, name: str, code: str) -> int | Rejection:
+    text = text.strip()
+    if not text:
+        return Rejection("missing_field", f"{name} is empty")
+    if not text.isdigit() or len(text) > 9:
+        return Rejection(code, f"{name} {text!r} is not a whole number 0..999999999")
+    return int(text)
+
+
+def _ident(text: str, name: str, code: str) -> str | Rejection:
+    text = text.strip()
+    if not text:
+        return Rejection("missing_field", f"{name} is empty")
+    if not _ID.match(text):
+        return Rejection(code, f"{name} {text!r}: only letters, digits, '-', '_' and '.', up to 32")
+    return text
+
+
+def parse_service_area(text: str) -> list[str]:
+    """``A;B; C`` -> ``["A", "B", "C"]`` (blanks dropped, duplicates dropped, order kept)."""
+    return list(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
+
+
+def check_clinic(values: dict[str, str]) -> Row | Rejection:
+    """One row of clinics.csv -> (clinic_id, bin, name, region, capacity, service_area)."""
+    clinic_id = _ident(values["clinic_id"], "clinic_id", "bad_clinic_id")
+    if isinstance(clinic_id, Rejection):
+        return clinic_id
+    bin_check = check_bin(values["bin"])
+    if not bin_check.valid:
+        return Rejection("bad_bin", f"BIN {values['bin'].strip()!r}: " + "; ".join(e.message for e in bin_check.errors))
+    name = _text(values, "name")
+    if isinstance(name, Rejection):
+        return name
+    region = _text(values, "region")
+    if isinstance(region, Rejection):
+        return region
+    capacity = _whole(values["capacity"], "capacity", "bad_capacity")
+    if isinstance(capacity, Rejection):
+        return capacity
+    area = parse_service_area(values["service_area"])
+    too_long = [a for a in area if len(a) > 32]
+    if too_long:
+        return Rejection("bad_address_code", f"address code {too_long[0][:40]!r} is longer than 32 characters")
+    return (clinic_id, bin_check.number, name, region, capacity, ";".join(area))
+
+
+def check_district(values: dict[str, str]) -> Row | Rejection:
+    """One row of districts.csv -> (clinic_id, district_id, specialty, doctor, norm)."""
+    clinic_id = _ident(values["clinic_id"], "clinic_id", "bad_clinic_id")
+    if isinstance(clinic_id, Rejection):
+        return clinic_id
+    district_id = _ident(values["district_id"], "district_id", "bad_district_id")
+    if isinstance(district_id, Rejection):
+        return district_id
+    specialty = values["specialty"].strip().lower()
+    if specialty not in rules.SPECIALTIES:
+        return Rejection("bad_specialty", f"specialty {specialty!r} is not one of {', '.join(rules.SPECIALTIES)}")
+    doctor = _text(values, "doctor")
+    if isinstance(doctor, Rejection):
+        return doctor
+    norm = _whole(values["norm"], "norm", "bad_norm")
+    if isinstance(norm, Rejection):
+        return norm
+    return (clinic_id, district_id, specialty, doctor, norm)
+
+
+SPECS: Final[dict[str, ImportSpec]] = {
+    "clinics": ImportSpec(
+        kind="clinics",
+        columns=CLINIC_COLUMNS,
+        check=check_clinic,
+        table=Clinic.__table__,  # type: ignore[arg-type]
+        target_columns=CLINIC_COLUMNS,
+        key=("clinic_id",),
+    ),
+    "districts": ImportSpec(
+        kind="districts",
+        columns=DISTRICT_COLUMNS,
+        check=check_district,
+        table=ClinicDistrict.__table__,  # type: ignore[arg-type]
+        target_columns=DISTRICT_COLUMNS,
+        key=("clinic_id", "district_id"),
+        references=(Reference("clinic_id", "clinic", "clinic_id", "unknown_clinic", "not in the clinic register"),),
+    ),
+}
+
+
+def _import(
+    engine: Engine, kind: str, path: Path, rejects_file: Path | None, progress: Callable[[int], None] | None
+) -> ImportResult:
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", code="no_file")
+    return run_import(engine, SPECS[kind], path, rejects_file=rejects_file, progress=progress)
+
+
+def import_clinics(
+    engine: Engine,
+    path: Path,
+    *,
+    rejects_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import clinics.csv (``clinic_id,bin,name,region,capacity,service_area``; the service area is
+    address codes separated by ``;``): upsert by clinic_id, idempotent, all-or-nothing."""
+    return _import(engine, "clinics", Path(path), rejects_file, progress)
+
+
+def import_districts(
+    engine: Engine,
+    path: Path,
+    *,
+    rejects_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import districts.csv (``clinic_id,district_id,specialty,doctor,norm``): upsert by
+    (clinic_id, district_id); rows of unknown clinics are rejected (``unknown_clinic``)."""
+    return _import(engine, "districts", Path(path), rejects_file, progress)
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs and answers
+
+
+def resolve_rulebook(name: str | None) -> Rulebook:
+    return load_rulebook(name or get_settings().rulebook)
+
+
+def checked_iin(raw: str, label: str = "IIN") -> str:
+    check = check_iin(raw)
+    if not check.valid:
+        raise InvalidInput(
+            f"{label} {raw.strip()!r}: " + "; ".join(e.message for e in check.errors),
+            code="bad_iin:" + ",".join(e.code for e in check.errors),
+        )
+    return check.number
+
+
+def reason_message(reason: rules.Reason) -> dict[str, str]:
+    """The sentence of a reason in kk, ru and en."""
+    msgid = rules.MESSAGES[reason.code]
+    return {lang: gettext(lang, msgid, **dict(reason.params)) for lang in LANGUAGES}
+
+
+def reasons_json(reasons: Iterable[rules.Reason]) -> list[dict[str, Any]]:
+    return [{"code": r.code, "message": reason_message(r)} for r in reasons]
+
+
+@dataclass
+class Decision:
+    """The answer to an application (every channel answers with ``as_dict()``)."""
+
+    iin: str
+    clinic: str
+    decision: str
+    effective_from: date | None
+    previous_clinic: str | None
+    district: str | None
+    reasons: tuple[rules.Reason, ...]
+    home_visits: bool | None = None
+    until: date | None = None
+    kind: str | None = None
+    application_id: int | None = None
+    rulebook: str = ""
+    on: date | None = None
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "effective_from": self.effective_from.isoformat() if self.effective_from else None,
+            "previous_clinic": self.previous_clinic,
+            "district": self.district,
+            "reasons": reasons_json(self.reasons),
+            "iin": self.iin,
+            "clinic": self.clinic,
+            "on": self.on.isoformat() if self.on else None,
+            "home_visits": self.home_visits,
+            "until": self.until.isoformat() if self.until else None,
+            "kind": self.kind,
+            "application_id": self.application_id,
+            "rulebook": self.rulebook,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the facts
+
+
+def _non_empty() -> Any:
+    return or_(Attachment.valid_to.is_(None), Attachment.valid_to >= Attachment.valid_from)
+
+
+def _on_or_after(on: date) -> Any:
+    """Rows attached on ``on`` or later (running or pending), never the empty (superseded) ones."""
+    return or_(
+        Attachment.valid_to.is_(None), and_(Attachment.valid_to >= on, Attachment.valid_to >= Attachment.valid_from)
+    )
+
+
+def _period(row: Attachment) -> rules.Period:
+    return rules.Period(row.id, row.clinic_id, row.district_id, row.valid_from, row.valid_to, row.kind, row.home_visits)
+
+
+def history_periods(session: Session, iin: str) -> tuple[rules.Period, ...]:
+    rows = session.scalars(
+        select(Attachment).where(Attachment.iin == iin).order_by(Attachment.valid_from, Attachment.id)
+    )
+    return tuple(_period(r) for r in rows)
+
+
+def clinic_facts(session: Session, clinic: Clinic, on: date) -> rules.ClinicFacts:
+    """A clinic's capacity, attached counts (running and pending) and districts on ``on``."""
+    counts: Counter[str | None] = Counter()
+    for district_id, n in session.execute(
+        select(Attachment.district_id, func.count())
+        .where(Attachment.clinic_id == clinic.clinic_id, _on_or_after(on))
+        .group_by(Attachment.district_id)
+    ):
+        counts[district_id] += int(n)
+    districts = session.scalars(
+        select(ClinicDistrict).where(ClinicDistrict.clinic_id == clinic.clinic_id).order_by(ClinicDistrict.district_id)
+    )
+    return rules.ClinicFacts(
+        clinic.clinic_id,
+        clinic.capacity,
+        sum(counts.values()),
+        frozenset(parse_service_area(clinic.service_area)),
+        tuple(rules.DistrictFacts(d.district_id, d.specialty, d.norm, counts[d.district_id]) for d in districts),
+    )
+
+
+def _person_facts(person: Person) -> rules.PersonFacts:
+    return rules.PersonFacts(person.iin, person.birth_date, person.death_date, person.residency, person.address_code)
+
+
+def is_family(session: Session, a: str, b: str) -> bool:
+    """Is there a family link (any relation, either direction) between ``a`` and ``b``?"""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(FamilyLink)
+            .where(
+                or_(
+                    and_(FamilyLink.iin == a, FamilyLink.relative_iin == b),
+                    and_(FamilyLink.iin == b, FamilyLink.relative_iin == a),
+                )
+            )
+        )
+        or 0
+    ) > 0
+
+
+def _insured(session: Session, iin: str, on: date, book: Rulebook) -> bool:
+    from osms.coverage.service import status_of
+
+    return status_of(session, iin, on, book.name).insured
+
+
+def lock_clinic(session: Session, clinic_id: str) -> Clinic:
+    """The clinic's row, locked until the end of the transaction (PostgreSQL ``FOR UPDATE``)."""
+    clinic = session.scalars(
+        select(Clinic).where(Clinic.clinic_id == clinic_id.strip()).with_for_update()
+    ).one_or_none()
+    if clinic is None:
+        raise NotFound(f"no clinic {clinic_id.strip()!r} in the clinic register", code="unknown_clinic")
+    return clinic
+
+
+# --------------------------------------------------------------------------------------------
+# Who may do what
+
+
+def _citizen_may_act_for(session: Session, citizen_iin: str, iin: str) -> bool:
+    return iin == citizen_iin or citizen_iin in guardians_of(session, iin) or is_family(session, citizen_iin, iin)
+
+
+def authorize_apply(session: Session, principal: Principal, iin: str, clinic_id: str, *, channel: str) -> None:
+    """Citizens apply for themselves, their children and wards, and family members linked in the
+    registry; a clinic for applications to itself; operators for anyone. Refusals are audited."""
+    if principal.role == "operator":
+        return
+    if principal.role == "clinic" and principal.provider_id == clinic_id:
+        return
+    if principal.role == "citizen" and principal.iin and _citizen_may_act_for(session, principal.iin, iin):
+        return
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="attachment.apply.denied",
+        resource=f"attachment/{iin}",
+        subject_iin=iin,
+    )
+    session.commit()
+    raise Forbidden(f"{principal.role} {principal.username!r} may not apply for {iin} to clinic {clinic_id}")
+
+
+def is_attached_to(session: Session, iin: str, clinic_id: str, on: date) -> bool:
+    """Attached to ``clinic_id`` on ``on`` or later (running or pending), or applied to it."""
+    attached = session.scalar(
+        select(func.count())
+        .select_from(Attachment)
+        .where(Attachment.iin == iin, Attachment.clinic_id == clinic_id, _on_or_after(on))
+    )
+    if attached:
+        return True
+    applied = session.scalar(
+        select(func.count())
+        .select_from(AttachmentApplication)
+        .where(AttachmentApplication.iin == iin, AttachmentApplication.clinic_id == clinic_id)
+    )
+    return bool(applied)
+
+
+def authorize_read(session: Session, principal: Principal, iin: str, on: date, *, channel: str) -> None:
+    """Citizens: themselves, their children and wards; clinics: their attached population (and
+    persons who applied to them); operators and auditors: anyone. Refusals are audited."""
+    if principal.role in ("operator", "auditor"):
+        return
+    if (
+        principal.role == "citizen"
+        and principal.iin
+        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
+    ):
+        return
+    if principal.role == "clinic" and principal.provider_id and is_attached_to(session, iin, principal.provider_id, on):
+        return
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="attachment.read.denied",
+        resource=f"attachment/{iin}",
+        subject_iin=iin,
+    )
+    session.commit()
+    raise Forbidden(f"{principal.role} {principal.username!r} may not see the attachment of {iin}")
+
+
+# --------------------------------------------------------------------------------------------
+# Applications
+
+
+def _store(
+    session: Session,
+    app: rules.Application,
+    outcome: rules.Outcome,
+    book: Rulebook,
+    *,
+    channel: str,
+    actor: str | None,
+    external_id: str | None = None,
+) -> int:
+    row = AttachmentApplication(
+        external_id=external_id,
+        iin=app.iin,
+        clinic_id=app.clinic_id[:32],
+        reason=app.reason[:24],
+        applied_on=app.on,
+        district_id=app.district_id,
+        applicant_iin=app.applicant_iin,
+        contract_until=app.contract_until,
+        decision=outcome.decision,
+        reason_codes=",".join(outcome.codes)[:300],
+        effective_from=outcome.effective_from,
+        previous_clinic=outcome.previous_clinic,
+        decided_district=outcome.district,
+        rulebook=book.name,
+        channel=channel,
+        actor=actor,
+    )
+    session.add(row)
+    session.flush()
+    for close in outcome.closes:
+        session.execute(
+            update(Attachment)
+            .where(Attachment.id == close.period_id)
+            .values(valid_to=close.valid_to, end_reason=close.end_reason)
+        )
+    if outcome.attaches:
+        assert outcome.effective_from is not None and outcome.kind is not None
+        session.add(
+            Attachment(
+                iin=app.iin,
+                clinic_id=app.clinic_id,
+                district_id=outcome.district,
+                valid_from=outcome.effective_from,
+                valid_to=outcome.until,
+                home_visits=bool(outcome.home_visits),
+                kind=outcome.kind,
+                application_id=row.id,
+            )
+        )
+        session.flush()
+    return row.id
+
+
+def apply(
+    session: Session,
+    *,
+    iin: str,
+    clinic_id: str,
+    reason: str,
+    on: date,
+    district_id: str | None = None,
+    applicant_iin: str | None = None,
+    contract_until: date | None = None,
+    rulebook: str | None = None,
+    channel: str = "api",
+    principal: Principal | None = None,
+) -> Decision:
+    """Decide one application (rules.md §5), store it with its decision, attach (closing the
+    previous row's period) when accepted, audit it. Errors: a bad IIN or reason (422), an unknown
+    person or clinic (404), a date the rulebook does not cover (422), a role that may not (403)."""
+    number = checked_iin(iin)
+    applicant = checked_iin(applicant_iin, "applicant IIN") if applicant_iin and applicant_iin.strip() else None
+    reason = reason.strip()
+    if reason not in rules.REASONS:
+        raise InvalidInput(f"reason {reason!r} is not one of {', '.join(rules.REASONS)}", code="bad_reason")
+    clinic_id = clinic_id.strip()
+    district_id = district_id.strip() if district_id and district_id.strip() else None
+    book = resolve_rulebook(rulebook)
+    book.check_date(on)
+    if principal is not None:
+        authorize_apply(session, principal, number, clinic_id, channel=channel)
+        if principal.role == "citizen":
+            applicant = principal.iin
+    clinic = lock_clinic(session, clinic_id)
+    person = session.scalars(select(Person).where(Person.iin == number).with_for_update()).one_or_none()
+    if person is None:
+        raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")
+    application = rules.Application(number, clinic.clinic_id, reason, on, district_id, applicant, contract_until)
+    applicant_birth = None
+    if applicant and applicant != number:
+        applicant_row = session.get(Person, applicant)
+        if applicant_row is None:
+            raise NotFound(f"no person with IIN {applicant} in the registry", code="unknown_applicant")
+        applicant_birth = applicant_row.birth_date
+    needs_status = reason == "choice" and book.free_choice_requires_insured(on) is not None
+    facts = rules.Facts(
+        person=_person_facts(person),
+        clinic=clinic_facts(session, clinic, on),
+        history=history_periods(session, number),
+        applicant_is_guardian=bool(applicant and applicant in guardians_of(session, number)),
+        applicant_is_family=bool(applicant and applicant != number and is_family(session, applicant, number)),
+        applicant_birth_date=applicant_birth,
+        insured=_insured(session, number, on, book) if needs_status else None,
+    )
+    outcome = rules.decide(application, facts, book)
+    app_id = _store(
+        session, application, outcome, book, channel=channel, actor=principal.username if principal else None
+    )
+    if principal is not None:
+        audit.record(
+            session,
+            principal,
+            channel=channel,
+            action="attachment.apply",
+            resource=f"attachment_application/{app_id}",
+            subject_iin=number,
+            detail=f"clinic={clinic.clinic_id} reason={reason} on={on.isoformat()} decision={outcome.decision} "
+            f"codes={','.join(outcome.codes)}",
+        )
+    return Decision(
+        iin=number,
+        clinic=clinic.clinic_id,
+        decision=outcome.decision,
+        effective_from=outcome.effective_from,
+        previous_clinic=outcome.previous_clinic,
+        district=outcome.district,
+        reasons=outcome.reasons,
+        home_visits=outcome.home_visits,
+        until=outcome.until,
+        kind=outcome.kind,
+        application_id=app_id,
+        rulebook=book.name,
+        on=on,
+    )
+
+
+def apply_family(
+    session: Session,
+    *,
+    applicant_iin: str,
+    iins: Sequence[str],
+    clinic_id: str,
+    reason: str,
+    on: date,
+    district_id: str | None = None,
+    contract_until: date | None = None,
+    rulebook: str | None = None,
+    channel: str = "api",
+    principal: Principal | None = None,
+) -> list[Decision]:
+    """One application by an adult for several family members (the applicant may be among them):
+    each member gets a decision. The chosen district is used for members it serves; others get the
+    best district of the right specialty (a pediatrician for children)."""
+    applicant = checked_iin(applicant_iin, "applicant IIN")
+    numbers = list(dict.fromkeys(checked_iin(i) for i in iins))
+    if not numbers:
+        raise InvalidInput("name at least one family member", code="no_members")
+    book = resolve_rulebook(rulebook)
+    if principal is not None:
+        # Every member first: a refusal must not leave the others' applications half-written.
+        for number in numbers:
+            authorize_apply(session, principal, number, clinic_id.strip(), channel=channel)
+    # Locks in the order every writer takes them: the clinic, then the persons by IIN.
+    lock_clinic(session, clinic_id)
+    session.execute(select(Person.iin).where(Person.iin.in_(numbers)).order_by(Person.iin).with_for_update())
+    decisions: list[Decision] = []
+    chosen: ClinicDistrict | None = None
+    if district_id:
+        chosen = session.get(ClinicDistrict, (clinic_id.strip(), district_id.strip()))
+    minor_age = book.minor_age(on)
+    for number in numbers:
+        member_district = district_id
+        if chosen is not None:
+            person = session.get(Person, number)
+            minor = person is not None and rules.is_minor(person.birth_date, on, minor_age)
+            if chosen.specialty not in rules.specialties_for(minor):
+                member_district = None
+        decisions.append(
+            apply(
+                session,
+                iin=number,
+                clinic_id=clinic_id,
+                reason=reason,
+                on=on,
+                district_id=member_district,
+                applicant_iin=applicant,
+                contract_until=contract_until,
+                rulebook=rulebook,
+                channel=channel,
+                principal=principal,
+            )
+        )
+    return decisions
+
+
+# --------------------------------------------------------------------------------------------
+# Reading attachments
+
+
+def _row_dict(row: Attachment, clinic_name: str | None) -> dict[str, Any]:
+    return {
+        "clinic": row.clinic_id,
+        "clinic_name": clinic_name,
+        "district": row.district_id,
+        "since": row.valid_from.isoformat(),
+        "until": row.valid_to.isoformat() if row.valid_to else None,
+        "home_visits": row.home_visits,
+        "kind": row.kind,
+    }
+
+
+def show(session: Session, iin: str, on: date) -> dict[str, Any] | None:
+    """The clinic serving ``iin`` on ``on``: ``{"clinic", "clinic_name", "district", "since",
+    "until", "home_visits", "kind", "next"}``; ``next`` is a pending change (e.g. a campaign choice
+    from 1 January), else None. None when the person is not attached on that day (or has died by
+    then: an attachment ends with the person's death, as in the population export)."""
+    number = checked_iin(iin)
+    died = session.scalar(select(Person.death_date).where(Person.iin == number))
+    if died is not None and died < on:
+        return None
+    rows = session.execute(
+        select(Attachment, Clinic.name)
+        .join(Clinic, Clinic.clinic_id == Attachment.clinic_id)
+        .where(Attachment.iin == number, _on_or_after(on))
+        .order_by(Attachment.valid_from)
+    ).all()
+    current = next(((r, n) for r, n in rows if r.valid_from <= on), None)
+    if current is None:
+        return None
+    answer = _row_dict(*current)
+    later = next(((r, n) for r, n in rows if r.valid_from > on), None)
+    answer["next"] = _row_dict(*later) if later else None
+    return answer
+
+
+def history(session: Session, iin: str) -> list[dict[str, Any]]:
+    """Every attachment row of a person, oldest first (superseded rows included, marked)."""
+    number = checked_iin(iin)
+    rows = session.execute(
+        select(Attachment, Clinic.name)
+        .join(Clinic, Clinic.clinic_id == Attachment.clinic_id)
+        .where(Attachment.iin == number)
+        .order_by(Attachment.valid_from, Attachment.id)
+    ).all()
+    return [_row_dict(r, n) | {"end_reason": r.end_reason, "application_id": r.application_id} for r, n in rows]
+
+
+def read_attachment(
+    session: Session, principal: Principal, iin: str, on: date | None = None, *, channel: str, resource: str
+) -> dict[str, Any]:
+    """The use case behind ``GET /api/v1/persons/{iin}/attachment`` and ``osms attach show``:
+    authorize, read, audit. Not attached: every field null."""
+    number = checked_iin(iin)
+    day = on or date.today()
+    authorize_read(session, principal, number, day, channel=channel)
+    found = show(session, number, day)
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="attachment.read",
+        resource=resource,
+        subject_iin=number,
+        detail=f"on={day.isoformat()} clinic={found['clinic'] if found else None}",
+    )
+    empty = {"clinic": None, "clinic_name": None, "district": None, "since": None, "until": None, "home_visits": None}
+    return {"iin": number, "on": day.isoformat()} | (found or empty | {"kind": None, "next": None})
+
+
+def clinics_in_region(session: Session, region: str, on: date) -> list[dict[str, Any]]:
+    """Clinics of a region with their capacity, attached count (running and pending on ``on``),
+    free places, service area and districts with their attached counts."""
+    clinics = list(session.scalars(select(Clinic).where(Clinic.region == region.strip()).order_by(Clinic.clinic_id)))
+    if not clinics:
+        return []
+    ids = [c.clinic_id for c in clinics]
+    counts: Counter[tuple[str, str | None]] = Counter()
+    for clinic_id, district_id, n in session.execute(
+        select(Attachment.clinic_id, Attachment.district_id, func.count())
+        .where(Attachment.clinic_id.in_(ids), _on_or_after(on))
+        .group_by(Attachment.clinic_id, Attachment.district_id)
+    ):
+        counts[(clinic_id, district_id)] += int(n)
+    districts: dict[str, list[ClinicDistrict]] = defaultdict(list)
+    for d in session.scalars(
+        select(ClinicDistrict).where(ClinicDistrict.clinic_id.in_(ids)).order_by(ClinicDistrict.district_id)
+    ):
+        districts[d.clinic_id].append(d)
+    result = []
+    for c in clinics:
+        attached = sum(n for (cid, _), n in counts.items() if cid == c.clinic_id)
+        result.append(
+            {
+                "clinic_id": c.clinic_id,
+                "bin": c.bin,
+                "name": c.name,
+                "region": c.region,
+                "capacity": c.capacity,
+                "attached": attached,
+                "free": max(c.capacity - attached, 0),
+                "service_area": parse_service_area(c.service_area),
+                "districts": [
+                    {
+                        "district_id": d.district_id,
+                        "specialty": d.specialty,
+                        "doctor": d.doctor,
+                        "norm": d.norm,
+                        "attached": counts[(c.clinic_id, d.district_id)],
+                    }
+                    for d in districts[c.clinic_id]
+                ],
+            }
+        )
+    return result
+
+
+def get_clinic(session: Session, clinic_id: str) -> Clinic:
+    clinic = session.get(Clinic, clinic_id.strip())
+    if clinic is None:
+        raise NotFound(f"no clinic {clinic_id.strip()!r} in the clinic register", code="unknown_clinic")
+    return clinic
+
+
+def clinic_applications(session: Session, clinic_id: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The clinic's most recent applications, newest first, with decisions and reasons."""
+    get_clinic(session, clinic_id)
+    rows = session.scalars(
+        select(AttachmentApplication)
+        .where(AttachmentApplication.clinic_id == clinic_id.strip())
+        .order_by(AttachmentApplication.id.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "application_id": r.id,
+            "external_id": r.external_id,
+            "iin": r.iin,
+            "reason": r.reason,
+            "applied_on": r.applied_on.isoformat(),
+            "district_id": r.district_id,
+            "applicant_iin": r.applicant_iin,
+            "decision": r.decision,
+            "reason_codes": r.reason_codes.split(",") if r.reason_codes else [],
+            "effective_from": r.effective_from.isoformat() if r.effective_from else None,
+            "previous_clinic": r.previous_clinic,
+            "district": r.decided_district,
+            "channel": r.channel,
+        }
+        for r in rows
+    ]
+
+
+AGE_GROUPS: Final = (
+    (0, "0"),
+    (1, "1-4"),
+    (5, "5-9"),
+    (10, "10-14"),
+    (15, "15-17"),
+    (18, "18-29"),
+    (30, "30-39"),
+    (40, "40-49"),
+    (50, "50-59"),
+    (60, "60-69"),
+    (70, "70+"),
+)
+
+
+def age_group(birth: date | None, on: date) -> str:
+    """The age group of a person on ``on`` (``unknown`` without a birth date)."""
+    if birth is None:
+        return "unknown"
+    age = rules.age_on(birth, on)
+    label = AGE_GROUPS[0][1]
+    for lower, name in AGE_GROUPS:
+        if age >= lower:
+            label = name
+    return label
+
+
+def clinic_population(
+    session: Session, clinic_id: str, on: date, *, page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
+    """Persons attached to the clinic on ``on`` (running rows; pending ones counted apart):
+    counts by district and age group, and one page of the list ordered by IIN."""
+    clinic = get_clinic(session, clinic_id)
+    running = and_(
+        Attachment.clinic_id == clinic.clinic_id,
+        Attachment.valid_from <= on,
+        or_(Attachment.valid_to.is_(None), Attachment.valid_to >= on),
+    )
+    by_district: Counter[str] = Counter()
+    by_age: Counter[str] = Counter()
+    total = 0
+    for district_id, birth in session.execute(
+        select(Attachment.district_id, Person.birth_date).join(Person, Person.iin == Attachment.iin).where(running)
+    ):
+        total += 1
+        by_district[district_id or "-"] += 1
+        by_age[age_group(birth, on)] += 1
+    pending = session.scalar(
+        select(func.count())
+        .select_from(Attachment)
+        .where(Attachment.clinic_id == clinic.clinic_id, Attachment.valid_from > on, _non_empty())
+    )
+    page = max(page, 1)
+    rows = session.execute(
+        select(Attachment, Person.last_name, Person.first_name, Person.birth_date, Person.sex)
+        .join(Person, Person.iin == Attachment.iin)
+        .where(running)
+        .order_by(Attachment.iin)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return {
+        "clinic_id": clinic.clinic_id,
+        "name": clinic.name,
+        "on": on.isoformat(),
+        "capacity": clinic.capacity,
+        "attached": total,
+        "pending": int(pending or 0),
+        "by_district": dict(sorted(by_district.items())),
+        "by_age_group": {name: by_age[name] for _, name in AGE_GROUPS if by_age[name]}
+        | ({"unknown": by_age["unknown"]} if by_age["unknown"] else {}),
+        "page": page,
+        "page_size": page_size,
+        "persons": [
+            {
+                "iin": a.iin,
+                "name": f"{last} {first}",
+                "birth_date": birth.isoformat() if birth else None,
+                "sex": sex,
+                "district": a.district_id,
+                "since": a.valid_from.isoformat(),
+                "until": a.valid_to.isoformat() if a.valid_to else None,
+                "home_visits": a.home_visits,
+            }
+            for a, last, first, birth, sex in rows
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The campaign at scale: a CSV of applications, decided chunk by chunk
+
+
+CAMPAIGN_COLUMNS: Final = (
+    "application_id",
+    "iin",
+    "clinic_id",
+    "reason",
+    "date",
+    "district_id",
+    "applicant_iin",
+    "contract_until",
+)
+RESULT_COLUMNS: Final = (
+    "application_id",
+    "iin",
+    "decision",
+    "effective_from",
+    "previous_clinic",
+    "district",
+    "reason_codes",
+)
+CAMPAIGN_CHUNK = 5_000
+APPLICATION_TABLE: Table = AttachmentApplication.__table__  # type: ignore[assignment]
+ATTACHMENT_TABLE: Table = Attachment.__table__  # type: ignore[assignment]
+IN_CHUNK = 500
+
+
+class _Lines:
+    """Decoded lines of a binary file, counting bytes for a progress bar."""
+
+    def __init__(self, fh: IO[bytes], progress: Callable[[int], None] | None) -> None:
+        self.fh, self.progress = fh, progress
+
+    def __iter__(self) -> Iterator[str]:
+        pending = 0
+        first = True
+        for line in self.fh:
+            pending += len(line)
+            if self.progress and pending > 1 << 18:
+                self.progress(pending)
+                pending = 0
+            if first and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            first = False
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFileError(f"the file is not UTF-8 text: {exc}") from exc
+        if self.progress and pending:
+            self.progress(pending)
+
+
+@dataclass
+class _Row:
+    external_id: str
+    raw_iin: str
+    app: rules.Application | None = None
+    error: rules.Reason | None = None
+    result: tuple[str, ...] = ()
+
+
+def _parse_campaign_row(values: dict[str, str]) -> _Row:
+    external_id = values["application_id"].strip()
+    row = _Row(external_id, values["iin"].strip())
+
+    def bad(detail: str) -> _Row:
+        row.error = rules.Reason("bad_row", {"detail": detail})
+        return row
+
+    if not external_id or len(external_id) > 64:
+        return bad("application_id must be 1..64 characters")
+    check = check_iin(values["iin"])
+    if not check.valid:
+        return bad("IIN: " + "; ".join(e.message for e in check.errors))
+    clinic_id = values["clinic_id"].strip()
+    if not clinic_id or len(clinic_id) > 32:
+        return bad("clinic_id must be 1..32 characters")
+    reason = values["reason"].strip()
+    if reason not in rules.REASONS:
+        return bad(f"reason {reason!r} is not one of {', '.join(rules.REASONS)}")
+    try:
+        on = date.fromisoformat(values["date"].strip())
+    except ValueError:
+        return bad(f"date {values['date'].strip()!r} is not YYYY-MM-DD")
+    district_id = values["district_id"].strip() or None
+    if district_id and len(district_id) > 32:
+        return bad("district_id is longer than 32 characters")
+    applicant = values["applicant_iin"].strip() or None
+    if applicant:
+        a_check = check_iin(applicant)
+        if not a_check.valid:
+            return bad("applicant IIN: " + "; ".join(e.message for e in a_check.errors))
+        applicant = a_check.number
+    contract_text = values["contract_until"].strip()
+    contract_until = None
+    if contract_text:
+        try:
+            contract_until = date.fromisoformat(contract_text)
+        except ValueError:
+            return bad(f"contract_until {contract_text!r} is not YYYY-MM-DD")
+    row.app = rules.Application(check.number, clinic_id, reason, on, district_id, applicant, contract_until)
+    return row
+
+
+@dataclass
+class _ClinicLoad:
+    """Rows of one clinic attached on or after the chunk's first day, by district and end day
+    (None: open), so that the counts on any later day are sums (kept current as rows change)."""
+
+    ends: dict[str | None, Counter[date | None]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, district: str | None, end: date | None, n: int = 1) -> None:
+        counter = self.ends[district]
+        counter[end] += n
+        if counter[end] <= 0:
+            del counter[end]
+
+    def counts(self, on: date) -> dict[str | None, int]:
+        """Attached (running or pending) on ``on``, by district."""
+        return {d: sum(n for end, n in c.items() if end is None or end >= on) for d, c in self.ends.items()}
+
+
+def _iter_chunks(items: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Campaign:
+    """Decides one chunk of applications with set-based reads and bulk writes."""
+
+    def __init__(
+        self,
+        session: Session,
+        book: Rulebook,
+        clinics: dict[str, tuple[Clinic, list[tuple[str, str, int]], frozenset[str]]],
+    ) -> None:
+        self.session = session
+        self.book = book
+        self.clinics = clinics
+        self.pg = session.get_bind().dialect.name == "postgresql"
+
+    def _parts(self, values: Sequence[str]) -> Iterator[Sequence[str]]:
+        """PostgreSQL takes a whole list as one array parameter; SQLite gets ``IN`` lists of 500."""
+        if self.pg:
+            if values:
+                yield values
+            return
+        yield from _iter_chunks(values)
+
+    def _in(self, column: Any, values: Sequence[str]) -> Any:
+        if self.pg:
+            return column == any_(bindparam(None, list(values), type_=ARRAY(String())))
+        return column.in_(values)
+
+    def run(self, rows: list[_Row], seen: set[str]) -> None:
+        s = self.session
+        valid = [r for r in rows if r.app is not None]
+        # Idempotence: applications already decided keep their stored decision.
+        stored: dict[str, AttachmentApplication] = {}
+        ids = [r.external_id for r in valid]
+        for part in self._parts(ids):
+            for a in s.scalars(select(AttachmentApplication).where(self._in(AttachmentApplication.external_id, part))):
+                assert a.external_id is not None
+                stored[a.external_id] = a
+        todo: list[_Row] = []
+        for r in rows:
+            if r.app is None:
+                assert r.error is not None
+                r.result = (r.external_id, r.raw_iin, "refused", "", "", "", r.error.code)
+            elif r.external_id in stored:
+                a = stored[r.external_id]
+                r.result = (
+                    r.external_id,
+                    a.iin,
+                    a.decision,
+                    a.effective_from.isoformat() if a.effective_from else "",
+                    a.previous_clinic or "",
+                    a.decided_district or "",
+                    a.reason_codes.replace(",", ";"),
+                )
+            elif r.external_id in seen:
+                r.result = (r.external_id, r.raw_iin, "refused", "", "", "", "duplicate_application")
+            else:
+                seen.add(r.external_id)
+                todo.append(r)
+        if not todo:
+            return
+        apps = [r.app for r in todo if r.app is not None]
+        iins = sorted({a.iin for a in apps})
+        applicants = sorted({a.applicant_iin for a in apps if a.applicant_iin and a.applicant_iin != a.iin})
+        first_day = min(a.on for a in apps)
+
+        # Lock the clinics of the chunk (in a fixed order), then read their loads.
+        clinic_ids = sorted({a.clinic_id for a in apps if a.clinic_id in self.clinics})
+        if self.pg and clinic_ids:
+            for part in self._parts(clinic_ids):
+                s.execute(select(Clinic.clinic_id).where(self._in(Clinic.clinic_id, part)).with_for_update())
+        if self.pg:
+            # Then the persons, in IIN order (the order single applications take them in).
+            s.execute(select(Person.iin).where(self._in(Person.iin, iins)).order_by(Person.iin).with_for_update())
+        loads: dict[str, _ClinicLoad] = {c: _ClinicLoad() for c in clinic_ids}
+        for part in self._parts(clinic_ids):
+            for clinic_id, district_id, end, n in s.execute(
+                select(Attachment.clinic_id, Attachment.district_id, Attachment.valid_to, func.count())
+                .where(self._in(Attachment.clinic_id, part), _on_or_after(first_day))
+                .group_by(Attachment.clinic_id, Attachment.district_id, Attachment.valid_to)
+            ):
+                loads[clinic_id].add(district_id, end, int(n))
+
+        persons: dict[str, rules.PersonFacts] = {}
+        for part in self._parts(sorted(set(iins) | set(applicants))):
+            for p in s.execute(
+                select(Person.iin, Person.birth_date, Person.death_date, Person.residency, Person.address_code).where(
+                    self._in(Person.iin, part)
+                )
+            ):
+                persons[p.iin] = rules.PersonFacts(*p)
+        histories: dict[str, list[rules.Period]] = defaultdict(list)
+        for part in self._parts(iins):
+            for row in s.execute(
+                select(
+                    Attachment.iin,
+                    Attachment.id,
+                    Attachment.clinic_id,
+                    Attachment.district_id,
+                    Attachment.valid_from,
+                    Attachment.valid_to,
+                    Attachment.kind,
+                    Attachment.home_visits,
+                )
+                .where(self._in(Attachment.iin, part))
+                .order_by(Attachment.valid_from, Attachment.id)
+            ):
+                histories[row[0]].append(rules.Period(*row[1:]))
+        links: set[tuple[str, str, str]] = set()  # (person, relative, relation)
+        if applicants:
+            for part in self._parts(iins):
+                for link in s.execute(
+                    select(FamilyLink.iin, FamilyLink.relative_iin, FamilyLink.relation).where(
+                        self._in(FamilyLink.iin, part), self._in(FamilyLink.relative_iin, applicants)
+                    )
+                ):
+                    links.add(tuple(link))  # type: ignore[arg-type]
+                for link in s.execute(
+                    select(FamilyLink.iin, FamilyLink.relative_iin, FamilyLink.relation).where(
+                        self._in(FamilyLink.relative_iin, part), self._in(FamilyLink.iin, applicants)
+                    )
+                ):
+                    links.add(tuple(link))  # type: ignore[arg-type]
+        family_pairs = {(x, y) for x, y, _ in links}
+        guardian_pairs = {(x, y) for x, y, relation in links if relation in ("parent", "guardian")}
+        insured = self._insured(apps)
+
+        # Decide in file order, keeping the chunk's state current.
+        next_id = -1
+        new_rows: dict[int, dict[str, Any]] = {}
+        closes: dict[int, tuple[date, str]] = {}
+        app_rows: list[dict[str, Any]] = []
+        for r in todo:
+            app = r.app
+            assert app is not None
+            person = persons.get(app.iin)
+            clinic_entry = self.clinics.get(app.clinic_id)
+            clinic_facts = None
+            load = loads.get(app.clinic_id)
+            if clinic_entry is not None and load is not None:
+                clinic, districts, area = clinic_entry
+                counts = load.counts(app.on)
+                clinic_facts = rules.ClinicFacts(
+                    clinic.clinic_id,
+                    clinic.capacity,
+                    sum(counts.values()),
+                    area,
+                    tuple(
+                        rules.DistrictFacts(district_id, specialty, norm, counts.get(district_id, 0))
+                        for district_id, specialty, norm in districts
+                    ),
+                )
+            applicant = app.applicant_iin
+            facts = rules.Facts(
+                person=person,
+                clinic=clinic_facts,
+                history=tuple(histories.get(app.iin, ())),
+                applicant_is_guardian=bool(applicant and (app.iin, applicant) in guardian_pairs),
+                applicant_is_family=bool(
+                    applicant and ((app.iin, applicant) in family_pairs or (applicant, app.iin) in family_pairs)
+                ),
+                applicant_birth_date=persons[applicant].birth_date if applicant and applicant in persons else None,
+                insured=insured.get((app.iin, app.on)),
+            )
+            outcome = rules.decide(app, facts, self.book)
+            app_rows.append(
+                {
+                    "external_id": r.external_id,
+                    "iin": app.iin,
+                    "clinic_id": app.clinic_id,
+                    "reason": app.reason,
+                    "applied_on": app.on,
+                    "district_id": app.district_id,
+                    "applicant_iin": app.applicant_iin,
+                    "contract_until": app.contract_until,
+                    "decision": outcome.decision,
+                    "reason_codes": ",".join(outcome.codes)[:300],
+                    "effective_from": outcome.effective_from,
+                    "previous_clinic": outcome.previous_clinic,
+                    "decided_district": outcome.district,
+                    "rulebook": self.book.name,
+                    "channel": "campaign",
+                    "actor": None,
+                }
+            )
+            r.result = (
+                r.external_id,
+                app.iin,
+                outcome.decision,
+                outcome.effective_from.isoformat() if outcome.effective_from else "",
+                outcome.previous_clinic or "",
+                outcome.district or "",
+                ";".join(outcome.codes),
+            )
+            if not outcome.attaches:
+                continue
+            # Keep the loads and the person's history current for the rest of the chunk.
+            old = {p.id: p for p in histories.get(app.iin, ())}
+            for close in outcome.closes:
+                before = old[close.period_id]
+                if not before.empty and before.clinic_id in loads:
+                    loads[before.clinic_id].add(before.district_id, before.valid_to, -1)
+                    if close.valid_to >= before.valid_from:
+                        loads[before.clinic_id].add(before.district_id, close.valid_to)
+                if close.period_id < 0:
+                    new_rows[close.period_id]["valid_to"] = close.valid_to
+                    new_rows[close.period_id]["end_reason"] = close.end_reason
+                else:
+                    closes[close.period_id] = (close.valid_to, close.end_reason)
+            histories[app.iin] = list(rules.apply_outcome(histories.get(app.iin, ()), outcome, app.clinic_id, next_id))
+            if load is not None:
+                load.add(outcome.district, outcome.until)
+            assert outcome.effective_from is not None and outcome.kind is not None
+            new_rows[next_id] = {
+                "iin": app.iin,
+                "clinic_id": app.clinic_id,
+                "district_id": outcome.district,
+                "valid_from": outcome.effective_from,
+                "valid_to": outcome.until,
+                "home_visits": bool(outcome.home_visits),
+                "kind": outcome.kind,
+                "external_id": r.external_id,
+                "end_reason": None,
+            }
+            next_id -= 1
+        self._write(app_rows, new_rows, closes)
+
+    def _insured(self, apps: Sequence[rules.Application]) -> dict[tuple[str, date], bool]:
+        """Insured status for the choices that need it (kz-law 2026), one batch per day."""
+        by_day: dict[date, set[str]] = defaultdict(set)
+        for a in apps:
+            if a.reason == "choice" and self.book.free_choice_requires_insured(a.on) is not None:
+                by_day[a.on].add(a.iin)
+        result: dict[tuple[str, date], bool] = {}
+        if not by_day:
+            return result
+        from osms.coverage.service import statuses
+
+        for day, numbers in sorted(by_day.items()):
+            for answer in statuses(self.session, sorted(numbers), day, self.book.name):
+                if "insured" in answer:
+                    result[(answer["iin"], day)] = bool(answer["insured"])
+        return result
+
+    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert: COPY on PostgreSQL, one executemany on SQLite."""
+        if not rows:
+            return
+        if not self.pg:
+            self.session.execute(insert(table), rows)
+            return
+        names = list(rows[0])
+        dbapi = self.session.connection().connection.driver_connection
+        copy_sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        with dbapi.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+
+    def _write(
+        self, app_rows: list[dict[str, Any]], new_rows: dict[int, dict[str, Any]], closes: dict[int, tuple[date, str]]
+    ) -> None:
+        s = self.session
+        table = APPLICATION_TABLE
+        ids: dict[str, int] = {}
+        self._insert(table, app_rows)
+        if new_rows:
+            wanted = [row["external_id"] for row in new_rows.values()]
+            for part in self._parts(wanted):
+                for app_id, external_id in s.execute(
+                    select(table.c.id, table.c.external_id).where(self._in(table.c.external_id, part))
+                ):
+                    ids[external_id] = app_id
+        if closes:
+            if self.pg:
+                s.execute(
+                    text(
+                        "UPDATE attachment SET valid_to = v.valid_to, end_reason = v.end_reason "
+                        "FROM unnest(CAST(:ids AS integer[]), CAST(:ends AS date[]), CAST(:reasons AS text[])) "
+                        "AS v(id, valid_to, end_reason) WHERE attachment.id = v.id"
+                    ),
+                    {
+                        "ids": list(closes),
+                        "ends": [v for v, _ in closes.values()],
+                        "reasons": [e for _, e in closes.values()],
+                    },
+                )
+            else:
+                t = ATTACHMENT_TABLE
+                s.execute(
+                    update(t)
+                    .where(t.c.id == bindparam("b_id"))
+                    .values(valid_to=bindparam("b_valid_to"), end_reason=bindparam("b_end")),
+                    [{"b_id": k, "b_valid_to": v, "b_end": e} for k, (v, e) in closes.items()],
+                )
+        rows = []
+        for row in new_rows.values():
+            row = dict(row)
+            row["application_id"] = ids[row.pop("external_id")]
+            rows.append(row)
+        self._insert(ATTACHMENT_TABLE, rows)
+
+
+def run_campaign(
+    engine: Engine,
+    path: Path,
+    *,
+    results: Path,
+    progress: Callable[[int], None] | None = None,
+    rulebook: str | None = None,
+    chunk_rows: int = CAMPAIGN_CHUNK,
+) -> dict[str, Any]:
+    """Decide a CSV of applications (``application_id,iin,clinic_id,reason,date,district_id,
+    applicant_iin,contract_until``) in file order, chunk by chunk (one transaction each): the same
+    rules as one application, set-based reads, bulk writes. An application_id already decided keeps
+    its decision (re-running the file changes nothing). Writes ``results`` (``application_id,iin,
+    decision,effective_from,previous_clinic,district,reason_codes``) and returns a summary."""
+    started = time.perf_counter()
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", code="no_file")
+    book = resolve_rulebook(rulebook)
+    from osms.core.db import session_factory
+
+    factory = session_factory(engine)
+    with factory() as session:
+        clinics: dict[str, tuple[Clinic, list[tuple[str, str, int]], frozenset[str]]] = {
+            c.clinic_id: (c, [], frozenset(parse_service_area(c.service_area))) for c in session.scalars(select(Clinic))
+        }
+        for d in session.scalars(select(ClinicDistrict).order_by(ClinicDistrict.clinic_id, ClinicDistrict.district_id)):
+            if d.clinic_id in clinics:
+                clinics[d.clinic_id][1].append((d.district_id, d.specialty, d.norm))
+        session.expunge_all()
+    by_decision: Counter[str] = Counter()
+    by_reason: Counter[str] = Counter()
+    total = 0
+    seen: set[str] = set()
+    results = Path(results)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("rb") as fh, results.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(RESULT_COLUMNS)
+        reader = csv.reader(_Lines(fh, progress))
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ImportFileError(f"{path.name} is empty: expected the header {','.join(CAMPAIGN_COLUMNS)}") from None
+        if sorted(header) != sorted(CAMPAIGN_COLUMNS):
+            raise ImportFileError(f"{path.name}: the header must be {','.join(CAMPAIGN_COLUMNS)}")
+
+        def flush(chunk: list[_Row]) -> None:
+            nonlocal total
+            if not chunk:
+                return
+            with factory() as session, session.begin():
+                for r in chunk:
+                    if r.app is not None:
+                        try:
+                            book.check_date(r.app.on)
+                        except Exception as exc:  # noqa: BLE001 - a date outside the rulebook refuses the row
+                            r.app, r.error = None, rules.Reason("bad_row", {"detail": str(exc)})
+                _Campaign(session, book, clinics).run(chunk, seen)
+            for r in chunk:
+                writer.writerow(r.result)
+                by_decision[r.result[2]] += 1
+                for code in filter(None, r.result[6].split(";")):
+                    by_reason[code] += 1
+            total += len(chunk)
+
+        chunk: list[_Row] = []
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue
+            if len(fields) != len(header):
+                row = _Row(fields[0].strip() if fields else "", fields[1].strip() if len(fields) > 1 else "")
+                row.error = rules.Reason("bad_row", {"detail": "wrong number of fields"})
+                chunk.append(row)
+            else:
+                chunk.append(_parse_campaign_row(dict(zip(header, fields, strict=True))))
+            if len(chunk) >= chunk_rows:
+                flush(chunk)
+                chunk = []
+        flush(chunk)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": total,
+        "by_decision": dict(sorted(by_decision.items())),
+        "by_reason": dict(sorted(by_reason.items())),
+        "seconds": round(seconds, 3),
+        "per_second": round(total / seconds) if seconds else None,
+        "results": str(results),
+        "rulebook": book.name,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The attached-population register per clinic and month (feeds per-capita payment)
+
+EXPORT_COLUMNS: Final = (
+    "clinic_id",
+    "month",
+    "iin",
+    "district_id",
+    "specialty",
+    "age_group",
+    "sex",
+    "since",
+    "home_visits",
+)
+
+
+def export_population(engine: Engine, month: str, out: Path) -> dict[str, Any]:
+    """Everyone attached on the first day of ``month`` (YYYY-MM), alive that day, one row per
+    person ordered by clinic and IIN, to ``out``; and a per-clinic summary (attached, by sex, by
+    age group) to ``out`` with ``.summary.csv``. Age groups are on the first day of the month."""
+    try:
+        period = Month.parse(month)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"month {month!r} is not YYYY-MM", code="bad_month") from exc
+    day = period.first_day
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary_path = out.with_name(out.name.removesuffix(".csv") + ".summary.csv")
+    per_clinic: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = 0
+    query = (
+        select(
+            Attachment.clinic_id,
+            Attachment.iin,
+            Attachment.district_id,
+            ClinicDistrict.specialty,
+            Person.birth_date,
+            Person.sex,
+            Attachment.valid_from,
+            Attachment.home_visits,
+        )
+        .join(Person, Person.iin == Attachment.iin)
+        .outerjoin(
+            ClinicDistrict,
+            and_(
+                ClinicDistrict.clinic_id == Attachment.clinic_id, ClinicDistrict.district_id == Attachment.district_id
+            ),
+        )
+        .where(
+            Attachment.valid_from <= day,
+            or_(Attachment.valid_to.is_(None), Attachment.valid_to >= day),
+            or_(Person.death_date.is_(None), Person.death_date > day),
+        )
+        .order_by(Attachment.clinic_id, Attachment.iin)
+    )
+    label = str(period)
+    with engine.connect() as conn, out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(EXPORT_COLUMNS)
+        result = conn.execution_options(yield_per=10_000).execute(query)
+        for clinic_id, iin, district_id, specialty, birth, sex, since, home in result:
+            group = age_group(birth, day)
+            w.writerow(
+                [
+                    clinic_id,
+                    label,
+                    iin,
+                    district_id or "",
+                    specialty or "",
+                    group,
+                    sex or "",
+                    since.isoformat(),
+                    int(home),
+                ]
+            )
+            counts = per_clinic[clinic_id]
+            counts["attached"] += 1
+            counts[f"sex_{sex or 'unknown'}"] += 1
+            counts[f"age_{group}"] += 1
+            rows += 1
+    groups = [name for _, name in AGE_GROUPS] + ["unknown"]
+    with summary_path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["clinic_id", "month", "attached", "male", "female", *[f"age_{g}" for g in groups]])
+        for clinic_id in sorted(per_clinic):
+            c = per_clinic[clinic_id]
+            w.writerow([clinic_id, label, c["attached"], c["sex_M"], c["sex_F"], *[c[f"age_{g}"] for g in groups]])
+    return {
+        "month": label,
+        "on": day.isoformat(),
+        "rows": rows,
+        "clinics": {k: v["attached"] for k, v in sorted(per_clinic.items())},
+        "out": str(out),
+        "summary": str(summary_path),
+    }
