@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from osms.core import migrate
 from osms.core.config import get_settings
@@ -46,12 +47,14 @@ REGISTER_MONTHS = 24
 
 
 def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
+    from osms.synth.clinics import write_clinics
     from osms.synth.generator import SynthConfig, generate
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
         # Registers run up to last month, so that today's statuses show every case.
         as_of = date.today().replace(day=1)
         generate(SynthConfig(people=people, seed=seed, as_of=as_of, registers=REGISTER_MONTHS), out)
+        write_clinics(out, seed=seed, as_of=as_of)
     for kind in IMPORT_ORDER:
         path = out / f"{kind}.csv"
         with console.status(f"importing {path.name}"):
@@ -60,6 +63,32 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
             f"  {kind:<11} {result.accepted:>9,} accepted  {result.rejected:>5,} rejected  {result.seconds:6.2f} s"
         )
     load_registers(engine, out / "registers")
+    load_attachment(engine, out)
+
+
+def load_attachment(engine: Engine, folder: Path) -> None:
+    """Clinics and districts, then everyone's first attachment, then a campaign's applications."""
+    import time
+
+    from osms.attachment.service import import_clinics, import_districts, run_campaign
+    from osms.core.progress import file_progress
+    from osms.synth.clinics import CAMPAIGN_FILE, INITIAL_FILE
+
+    started = time.perf_counter()
+    for kind, load in (("clinics", import_clinics), ("districts", import_districts)):
+        path = folder / f"{kind}.csv"
+        with console.status(f"importing {path.name}"):
+            result = load(engine, path, rejects_file=folder / f"{kind}.rejected.csv")
+        console.print(
+            f"  {kind:<11} {result.accepted:>9,} accepted  {result.rejected:>5,} rejected  {result.seconds:6.2f} s"
+        )
+    for name in (INITIAL_FILE, CAMPAIGN_FILE):
+        path = folder / name
+        with file_progress(console, f"deciding {name}", path) as advance:
+            summary = run_campaign(engine, path, results=folder / f"{path.stem}.results.csv", progress=advance)
+        decisions = ", ".join(f"{k} {v:,}" for k, v in summary["by_decision"].items())
+        console.print(f"  {path.stem:<19} {summary['rows']:>9,} applications: {decisions}  {summary['seconds']:6.2f} s")
+    console.print(f"  attachment  {time.perf_counter() - started:.1f} s")
 
 
 def load_registers(engine: Engine, folder: Path) -> None:
@@ -87,8 +116,31 @@ def load_registers(engine: Engine, folder: Path) -> None:
     )
 
 
+def _clinic_of(session: Session, iin: str | None) -> tuple[str, str] | None:
+    """(clinic_id, name) of the clinic ``iin`` is attached to today, else the first clinic (None: none)."""
+    from osms.attachment.models import Attachment, Clinic
+
+    today = date.today()
+    clinic_id = None
+    if iin:
+        clinic_id = session.scalar(
+            select(Attachment.clinic_id)
+            .where(
+                Attachment.iin == iin,
+                Attachment.valid_from <= today,
+                (Attachment.valid_to.is_(None)) | (Attachment.valid_to >= today),
+            )
+            .order_by(Attachment.valid_from.desc())
+            .limit(1)
+        )
+    clinic = session.get(Clinic, clinic_id) if clinic_id else None
+    if clinic is None:
+        clinic = session.scalar(select(Clinic).order_by(Clinic.clinic_id).limit(1))
+    return (clinic.clinic_id, clinic.name) if clinic is not None else None
+
+
 def demo_logins(engine: Engine) -> list[DemoLogin]:
-    """One login per role, bound to real demo rows: a parent with children, an employer, a clinic."""
+    """One login per role, bound to real demo rows: a parent with children, an employer, the parent's clinic."""
     with unit_of_work(engine) as session:
         parent = session.scalar(
             select(FamilyLink.relative_iin)
@@ -98,14 +150,15 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
             .limit(1)
         ) or session.scalar(select(Person.iin).order_by(Person.iin).limit(1))
         employer = session.scalar(select(Payer.payer_id).where(Payer.kind == "employer").order_by(Payer.payer_id))
+        clinic_id, clinic_name = _clinic_of(session, parent) or ("demo-clinic-1", "Demo polyclinic No. 1")
         logins = [
             DemoLogin("operator", "operator", "operator", "the fund"),
             DemoLogin("auditor", "auditor", "auditor", "the fund (read-only)"),
-            DemoLogin("clinic", "clinic", "clinic", "provider demo-clinic-1"),
+            DemoLogin("clinic", "clinic", "clinic", f"clinic {clinic_id} ({clinic_name})"),
         ]
         create_user(session, "operator", "operator", "operator", "Fund operator")
         create_user(session, "auditor", "auditor", "auditor", "Auditor")
-        create_user(session, "clinic", "clinic", "clinic", "Demo polyclinic No. 1", provider_id="demo-clinic-1")
+        create_user(session, "clinic", "clinic", "clinic", clinic_name[:200], provider_id=clinic_id)
         if parent:
             person = session.get(Person, parent)
             name = f"{person.last_name} {person.first_name}" if person else parent
@@ -135,6 +188,39 @@ def showcase(engine: Engine, sample: int = 5000) -> list[tuple[str, str, str]]:
             if code in SHOWCASE and code not in found:
                 found[code] = (code, answer["iin"], answer["message"]["en"])
     return [found[c] for c in SHOWCASE if c in found]
+
+
+# Attachment decisions to look at: (label, reason code in the decision or None, decision or None, reason).
+ATTACHMENT_CASES = (
+    ("accepted without home visits", "outside_service_area", "accepted_no_home_visits", "choice"),
+    ("offered another district", "district_over_norm", "offered_other_district", None),
+    ("refused: clinic full", "clinic_full", "refused", None),
+    ("choice effective 1 January", "campaign_change_next_year", None, "choice"),
+    ("refused: change limit reached", "change_limit_reached", "refused", None),
+    ("moved: effective at once", "immediate_ground", None, "move"),
+)
+
+
+def attachment_showcase(engine: Engine) -> list[tuple[str, str, str, str]]:
+    """One campaign application per kind of decision: (case, IIN, clinic, decision and date)."""
+    from osms.attachment.models import AttachmentApplication as App
+
+    found: list[tuple[str, str, str, str]] = []
+    with unit_of_work(engine) as session:
+        for label, code, decision, reason in ATTACHMENT_CASES:
+            query = select(App).where(App.channel == "campaign", App.reason_codes.contains(code))
+            if decision:
+                query = query.where(App.decision == decision)
+            if reason:
+                query = query.where(App.reason == reason)
+            app = session.scalar(query.order_by(App.id).limit(1))
+            if app is None:
+                continue
+            what = app.decision + (f" from {app.effective_from}" if app.effective_from else f" ({code})")
+            if app.decided_district and app.decision == "offered_other_district":
+                what += f": district {app.decided_district} instead of {app.district_id}"
+            found.append((label, app.iin, app.clinic_id, what))
+    return found
 
 
 def demo_command(
@@ -174,6 +260,13 @@ def demo_command(
     for row in showcase(engine):
         cases.add_row(*row)
     console.print(cases)
+    attach = Table(title="Attachment decisions of the campaign (as operator: /persons/IIN)")
+    for col in ("case", "IIN", "clinic applied to", "decision"):
+        attach.add_column(col)
+    for case in attachment_showcase(engine):
+        attach.add_row(*case)
+    if attach.row_count:
+        console.print(attach)
     if token:
         console.print(f"  operator API token: {token}")
     # The URL on standard output too, for scripts that wait for it.

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from osms.synth.clinics import write_clinics
 from osms.synth.generator import SynthConfig, generate
 
 
@@ -67,8 +68,16 @@ def synth_command(
             help="Also write payment registers for the MONTHS months before --as-of (registers/; 0: none).",
         ),
     ] = 0,
+    clinics: Annotated[
+        bool,
+        typer.Option(
+            "--clinics/--no-clinics",
+            help="Also write clinics, doctors' districts and attachment applications (clinics.csv, districts.csv, "
+            "attach_initial.csv, attach_campaign.csv).",
+        ),
+    ] = True,
 ) -> None:
-    """Write a synthetic country: persons, families, categories, payers, employment, statuses."""
+    """Write a synthetic country: persons, families, categories, payers, employment, statuses, clinics."""
     as_of_date = _parse_date(as_of, "--as-of")
     history_date = _parse_date(history_from, "--history-from")
     try:
@@ -87,6 +96,7 @@ def synth_command(
     reporter = _RichReporter(progress)
     with progress:
         result = generate(config, out, reporter)
+        attach = write_clinics(out, seed=seed, as_of=as_of_date, reporter=reporter) if clinics else None
         reporter.close()
     table = Table(title=f"synthetic country: {people:,} people, seed {seed}, as of {as_of_date}")
     table.add_column("file")
@@ -101,6 +111,10 @@ def synth_command(
         )
         table.add_row(str(out / "registers" / "bad_rows.csv"), f"{sum(reg.bad_rows.values()):,}")
         table.add_row(str(out / "registers" / reg.resent), f"{reg.files[reg.resent_of]:,}")
+    if attach is not None:
+        for name, rows in attach.rows.items():
+            table.add_row(str(out / name), f"{rows:,}")
     table.add_row(str(out / "manifest.json"), "")
     console.print(table)
-    console.print(f"generated in {result.seconds:.1f} s")
+    seconds = result.seconds + (attach.seconds if attach is not None else 0.0)
+    console.print(f"generated in {seconds:.1f} s")
