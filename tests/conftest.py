@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine, make_url
 from osms.core import migrate
 from osms.core.db import make_engine, session_factory
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 PG_URL = os.environ.get("OSMS_DATABASE_URL", "")
 IS_PG = PG_URL.startswith("postgresql")
 

@@ -1,20 +1,15 @@
 """Attachment pages in a real browser (system Chromium through Playwright) against a served app.
 
 The data are those of test_pages.py (``build_world``), on 2025-03-10. The served app runs in this
-process, so replacing ``osms.web.pages.today`` reaches it. The fixtures follow tests/web/conftest.py.
+process, so replacing ``osms.web.pages.today`` reaches it. Server and browser: tests/browser_fixtures.py.
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -25,65 +20,6 @@ from tests.attachment.test_pages import DAY, PASSWORD, AttWorld, build_world
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def live_server(db_url: str) -> Iterator[str]:
-    """The app served by uvicorn in a thread on a free port, against this test's database."""
-    import uvicorn
-
-    from osms.app import create_app
-
-    app = create_app(db_url)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1, trust_env=False).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            pytest.fail("the live server did not answer /health")
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
 def aw(engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AttWorld:
@@ -92,12 +28,8 @@ def aw(engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str, aw: AttWorld) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, locale="en-US")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+def browser_data(aw: AttWorld) -> AttWorld:
+    return aw
 
 
 def log_in(page: Any, username: str) -> None:

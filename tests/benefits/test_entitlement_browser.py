@@ -3,14 +3,9 @@ served app: log in, ask, read the answer and the reasons, switch language, print
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -18,63 +13,14 @@ from osms.core.security import create_user
 from tests.benefits.helpers import CITIZEN_UNINSURED, TOURIST, populate
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def live_server(db_url: str, session) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    from osms.app import create_app
-
+def browser_data(session) -> None:  # type: ignore[no-untyped-def]
     populate(session)
     create_user(session, "clinic1", PASSWORD, "clinic", "Емхана №1", provider_id="P-0001")
     session.commit()
-    app = create_app(db_url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1, trust_env=False).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            pytest.fail("the live server did not answer /health")
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, locale="en-US")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def log_in(page: Any) -> None:
