@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
@@ -32,7 +32,6 @@ from osms.attachment.models import Clinic, ClinicDistrict
 from osms.core import audit
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.http import DbSession
-from osms.core.models import AuditEntry
 from osms.core.security import Principal
 from osms.registry.models import Person
 from osms.registry.service import get_person, get_person_row
@@ -117,28 +116,6 @@ def _names(lang: str) -> dict[str, dict[str, str]]:
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _audit_reads(
-    session: Session, principal: Principal, iins: list[str], *, resource: str, detail: str, action: str
-) -> None:
-    """One audit entry per IIN shown, in one bulk insert."""
-    at = datetime.now(UTC)
-    rows = [
-        {
-            "at": at,
-            "actor": principal.username,
-            "role": principal.role,
-            "channel": "web",
-            "action": action,
-            "resource": resource[:300],
-            "subject_iin": iin,
-            "detail": detail,
-        }
-        for iin in dict.fromkeys(iins)
-    ]
-    if rows:
-        session.execute(insert(AuditEntry), rows)
 
 
 def _doctors(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], ClinicDistrict]:
@@ -658,18 +635,20 @@ def clinic_attachments(
         for p in population["persons"]
     ]
     resource = f"/clinic/attachments?clinic={row.clinic_id}&on={day.isoformat()}&page={population['page']}"
-    _audit_reads(
+    audit.record_many(
         session,
         principal,
         [a["iin"] for a in applications],
+        channel="web",
         resource=resource,
         detail=f"clinic={row.clinic_id} applications",
         action="attachment.read",
     )
-    _audit_reads(
+    audit.record_many(
         session,
         principal,
         [p["iin"] for p in persons],
+        channel="web",
         resource=resource,
         detail=f"clinic={row.clinic_id} population on={day.isoformat()}",
         action="attachment.read",

@@ -5,9 +5,10 @@ Rows are only ever added; the database refuses UPDATE and DELETE (migration 0001
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from osms.core.models import AuditEntry
@@ -37,6 +38,35 @@ def record(
             detail=detail,
         )
     )
+
+
+def record_many(
+    session: Session,
+    principal: Principal,
+    subject_iins: Iterable[str],
+    *,
+    channel: str,
+    action: str,
+    resource: str,
+    detail: str | None = None,
+) -> None:
+    """One audit entry per distinct IIN (a batch check, a page listing people), in one bulk insert."""
+    at = datetime.now(UTC)
+    rows = [
+        {
+            "at": at,
+            "actor": principal.username,
+            "role": principal.role,
+            "channel": channel,
+            "action": action,
+            "resource": resource[:300],
+            "subject_iin": iin,
+            "detail": detail,
+        }
+        for iin in dict.fromkeys(subject_iins)
+    ]
+    if rows:
+        session.execute(insert(AuditEntry), rows)
 
 
 def entries_for(session: Session, subject_iin: str, limit: int = 100) -> list[AuditEntry]:

@@ -9,11 +9,11 @@ reads the same for all its IINs in a few chunked queries, never one query per II
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.contributions.models import PAYMENT_KINDS
@@ -22,7 +22,6 @@ from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
 from osms.core.identity import IdCheck, check_iin
-from osms.core.models import AuditEntry
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.core.workdays import add_working_days
@@ -187,22 +186,7 @@ def record_reads(
     session: Session, principal: Principal, iins: Iterable[str], *, channel: str, resource: str, detail: str | None
 ) -> None:
     """One ``status.read`` audit entry per IIN, in one bulk insert."""
-    at = datetime.now(UTC)
-    rows = [
-        {
-            "at": at,
-            "actor": principal.username,
-            "role": principal.role,
-            "channel": channel,
-            "action": "status.read",
-            "resource": resource[:300],
-            "subject_iin": iin,
-            "detail": detail,
-        }
-        for iin in iins
-    ]
-    if rows:
-        session.execute(insert(AuditEntry), rows)
+    audit.record_many(session, principal, iins, channel=channel, action="status.read", resource=resource, detail=detail)
 
 
 def read_status(

@@ -16,7 +16,7 @@ import inspect
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -26,7 +26,6 @@ from fastapi import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -39,7 +38,6 @@ from osms.core.config import LANGUAGES
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.http import DbSession, optional_principal
 from osms.core.identity import check_iin
-from osms.core.models import AuditEntry
 from osms.core.periods import Month, months_between
 from osms.core.security import Principal, authenticate, principal_by_id
 from osms.coverage import rules as status_rules
@@ -538,28 +536,6 @@ def _employer_only(request: Request, principal: Principal) -> Response | None:
     return None
 
 
-def _record_many(
-    session: Session, principal: Principal, action: str, iins: Iterable[str], *, resource: str, detail: str
-) -> None:
-    """One audit entry per IIN, in one bulk insert."""
-    at = datetime.now(UTC)
-    rows = [
-        {
-            "at": at,
-            "actor": principal.username,
-            "role": principal.role,
-            "channel": "web",
-            "action": action,
-            "resource": resource[:300],
-            "subject_iin": iin,
-            "detail": detail,
-        }
-        for iin in iins
-    ]
-    if rows:
-        session.execute(insert(AuditEntry), rows)
-
-
 def _credited(line: EmployeePayment) -> bool:
     return line.kind != "reversal" and line.reversed_by is None
 
@@ -634,8 +610,14 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
     record_reads(
         session, principal, sorted(answers), channel="web", resource=resource, detail=f"on={day.isoformat()} employer"
     )
-    _record_many(
-        session, principal, "payments.read", sorted(grouped), resource=resource, detail=f"payments of {principal.bin}"
+    audit.record_many(
+        session,
+        principal,
+        sorted(grouped),
+        channel="web",
+        action="payments.read",
+        resource=resource,
+        detail=f"payments of {principal.bin}",
     )
     rows: list[dict[str, Any]] = []
     totals = {"deduction": Decimal("0.00"), "contribution": Decimal("0.00"), "reversed": Decimal("0.00")}
