@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from osms.attachment import service
-from osms.attachment.models import Attachment, AttachmentApplication
+from osms.attachment.models import Attachment, AttachmentApplication, Clinic
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.registry.models import Person
 from tests.attachment.conftest import ADULT, CHILD, SPOUSE, STRANGER, add_clinic
-from tests.attachment.helpers import add_person, iin
+from tests.attachment.helpers import CAMPAIGN_HEADER, add_person, iin, write_csv
 
 
 def apply(session, **kwargs):
@@ -121,6 +121,29 @@ def test_pending_attachments_count_against_capacity(country) -> None:
     # ADULT chooses TINY during the campaign: pending from 1 January, the one place is taken.
     assert apply(s, iin=ADULT, clinic_id="TINY", reason="choice", on=date(2024, 10, 1)).decision == "accepted"
     assert apply(s, iin=SPOUSE, clinic_id="TINY", reason="move", on=date(2024, 10, 2)).codes == ["clinic_full"]
+
+
+def test_a_death_frees_the_place(country, engine, tmp_path) -> None:
+    # An attachment ends with its person's death: the dead hold no place in a clinic's capacity
+    # (rules.md §5 capacity), in a single application as in the campaign file.
+    s = country
+    add_clinic(s, "TINY", capacity=1, area="AST-001")
+    holder = add_person(s, iin(date(1940, 1, 1), "M", serial=310))
+    s.commit()
+    assert apply(s, iin=holder, clinic_id="TINY", reason="first", on=date(2024, 3, 1)).decision == "accepted"
+    assert apply(s, iin=ADULT, clinic_id="TINY", reason="first", on=date(2024, 4, 1)).codes == ["clinic_full"]
+    person_row = s.get(Person, holder)
+    assert person_row is not None
+    person_row.death_date = date(2024, 4, 20)
+    s.commit()
+    assert service.clinic_facts(s, s.get(Clinic, "TINY"), date(2024, 4, 21)).attached == 0
+    assert service.clinic_population(s, "TINY", date(2024, 4, 21))["attached"] == 0
+    # Through the campaign, for another person, the day after the death.
+    path = write_csv(
+        tmp_path / "apps.csv", CAMPAIGN_HEADER, [["D1", SPOUSE, "TINY", "first", "2024-04-21", "", "", ""]]
+    )
+    service.run_campaign(engine, path, results=tmp_path / "results.csv")
+    assert service.show(s, SPOUSE, date(2024, 4, 21))["clinic"] == "TINY"
 
 
 def test_district_over_norm_offers_another(country) -> None:

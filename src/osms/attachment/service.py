@@ -276,6 +276,12 @@ def _on_or_after(on: date) -> Any:
     )
 
 
+def _alive_on(on: date) -> Any:
+    """The person (joined) has not died before ``on``: an attachment ends with its person's death,
+    so the dead hold no place in a clinic's capacity or a doctor's norm (the registry records deaths)."""
+    return or_(Person.death_date.is_(None), Person.death_date >= on)
+
+
 def _period(row: Attachment) -> rules.Period:
     return rules.Period(row.id, row.clinic_id, row.district_id, row.valid_from, row.valid_to, row.kind, row.home_visits)
 
@@ -292,7 +298,8 @@ def clinic_facts(session: Session, clinic: Clinic, on: date) -> rules.ClinicFact
     counts: Counter[str | None] = Counter()
     for district_id, n in session.execute(
         select(Attachment.district_id, func.count())
-        .where(Attachment.clinic_id == clinic.clinic_id, _on_or_after(on))
+        .join(Person, Person.iin == Attachment.iin)
+        .where(Attachment.clinic_id == clinic.clinic_id, _on_or_after(on), _alive_on(on))
         .group_by(Attachment.district_id)
     ):
         counts[district_id] += int(n)
@@ -700,7 +707,8 @@ def clinics_in_region(session: Session, region: str, on: date) -> list[dict[str,
     counts: Counter[tuple[str, str | None]] = Counter()
     for clinic_id, district_id, n in session.execute(
         select(Attachment.clinic_id, Attachment.district_id, func.count())
-        .where(Attachment.clinic_id.in_(ids), _on_or_after(on))
+        .join(Person, Person.iin == Attachment.iin)
+        .where(Attachment.clinic_id.in_(ids), _on_or_after(on), _alive_on(on))
         .group_by(Attachment.clinic_id, Attachment.district_id)
     ):
         counts[(clinic_id, district_id)] += int(n)
@@ -810,6 +818,7 @@ def clinic_population(
         Attachment.clinic_id == clinic.clinic_id,
         Attachment.valid_from <= on,
         or_(Attachment.valid_to.is_(None), Attachment.valid_to >= on),
+        _alive_on(on),
     )
     by_district: Counter[str] = Counter()
     by_age: Counter[str] = Counter()
@@ -1068,7 +1077,8 @@ class _Campaign:
         for part in self._parts(clinic_ids):
             for clinic_id, district_id, end, n in s.execute(
                 select(Attachment.clinic_id, Attachment.district_id, Attachment.valid_to, func.count())
-                .where(self._in(Attachment.clinic_id, part), _on_or_after(first_day))
+                .join(Person, Person.iin == Attachment.iin)
+                .where(self._in(Attachment.clinic_id, part), _on_or_after(first_day), _alive_on(first_day))
                 .group_by(Attachment.clinic_id, Attachment.district_id, Attachment.valid_to)
             ):
                 loads[clinic_id].add(district_id, end, int(n))
