@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_rulebook_validation import MINIMAL
 
 from osms.rulebooks.loader import (
     DateOutsideRulebook,
@@ -115,52 +116,6 @@ covers:
   valid_to: 2021-12-31
 source: tests
 """
-BENEFITS_YAML = """\
-gobmp_care_types:
-  - valid_from: 2020-01-01
-    care_types: [ambulance, phc]
-    source: rules.md §4
-osms_care_types:
-  - valid_from: 2020-01-01
-    care_types: [inpatient_planned]
-    source: rules.md §4
-never_covered:
-  - valid_from: 2020-01-01
-    care_types: [cosmetology]
-    source: rules.md §4
-referral_required:
-  - valid_from: 2020-01-01
-    care_types: [inpatient_planned]
-    source: rules.md §4
-disease_care_types:
-  - valid_from: 2020-01-01
-    care_types: [phc, inpatient_planned]
-    source: rules.md §4
-gobmp_residency:
-  - valid_from: 2020-01-01
-    residencies: [citizen]
-    source: rules.md §4
-osms_residency:
-  - valid_from: 2020-01-01
-    residencies: [citizen]
-    source: rules.md §4
-socially_significant:
-  - valid_from: 2020-01-01
-    source: rules.md §4
-    diseases:
-      - name: tuberculosis
-        codes: [A15-A19]
-        source: "[seed 001 Q100]"
-        mapping: ours
-dangerous:
-  - valid_from: 2020-01-01
-    source: rules.md §4
-    diseases:
-      - name: mental disorders
-        codes: [F00-F99]
-        source: "[seed 001 Q100]"
-        mapping: ours
-"""
 FIXED = {
     "wages.yaml": 'mw:\n  - valid_from: 2020-01\n    value: "42500"\n    source: s\n'
     'amw:\n  - valid_from: 2018-01\n    valid_to: 2019-12\n    value: "186815"\n    source: s\n',
@@ -172,7 +127,7 @@ FIXED = {
     "attachment.yaml": 'campaign:\n  - valid_from: 2020-01-01\n    start: "09-15"\n    end: "11-15"\n    source: s\n'
     "free_change_limit:\n  - valid_from: 2020-01-01\n    changes: 1\n    per_months: 6\n    source: s\n"
     "minor_age:\n  - valid_from: 2020-01-01\n    value: 18\n    source: s\n",
-    "benefits.yaml": BENEFITS_YAML,
+    "benefits.yaml": MINIMAL["benefits.yaml"],
 }
 START, END = date(2020, 1, 1), date(2021, 12, 31)
 DAYS = (END - START).days
