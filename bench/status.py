@@ -2,10 +2,15 @@
 
 Loads N people into a fresh database (persons, children's state-paid category, and up to 24
 months of the coverage summary ``person_month`` written directly with COPY / executemany: the
-bench measures the status check, not ingestion), serves ``osms.app:app`` with uvicorn, and drives
+bench measures the status check, not ingestion; on PostgreSQL then ``VACUUM (ANALYZE)``, the state
+of a database that has been running), serves ``osms.app:app`` with uvicorn, and drives
 ``GET /api/v1/persons/{iin}/status`` with ``wrk`` (16 connections by default, a clinic's API
-token, a random IIN per request). In the same run, a bare indexed lookup of the same rows from
-16 threads gives the database's own rate. Prints a table, then one JSON line last.
+token, a random IIN per request), twice: with the PostgreSQL hot path (``coverage/hotpath.py``) and
+with it switched off (``OSMS_STATUS_HOT_PATH=false``: the ORM path every role takes), which is the
+baseline of the ratio. For each it prints the CPU time per check spent by the server's workers,
+by PostgreSQL and by ``wrk`` (from /proc: all three share the machine's cores). In the same run, a
+bare indexed lookup of the same rows from 16 threads gives the database's own rate. Prints a
+table, then one JSON line last.
 
     uv run python bench/status.py --people 1000000 [--db postgresql|sqlite] [--seconds 20] [--workers 2]
 
@@ -20,6 +25,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -117,7 +123,6 @@ def load(url: str, n: int, seed: int) -> list[str]:
                     with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
-            conn.exec_driver_sql("ANALYZE")
         else:
             conn.exec_driver_sql(
                 "INSERT INTO person (iin, last_name, first_name, middle_name, birth_date, sex, residency, region, "
@@ -133,6 +138,9 @@ def load(url: str, n: int, seed: int) -> list[str]:
                 "VALUES (?,?,?,?,?,?,?)",
                 [(*r[:6], r[6].isoformat()) for r in month_rows],
             )
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
     engine.dispose()
     return [p[0] for p in persons]
 
@@ -214,8 +222,92 @@ def main() -> None:
     iin_file.write_text("\n".join(iins) + "\n")
     script = workdir / "status.lua"
     script.write_text(LUA % {"iins": iin_file, "seed": args.seed, "on": CHECK_ON.isoformat(), "token": token})
+    runs = {}
+    for label, hot in (("orm", "false"), ("hot", "true")):
+        if label == "hot" and args.db != "postgresql":
+            continue
+        with console.status(f"serving and loading: {label} path"):
+            runs[label] = serve_and_load(url, script, args, {"OSMS_STATUS_HOT_PATH": hot})
+    count, elapsed = bare_lookups(url, iins, min(args.seconds, 10), args.connections)
+    bare_rate = count / elapsed
+    best = runs.get("hot", runs["orm"])
+    table = Table(title=f"status checks, {args.people:,} people on {args.db}, {args.workers} workers")
+    table.add_column("measure")
+    for label in runs:
+        table.add_column(f"{label} path", justify="right")
+    rows = [
+        (f"HTTP status checks/s ({args.connections} connections)", "rps", "{:,.0f}"),
+        ("p50 latency (ms)", "p50_ms", "{:.2f}"),
+        ("p99 latency (ms)", "p99_ms", "{:.2f}"),
+        ("non-2xx answers", "non_2xx", "{:.0f}"),
+        ("CPU µs per check: server", "cpu_server_us", "{:,.0f}"),
+        ("CPU µs per check: PostgreSQL / SQLite in server", "cpu_database_us", "{:,.0f}"),
+        ("CPU µs per check: wrk", "cpu_load_us", "{:,.0f}"),
+    ]
+    for name, key, fmt in rows:
+        table.add_row(name, *(fmt.format(run[key]) for run in runs.values()))
+    table.add_row("load (s)", f"{load_seconds:.1f}", *([""] * (len(runs) - 1)))
+    table.add_row(
+        f"bare indexed SQL lookups/s ({args.connections} threads)", f"{bare_rate:,.0f}", *([""] * (len(runs) - 1))
+    )
+    console.print(table)
+    print(
+        json.dumps(
+            {
+                "bench": "status",
+                "people": args.people,
+                "db": args.db,
+                "workers": args.workers,
+                "connections": args.connections,
+                "checks_per_s": round(best["rps"]),
+                "p50_ms": best["p50_ms"],
+                "p99_ms": best["p99_ms"],
+                "non_2xx": int(best["non_2xx"]),
+                "orm_path_checks_per_s": round(runs["orm"]["rps"]),
+                "orm_path_p99_ms": runs["orm"]["p99_ms"],
+                "ratio_to_orm_path": round(best["rps"] / runs["orm"]["rps"], 2),
+                "cpu_us_per_check": {
+                    "server": round(best["cpu_server_us"]),
+                    "database": round(best["cpu_database_us"]),
+                    "load": round(best["cpu_load_us"]),
+                },
+                "bare_sql_per_s": round(bare_rate),
+                "ratio_to_bare_sql": round(best["rps"] / bare_rate, 3),
+                "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+            }
+        )
+    )
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the server (uvicorn and its workers) and PostgreSQL (postmaster
+    and backends, with the children it has reaped), from /proc; and by this process's finished
+    children (wrk, once it has exited)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = {"server": 0.0, "database": 0.0, "load": children.ru_utime + children.ru_stime}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        joined = b" ".join(argv)
+        if b"osms.app:app" in joined or b"multiprocessing" in joined:
+            group = "server"
+        elif b"postgres" in argv[0]:
+            group = "database"
+        else:
+            continue
+        out[group] += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
+    return out
+
+
+def serve_and_load(url: str, script: Path, args: argparse.Namespace, env_extra: dict[str, str]) -> dict[str, float]:
+    """Serve the app with ``env_extra``, warm up, then ``wrk`` for ``args.seconds``: its figures
+    and the CPU time per check of the server, the database and wrk."""
     port = free_port()
-    env = {**os.environ, "OSMS_DATABASE_URL": url}
+    env = {**os.environ, "OSMS_DATABASE_URL": url, **env_extra}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -249,49 +341,22 @@ def main() -> None:
         )
         if "Requests/sec" not in warm.stdout:
             sys.exit(f"wrk failed: {warm.stdout} {warm.stderr}")
+        before, started = cpu_seconds(), time.perf_counter()
         run = subprocess.run(
             ["wrk", "-t2", f"-c{args.connections}", f"-d{int(args.seconds)}s", "--latency", "-s", str(script), base],
             capture_output=True,
             text=True,
             check=True,
         )
-        http = parse_wrk(run.stdout)
+        after, elapsed = cpu_seconds(), time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=30)
-    count, elapsed = bare_lookups(url, iins, min(args.seconds, 10), args.connections)
-    bare_rate = count / elapsed
-    table = Table(title=f"status checks, {args.people:,} people on {args.db}")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("load (s)", f"{load_seconds:.1f}")
-    table.add_row(
-        f"HTTP status checks/s ({args.connections} connections, {args.workers} workers)", f"{http['rps']:,.0f}"
-    )
-    table.add_row("p50 latency (ms)", f"{http['p50_ms']:.2f}")
-    table.add_row("p99 latency (ms)", f"{http['p99_ms']:.2f}")
-    table.add_row("non-2xx answers", f"{http['non_2xx']:.0f}")
-    table.add_row(f"bare indexed SQL lookups/s ({args.connections} threads)", f"{bare_rate:,.0f}")
-    table.add_row("ratio HTTP / bare SQL", f"{http['rps'] / bare_rate:.2f}")
-    console.print(table)
-    print(
-        json.dumps(
-            {
-                "bench": "status",
-                "people": args.people,
-                "db": args.db,
-                "workers": args.workers,
-                "connections": args.connections,
-                "checks_per_s": round(http["rps"]),
-                "p50_ms": http["p50_ms"],
-                "p99_ms": http["p99_ms"],
-                "non_2xx": int(http["non_2xx"]),
-                "bare_sql_per_s": round(bare_rate),
-                "ratio": round(http["rps"] / bare_rate, 3),
-                "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
-            }
-        )
-    )
+    http = parse_wrk(run.stdout)
+    checks = http["rps"] * elapsed
+    for group in ("server", "database", "load"):
+        http[f"cpu_{group}_us"] = (after[group] - before[group]) / checks * 1e6
+    return http
 
 
 if __name__ == "__main__":

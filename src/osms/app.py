@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,6 +23,7 @@ from osms.core.db import make_engine, session_factory
 from osms.core.http import install_problem_handlers
 from osms.coverage.api import router as coverage_router
 from osms.coverage.fhir import router as fhir_router
+from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.registry.api import router as registry_router
 from osms.web.pages import install_error_pages
 from osms.web.pages import router as web_router
@@ -39,13 +42,30 @@ the audit log with the caller, role, time and subject.
 
 def create_app(database_url: str | None = None) -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="OSMS", version=__version__, description=DESCRIPTION)
-    engine = make_engine(database_url or settings.database_url)
+    url = database_url or settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The status check's hot path needs PostgreSQL and the serving event loop (docs/performance.md).
+        hot = StatusHotPath(url) if settings.status_hot_path and engine.dialect.name == "postgresql" else None
+        if hot is not None:
+            await hot.open()
+        app.state.status_hot_path = hot
+        try:
+            yield
+        finally:
+            app.state.status_hot_path = None
+            if hot is not None:
+                await hot.close()
+
+    app = FastAPI(title="OSMS", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    engine = make_engine(url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="osms_session", same_site="lax"
     )
+    app.add_middleware(StatusFastLane)  # outermost: the status check's hot path skips the rest
     install_problem_handlers(app)
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
     app.include_router(core_router)

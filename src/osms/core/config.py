@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     )
     language: Language = Field(default="kk", description="Default language of pages and messages")
     var_dir: Path = Field(default=Path("var"), description="Where the embedded database and reports live")
+    status_hot_path: bool = Field(
+        default=True,
+        description=(
+            "On PostgreSQL, answer clinics', operators' and auditors' single status checks through the "
+            "one-statement hot path (coverage/hotpath.py); false: the ORM path for every caller"
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

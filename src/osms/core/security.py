@@ -118,6 +118,15 @@ TOKEN_CACHE_SECONDS = 10.0
 _token_cache: dict[str, tuple[Principal, float]] = {}
 
 
+def cached_principal(token: str) -> Principal | None:
+    """The principal of ``token`` if this process looked it up less than TOKEN_CACHE_SECONDS ago
+    (no database read), else None: the caller then asks ``principal_for_token``."""
+    cached = _token_cache.get(_token_hash(token))
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    return None
+
+
 def principal_for_token(session: Session, token: str) -> Principal | None:
     key = _token_hash(token)
     cached = _token_cache.get(key)

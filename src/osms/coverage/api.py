@@ -67,6 +67,8 @@ class StatusAnswer(BaseModel):
         "arrears at the self-payer rate, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
         "Citizens see themselves and their children or wards; clinics, operators and auditors anyone; employers "
         "their own employees (a payment by them in the last 12 months). Every lookup is audited."
+        " On PostgreSQL, clinics', operators' and auditors' checks with a token already seen by the serving process "
+        "are answered by the hot path (docs/performance.md), with the same answer, errors and audit entry."
     ),
     responses=ERRORS,
 )

@@ -108,6 +108,9 @@ def restores_at_once(kinds: Iterable[str]) -> bool:
     return any(kind != SELF_PAYMENT for kind in kinds)
 
 
+_restores_cached = lru_cache(maxsize=128)(restores_at_once)  # month facts carry frozensets
+
+
 def main_kind(kinds: Iterable[str]) -> str | None:
     """The kind the basis names for a month paid with ``kinds`` (see :data:`KIND_PRIORITY`)."""
     present = set(kinds)
@@ -352,6 +355,7 @@ class _Person:
                 self.cat.setdefault(i, iv)
         self.start = Month.of(rulebook.insurance_starts()).index
         self.birth = Month.of(birth_date).index if birth_date is not None else None
+        self.first_applicable = self.start if self.birth is None else max(self.start, self.birth)
         # covered(i) and the length of the covered run ending at i, for every month read
         self.cov = [i in self.paid or i in self.cat for i in range(self.lo, self.hi + 1)]
         self.runs: list[int] = []
@@ -369,7 +373,7 @@ class _Person:
             self.used.append(entry_id)
 
     def applicable(self, i: int) -> bool:
-        return i >= self.start and (self.birth is None or i >= self.birth)
+        return i >= self.first_applicable
 
     def covered(self, i: int) -> bool:
         if self.lo <= i <= self.hi:
@@ -427,18 +431,19 @@ class _Person:
         last_insured: int | None = None
         last_uncovered: int | None = None
         last_covered: int | None = None
+        first_applicable, paid, cat = self.first_applicable, self.paid, self.cat
         for i in range(self.lo, self.m):
-            facts = self.paid.get(i)
-            if i in self.cat or facts is not None:
+            facts = paid.get(i)
+            if i in cat or facts is not None:
                 last_covered = i
                 if (
-                    i in self.cat
-                    or not self.applicable(i)
-                    or (facts is not None and restores_at_once(facts.kinds))
+                    i in cat
+                    or i < first_applicable
+                    or (facts is not None and _restores_cached(facts.kinds))
                     or not self.blocked(i, last_insured, last_uncovered)
                 ):
                     last_insured = i
-            elif self.applicable(i):
+            elif i >= first_applicable:
                 if self.in_grace(i, last_insured):
                     self.unpaid_insured.append(i)
                 last_uncovered = i
@@ -693,12 +698,14 @@ def _code_label(lang: str, code: str) -> str:
     return code
 
 
+@lru_cache(maxsize=8192)
 def _day(lang: str, day: date | None) -> str:
     if day is None:
         return ""
     return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
 
 
+@lru_cache(maxsize=4096)
 def _month_text(lang: str, month: Month | None) -> str:
     if month is None:
         return ""
@@ -836,13 +843,15 @@ def _with_message(status: Status, category_label: Callable[[str, str], str]) -> 
     messages: dict[str, str] = {}
     code = status.basis.code
     detail = status.detail
+    month = Month.of(status.on)
+    owed = status.arrears_amount if status.arrears else None
     for lang in LANGS:
         params = {
             "iin": status.iin,
             "category": category_label(lang, status.basis.category) if status.basis.category else "",
             "payer": PAYER_WORDS.get(status.basis.payer or "", {}).get(lang, status.basis.payer or ""),
             "kind": KIND_WORDS.get(status.basis.kind or "", {}).get(lang, status.basis.kind or ""),
-            "month": _month_text(lang, Month.of(status.on)),
+            "month": _month_text(lang, month),
             "last": _month_text(lang, status.last_covered),
             "grace": str(status.grace_months or ""),
             "grace_end": GRACE_ENDED[lang].format(day=_day(lang, status.grace_end)) if status.grace_end else "",
@@ -857,7 +866,7 @@ def _with_message(status: Status, category_label: Callable[[str, str], str]) -> 
         if status.insured and status.insured_until is not None:
             text += UNTIL[lang].format(until=_day(lang, status.insured_until))
         if status.arrears:
-            text += ARREARS[lang].format(count=len(status.arrears), amount=_money(lang, status.arrears_amount))
+            text += ARREARS[lang].format(count=len(status.arrears), amount=_money(lang, owed or Decimal(0)))
         messages[lang] = text
     return _replace_message(status, messages)
 

@@ -99,13 +99,15 @@ def load_facts(
     return persons, months
 
 
-def _evaluate(
+def evaluate_facts(
     iin: str,
     on: date,
     book: Rulebook,
     persons: dict[str, PersonFacts],
     months: dict[str, list[rules.MonthFacts]],
 ) -> rules.Status:
+    """The status of ``iin`` from facts read by ``load_facts`` (or the PostgreSQL hot path,
+    ``coverage.hotpath``, which reads the same facts in one statement)."""
     person = persons.get(iin)
     return rules.evaluate(
         iin=iin,
@@ -128,7 +130,7 @@ def status_of(session: Session, iin: str, on: date | None = None, rulebook: str 
     book = resolve_rulebook(rulebook)
     book.check_date(day)
     persons, months = load_facts(session, [number], day)
-    return _evaluate(number, day, book, persons, months)
+    return evaluate_facts(number, day, book, persons, months)
 
 
 def statuses(session: Session, iins: Sequence[str], on: date, rulebook: str | None = None) -> list[dict[str, Any]]:
@@ -140,7 +142,7 @@ def statuses(session: Session, iins: Sequence[str], on: date, rulebook: str | No
     valid = sorted({c.number for c in checks if c.valid})
     persons, months = load_facts(session, valid, on)
     answers: dict[str, dict[str, Any]] = {
-        number: _evaluate(number, on, book, persons, months).as_dict() for number in valid
+        number: evaluate_facts(number, on, book, persons, months).as_dict() for number in valid
     }
     result: list[dict[str, Any]] = []
     for raw, check in zip(iins, checks, strict=True):
@@ -211,9 +213,14 @@ def read_status(
         action="status.read",
         resource=resource,
         subject_iin=number,
-        detail=f"on={status.on.isoformat()} rulebook={status.rulebook} basis={status.basis.code}",
+        detail=read_detail(status),
     )
     return status
+
+
+def read_detail(status: rules.Status) -> str:
+    """The audit entry's detail of one status read: the date, the rulebook and the answer's basis."""
+    return f"on={status.on.isoformat()} rulebook={status.rulebook} basis={status.basis.code}"
 
 
 def read_statuses(

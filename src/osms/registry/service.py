@@ -218,7 +218,7 @@ def person_facts(session: Session, iins: Sequence[str], first: date, last: date)
             )
             .outerjoin(PersonCategory, overlapping)
             .where(Person.iin.in_(chunk))
-            .order_by(Person.iin, PersonCategory.valid_from)
+            .order_by(Person.iin, PersonCategory.valid_from, PersonCategory.category)
         ):
             found[iin] = (birth, death, residency)
             if code is not None:
