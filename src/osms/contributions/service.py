@@ -400,7 +400,7 @@ def ingest_register(
             {"b": batch_id},
         )
         clock("rejections")
-        result.person_months = summary.refresh(conn, f"SELECT iin, period FROM {STAGE} WHERE code IS NULL")
+        result.person_months = summary.refresh_staged(conn, STAGE, q.amount_of)
         clock("summary")
         is_rev = "CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END"
         for code, is_reversal, count, tiyn in conn.exec_driver_sql(

@@ -13,6 +13,8 @@ ledger row), ``first_value_date`` (the earliest value date among them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -22,6 +24,7 @@ _BIT = "CASE p.kind " + " ".join(f"WHEN '{k}' THEN {b}" for k, b in PAYMENT_KIND
 _ACTIVE = f"p.kind <> '{REVERSAL}' AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.reverses = p.reference)"
 _TOUCHED = "touched_person_month"
 _FRESH = "fresh_person_month"
+_NEW = "new_person_month"
 _COLUMNS = "iin, period, amount, payments, kinds, payer_id, first_value_date"
 
 
@@ -82,6 +85,59 @@ def refresh(conn: Connection, keys_sql: str, params: dict[str, object] | None = 
     for t in (_FRESH, _TOUCHED):
         conn.exec_driver_sql(f"DROP TABLE {t}")
     return int(touched)
+
+
+def refresh_staged(conn: Connection, stage: str, amount_of: Callable[[str], str]) -> int:
+    """The summary after crediting the rows of ``stage`` whose ``code`` is NULL (the ingestion's
+    staging table: ``iin, period, kind, tiyn, payer_id, value_date, line``); returns how many pairs.
+
+    Most pairs of a register are months nobody paid before: a pair with no summary row and no
+    reversal among its staged rows gets its row from the staged rows alone (every earlier ledger
+    row of such a pair is reversed, or there is none; a staged payment cannot be reversed by an
+    earlier batch). The other pairs (months already paid, reversals) are recomputed from the
+    ledger by ``refresh``. The same rows as ``refresh`` over all the pairs (a property test keeps
+    them equal).
+    """
+    pg = conn.dialect.name == "postgresql"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_NEW}")
+    bit = _BIT.replace("p.kind", "s.kind")
+    fresh = (
+        "NOT EXISTS (SELECT 1 FROM person_month pm WHERE pm.iin = s.iin AND pm.period = s.period) "
+        f"GROUP BY s.iin, s.period HAVING SUM(CASE WHEN s.kind = '{REVERSAL}' THEN 1 ELSE 0 END) = 0"
+    )
+    if pg:
+        select_new = (
+            f"SELECT s.iin, s.period, {amount_of('SUM(s.tiyn)')}, COUNT(*), bit_or({bit}), "
+            "(array_agg(s.payer_id ORDER BY s.tiyn DESC, s.line))[1], MIN(s.value_date) "
+            f"FROM {stage} s WHERE s.code IS NULL AND {fresh}"
+        )
+    else:
+        select_new = (
+            f"SELECT s.iin, s.period, SUM(s.tiyn), COUNT(*), SUM(DISTINCT s.bit), "
+            "MAX(CASE WHEN s.rn = 1 THEN s.payer_id END), MIN(s.value_date) "
+            f"FROM (SELECT x.*, {bit.replace('s.kind', 'x.kind')} AS bit, ROW_NUMBER() OVER "
+            "(PARTITION BY x.iin, x.period ORDER BY x.tiyn DESC, x.line) AS rn "
+            f"FROM {stage} x WHERE x.code IS NULL) s WHERE {fresh}"
+        )
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_NEW} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL, amount NUMERIC, "
+        "payments INTEGER, kinds INTEGER, payer_id VARCHAR(12), first_value_date DATE)"
+    )
+    new = conn.exec_driver_sql(f"INSERT INTO {_NEW} ({_COLUMNS}) {select_new}").rowcount
+    if pg:
+        conn.exec_driver_sql(f"ANALYZE {_NEW}")
+    else:
+        conn.exec_driver_sql(f"CREATE UNIQUE INDEX ix_{_NEW} ON {_NEW} (iin, period)")
+    rest = refresh(
+        conn,
+        f"SELECT s.iin, s.period FROM {stage} s WHERE s.code IS NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {_NEW} n WHERE n.iin = s.iin AND n.period = s.period)",
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO person_month ({_COLUMNS}) SELECT {_COLUMNS} FROM {_NEW} WHERE true ORDER BY iin, period"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {_NEW}")
+    return int(new) + rest
 
 
 def refresh_all(conn: Connection) -> None:
