@@ -26,6 +26,9 @@ _TOUCHED = "touched_person_month"
 _FRESH = "fresh_person_month"
 _NEW = "new_person_month"
 _COLUMNS = "iin, period, amount, payments, kinds, payer_id, first_value_date"
+# Grouping by IIN sorts 12-digit strings: byte order ("C") groups them the same and sorts them
+# 2-3 times faster than the database's linguistic collation (PostgreSQL only).
+_C = 'COLLATE "C"'
 
 
 def _fresh_sql(pg: bool) -> str:
@@ -33,9 +36,9 @@ def _fresh_sql(pg: bool) -> str:
     join = f"FROM payment p JOIN {_TOUCHED} t ON t.iin = p.iin AND t.period = p.period WHERE {_ACTIVE}"
     if pg:
         return (
-            f"SELECT p.iin, p.period, SUM(p.amount), COUNT(*), bit_or({_BIT}), "
+            f"SELECT p.iin {_C}, p.period, SUM(p.amount), COUNT(*), bit_or({_BIT}), "
             "(array_agg(p.payer_id ORDER BY p.amount DESC, p.id))[1], MIN(p.value_date) "
-            f"{join} GROUP BY p.iin, p.period"
+            f"{join} GROUP BY p.iin {_C}, p.period"
         )
     return (
         "SELECT iin, period, SUM(amount), COUNT(*), SUM(DISTINCT bit), MAX(CASE WHEN rn = 1 THEN payer_id END), "
@@ -79,7 +82,8 @@ def refresh(conn: Connection, keys_sql: str, params: dict[str, object] | None = 
     # The rest is written in key order (kind to the primary key's index).
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[2:])
     conn.exec_driver_sql(
-        f"INSERT INTO person_month ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH} WHERE true ORDER BY iin, period "
+        f"INSERT INTO person_month ({_COLUMNS}) SELECT {_COLUMNS} FROM {_FRESH} WHERE true "
+        f"ORDER BY iin {_C if pg else ''}, period "
         f"ON CONFLICT (iin, period) DO UPDATE SET {updates}"
     )
     for t in (_FRESH, _TOUCHED):
@@ -101,24 +105,27 @@ def refresh_staged(conn: Connection, stage: str, amount_of: Callable[[str], str]
     pg = conn.dialect.name == "postgresql"
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_NEW}")
     bit = _BIT.replace("p.kind", "s.kind")
-    fresh = (
-        "NOT EXISTS (SELECT 1 FROM person_month pm WHERE pm.iin = s.iin AND pm.period = s.period) "
-        f"GROUP BY s.iin, s.period HAVING SUM(CASE WHEN s.kind = '{REVERSAL}' THEN 1 ELSE 0 END) = 0"
-    )
+    no_reversal = f"HAVING SUM(CASE WHEN s.kind = '{REVERSAL}' THEN 1 ELSE 0 END) = 0"
     if pg:
-        select_new = (
-            f"SELECT s.iin, s.period, {amount_of('SUM(s.tiyn)')}, COUNT(*), bit_or({bit}), "
-            "(array_agg(s.payer_id ORDER BY s.tiyn DESC, s.line))[1], MIN(s.value_date) "
-            f"FROM {stage} s WHERE s.code IS NULL AND {fresh}"
+        grouped = (
+            f"SELECT s.iin {_C} AS iin, s.period, {amount_of('SUM(s.tiyn)')} AS amount, COUNT(*) AS payments, "
+            f"bit_or({bit}) AS kinds, (array_agg(s.payer_id ORDER BY s.tiyn DESC, s.line))[1] AS payer_id, "
+            f"MIN(s.value_date) AS first_value_date FROM {stage} s WHERE s.code IS NULL "
+            f"GROUP BY s.iin {_C}, s.period {no_reversal}"
         )
     else:
-        select_new = (
-            f"SELECT s.iin, s.period, SUM(s.tiyn), COUNT(*), SUM(DISTINCT s.bit), "
-            "MAX(CASE WHEN s.rn = 1 THEN s.payer_id END), MIN(s.value_date) "
+        grouped = (
+            "SELECT s.iin, s.period, SUM(s.tiyn) AS amount, COUNT(*) AS payments, SUM(DISTINCT s.bit) AS kinds, "
+            "MAX(CASE WHEN s.rn = 1 THEN s.payer_id END) AS payer_id, MIN(s.value_date) AS first_value_date "
             f"FROM (SELECT x.*, {bit.replace('s.kind', 'x.kind')} AS bit, ROW_NUMBER() OVER "
             "(PARTITION BY x.iin, x.period ORDER BY x.tiyn DESC, x.line) AS rn "
-            f"FROM {stage} x WHERE x.code IS NULL) s WHERE {fresh}"
+            f"FROM {stage} x WHERE x.code IS NULL) s GROUP BY s.iin, s.period {no_reversal}"
         )
+    # grouped first, then one anti-join of the pairs (not of every staged row) with the summary
+    select_new = (
+        f"SELECT {_COLUMNS} FROM ({grouped}) g "
+        "WHERE NOT EXISTS (SELECT 1 FROM person_month pm WHERE pm.iin = g.iin AND pm.period = g.period)"
+    )
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {_NEW} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL, amount NUMERIC, "
         "payments INTEGER, kinds INTEGER, payer_id VARCHAR(12), first_value_date DATE)"
@@ -134,7 +141,8 @@ def refresh_staged(conn: Connection, stage: str, amount_of: Callable[[str], str]
         f"AND NOT EXISTS (SELECT 1 FROM {_NEW} n WHERE n.iin = s.iin AND n.period = s.period)",
     )
     conn.exec_driver_sql(
-        f"INSERT INTO person_month ({_COLUMNS}) SELECT {_COLUMNS} FROM {_NEW} WHERE true ORDER BY iin, period"
+        f"INSERT INTO person_month ({_COLUMNS}) SELECT {_COLUMNS} FROM {_NEW} WHERE true "
+        f"ORDER BY iin {_C if pg else ''}, period"
     )
     conn.exec_driver_sql(f"DROP TABLE {_NEW}")
     return int(new) + rest
