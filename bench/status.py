@@ -4,7 +4,7 @@ Loads N people into a fresh database (persons, children's state-paid category, a
 months of the coverage summary ``person_month`` written directly with COPY / executemany: the
 bench measures the status check, not ingestion; on PostgreSQL then ``VACUUM (ANALYZE)``, the state
 of a database that has been running), serves ``osms.app:app`` with uvicorn, and drives
-``GET /api/v1/persons/{iin}/status`` with ``wrk`` (16 connections by default, a clinic's API
+``GET /api/v1/persons/{iin}/status`` with ``wrk`` (after 10 s of warm-up load; 16 connections by default, a clinic's API
 token, a random IIN per request), twice: with the PostgreSQL hot path (``coverage/hotpath.py``) and
 with it switched off (``OSMS_STATUS_HOT_PATH=false``: the ORM path every role takes), which is the
 baseline of the ratio. For each it prints the CPU time per check spent by the server's workers,
@@ -199,6 +199,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="Seconds of load before measuring (caches filled, as in service)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
@@ -337,7 +340,9 @@ def serve_and_load(url: str, script: Path, args: argparse.Namespace, env_extra: 
             except subprocess.CalledProcessError:
                 time.sleep(0.3)
         warm = subprocess.run(
-            ["wrk", "-t2", f"-c{args.connections}", "-d3s", "-s", str(script), base], capture_output=True, text=True
+            ["wrk", "-t2", f"-c{args.connections}", f"-d{int(args.warmup)}s", "-s", str(script), base],
+            capture_output=True,
+            text=True,
         )
         if "Requests/sec" not in warm.stdout:
             sys.exit(f"wrk failed: {warm.stdout} {warm.stderr}")
