@@ -223,3 +223,22 @@ def test_irregular_requests_get_the_api_routes_answer(client, session, query) ->
         assert r.status_code == 404 and r.json()["code"] == "unknown_rulebook"
     else:
         assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+
+
+def test_checks_survive_the_database_dropping_the_hot_paths_connections(client, engine, session) -> None:
+    person = add_person(session, iin(date(1986, 1, 1), "M"))
+    tokens = make_tokens(session, citizen_iin=person)
+    session.commit()
+    headers = auth(tokens["clinic"])
+    for _ in range(3):  # the token is cached; the pool holds open connections
+        assert client.get(f"/api/v1/persons/{person}/status", headers=headers).status_code == 200
+    with engine.connect() as conn:  # e.g. a restart or a failover: every other session of the database ends
+        dropped = conn.execute(
+            text(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+        ).scalar_one()
+    assert dropped >= 1
+    answers = [client.get(f"/api/v1/persons/{person}/status", headers=headers) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 200], answers[0].text
