@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import date, timedelta
 
 import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -242,3 +244,27 @@ def test_checks_survive_the_database_dropping_the_hot_paths_connections(client, 
     assert dropped >= 1
     answers = [client.get(f"/api/v1/persons/{person}/status", headers=headers) for _ in range(3)]
     assert [r.status_code for r in answers] == [200, 200, 200], answers[0].text
+
+
+def test_a_check_stuck_behind_a_lock_fails_after_the_statement_timeout(db_url, engine, session) -> None:
+    number = add_person(session, iin(date(1986, 1, 1), "M"))
+    session.commit()
+
+    async def check_while_locked() -> tuple[type[BaseException], float]:
+        hot = StatusHotPath(db_url, statement_timeout="300ms")
+        await hot.open()
+        try:
+            with engine.connect() as conn:  # e.g. a migration holding the summary table
+                conn.execute(text("LOCK TABLE person_month IN ACCESS EXCLUSIVE MODE"))
+                started = time.perf_counter()
+                try:
+                    await asyncio.wait_for(hot.facts(number, date(2025, 12, 15)), timeout=10)
+                except Exception as exc:  # noqa: BLE001 (the kind is asserted below)
+                    return type(exc), time.perf_counter() - started
+                raise AssertionError("the read went through a table locked in ACCESS EXCLUSIVE mode")
+        finally:
+            await hot.close()
+
+    kind, waited = asyncio.run(check_while_locked())
+    assert issubclass(kind, psycopg.errors.QueryCanceled)
+    assert waited < 5  # the 300 ms timeout, not the lock's holder, ended the wait

@@ -129,9 +129,15 @@ class StatusHotPath:
     """An asyncio connection pool, the facts read and the audit writer, each batched.
     Open it inside the serving event loop (the app's lifespan) and close it there."""
 
-    def __init__(self, database_url: str, *, max_size: int = 4) -> None:
+    def __init__(self, database_url: str, *, max_size: int = 4, statement_timeout: str = "5s") -> None:
+        # A check waits for its batch; a statement stuck behind a lock (a migration, say) must not
+        # hold every check of the process: past ``statement_timeout`` the batch fails (500).
         self.pool = AsyncConnectionPool(
-            conninfo(database_url), min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=False
+            conninfo(database_url),
+            min_size=1,
+            max_size=max_size,
+            kwargs={"autocommit": True, "options": f"-c statement_timeout={statement_timeout}"},
+            open=False,
         )
         self._facts = Batches(self._read_facts)
         self._audit = Batches(self._write_audit)
