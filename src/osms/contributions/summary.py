@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from osms.contributions.models import PAYMENT_KINDS, REVERSAL
 
-_BIT = "CASE p.kind " + " ".join(f"WHEN '{k}' THEN {b}" for k, b in PAYMENT_KINDS.items()) + " ELSE 0 END"
+_BIT = "CASE r.kind " + " ".join(f"WHEN '{k}' THEN {b}" for k, b in PAYMENT_KINDS.items()) + " ELSE 0 END"
 _ACTIVE = f"p.kind <> '{REVERSAL}' AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.reverses = p.reference)"
 _TOUCHED = "touched_person_month"
 _FRESH = "fresh_person_month"
@@ -31,20 +31,31 @@ _COLUMNS = "iin, period, amount, payments, kinds, payer_id, first_value_date"
 _C = 'COLLATE "C"'
 
 
-def _fresh_sql(pg: bool) -> str:
-    """The summary rows of the touched pairs, computed from the ledger."""
-    join = f"FROM payment p JOIN {_TOUCHED} t ON t.iin = p.iin AND t.period = p.period WHERE {_ACTIVE}"
+def _summarise(pg: bool, rows: str, total: Callable[[str], str] = str, having: str = "") -> str:
+    """The summary columns (``_COLUMNS``) per (iin, period) of ``rows``: a query of payment rows
+    with the columns ``iin, period, kind, amount, payer_id, value_date, seq`` (``seq``: earlier
+    rows first, for the tie between equal largest amounts). ``total`` turns the sum of ``amount``
+    into the summary's amount; ``having`` filters the groups."""
     if pg:
         return (
-            f"SELECT p.iin {_C}, p.period, SUM(p.amount), COUNT(*), bit_or({_BIT}), "
-            "(array_agg(p.payer_id ORDER BY p.amount DESC, p.id))[1], MIN(p.value_date) "
-            f"{join} GROUP BY p.iin {_C}, p.period"
+            f"SELECT r.iin {_C} AS iin, r.period, {total('SUM(r.amount)')} AS amount, COUNT(*) AS payments, "
+            f"bit_or({_BIT}) AS kinds, (array_agg(r.payer_id ORDER BY r.amount DESC, r.seq))[1] AS payer_id, "
+            f"MIN(r.value_date) AS first_value_date FROM ({rows}) r GROUP BY r.iin {_C}, r.period {having}"
         )
     return (
-        "SELECT iin, period, SUM(amount), COUNT(*), SUM(DISTINCT bit), MAX(CASE WHEN rn = 1 THEN payer_id END), "
-        "MIN(value_date) FROM (SELECT p.iin, p.period, p.amount, p.payer_id, p.value_date, "
-        f"{_BIT} AS bit, ROW_NUMBER() OVER (PARTITION BY p.iin, p.period ORDER BY p.amount DESC, p.id) AS rn "
-        f"{join}) x GROUP BY iin, period"
+        f"SELECT iin, period, {total('SUM(amount)')} AS amount, COUNT(*) AS payments, SUM(DISTINCT bit) AS kinds, "
+        "MAX(CASE WHEN rn = 1 THEN payer_id END) AS payer_id, MIN(value_date) AS first_value_date "
+        f"FROM (SELECT r.*, {_BIT} AS bit, ROW_NUMBER() OVER (PARTITION BY r.iin, r.period "
+        f"ORDER BY r.amount DESC, r.seq) AS rn FROM ({rows}) r) x GROUP BY iin, period {having}"
+    )
+
+
+def _fresh_sql(pg: bool) -> str:
+    """The summary rows of the touched pairs, computed from the ledger."""
+    return _summarise(
+        pg,
+        "SELECT p.iin, p.period, p.kind, p.amount, p.payer_id, p.value_date, p.id AS seq FROM payment p "
+        f"JOIN {_TOUCHED} t ON t.iin = p.iin AND t.period = p.period WHERE {_ACTIVE}",
     )
 
 
@@ -104,23 +115,13 @@ def refresh_staged(conn: Connection, stage: str, amount_of: Callable[[str], str]
     """
     pg = conn.dialect.name == "postgresql"
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_NEW}")
-    bit = _BIT.replace("p.kind", "s.kind")
-    no_reversal = f"HAVING SUM(CASE WHEN s.kind = '{REVERSAL}' THEN 1 ELSE 0 END) = 0"
-    if pg:
-        grouped = (
-            f"SELECT s.iin {_C} AS iin, s.period, {amount_of('SUM(s.tiyn)')} AS amount, COUNT(*) AS payments, "
-            f"bit_or({bit}) AS kinds, (array_agg(s.payer_id ORDER BY s.tiyn DESC, s.line))[1] AS payer_id, "
-            f"MIN(s.value_date) AS first_value_date FROM {stage} s WHERE s.code IS NULL "
-            f"GROUP BY s.iin {_C}, s.period {no_reversal}"
-        )
-    else:
-        grouped = (
-            "SELECT s.iin, s.period, SUM(s.tiyn) AS amount, COUNT(*) AS payments, SUM(DISTINCT s.bit) AS kinds, "
-            "MAX(CASE WHEN s.rn = 1 THEN s.payer_id END) AS payer_id, MIN(s.value_date) AS first_value_date "
-            f"FROM (SELECT x.*, {bit.replace('s.kind', 'x.kind')} AS bit, ROW_NUMBER() OVER "
-            "(PARTITION BY x.iin, x.period ORDER BY x.tiyn DESC, x.line) AS rn "
-            f"FROM {stage} x WHERE x.code IS NULL) s GROUP BY s.iin, s.period {no_reversal}"
-        )
+    grouped = _summarise(
+        pg,
+        "SELECT s.iin, s.period, s.kind, s.tiyn AS amount, s.payer_id, s.value_date, s.line AS seq "
+        f"FROM {stage} s WHERE s.code IS NULL",
+        total=amount_of,
+        having=f"HAVING SUM(CASE WHEN kind = '{REVERSAL}' THEN 1 ELSE 0 END) = 0",
+    )
     # grouped first, then one anti-join of the pairs (not of every staged row) with the summary
     select_new = (
         f"SELECT {_COLUMNS} FROM ({grouped}) g "

@@ -128,18 +128,17 @@ def cached_principal(token: str) -> Principal | None:
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
+    principal = cached_principal(token)
+    if principal is not None:
+        return principal
     key = _token_hash(token)
-    cached = _token_cache.get(key)
-    now = time.monotonic()
-    if cached is not None and cached[1] > now:
-        return cached[0]
     principal = _principal_for_hash(session, key)
     if principal is None:
         _token_cache.pop(key, None)
     else:
         if len(_token_cache) > 10_000:
             _token_cache.clear()
-        _token_cache[key] = (principal, now + TOKEN_CACHE_SECONDS)
+        _token_cache[key] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS)
     return principal
 
 
