@@ -330,12 +330,12 @@ def test_unknown_payer_kind(kz: Rulebook) -> None:
 
 
 def test_date_outside_the_rulebook(kz: Rulebook) -> None:
-    with pytest.raises(
-        DateOutsideRulebook, match=r"2027-01-01 is outside the rulebook kz-law \(2017-07-01..2026-12-31\)"
-    ):
-        kz.rate("state", date(2027, 1, 1))
+    with pytest.raises(DateOutsideRulebook, match=r"2017-06-30 is outside the rulebook kz-law \(from 2017-07-01;"):
+        kz.rate("state", date(2017, 6, 30))
     with pytest.raises(DateOutsideRulebook):
         kz.categories(date(2017, 6, 30))
+    # after the confirmed horizon the last entries are carried forward (docs/rulebooks.md)
+    assert kz.rate("state", date(2027, 1, 1)) is kz.rate("state", date(2026, 12, 31))
 
 
 def test_income_base_needs_an_income(kz: Rulebook) -> None:
@@ -423,8 +423,10 @@ def test_kz_campaign(kz: Rulebook, year: int, start: date, end: date) -> None:
 
 
 def test_campaign_outside_the_rulebook(kz: Rulebook) -> None:
-    with pytest.raises(DateOutsideRulebook, match="year 2027 is outside the rulebook kz-law"):
-        kz.campaign(2027)
+    with pytest.raises(DateOutsideRulebook, match="year 2016 is outside the rulebook kz-law"):
+        kz.campaign(2016)
+    # after the confirmed horizon the 2026 campaign dates are carried forward (docs/rulebooks.md)
+    assert kz.campaign(2027).rule is kz.campaign(2026).rule
 
 
 def test_kz_free_change_limit(kz: Rulebook) -> None:
@@ -525,6 +527,9 @@ def test_seeds_categories(seeds: Rulebook) -> None:
     assert {rule.payer for rule in codes.values()} == {"state"}
 
 
-def test_seeds_dates_after_2021_are_outside(seeds: Rulebook) -> None:
+def test_seeds_dates_after_2021_are_carried(seeds: Rulebook) -> None:
     with pytest.raises(DateOutsideRulebook, match="outside the rulebook seeds-2016"):
-        seeds.rate("self-payer", date(2022, 1, 1))
+        seeds.rate("self-payer", date(2016, 12, 31))
+    # after its confirmed horizon (2021-12-31) the last entries are carried forward, provisional
+    assert seeds.rate("self-payer", date(2022, 1, 1)) is seeds.rate("self-payer", date(2021, 12, 31))
+    assert seeds.is_provisional(date(2022, 1, 1))

@@ -38,6 +38,7 @@ from osms.core.rows import Rejection, Row
 from osms.core.security import Principal
 from osms.registry.models import FamilyLink, Person
 from osms.registry.service import guardians_of
+from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
 from osms.web.i18n import gettext
 
@@ -238,6 +239,7 @@ class Decision:
     application_id: int | None = None
     rulebook: str = ""
     on: date | None = None
+    horizon: Horizon = NOT_PROVISIONAL  # provisional past the rulebook's confirmed horizon
 
     @property
     def codes(self) -> list[str]:
@@ -258,7 +260,25 @@ class Decision:
             "kind": self.kind,
             "application_id": self.application_id,
             "rulebook": self.rulebook,
-        }
+        } | self.horizon.as_dict()
+
+
+#: The dated attachment parameters a decision rests on (rules.md §5).
+ATTACHMENT_SERIES: Final = (
+    "attachment.campaign",
+    "attachment.free_change_limit",
+    "attachment.minor_age",
+    "attachment.free_choice_requires_insured",
+    "attachment.eaeu_contract_term",
+)
+
+
+def decision_horizon(book: Rulebook, on: date) -> Horizon:
+    """A decision on a day after the confirmed horizon rests on the attachment parameters carried
+    forward: it is provisional and names them."""
+    if not book.is_provisional(on):
+        return NOT_PROVISIONAL
+    return horizon_of(book, on, [e.id for series in ATTACHMENT_SERIES if (e := book.find(series, on)) is not None])
 
 
 # --------------------------------------------------------------------------------------------
@@ -561,6 +581,7 @@ def apply(
         application_id=app_id,
         rulebook=book.name,
         on=on,
+        horizon=decision_horizon(book, on),
     )
 
 

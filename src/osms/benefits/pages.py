@@ -31,7 +31,7 @@ PAGE_ROLES = ("clinic", "operator", "auditor", "citizen")
 FORM_ERRORS = {
     "unknown_care_type": N_("Choose a care type from the list."),
     "unknown_icd10": N_("The diagnosis is not a WHO ICD-10 code: write it like A15 or A15.0."),
-    "date_outside_rulebook": N_("The rules for this date are not loaded: choose a date from 2017-07-01 to 2026-12-31."),
+    "date_outside_rulebook": N_("The rules for this date are not loaded: choose a date from 2017-07-01 on."),
     "expired": N_("The form has expired. Please try again."),
     "bad_date": N_("Enter the date as YYYY-MM-DD."),
 }

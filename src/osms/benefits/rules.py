@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from osms.benefits.catalogue import LANGS, CareType, care_type
 from osms.core.errors import InvalidInput
+from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Disease, Entry, Rulebook, icd10_code, icd10_description
 from osms.web.i18n import N_, gettext, label
 
@@ -127,6 +128,7 @@ class Decision:
     diagnosis: Diagnosis | None
     reasons: tuple[Reason, ...]
     rules: tuple[str, ...]
+    horizon: Horizon = NOT_PROVISIONAL  # provisional past the rulebook's confirmed horizon
 
     def headline(self) -> dict[str, str]:
         return {lang: gettext(lang, PACKAGE_MESSAGES[self.covered_by]) for lang in LANGS}
@@ -144,7 +146,7 @@ class Decision:
             "reasons": [r.as_dict() for r in self.reasons],
             "rulebook": self.rulebook,
             "rules": list(self.rules),
-        }
+        } | self.horizon.as_dict()
 
 
 def _day(on: date) -> Any:
@@ -210,6 +212,7 @@ def decide(
             diagnosis=diagnosis,
             reasons=tuple(reasons),
             rules=tuple(rules),
+            horizon=horizon_of(rulebook, on, rules),
         )
 
     # 1. never covered

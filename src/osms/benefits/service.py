@@ -50,10 +50,7 @@ def checked_day(book: Rulebook, day: date) -> None:
         if others
         else "; no rulebook covers it"
     )
-    raise DateOutsideRulebook(
-        f"{day.isoformat()} is outside the rulebook {book.name} "
-        f"({book.covers_from.isoformat()}..{book.covers_to.isoformat()}){hint}"
-    )
+    raise DateOutsideRulebook(f"{day.isoformat()} is outside the rulebook {book.name} (from {book.covers_from}){hint}")
 
 
 def entitlement(

@@ -65,9 +65,28 @@ class CalcRuleRef(BaseModel):
 
 
 class CalcAmw(BaseModel):
-    year: int = Field(description="The year the wage was earned: the period's year - 2")
+    year: int = Field(
+        description="The year the wage was earned: the period's year - 2 (after the confirmed horizon, the horizon's)"
+    )
     value: str = Field(pattern=MONEY_PATTERN, examples=["212600.00"])
     id: str
+
+
+ProvisionalField = Annotated[
+    bool,
+    Field(
+        description="True when the period is after the rulebook's confirmed horizon: the entries in force on "
+        "the horizon were carried forward (docs/rulebooks.md)"
+    ),
+]
+CarriedField = Annotated[list[str], Field(description="Ids of the entries carried forward (empty unless provisional)")]
+ProvisionalMessageField = Annotated[
+    dict[str, str] | None,
+    Field(
+        description="The sentence saying so, in kk, ru and en (null unless provisional)",
+        examples=[{"en": "The 2027 figures are not yet confirmed; the 2026 figures were applied."}],
+    ),
+]
 
 
 class CalcAnswer(BaseModel):
@@ -87,6 +106,9 @@ class CalcAnswer(BaseModel):
     verified: bool = Field(description="True when every rulebook entry the amount depends on is verified")
     entries: list[str] = Field(description="Ids of every rulebook entry the amount depends on")
     notes: list[str]
+    provisional: ProvisionalField = False
+    carried_forward: CarriedField = []
+    provisional_message: ProvisionalMessageField = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -115,6 +137,9 @@ class CalcAnswer(BaseModel):
                     "verified": True,
                     "entries": ["rates.employer-deduction.2022-01-01", "wages.mw.2024-01-01"],
                     "notes": [],
+                    "provisional": False,
+                    "carried_forward": [],
+                    "provisional_message": None,
                 }
             ]
         }
@@ -264,6 +289,7 @@ class PayrollPeriodTotals(PayrollTotals):
     statement_due: date
     payment_due: date
     rules: list[str]
+    provisional: ProvisionalField = False
 
 
 class PayrollDeadline(BaseModel):
@@ -287,6 +313,9 @@ class PayrollAnswer(BaseModel):
     lines: list[PayrollLine]
     exclusions: list[PayrollExclusion]
     rejections: list[PayrollRejection]
+    provisional: ProvisionalField = False
+    carried_forward: CarriedField = []
+    provisional_message: ProvisionalMessageField = None
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:

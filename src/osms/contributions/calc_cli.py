@@ -88,6 +88,9 @@ def calc_command(
     typer.echo(f"  source       {result.rule.source}")
     for note in result.notes:
         typer.echo(f"  note         {note}")
+    if result.horizon.provisional:
+        typer.echo(f"  PROVISIONAL  {result.horizon.message(get_settings().language)}")
+        typer.echo(f"  carried      {', '.join(result.horizon.carried_forward)}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -51,6 +51,7 @@ from osms.core.money import format_money
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.registry.service import person_facts
+from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import DateOutsideRulebook, Rulebook
 
 __all__ = [
@@ -236,6 +237,8 @@ class PayrollResult:
     lines: tuple[PayrollLine, ...]
     exclusions: tuple[PayrollExclusion, ...]
     rejections: tuple[PayrollRejection, ...]
+    horizon: Horizon = NOT_PROVISIONAL  # provisional when a period is after the confirmed horizon
+    provisional_periods: frozenset[Month] = frozenset()
 
     def periods(self) -> list[Month]:
         return sorted({line.charges.period for line in self.lines} | {e.period for e in self.exclusions})
@@ -269,6 +272,7 @@ class PayrollResult:
                     "statement_due": due.statement_due.isoformat(),
                     "payment_due": due.payment_due.isoformat(),
                     "rules": sorted(sums.rules),
+                    "provisional": period in self.provisional_periods,
                 }
             )
         reasons = Counter(r.reason for r in self.rejections)
@@ -290,7 +294,20 @@ class PayrollResult:
             "lines": [line.as_dict() for line in self.lines],
             "exclusions": [e.as_dict() for e in self.exclusions],
             "rejections": [r.as_dict() for r in self.rejections],
-        }
+        } | self.horizon.as_dict()
+
+    def with_horizon(self, rulebook: Rulebook) -> PayrollResult:
+        """The result marked provisional for its periods after the rulebook's confirmed horizon:
+        the rules of those periods are carried forward; the sentence names the latest period."""
+        _, by_period = self._sums()
+        late = sorted(p for p in self.periods() if rulebook.is_provisional(p.first_day))
+        if not late:
+            return self
+        carried = sorted({rule for p in late for rule in by_period[p].rules})
+        horizon = horizon_of(rulebook, late[-1].first_day, carried)
+        return replace(
+            self, horizon=horizon, provisional_periods=frozenset(late) if horizon.provisional else frozenset()
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,7 +524,7 @@ def compute_payroll(
         lines=tuple(sorted(lines, key=lambda x: x.line)),
         exclusions=tuple(sorted(exclusions, key=lambda x: x.line)),
         rejections=tuple(sorted(rejections, key=lambda x: x.line)),
-    )
+    ).with_horizon(rulebook)
     _audit(session, principal, channel, result)
     return result
 

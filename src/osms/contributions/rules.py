@@ -19,7 +19,7 @@ payroll use case (``osms.contributions.payroll``) only loads data and assembles 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -27,6 +27,7 @@ from typing import Any, Final
 from osms.core.errors import OsmsError
 from osms.core.money import CENT, format_money, parse_money, round_money
 from osms.core.periods import Month
+from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import (
     PAYER_KINDS,
     CategoryRule,
@@ -206,6 +207,7 @@ class Calculation:
     amw: WageEntry | None  # the AMW used (state kind): of the period's year − 2
     used: tuple[Entry, ...]  # every rulebook entry the amount depends on
     notes: tuple[str, ...] = ()
+    horizon: Horizon = NOT_PROVISIONAL  # provisional past the rulebook's confirmed horizon
 
     @property
     def verified(self) -> bool:
@@ -240,7 +242,7 @@ class Calculation:
             "verified": self.verified,
             "entries": [entry.id for entry in self.used],
             "notes": list(self.notes),
-        }
+        } | self.horizon.as_dict()
 
 
 def _rule(rulebook: Rulebook, payer_kind: str, period: Month) -> RateRule:
@@ -268,8 +270,14 @@ def compute(rulebook: Rulebook, payer_kind: str, period: Month, income: Decimal 
 
     ``income`` is required for an income base and ignored, with a note, for a flat base.
     Raises ``CalcError`` (``unknown_payer_kind``, ``period_outside_rulebook``, ``no_rule``,
-    ``income_required``, ``bad_income``).
+    ``income_required``, ``bad_income``). A period after the rulebook's confirmed horizon is
+    computed with the entries carried forward, and says so (``horizon``).
     """
+    result = _compute(rulebook, payer_kind, period, income)
+    return replace(result, horizon=horizon_of(rulebook, period.first_day, (entry.id for entry in result.used)))
+
+
+def _compute(rulebook: Rulebook, payer_kind: str, period: Month, income: Decimal | None) -> Calculation:
     rule = _rule(rulebook, payer_kind, period)
     on = period.first_day
     mw = rulebook.mw_entry(on)
@@ -319,14 +327,14 @@ def compute(rulebook: Rulebook, payer_kind: str, period: Month, income: Decimal 
             notes.append(f"income ignored: the base of {payer_kind} is {rule.multiplier} MW, not income")
     elif rule.base == "amw_two_years_earlier":
         try:
-            amw = rulebook.amw_entry(period.year - 2)
+            amw = rulebook.amw_entry(rulebook.state_base_year(on))
         except RulebookError as exc:
             raise CalcError(exc.message, code="no_rule") from None
         base = amw.value
         used.append(amw)
         given_income = None
         if income is not None:
-            notes.append(f"income ignored: the base of {payer_kind} is the AMW of {period.year - 2}")
+            notes.append(f"income ignored: the base of {payer_kind} is the AMW of {amw.valid_from.year}")
     else:  # pragma: no cover - the loader admits no other base
         raise CalcError(f"rule {rule.id} has no base", code="no_rule")
     return Calculation(

@@ -2,29 +2,74 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from osms import __version__
+from osms.core.config import get_settings
 from osms.core.errors import Unauthorized
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import User
 from osms.core.security import authenticate, create_token
+from osms.rulebooks.loader import RulebookError, available_rulebooks, load_rulebook
 
 router = APIRouter()
+
+
+class RulebookHorizon(BaseModel):
+    confirmed_until: date | None = Field(
+        description="The confirmed horizon: the last day the rulebook's entries are confirmed for; later dates "
+        "are answered with its last entries carried forward, marked provisional (docs/rulebooks.md)"
+    )
+    provisional_today: bool = Field(description="True when today is after the confirmed horizon")
+    default: bool = Field(description="The rulebook used when a request names none (OSMS_RULEBOOK)")
+    error: str | None = Field(default=None, description="Why the rulebook cannot be loaded, if it cannot")
 
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     version: str
     database: str = Field(description="Database backend in use: sqlite or postgresql")
+    rulebooks: dict[str, RulebookHorizon] = Field(
+        default_factory=dict, examples=[{"kz-law": {"confirmed_until": "2026-12-31", "provisional_today": False}}]
+    )
 
 
-@router.get("/health", response_model=Health, tags=["system"], summary="Liveness and database reachability")
+def rulebook_horizons(today: date) -> dict[str, RulebookHorizon]:
+    """Each rulebook's confirmed horizon (a rulebook that fails to load says why)."""
+    default = get_settings().rulebook
+    result: dict[str, RulebookHorizon] = {}
+    for name in available_rulebooks():
+        try:
+            book = load_rulebook(name)
+        except RulebookError as exc:
+            result[name] = RulebookHorizon(
+                confirmed_until=None, provisional_today=False, default=name == default, error=exc.message
+            )
+            continue
+        result[name] = RulebookHorizon(
+            confirmed_until=book.confirmed_until, provisional_today=book.is_provisional(today), default=name == default
+        )
+    return result
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    tags=["system"],
+    summary="Liveness, database reachability and each rulebook's confirmed horizon",
+)
 def health(request: Request, session: DbSession) -> Health:
     session.execute(text("SELECT 1"))
-    return Health(status="ok", version=__version__, database=request.app.state.engine.dialect.name)
+    return Health(
+        status="ok",
+        version=__version__,
+        database=request.app.state.engine.dialect.name,
+        rulebooks=rulebook_horizons(date.today()),
+    )
 
 
 class Me(BaseModel):

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host:port/db",
     )
     rulebook: str = Field(default="kz-law", description="Rulebook used when a request names none")
+    rulebook_path: str = Field(
+        default="",
+        description=(
+            "Directories holding rulebooks (one subdirectory per rulebook), separated by ':', "
+            "searched before the rulebooks shipped in the package (docs/rulebooks.md)"
+        ),
+    )
     secret_key: str = Field(
         default="dev-only-change-me",
         description="Signs session cookies; set a long random value in production",

@@ -79,11 +79,16 @@ def _status_panel(status: Status, lang: str) -> Panel:
         ("rulebook", answer["rulebook"]),
         ("rules", "\n".join(answer["rules"])),
     ]
+    if status.horizon.provisional:
+        rows.append(("carried forward", "\n".join(answer["carried_forward"])))
     for key, value in rows:
         table.add_row(key, str(value))
     style = "green" if status.insured else "red"
     sentence = Text(answer["message"][lang], style=f"bold {style}")
-    return Panel(Group(sentence, Text(""), table), title=f"status of {answer['iin']}", border_style=style)
+    parts: list[Text | Table] = [sentence]
+    if status.horizon.provisional:
+        parts.append(Text(status.horizon.message(lang) or "", style="bold yellow"))
+    return Panel(Group(*parts, Text(""), table), title=f"status of {answer['iin']}", border_style=style)
 
 
 def status_command(

