@@ -57,7 +57,11 @@ def test_answer_shape(client, tokens) -> None:
         "rulebook",
         "rules",
         "message",
+        "provisional",
+        "carried_forward",
+        "provisional_message",
     ]
+    assert (body["provisional"], body["carried_forward"], body["provisional_message"]) == (False, [], None)
     assert body["on"] == "2024-09-15" and body["insured_until"] == "2024-09-30"
     assert body["basis"] == {"code": "grace", "payer": EMPLOYER, "kind": "employer_deduction", "category": None}
     assert body["arrears"] == {"months": ["2024-07", "2024-08", "2024-09"], "amount": "12750.00"}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.horizon_fixture import NAME, FixtureRulebook, horizon_rulebook
 from typer.testing import CliRunner
 
 from osms.cli import app
@@ -28,7 +29,6 @@ from osms.rulebooks.loader import (
     load_rulebook,
     load_rulebook_from_path,
 )
-from tests.horizon_fixture import NAME, FixtureRulebook, horizon_rulebook
 
 __all__ = ["horizon_rulebook"]
 
@@ -107,7 +107,8 @@ def test_carry_forward_false_needs_a_valid_to(tmp_path: Path) -> None:
     rates = fixture.folder / "rates.yaml"
     rates.write_text(
         rates.read_text(encoding="utf-8").replace(
-            'self-payer:\n  - valid_from: 2025-01-01\n', 'self-payer:\n  - valid_from: 2025-01-01\n    carry_forward: false\n'
+            "self-payer:\n  - valid_from: 2025-01-01\n",
+            "self-payer:\n  - valid_from: 2025-01-01\n    carry_forward: false\n",
         ),
         encoding="utf-8",
     )

@@ -70,6 +70,15 @@ class EntitlementAnswer(BaseModel):
     reasons: list[Reason] = Field(description="Why, in the order of rules.md §4")
     rulebook: str
     rules: list[str] = Field(description="Ids of the rulebook entries applied (benefits.*)")
+    provisional: bool = Field(
+        default=False,
+        description="True when the date is after the rulebook's confirmed horizon: the entries in force on the "
+        "horizon were carried forward (docs/rulebooks.md)",
+    )
+    carried_forward: list[str] = Field(default=[], description="Ids of the entries carried forward")
+    provisional_message: Message | None = Field(
+        default=None, description="The sentence saying the answer is provisional, in kk/ru/en (null unless it is)"
+    )
     insured: StatusAnswer = Field(description="The insured status answer, as GET /api/v1/persons/{iin}/status")
 
 

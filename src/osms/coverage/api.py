@@ -56,6 +56,15 @@ class StatusAnswer(BaseModel):
     rulebook: str
     rules: list[str] = Field(description="Ids of the rulebook entries applied")
     message: Message
+    provisional: bool = Field(
+        default=False,
+        description="True when `on` is after the rulebook's confirmed horizon: the entries in force on the horizon "
+        "were carried forward (docs/rulebooks.md)",
+    )
+    carried_forward: list[str] = Field(default=[], description="Ids of the entries carried forward")
+    provisional_message: Message | None = Field(
+        default=None, description="The sentence saying the answer is provisional, in kk/ru/en (null unless it is)"
+    )
 
 
 @router.get(
