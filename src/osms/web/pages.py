@@ -186,6 +186,7 @@ def public_status(session: Session, principal: Principal | None, iin: str) -> di
         "available": True,
         "insured": status.insured,
         "until": status.insured_until if status.insured else None,
+        "provisional": status.horizon.as_dict()["provisional_message"],
     }
 
 
@@ -289,6 +290,7 @@ def status_view(
         "category": basis.category,
         "category_to": status.category_to,
         "full": full,
+        "provisional": status.horizon.as_dict()["provisional_message"],
     }
     if full:
         names = payer_names or {}
@@ -522,8 +524,18 @@ def batch(
         "not_insured": sum(1 for r in rows if r["valid"] and not r["insured"]),
         "invalid": sum(1 for r in rows if not r["valid"]),
     }
+    provisional = next((a["provisional_message"] for a in answers if a.get("provisional")), None)
     return render(
-        request, "statuses.html", principal, headers=PRIVATE, iins=iins, rows=rows, counts=counts, error=None, on=day
+        request,
+        "statuses.html",
+        principal,
+        headers=PRIVATE,
+        iins=iins,
+        rows=rows,
+        counts=counts,
+        error=None,
+        on=day,
+        provisional=provisional,
     )
 
 
@@ -723,6 +735,7 @@ def payroll_view(result: PayrollResult) -> dict[str, Any]:
         "rejections": rejections,
         "periods": periods,
         "totals": totals,
+        "provisional": data["provisional_message"],
     }
 
 
