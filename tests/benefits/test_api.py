@@ -40,8 +40,12 @@ def test_answer_shape(client, tokens) -> None:  # type: ignore[no-untyped-def]
         "reasons",
         "rulebook",
         "rules",
+        "provisional",
+        "carried_forward",
+        "provisional_message",
         "insured",
     ]
+    assert (body["provisional"], body["carried_forward"], body["provisional_message"]) == (False, [], None)
     assert body["covered_by"] == "OSMS"
     assert body["diagnosis"] == {
         "code": "J45.0",
@@ -120,7 +124,7 @@ def test_who_may_ask(client, tokens, session, role: str | None, iin: str, status
     [
         ({"care_type": "massage"}, 422, "unknown_care_type", "unknown care type 'massage'"),
         ({"care_type": "phc", "icd10": "XX1"}, 422, "unknown_icd10", "unknown ICD-10 code 'XX1'"),
-        ({"care_type": "phc", "date": "2035-01-01"}, 422, "date_outside_rulebook", "no rulebook covers it"),
+        ({"care_type": "phc", "date": "2016-06-01"}, 422, "date_outside_rulebook", "no rulebook covers it"),
         ({"care_type": "phc", "rulebook": "nope"}, 404, "unknown_rulebook", "unknown rulebook"),
         (
             {"care_type": "phc", "iin": CITIZEN_INSURED[:11] + str((int(CITIZEN_INSURED[11]) + 1) % 10)},

@@ -108,7 +108,7 @@ def test_entitle_panel_in_russian(cli_db) -> None:  # type: ignore[no-untyped-de
     [
         (["--care-type", "massage"], "unknown care type 'massage'"),
         (["--care-type", "phc", "--icd10", "Q99.99"], "unknown ICD-10 code 'Q99.99'"),
-        (["--care-type", "phc", "--date", "2031-01-01"], "2031-01-01 is outside the rulebook kz-law"),
+        (["--care-type", "phc", "--date", "2017-06-30"], "2017-06-30 is outside the rulebook kz-law"),
         (["--care-type", "phc", "--date", "2017-03-01"], "seeds-2016 covers it"),
         (["--care-type", "phc", "--rulebook", "nope"], "unknown rulebook 'nope'"),
     ],

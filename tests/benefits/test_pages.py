@@ -101,7 +101,7 @@ def test_employers_may_not_use_the_page(client, people) -> None:  # type: ignore
     [
         ({"iin": CITIZEN_INSURED, "care_type": "massage"}, "Choose a care type from the list."),
         ({"iin": CITIZEN_INSURED, "care_type": "phc", "icd10": "Q99.99"}, "The diagnosis is not a WHO ICD-10 code"),
-        ({"iin": CITIZEN_INSURED, "care_type": "phc", "date": "2031-01-01"}, "The rules for this date are not loaded"),
+        ({"iin": CITIZEN_INSURED, "care_type": "phc", "date": "2016-06-01"}, "The rules for this date are not loaded"),
         ({"iin": "12345", "care_type": "phc"}, "This IIN fails a check."),
         ({"iin": CITIZEN_INSURED, "care_type": "phc", "date": "soon"}, "Enter the date as YYYY-MM-DD."),
     ],

@@ -278,7 +278,7 @@ def test_bad_input() -> None:
             rulebook=KZ, on=DAY, care="phc", residency="citizen", insured=True, icd10="A15-A19"
         )  # a block is no diagnosis
     with pytest.raises(DateOutsideRulebook, match="outside the rulebook kz-law"):
-        decide(rulebook=KZ, on=date(2030, 1, 1), care="phc", residency="citizen", insured=True)
+        decide(rulebook=KZ, on=date(2017, 6, 30), care="phc", residency="citizen", insured=True)
     assert (
         decide(rulebook=KZ, on=DAY, care=" PHC ", residency="citizen", insured=True, icd10="a150").diagnosis.code
         == "A15.0"

@@ -54,7 +54,7 @@ def test_income_capped(api: TestClient) -> None:
     [
         ({"payer": "individual-entrepreneur", "period": "2018-05"}, "exempt_period"),
         ({"payer": "individual-entrepreneur", "period": "2017-09"}, "no_rule"),
-        ({"payer": "self-payer", "period": "2030-01"}, "period_outside_rulebook"),
+        ({"payer": "self-payer", "period": "2016-01"}, "period_outside_rulebook"),
         ({"payer": "employer-deduction", "period": "2024-03"}, "income_required"),
         ({"payer": "employer-deduction", "period": "2024-03", "income": "-5"}, "bad_income"),
         ({"payer": "employer-deduction", "period": "2024-03", "income": "1.234"}, "bad_income"),

@@ -72,7 +72,7 @@ def test_flat_kind_ignores_income_with_a_note() -> None:
         (("--payer", "individual-entrepreneur", "--period", "2019-03"), "exempt_period"),
         (("--payer", "individual-entrepreneur", "--period", "2017-09"), "no_rule"),
         (("--payer", "employee-contribution", "--period", "2019-09", "--income", "1"), "no_rule"),
-        (("--payer", "self-payer", "--period", "2027-01"), "period_outside_rulebook"),
+        (("--payer", "self-payer", "--period", "2016-01"), "period_outside_rulebook"),
         (("--payer", "employer-deduction", "--period", "2024-01"), "income_required"),
         (("--payer", "employer-deduction", "--period", "2024-01", "--income", "lots"), "bad_income"),
         (("--payer", "nobody", "--period", "2024-01"), "unknown_payer_kind"),

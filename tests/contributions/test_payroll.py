@@ -94,7 +94,7 @@ MARCH_2024 = rows_of(
     ("123", "2024-03", "100000"),
     (WORKER, "2024-13", "100000"),
     (RICH, "2024-04", "abc"),
-    (RICH, "2030-01", "100000"),
+    (RICH, "2016-01", "100000"),
     (NEW_PENSIONER, "2024-03", "400000"),
 )
 
@@ -166,7 +166,7 @@ def test_rejections_with_reasons(march: PayrollResult) -> None:
         ("123", "2024-03", "bad_iin"),
         (WORKER, "2024-13", "bad_period"),
         (RICH, "2024-04", "bad_income"),
-        (RICH, "2030-01", "period_outside_rulebook"),
+        (RICH, "2016-01", "period_outside_rulebook"),
     }
     assert data["rejected_by_reason"]["duplicate_row"] == 2
     duplicate = next(r for r in data["rejections"] if r["reason"] == "duplicate_row")
@@ -233,11 +233,13 @@ def test_several_periods_and_rulebooks(session) -> None:
     assert [p["period"] for p in data["periods"]] == ["2019-06", "2026-03"]
     assert data["periods"][1]["total"] == "186000.00"
     assert data["totals"]["total"] == "187500.00"
-    # seeds-2016: 4% in 2019 and 1% employee contribution; 2026 is outside it
+    # seeds-2016: 4% in 2019 and 1% employee contribution; 2026 is after its confirmed horizon
+    # (2021-12-31): computed with its last entries carried forward, provisional (docs/rulebooks.md)
     seeds = compute_payroll(session, EMPLOYER, rows, "seeds-2016", principal=OPERATOR, channel="cli").as_dict()
     assert seeds["lines"][0]["deduction"]["amount"] == "4000.00"
     assert seeds["lines"][0]["contribution"]["amount"] == "1000.00"
-    assert {r["reason"] for r in seeds["rejections"]} == {"period_outside_rulebook"}
+    assert seeds["provisional"] is True
+    assert [p["provisional"] for p in seeds["periods"]] == [False, True]
 
 
 def test_no_rule_row(session) -> None:

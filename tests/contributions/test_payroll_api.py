@@ -75,7 +75,8 @@ def test_employer_computes_own_payroll(api: TestClient, tokens: dict[str, str], 
 
 
 def test_operator_may_compute_any_payroll(api: TestClient, tokens: dict[str, str]) -> None:
-    body = dict(BODY, rulebook="seeds-2016")
+    rows = [dict(row, period="2016-06") for row in BODY["rows"]]  # before seeds-2016's start
+    body = dict(BODY, rulebook="seeds-2016", rows=rows)
     answer = api.post("/api/v1/payrolls", json=body, headers=auth(tokens["operator"]))
     assert answer.status_code == 200
     lines = {x["iin"]: x for x in answer.json()["lines"]}

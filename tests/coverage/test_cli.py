@@ -63,7 +63,7 @@ def test_status_errors(cli_db) -> None:
     bad = runner.invoke(app, ["status", "123", "--on", "2024-09-15"])
     assert bad.exit_code == 1 and "bad_iin:length" in bad.output
     assert runner.invoke(app, ["status", WORKER, "--on", "2024-9-1"]).exit_code == 2
-    outside = runner.invoke(app, ["status", WORKER, "--on", "2030-01-01"])
+    outside = runner.invoke(app, ["status", WORKER, "--on", "2017-06-30"])
     assert outside.exit_code == 1 and "date_outside_rulebook" in outside.output
     assert runner.invoke(app, ["status", WORKER, "--rulebook", "nope"]).exit_code == 1
 
