@@ -40,7 +40,7 @@ def over_tls(scope: Scope) -> bool:
         return True
     for name, value in scope.get("headers", ()):
         if name == b"x-forwarded-proto":
-            return value.decode("latin-1").split(",")[0].strip().lower() == "https"
+            return bytes(value).decode("latin-1").split(",")[0].strip().lower() == "https"
     return False
 
 

@@ -55,13 +55,15 @@ def optional_principal(
     if not isinstance(sid, str):
         return None
     principal = principal_for_web_session(session, sid)
-    if principal is not None and request.method not in SAFE_METHODS and request.url.path.startswith(CSRF_PREFIXES):
-        # A cookie goes with every request the browser makes, whichever site asks for it: an API
-        # call on the strength of the cookie must prove it comes from our pages (docs/security.md).
-        if not csrf_matches(request, request.headers.get(CSRF_HEADER, "")):
-            raise Forbidden(
-                f"a request authenticated by the login cookie must send the {CSRF_HEADER} header", code="csrf"
-            )
+    # A cookie goes with every request the browser makes, whichever site asks for it: an API call
+    # on the strength of the cookie must prove it comes from our pages (docs/security.md).
+    if (
+        principal is not None
+        and request.method not in SAFE_METHODS
+        and request.url.path.startswith(CSRF_PREFIXES)
+        and not csrf_matches(request, request.headers.get(CSRF_HEADER, ""))
+    ):
+        raise Forbidden(f"a request authenticated by the login cookie must send the {CSRF_HEADER} header", code="csrf")
     return principal
 
 
