@@ -26,6 +26,7 @@ import platform
 import random
 import re
 import resource
+import secrets
 import shutil
 import socket
 import subprocess
@@ -310,7 +311,8 @@ def serve_and_load(url: str, script: Path, args: argparse.Namespace, env_extra: 
     """Serve the app with ``env_extra``, warm up, then ``wrk`` for ``args.seconds``: its figures
     and the CPU time per check of the server, the database and wrk."""
     port = free_port()
-    env = {**os.environ, "OSMS_DATABASE_URL": url, **env_extra}
+    key = os.environ.get("OSMS_SECRET_KEY") or secrets.token_urlsafe(48)  # the app refuses to serve without one
+    env = {**os.environ, "OSMS_DATABASE_URL": url, "OSMS_SECRET_KEY": key, **env_extra}
     server = subprocess.Popen(
         [
             sys.executable,

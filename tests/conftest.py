@@ -4,6 +4,7 @@ CI runs the whole suite once each way. The schema always comes from the Alembic 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,10 @@ from osms.core import migrate
 from osms.core.db import make_engine, session_factory
 
 pytest_plugins = ["tests.browser_fixtures"]
+
+# The app refuses to serve without a proper session key (docs/security.md): the tests use a fresh
+# random one, as a production installation would.
+os.environ.setdefault("OSMS_SECRET_KEY", secrets.token_urlsafe(48))
 
 PG_URL = os.environ.get("OSMS_DATABASE_URL", "")
 IS_PG = PG_URL.startswith("postgresql")

@@ -20,11 +20,15 @@ from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
 from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
+from osms.core.headers import SecurityHeaders
 from osms.core.http import install_problem_handlers
+from osms.core.security import InsecureSecretKey, check_secret_key
+from osms.core.throttle import LoginPolicy, Rate
 from osms.coverage.api import router as coverage_router
 from osms.coverage.fhir import router as fhir_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.registry.api import router as registry_router
+from osms.web.apidocs import install_api_docs
 from osms.web.pages import install_error_pages
 from osms.web.pages import router as web_router
 
@@ -41,7 +45,11 @@ the audit log with the caller, role, time and subject.
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
+    """The app; refuses (``InsecureSecretKey``) to serve with a missing, published or short
+    OSMS_SECRET_KEY, and (``ValueError``) a malformed OSMS_PUBLIC_STATUS_RATE."""
     settings = get_settings()
+    check_secret_key(settings.secret_key)
+    status_rate = Rate.parse(settings.public_status_rate, "OSMS_PUBLIC_STATUS_RATE")
     url = database_url or settings.database_url
 
     @asynccontextmanager
@@ -58,14 +66,26 @@ def create_app(database_url: str | None = None) -> FastAPI:
             if hot is not None:
                 await hot.close()
 
-    app = FastAPI(title="OSMS", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="OSMS", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     engine = make_engine(url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.settings = settings
+    app.state.login_policy = LoginPolicy.of(settings)
+    app.state.status_rate = status_rate
+    # HttpOnly always; Secure when configured (and over TLS in any case: SecurityHeaders)
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.secret_key, session_cookie="osms_session", same_site="lax"
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="osms_session",
+        same_site="lax",
+        https_only=settings.secure_cookies,
+        max_age=round(settings.session_hours * 3600),
     )
-    app.add_middleware(StatusFastLane)  # outermost: the status check's hot path skips the rest
+    app.add_middleware(StatusFastLane)  # the status check's hot path skips the rest
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
     install_problem_handlers(app)
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
     app.include_router(core_router)
@@ -79,8 +99,17 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(attachment_pages)
     app.include_router(benefits_pages)
     app.include_router(web_router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app
 
 
-app = create_app()
+def _serve() -> FastAPI:
+    """``osms.app:app`` for uvicorn: stops with the reason if the settings are unsafe."""
+    try:
+        return create_app()
+    except InsecureSecretKey as exc:
+        raise SystemExit(f"osms: refusing to serve: {exc}") from None
+
+
+app = _serve()

@@ -7,6 +7,7 @@ role, prints the URL and the logins, and serves the pages and the API.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from osms.core import migrate
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
-from osms.core.security import create_token, create_user
+from osms.core.security import PUBLISHED_KEY, create_token, create_user, demo_secret_key
 from osms.registry.models import FamilyLink, Payer, Person
 from osms.registry.service import import_file
 
@@ -274,4 +275,16 @@ def demo_command(
     if serve:
         import uvicorn
 
+        use_demo_key(settings.secret_key, settings.var_dir)
         uvicorn.run("osms.app:app", host=host, port=port, log_level="info")
+
+
+def use_demo_key(configured: str, var_dir: Path) -> None:
+    """Without OSMS_SECRET_KEY (or with the published example), the demo signs its cookies with its
+    installation's own random key (``var_dir/secret_key``); a key that is set is used as it is
+    (and a short one refused by the app, docs/security.md)."""
+    if configured and configured != PUBLISHED_KEY:
+        return
+    os.environ["OSMS_SECRET_KEY"] = demo_secret_key(var_dir)
+    get_settings.cache_clear()
+    console.print(f"  the session key of this demo installation is in {var_dir / 'secret_key'}")

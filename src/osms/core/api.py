@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from osms import __version__
 from osms.core.config import get_settings
 from osms.core.errors import Unauthorized
-from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.http import CurrentPrincipal, DbSession, problem
 from osms.core.models import User
 from osms.core.security import authenticate, create_token
+from osms.core.throttle import LoginGuard, client_address
 from osms.rulebooks.loader import RulebookError, available_rulebooks, load_rulebook
 
 router = APIRouter()
@@ -115,12 +117,39 @@ class TokenAnswer(BaseModel):
     status_code=201,
     tags=["access"],
     summary="Issue an API token for a machine client",
-    responses={401: {"description": "Wrong username or password"}},
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Too many failed attempts for this login or from this address: wait `Retry-After` s"},
+    },
 )
-def issue_token(body: TokenRequest, session: DbSession) -> TokenAnswer:
+def issue_token(request: Request, body: TokenRequest, session: DbSession) -> TokenAnswer | JSONResponse:
+    guard = LoginGuard(
+        request.app.state.sessions,
+        request.app.state.login_policy,
+        body.username,
+        client_address(request),
+        channel="api",
+        resource="/api/v1/auth/tokens",
+    )
+    if wait := guard.wait():
+        return throttled(wait)
     principal = authenticate(session, body.username, body.password)
     if principal is None:
+        if wait := guard.failed():
+            return throttled(wait)
         raise Unauthorized("wrong username or password", code="bad_credentials")
+    guard.succeeded()
     user = session.get(User, principal.user_id)
     assert user is not None
     return TokenAnswer(token=create_token(session, user, body.name), role=principal.role)
+
+
+def throttled(wait: int) -> JSONResponse:
+    answer = problem(
+        429,
+        "login_throttled",
+        f"too many failed logins for this account or from this address; try again in {wait} s",
+        "/api/v1/auth/tokens",
+    )
+    answer.headers["Retry-After"] = str(wait)
+    return answer

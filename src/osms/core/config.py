@@ -31,8 +31,34 @@ class Settings(BaseSettings):
         ),
     )
     secret_key: str = Field(
-        default="dev-only-change-me",
-        description="Signs session cookies; set a long random value in production",
+        default="",
+        description=(
+            "Signs the web session cookie: at least 32 random characters. The app refuses to serve "
+            "without one; ``osms demo`` makes one per installation (docs/security.md)"
+        ),
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the session cookie only over HTTPS (it always is when a request comes over HTTPS)",
+    )
+    session_hours: float = Field(default=12, gt=0, description="A web login expires this many hours after it began")
+    login_free_attempts: int = Field(default=3, ge=1, description="Failed logins of one account before delays")
+    login_delay_seconds: float = Field(
+        default=2, gt=0, description="The first delay after the free attempts; it doubles with each further failure"
+    )
+    login_lock_attempts: int = Field(default=10, ge=1, description="Failed logins of one account that lock it")
+    login_lock_minutes: float = Field(
+        default=15, gt=0, description="How long a lock lasts; failures older than this are forgotten"
+    )
+    login_address_free_attempts: int = Field(
+        default=20, ge=1, description="Failed logins from one client address (any accounts) before delays"
+    )
+    login_address_lock_attempts: int = Field(
+        default=60, ge=1, description="Failed logins from one client address that lock it out"
+    )
+    public_status_rate: str = Field(
+        default="30/min",
+        description="Public status checks (``/check``) per client address: N/sec, N/min or N/hour",
     )
     language: Language = Field(default="kk", description="Default language of pages and messages")
     var_dir: Path = Field(default=Path("var"), description="Where the embedded database and reports live")

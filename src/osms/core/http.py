@@ -3,6 +3,7 @@ errors as RFC 9457 problem+json (never a traceback)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Iterator
 from typing import Annotated
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from osms.core.errors import Forbidden, OsmsError, Unauthorized
-from osms.core.security import Principal, principal_by_id, principal_for_token
+from osms.core.security import Principal, principal_for_token, principal_for_web_session
 
 log = logging.getLogger("osms")
 PROBLEM = "application/problem+json"
@@ -50,10 +51,31 @@ def optional_principal(
         if principal is None:
             raise Unauthorized("the API token is unknown or revoked", code="bad_token")
         return principal
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if isinstance(user_id, int):
-        return principal_by_id(session, user_id)
-    return None
+    sid = request.session.get("sid") if "session" in request.scope else None
+    if not isinstance(sid, str):
+        return None
+    principal = principal_for_web_session(session, sid)
+    # A cookie goes with every request the browser makes, whichever site asks for it: an API call
+    # on the strength of the cookie must prove it comes from our pages (docs/security.md).
+    if (
+        principal is not None
+        and request.method not in SAFE_METHODS
+        and request.url.path.startswith(CSRF_PREFIXES)
+        and not csrf_matches(request, request.headers.get(CSRF_HEADER, ""))
+    ):
+        raise Forbidden(f"a request authenticated by the login cookie must send the {CSRF_HEADER} header", code="csrf")
+    return principal
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_PREFIXES = ("/api/", "/fhir/")
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def csrf_matches(request: Request, sent: str) -> bool:
+    """Whether ``sent`` is the session's CSRF token (every page form and HTMX request carries it)."""
+    token = request.session.get("csrf") if "session" in request.scope else None
+    return isinstance(token, str) and bool(sent) and hmac.compare_digest(token.encode(), sent.encode())
 
 
 def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osms.core.db import Base
@@ -99,3 +99,29 @@ class ImportRejection(Base):
     code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """A web login, server-side: the signed cookie carries a random id whose SHA-256 is stored
+    here. Logging out deletes the row, so a copied cookie stops working (docs/security.md)."""
+
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Throttle(Base):
+    """A counter per key shared by every worker process (docs/security.md): failed logins of an
+    account (``account:NAME``) or from a client address (``address:IP``), and the public status
+    checks of an address (``status:IP``). Times are seconds since the epoch."""
+
+    __tablename__ = "throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(Float)
+    last_at: Mapped[float] = mapped_column(Float)
+    blocked_until: Mapped[float] = mapped_column(Float, default=0.0)

@@ -9,20 +9,64 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from osms.core.errors import InvalidInput
 from osms.core.identity import check_bin, check_iin
-from osms.core.models import ROLES, ApiToken, User
+from osms.core.models import ROLES, ApiToken, User, WebSession
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 TOKEN_PREFIX = "osms_"
+
+# --- The key that signs the web session cookie --------------------------------------------------
+
+# The key the project once shipped as its default: published, so refused like no key at all.
+PUBLISHED_KEY = "dev-only-change-me"
+MIN_KEY_LENGTH = 32
+
+
+class InsecureSecretKey(RuntimeError):
+    """The app was asked to serve with a session key anyone could know or guess."""
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a missing, published or short key: with it anyone could sign an operator's cookie."""
+    if not key or key == PUBLISHED_KEY:
+        problem = "OSMS_SECRET_KEY is not set (or is the published example value)"
+    elif len(key) < MIN_KEY_LENGTH:
+        problem = f"OSMS_SECRET_KEY is shorter than {MIN_KEY_LENGTH} characters"
+    else:
+        return
+    raise InsecureSecretKey(
+        f"{problem}: anyone could forge a login cookie. Set OSMS_SECRET_KEY to a long random value, "
+        'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))", '
+        "or run `osms demo`, which makes one for its installation (docs/security.md)."
+    )
+
+
+def demo_secret_key(var_dir: Path) -> str:
+    """The demo installation's own random key, made on first use in ``var_dir/secret_key``
+    (readable by its owner only) and kept, so logins survive a restart of the demo."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if len(key) >= MIN_KEY_LENGTH:
+            return key
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    path.chmod(0o600)
+    return key
 
 
 @dataclass(frozen=True)
@@ -92,9 +136,17 @@ def create_user(
     return user
 
 
+# Verified when the login is unknown or inactive, so that a wrong login costs the same scrypt as a
+# wrong password: the answer's timing does not tell whether a login exists.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> Principal | None:
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not verify_password(password, user.password_hash):
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.password_hash):
         return None
     return Principal.of(user)
 
@@ -162,6 +214,38 @@ def revoke_token(session: Session, token: str) -> bool:
     return True
 
 
-def principal_by_id(session: Session, user_id: int) -> Principal | None:
-    user = session.get(User, user_id)
-    return Principal.of(user) if user and user.active else None
+# --- Web logins, server-side --------------------------------------------------------------------
+
+
+def start_web_session(session: Session, user_id: int, hours: float) -> str:
+    """A new web login for ``user_id``: the random id the cookie carries (only its hash is kept)."""
+    sid = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session.add(
+        WebSession(id_hash=_token_hash(sid), user_id=user_id, created_at=now, expires_at=now + timedelta(hours=hours))
+    )
+    return sid
+
+
+def principal_for_web_session(session: Session, sid: str) -> Principal | None:
+    """The user of a web login that has not been ended or expired (one query per request)."""
+    user = session.execute(
+        select(User)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(
+            WebSession.id_hash == _token_hash(sid),
+            WebSession.expires_at > datetime.now(UTC),
+            User.active.is_(True),
+        )
+    ).scalar_one_or_none()
+    return Principal.of(user) if user else None
+
+
+def end_web_session(session: Session, sid: str) -> None:
+    """Log out: the login's row goes, so the cookie (and any copy of it) stops working. Expired
+    logins go at the same time."""
+    session.execute(
+        delete(WebSession).where(
+            (WebSession.id_hash == _token_hash(sid)) | (WebSession.expires_at <= datetime.now(UTC))
+        )
+    )

@@ -11,7 +11,6 @@ in ``docs/pages.md``.
 
 from __future__ import annotations
 
-import hmac
 import inspect
 import re
 import secrets
@@ -33,13 +32,19 @@ from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payr
 from osms.contributions.rules import CalcError, Calculation, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
 from osms.contributions.service import EmployeePayment, MonthPayments, employer_payments, payments_of
-from osms.core import audit
+from osms.core import audit, throttle
 from osms.core.config import LANGUAGES
 from osms.core.errors import InvalidInput, NotFound, OsmsError
-from osms.core.http import DbSession, optional_principal
+from osms.core.http import DbSession, csrf_matches, optional_principal
 from osms.core.identity import check_iin
 from osms.core.periods import Month, months_between
-from osms.core.security import Principal, authenticate, principal_by_id
+from osms.core.security import (
+    Principal,
+    authenticate,
+    end_web_session,
+    principal_for_web_session,
+    start_web_session,
+)
 from osms.coverage import rules as status_rules
 from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
 from osms.registry.service import READ_ANY_PERSON, authorize_person_read, get_person
@@ -92,8 +97,7 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_ok(request: Request, sent: str) -> bool:
-    token = request.session.get("csrf")
-    return isinstance(token, str) and bool(sent) and hmac.compare_digest(token, sent)
+    return csrf_matches(request, sent)
 
 
 def lang_urls(request: Request) -> dict[str, str]:
@@ -193,7 +197,16 @@ def public_status(session: Session, principal: Principal | None, iin: str) -> di
 @router.get("/check", response_class=HTMLResponse)
 def check(request: Request, session: DbSession, principal: PagePrincipal, iin: str = "") -> HTMLResponse:
     """Is an IIN well-formed, and is its holder insured today? HTMX asks for the result alone;
-    without JS the whole page comes. Rate limiting belongs in front of the app (see docs/pages.md)."""
+    without JS the whole page comes. At most OSMS_PUBLIC_STATUS_RATE checks per client address
+    (docs/security.md); past it, 429 with Retry-After and a polite word."""
+    if iin.strip():
+        wait = throttle.take(
+            request.app.state.sessions, f"status:{throttle.client_address(request)}", request.app.state.status_rate
+        )
+        if wait:
+            headers = {"Retry-After": str(wait), "Vary": "HX-Request"}
+            fragment = "_check_result.html" if request.headers.get("HX-Request") == "true" else "check.html"
+            return render(request, fragment, principal, 429, headers=headers, iin=iin, result=None, retry_after=wait)
     result = _check_result(request, iin)
     if result is not None and result["valid"]:
         result["status"] = public_status(session, principal, result["number"])
@@ -225,15 +238,44 @@ def login(
     if not csrf_ok(request, csrf):
         error = N_("The form has expired. Please try again.")
         return render(request, "login.html", None, 400, next=target, username=username, error=error)
-    found = authenticate(session, username.strip(), password) if username and password else None
+    name = username.strip()
+
+    def refused(wait: int) -> HTMLResponse:
+        # 429, and the page says when to try again (docs/security.md)
+        minutes = max(1, -(-wait // 60))
+        headers = {"Retry-After": str(wait)}
+        return render(
+            request, "login.html", None, 429, headers, next=target, username=name, error=None, minutes=minutes
+        )
+
+    guard = None
+    if name and password:
+        guard = throttle.LoginGuard(
+            request.app.state.sessions,
+            request.app.state.login_policy,
+            name,
+            throttle.client_address(request),
+            channel="web",
+            resource="/login",
+        )
+        if wait := guard.wait():
+            return refused(wait)
+    found = authenticate(session, name, password) if guard is not None else None
     if found is None:
+        if guard is not None and (wait := guard.failed()):
+            return refused(wait)
         error = N_("Wrong login or password.")
         return render(request, "login.html", None, 400, next=target, username=username, error=error)
+    assert guard is not None
+    guard.succeeded()
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
         request.session["lang"] = lang
-    request.session["user_id"] = found.user_id
+    # Committed before the answer: the browser follows the redirect at once, with the new cookie.
+    with request.app.state.sessions() as own:
+        request.session["sid"] = start_web_session(own, found.user_id, request.app.state.settings.session_hours)
+        own.commit()
     return RedirectResponse(target, status_code=303)
 
 
@@ -241,6 +283,11 @@ def login(
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         return error_page(request, None, 403, N_("The form has expired. Please try again."))
+    sid = request.session.get("sid")
+    if isinstance(sid, str):  # the login ends on the server, before the answer: a copy of the cookie is refused
+        with request.app.state.sessions() as own:
+            end_web_session(own, sid)
+            own.commit()
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -847,12 +894,12 @@ def is_page(request: Request) -> bool:
 
 def _session_principal(request: Request) -> Principal | None:
     """Who is logged in, for an error page (dependencies did not run or failed)."""
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if not isinstance(user_id, int):
+    sid = request.session.get("sid") if "session" in request.scope else None
+    if not isinstance(sid, str):
         return None
     try:
         with request.app.state.sessions() as session:
-            return principal_by_id(session, user_id)
+            return principal_for_web_session(session, sid)
     except Exception:
         return None
 
