@@ -18,6 +18,7 @@ from osms.benefits.pages import router as benefits_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
+from osms.core.audit import AuditContext
 from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
 from osms.core.http import install_problem_handlers
@@ -65,7 +66,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="osms_session", same_site="lax"
     )
-    app.add_middleware(StatusFastLane)  # outermost: the status check's hot path skips the rest
+    app.add_middleware(StatusFastLane)  # the status check's hot path skips the rest
+    app.add_middleware(AuditContext)  # outermost: every audit entry of a request knows its client
     install_problem_handlers(app)
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
     app.include_router(core_router)

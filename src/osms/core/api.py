@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from osms import __version__
+from osms.core import audit
 from osms.core.errors import Unauthorized
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import User
@@ -75,6 +76,7 @@ class TokenAnswer(BaseModel):
 def issue_token(body: TokenRequest, session: DbSession) -> TokenAnswer:
     principal = authenticate(session, body.username, body.password)
     if principal is None:
+        audit.failed_login(session, body.username, channel="api", resource="/api/v1/auth/tokens")
         raise Unauthorized("wrong username or password", code="bad_credentials")
     user = session.get(User, principal.user_id)
     assert user is not None

@@ -36,7 +36,7 @@ from osms.contributions.service import EmployeePayment, MonthPayments, employer_
 from osms.core import audit
 from osms.core.config import LANGUAGES
 from osms.core.errors import InvalidInput, NotFound, OsmsError
-from osms.core.http import DbSession, optional_principal
+from osms.core.http import DbSession, log_refusal, optional_principal
 from osms.core.identity import check_iin
 from osms.core.periods import Month, months_between
 from osms.core.security import Principal, authenticate, principal_by_id
@@ -226,6 +226,7 @@ def login(
         return render(request, "login.html", None, 400, next=target, username=username, error=error)
     found = authenticate(session, username.strip(), password) if username and password else None
     if found is None:
+        audit.failed_login(session, username, channel="web", resource="/login")
         error = N_("Wrong login or password.")
         return render(request, "login.html", None, 400, next=target, username=username, error=error)
     lang = request.session.get("lang")
@@ -819,7 +820,10 @@ def error_page(
     code: str | None = None,
     reasons: list[dict[str, str]] | None = None,
 ) -> HTMLResponse:
-    """An error as a page in the chosen language; ``text`` is an English msgid."""
+    """An error as a page in the chosen language; ``text`` is an English msgid. A refusal (403)
+    of a logged-in user is written to the audit log, unless its room logged it already."""
+    if status == 403 and principal is not None:
+        log_refusal(request, text)
     title = ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500])
     text = text or ERROR_TEXTS.get(code or "") or ERROR_TEXTS.get(status) or GENERIC_ERROR
     return render(
