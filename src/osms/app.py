@@ -13,6 +13,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from osms import __version__
 from osms.attachment.api import router as attachment_router
 from osms.attachment.pages import router as attachment_pages
+from osms.audit.api import router as audit_router
+from osms.audit.pages import router as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import router as benefits_pages
 from osms.contributions.api import router as payments_router
@@ -78,8 +80,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(attachment_router)
     app.include_router(benefits_router)
     app.include_router(fhir_router)
+    app.include_router(audit_router)
     app.include_router(attachment_pages)
     app.include_router(benefits_pages)
+    app.include_router(audit_pages)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

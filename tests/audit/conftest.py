@@ -58,7 +58,7 @@ def audit_world(session: Session) -> AuditWorld:
         )
         session.add(ClinicDistrict(clinic_id=clinic_id, district_id="T1", specialty="therapist", doctor="Dr", norm=900))
     session.flush()
-    attached = sorted(add_person(session, iin(date(1970, 1, 1) , "F", 100 + 7 * n)) for n in range(ATTACHED))
+    attached = sorted(add_person(session, iin(date(1970, 1, 1), "F", 100 + 7 * n)) for n in range(ATTACHED))
     for number in attached:
         _attach(session, number, "AST-8")
     applicants = [add_person(session, iin(date(1990, 5, 5), "M", 900 + 7 * n)) for n in range(3)]

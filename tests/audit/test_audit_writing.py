@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from osms.core.errors import Forbidden
 from osms.core.models import AuditEntry
 from osms.core.security import Principal
 from osms.coverage.service import authorize_status_read
-from osms.core.errors import Forbidden
 from osms.registry.models import Person
 from tests.audit.conftest import PASSWORD, AuditWorld, auth
 from tests.registry.helpers import iin
@@ -46,9 +46,7 @@ def test_population_page_of_50_gives_50_entries_with_their_iins(client, audit_wo
         params={"on": "2024-06-01", "page": 2},
         headers=auth(audit_world.tokens[role]),
     )
-    assert sorted(e.subject_iin for e in entries(session, "attachment.population.read")) == sorted(
-        audit_world.attached
-    )
+    assert sorted(e.subject_iin for e in entries(session, "attachment.population.read")) == sorted(audit_world.attached)
 
 
 def test_applications_list_gives_one_entry_per_applicant(client, audit_world: AuditWorld, session) -> None:
@@ -63,11 +61,7 @@ def test_applications_list_gives_one_entry_per_applicant(client, audit_world: Au
 
 
 def _denials(session: Session) -> list[tuple[str, str, str, str, str | None]]:
-    return [
-        (e.actor, e.role, e.channel, e.action, e.subject_iin)
-        for e in entries(session)
-        if e.outcome == "denied"
-    ]
+    return [(e.actor, e.role, e.channel, e.action, e.subject_iin) for e in entries(session) if e.outcome == "denied"]
 
 
 def test_batch_status_denial_is_logged(client, audit_world: AuditWorld, session) -> None:
@@ -128,8 +122,9 @@ def test_a_denial_survives_the_rollback_of_the_request(audit_world: AuditWorld, 
     the entry stays (before, the denial committed the caller's work along with it)."""
     newcomer = iin(date(2001, 2, 3), "F", 4242)
     session.add(
-        Person(iin=newcomer, last_name="Жаңа", first_name="Адам", birth_date=date(2001, 2, 3), sex="F",
-               residency="citizen")
+        Person(
+            iin=newcomer, last_name="Жаңа", first_name="Адам", birth_date=date(2001, 2, 3), sex="F", residency="citizen"
+        )
     )
     employer = Principal(user_id=0, username="acc.zharyk", role="employer", display_name="x", bin="000000000000")
     with pytest.raises(Forbidden):

@@ -29,6 +29,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from osms.audit import service as audit_view
 from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, parse_payroll_csv
 from osms.contributions.rules import CalcError, Calculation, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
@@ -400,7 +401,8 @@ def _read_card(session: DbSession, principal: Principal, iin: str, resource: str
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, session: DbSession, principal: PagePrincipal, payments: str = "") -> Response:
     """The personal cabinet. A citizen sees their status with its reason, arrears and what to do,
-    the payments in their name, their children's statuses and their registry card."""
+    the payments in their name, their children's statuses, their registry card, and who looked at
+    their data (the organisation or role, never the staff member)."""
     if principal is None:
         return login_redirect(request)
     context: dict[str, Any] = {"card": None, "children": [], "status": None, "status_error": None, "payments": None}
@@ -415,6 +417,7 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
                 request, session, principal, principal.iin, resource="/me", full=True, all_payments=payments == "all"
             )
             context["children"] = _dependants(session, principal, context["card"], "/me")
+        context["looked_at"] = audit_view.looked_at(session, principal, channel="web", resource="/me")
     return render(request, "me.html", principal, headers=PRIVATE, **context)
 
 
