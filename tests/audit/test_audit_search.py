@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
 
 import pytest
 import typer
@@ -17,11 +16,8 @@ from typer.testing import CliRunner
 from osms.audit import cli as audit_cli
 from osms.core.config import Settings
 from osms.core.models import AuditEntry
-from tests.audit.conftest import PASSWORD, AuditWorld, auth
-from tests.registry.helpers import iin
+from tests.audit.conftest import PASSWORD, A, AuditWorld, B, auth
 
-A = "860101300017"
-B = iin(date(1990, 5, 5), "F", 28)
 CSV_COLUMNS = [
     "id",
     "at",
@@ -35,43 +31,6 @@ CSV_COLUMNS = [
     "client",
     "detail",
 ]
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-# Six hand-made entries with known values; ids 1..6 in this order (newest first: 6, 5, ..., 1).
-HAND_MADE = [
-    ("2024-03-01T09:00:00", "dr.ivanova", "clinic", "web", "person.read", "/persons/A", A, "ok", "10.0.0.1"),
-    ("2024-03-01T10:00:00", "dr.ivanova", "clinic", "api", "status.read", "/api/v1/persons/A/status", A, "ok", None),
-    ("2024-03-02T11:00:00", "op.serik", "operator", "web", "person.read", "/persons/B", B, "ok", "10.0.0.2"),
-    ("2024-03-02T12:00:00", "acc.zharyk", "employer", "api", "status.read.denied", "/x", A, "denied", "10.0.0.3"),
-    ("2024-03-03T08:00:00", "dr.ivanova", "clinic", "fhir", "status.read", "/fhir/Coverage", B, "ok", None),
-    ("2024-03-04T00:30:00", "ghost", "public", "web", "login", "/login", None, "failed", "10.0.0.7"),
-]
-
-
-@pytest.fixture
-def logged(audit_world: AuditWorld, session: Session) -> AuditWorld:
-    for when, actor, role, channel, action, resource, subject, outcome, client in HAND_MADE:
-        session.add(
-            AuditEntry(
-                at=at(when),
-                actor=actor,
-                role=role,
-                channel=channel,
-                action=action,
-                resource=resource,
-                subject_iin=subject,
-                outcome=outcome,
-                client=client,
-                detail="d" if subject == A else None,
-            )
-        )
-        session.flush()
-    session.commit()
-    return audit_world
 
 
 def search(client, world: AuditWorld, **params) -> dict:
