@@ -13,11 +13,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from osms import __version__
 from osms.attachment.api import router as attachment_router
 from osms.attachment.pages import router as attachment_pages
+from osms.audit.api import router as audit_router
+from osms.audit.pages import router as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import router as benefits_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
+from osms.core.audit import AuditContext
 from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
 from osms.core.headers import SecurityHeaders
@@ -85,6 +88,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         max_age=round(settings.session_hours * 3600),
     )
     app.add_middleware(StatusFastLane)  # the status check's hot path skips the rest
+    app.add_middleware(AuditContext)  # every audit entry of a request knows its client
     app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
     install_problem_handlers(app)
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
@@ -96,8 +100,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(attachment_router)
     app.include_router(benefits_router)
     app.include_router(fhir_router)
+    app.include_router(audit_router)
     app.include_router(attachment_pages)
     app.include_router(benefits_pages)
+    app.include_router(audit_pages)
     app.include_router(web_router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

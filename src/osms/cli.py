@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from osms.attachment.cli import attach_app
+from osms.audit.cli import audit_app
 from osms.benefits.cli import benefits_app, entitle_command
 from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.contributions.cli import payments_app
@@ -36,6 +37,7 @@ app.add_typer(pregnancy_app, name="pregnancy")
 app.add_typer(attach_app, name="attach")
 app.add_typer(benefits_app, name="benefits")
 app.command("entitle")(entitle_command)
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

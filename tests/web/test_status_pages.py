@@ -322,6 +322,7 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
         ("person.read", sw.serik, "/me", "citizen", "web"),
         ("status.read", sw.serik, "/me", "citizen", "web"),
         ("payments.read", sw.serik, "/me", "citizen", "web"),
+        ("audit.own.read", sw.serik, "/me", "citizen", "web"),  # who looked at his data (docs/audit.md)
     ]
 
 

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
 from osms.core import audit
 from osms.core.errors import Forbidden
 from osms.core.http import CurrentPrincipal, DbSession, require_role
+from osms.core.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["attachment"])
 
@@ -218,12 +220,14 @@ def clinics(
     return service.clinics_in_region(session, region, on or date.today())
 
 
-def _clinic_access(principal: Any, clinic_id: str) -> None:
+def _clinic_access(session: Session, principal: Principal, clinic_id: str, *, action: str) -> None:
+    """The clinic itself, operators and auditors; a refusal is audited (``<action>.denied``)."""
     if principal.role in ("operator", "auditor"):
         return
     if principal.role == "clinic" and principal.provider_id == clinic_id:
         return
-    raise Forbidden(f"{principal.role} {principal.username!r} may not see clinic {clinic_id}'s applications")
+    audit.denied(session, principal, channel="api", action=f"{action}.denied", resource=f"clinic/{clinic_id}")
+    raise Forbidden(f"{principal.role} {principal.username!r} may not see clinic {clinic_id}'s data")
 
 
 @router.get(
@@ -238,11 +242,18 @@ def clinic_applications(
     clinic_id: str,
     limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first")] = 200,
 ) -> list[dict[str, Any]]:
-    _clinic_access(principal, clinic_id)
-    audit.record(
-        session, principal, channel="api", action="attachment.applications.read", resource=f"clinic/{clinic_id}"
+    _clinic_access(session, principal, clinic_id, action="attachment.applications.read")
+    applications = service.clinic_applications(session, clinic_id, limit=limit)
+    # one entry per person listed (the applicant, when another, is named in the row too)
+    audit.record_many(
+        session,
+        principal,
+        [a["iin"] for a in applications] + [a["applicant_iin"] for a in applications if a["applicant_iin"]],
+        channel="api",
+        action="attachment.applications.read",
+        resource=f"clinic/{clinic_id}",
     )
-    return service.clinic_applications(session, clinic_id, limit=limit)
+    return applications
 
 
 @router.get(
@@ -259,6 +270,15 @@ def clinic_population(
     on: Annotated[date | None, Query(description="Day (default today)")] = None,
     page: Annotated[int, Query(ge=1, description="Page of the list, 50 per page")] = 1,
 ) -> dict[str, Any]:
-    _clinic_access(principal, clinic_id)
-    audit.record(session, principal, channel="api", action="attachment.population.read", resource=f"clinic/{clinic_id}")
-    return service.clinic_population(session, clinic_id, on or date.today(), page=page)
+    _clinic_access(session, principal, clinic_id, action="attachment.population.read")
+    day = on or date.today()
+    population = service.clinic_population(session, clinic_id, day, page=page)
+    audit.record_many(
+        session,
+        principal,
+        [p["iin"] for p in population["persons"]],
+        channel="api",
+        action="attachment.population.read",
+        resource=f"clinic/{clinic_id}?on={day.isoformat()}&page={population['page']}",
+    )
+    return population

@@ -408,17 +408,15 @@ def apply(
     allowed = {p["iin"] for p in _people(session, principal, card, today())}
     strangers = [i for i in chosen if i not in allowed]
     if strangers:
-        for number in strangers:
-            audit.record(
-                session,
-                principal,
-                channel="web",
-                action="attachment.apply.denied",
-                resource="/attachment",
-                subject_iin=number if len(number) == 12 and number.isdigit() else None,
-                detail=f"clinic={clinic[:40]} not a child under the minor age or ward of the applicant",
-            )
-        session.commit()
+        audit.denied(
+            session,
+            principal,
+            channel="web",
+            action="attachment.apply.denied",
+            resource="/attachment",
+            subject_iins=[number if len(number) == 12 and number.isdigit() else None for number in strangers],
+            detail=f"clinic={clinic[:40]} not a child under the minor age or ward of the applicant",
+        )
         return web.error_page(request, principal, 403, NOT_YOURS)
     day = today()
     try:

@@ -389,15 +389,14 @@ def authorize_apply(session: Session, principal: Principal, iin: str, clinic_id:
         return
     if principal.role == "citizen" and principal.iin and _citizen_may_act_for(session, principal.iin, iin):
         return
-    audit.record(
+    audit.denied(
         session,
         principal,
         channel=channel,
         action="attachment.apply.denied",
         resource=f"attachment/{iin}",
-        subject_iin=iin,
+        subject_iins=[iin],
     )
-    session.commit()
     raise Forbidden(f"{principal.role} {principal.username!r} may not apply for {iin} to clinic {clinic_id}")
 
 
@@ -431,15 +430,14 @@ def authorize_read(session: Session, principal: Principal, iin: str, on: date, *
         return
     if principal.role == "clinic" and principal.provider_id and is_attached_to(session, iin, principal.provider_id, on):
         return
-    audit.record(
+    audit.denied(
         session,
         principal,
         channel=channel,
         action="attachment.read.denied",
         resource=f"attachment/{iin}",
-        subject_iin=iin,
+        subject_iins=[iin],
     )
-    session.commit()
     raise Forbidden(f"{principal.role} {principal.username!r} may not see the attachment of {iin}")
 
 

@@ -24,7 +24,7 @@ ASK_ANY = ("clinic", "operator", "auditor")
 
 
 def authorize(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
-    """May ``principal`` ask about ``iin``'s entitlement? A refusal is audited (and committed), then raised."""
+    """May ``principal`` ask about ``iin``'s entitlement? A refusal is audited (in its own transaction), then raised."""
     if principal.role in ASK_ANY:
         return
     if (
@@ -33,10 +33,9 @@ def authorize(session: Session, principal: Principal, iin: str, *, channel: str,
         and (iin == principal.iin or principal.iin in guardians_of(session, iin))
     ):
         return
-    audit.record(
-        session, principal, channel=channel, action="entitlement.read.denied", resource=resource, subject_iin=iin
+    audit.denied(
+        session, principal, channel=channel, action="entitlement.read.denied", resource=resource, subject_iins=[iin]
     )
-    session.commit()
     raise Forbidden(f"{principal.role} {principal.username!r} may not ask about the entitlement of {iin}")
 
 

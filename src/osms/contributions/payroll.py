@@ -326,13 +326,13 @@ def check_employer(raw: str) -> str:
 def authorize_payroll(session: Session, principal: Principal, employer_bin: str, *, channel: str) -> None:
     """Employers compute their own payroll (the BIN their login is bound to); operators any.
 
-    A refusal is written to the audit log (and committed) before ``Forbidden`` is raised.
+    A refusal is written to the audit log (in its own transaction) before ``Forbidden`` is raised.
     """
     if principal.role == "operator":
         return
     if principal.role == "employer" and principal.bin is not None and principal.bin == employer_bin:
         return
-    audit.record(
+    audit.denied(
         session,
         principal,
         channel=channel,
@@ -340,7 +340,6 @@ def authorize_payroll(session: Session, principal: Principal, employer_bin: str,
         resource=f"payroll/{employer_bin}",
         detail=f"role {principal.role}, bound BIN {principal.bin or '-'}",
     )
-    session.commit()
     if principal.role == "employer":
         raise Forbidden(f"the login {principal.username!r} is bound to {principal.bin}, not to {employer_bin}")
     raise Forbidden(f"the role {principal.role!r} may not compute payrolls; allowed: employer (own BIN), operator")

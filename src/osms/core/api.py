@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from osms import __version__
+from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import Unauthorized
 from osms.core.http import CurrentPrincipal, DbSession, problem
@@ -135,6 +136,7 @@ def issue_token(request: Request, body: TokenRequest, session: DbSession) -> Tok
         return throttled(wait)
     principal = authenticate(session, body.username, body.password)
     if principal is None:
+        audit.failed_login(session, body.username, channel="api", resource="/api/v1/auth/tokens")
         if wait := guard.failed():
             return throttled(wait)
         raise Unauthorized("wrong username or password", code="bad_credentials")

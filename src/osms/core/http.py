@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from osms.core import audit
 from osms.core.errors import Forbidden, OsmsError, Unauthorized
 from osms.core.security import Principal, principal_for_token, principal_for_web_session
 
@@ -46,6 +48,14 @@ def optional_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Principal | None:
     """The caller, from a bearer API token or the web login's session cookie; None if anonymous."""
+    principal = _principal(request, session, credentials)
+    audit.seen_principal(principal)
+    return principal
+
+
+def _principal(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
+) -> Principal | None:
     if credentials is not None:
         principal = principal_for_token(session, credentials.credentials)
         if principal is None:
@@ -92,6 +102,31 @@ def require_role(principal: Principal, *roles: str) -> None:
         raise Forbidden(f"the role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
 
 
+def channel_of(path: str) -> str:
+    """The audit log's channel of a request path."""
+    if path == "/fhir" or path.startswith("/fhir/"):
+        return "fhir"
+    if path.startswith("/api/"):
+        return "api"
+    return "web"
+
+
+def log_refusal(request: Request, detail: str | None = None, action: str | None = None) -> None:
+    """Log a 403 answer (outcome ``denied``) unless the room that refused logged it already."""
+    state = audit.current()
+    if state is not None and state.denied:
+        return
+    path = request.url.path
+    audit.denied(
+        request.app.state.engine,
+        state.principal if state is not None else None,
+        channel=channel_of(path),
+        action=action or audit.REFUSED_PAGES.get(path, "request.denied"),
+        resource=path,
+        detail=detail,
+    )
+
+
 def problem(status: int, code: str, detail: str, instance: str | None = None) -> JSONResponse:
     body = {"type": f"urn:osms:problem:{code}", "title": code.replace("_", " "), "status": status, "detail": detail}
     if instance:
@@ -104,6 +139,8 @@ def problem(status: int, code: str, detail: str, instance: str | None = None) ->
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OsmsError)
     async def _osms_error(request: Request, exc: OsmsError) -> JSONResponse:
+        if exc.status == 403:
+            await run_in_threadpool(log_refusal, request, exc.message)
         return problem(exc.status, exc.code, exc.message, str(request.url.path))
 
     @app.exception_handler(RequestValidationError)

@@ -49,8 +49,13 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+OUTCOMES = ("ok", "denied", "failed")
+
+
 class AuditEntry(Base):
-    """Who (user, role) read what (action, resource) of whose data (subject IIN), when, how.
+    """Who (user, role) read what (action, resource) of whose data (subject IIN), when, how, from
+    where (client address), and whether it was allowed (outcome: ``ok``, ``denied``, or ``failed``
+    for a login that failed; docs/audit.md).
 
     Append-only: database triggers refuse UPDATE and DELETE (see the migration).
     """
@@ -66,6 +71,8 @@ class AuditEntry(Base):
     resource: Mapped[str] = mapped_column(String(300))
     subject_iin: Mapped[str | None] = mapped_column(String(12), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(8), server_default="ok")
+    client: Mapped[str | None] = mapped_column(String(64))
 
     # The log only grows, in time order: on PostgreSQL a BRIN index serves time ranges for almost
     # nothing per insert (migration 0005); SQLite has a B-tree.

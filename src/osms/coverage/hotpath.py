@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from osms.core import audit
 from osms.core.errors import OsmsError
 from osms.core.http import problem
 from osms.core.identity import check_iin
@@ -71,12 +72,12 @@ LEFT JOIN LATERAL (
 """
 
 AUDIT_SQL = """
-INSERT INTO audit_log (at, actor, role, channel, action, resource, subject_iin, detail)
+INSERT INTO audit_log (at, actor, role, channel, action, resource, subject_iin, detail, client)
 SELECT * FROM unnest(%s::timestamptz[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[],
-                     %s::varchar[], %s::varchar[], %s::text[])
+                     %s::varchar[], %s::varchar[], %s::text[], %s::varchar[])
 """
 
-AuditRow = tuple[datetime, str, str, str, str, str, str | None, str | None]
+AuditRow = tuple[datetime, str, str, str, str, str, str | None, str | None, str | None]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -182,7 +183,8 @@ class StatusHotPath:
         persons, months = await self.facts(iin, day)
         status = service.evaluate_facts(iin, day, book, persons, months)
         row = (datetime.now(UTC), principal.username, principal.role, "api", "status.read", resource[:300], iin)
-        await self.audit((*row, service.read_detail(status)))
+        state = audit.current()
+        await self.audit((*row, service.read_detail(status), state.client if state is not None else None))
         return status.as_dict()
 
     async def _read_facts(self, keys: list[tuple[str, date]]) -> list[Facts]:

@@ -168,7 +168,7 @@ def is_employee(session: Session, employer: str, iin: str, today: date | None = 
 def authorize_status_read(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
     """May ``principal`` see ``iin``'s status? Citizens: themselves and their children or wards;
     clinics, operators, auditors: anyone; employers: their own employees (a payment by them for
-    the person in the last 12 months). A refusal is audited (and committed), then raised."""
+    the person in the last 12 months). A refusal is audited (in its own transaction), then raised."""
     if principal.role in READ_ANY_PERSON:
         return
     if (
@@ -179,8 +179,9 @@ def authorize_status_read(session: Session, principal: Principal, iin: str, *, c
         return
     if principal.role == "employer" and principal.bin is not None and is_employee(session, principal.bin, iin):
         return
-    audit.record(session, principal, channel=channel, action="status.read.denied", resource=resource, subject_iin=iin)
-    session.commit()
+    audit.denied(
+        session, principal, channel=channel, action="status.read.denied", resource=resource, subject_iins=[iin]
+    )
     raise Forbidden(f"{principal.role} {principal.username!r} may not see the status of {iin}")
 
 
@@ -236,6 +237,7 @@ def read_statuses(
     """The batch use case (clinics, operators, auditors): up to 10,000 IINs, answers in input
     order, one audit entry per distinct valid IIN."""
     if principal.role not in READ_ANY_PERSON:
+        audit.denied(session, principal, channel=channel, action="status.batch.denied", resource=resource)
         raise Forbidden(
             f"the role {principal.role!r} may not check statuses in bulk; allowed: clinic, operator, auditor"
         )
@@ -350,6 +352,14 @@ def register_pregnancy(
     """
     number = checked_iin(iin)
     if principal.role not in ("clinic", "operator"):
+        audit.denied(
+            session,
+            principal,
+            channel=channel,
+            action="pregnancy.register.denied",
+            resource="pregnancy",
+            subject_iins=[number],
+        )
         raise Forbidden(f"the role {principal.role!r} may not enter the register of pregnant women")
     person = get_person_row(session, number)
     if person is None:

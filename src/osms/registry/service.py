@@ -167,15 +167,14 @@ def authorize_person_read(session: Session, principal: Principal, iin: str, *, c
         and (iin == principal.iin or principal.iin in guardians_of(session, iin))
     ):
         return
-    audit.record(
+    audit.denied(
         session,
         principal,
         channel=channel,
         action="person.read.denied",
         resource=f"person/{iin}",
-        subject_iin=iin if check_iin(iin).valid else None,
+        subject_iins=[iin if check_iin(iin).valid else None],
     )
-    session.commit()
     raise Forbidden(f"{principal.role} {principal.username!r} may not see the data of {iin}")
 
 

@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from osms.audit import service as audit_view
 from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, parse_payroll_csv
 from osms.contributions.rules import CalcError, Calculation, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
@@ -35,7 +36,7 @@ from osms.contributions.service import EmployeePayment, MonthPayments, employer_
 from osms.core import audit, throttle
 from osms.core.config import LANGUAGES
 from osms.core.errors import InvalidInput, NotFound, OsmsError
-from osms.core.http import DbSession, csrf_matches, optional_principal
+from osms.core.http import DbSession, csrf_matches, log_refusal, optional_principal
 from osms.core.identity import check_iin
 from osms.core.periods import Month, months_between
 from osms.core.security import (
@@ -262,6 +263,7 @@ def login(
             return refused(wait)
     found = authenticate(session, name, password) if guard is not None else None
     if found is None:
+        audit.failed_login(session, username, channel="web", resource="/login")
         if guard is not None and (wait := guard.failed()):
             return refused(wait)
         error = N_("Wrong login or password.")
@@ -448,7 +450,8 @@ def _read_card(session: DbSession, principal: Principal, iin: str, resource: str
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, session: DbSession, principal: PagePrincipal, payments: str = "") -> Response:
     """The personal cabinet. A citizen sees their status with its reason, arrears and what to do,
-    the payments in their name, their children's statuses and their registry card."""
+    the payments in their name, their children's statuses, their registry card, and who looked at
+    their data (the organisation or role, never the staff member)."""
     if principal is None:
         return login_redirect(request)
     context: dict[str, Any] = {"card": None, "children": [], "status": None, "status_error": None, "payments": None}
@@ -463,6 +466,7 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
                 request, session, principal, principal.iin, resource="/me", full=True, all_payments=payments == "all"
             )
             context["children"] = _dependants(session, principal, context["card"], "/me")
+        context["looked_at"] = audit_view.looked_at(session, principal, channel="web", resource="/me")
     return render(request, "me.html", principal, headers=PRIVATE, **context)
 
 
@@ -879,7 +883,10 @@ def error_page(
     code: str | None = None,
     reasons: list[dict[str, str]] | None = None,
 ) -> HTMLResponse:
-    """An error as a page in the chosen language; ``text`` is an English msgid."""
+    """An error as a page in the chosen language; ``text`` is an English msgid. A refusal (403)
+    of a logged-in user is written to the audit log, unless its room logged it already."""
+    if status == 403 and principal is not None:
+        log_refusal(request, text)
     title = ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500])
     text = text or ERROR_TEXTS.get(code or "") or ERROR_TEXTS.get(status) or GENERIC_ERROR
     return render(
