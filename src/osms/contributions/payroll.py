@@ -34,6 +34,7 @@ from osms.contributions.rules import (
     CalcError,
     Calculation,
     CategoryHit,
+    Deadlines,
     EmployeeCharges,
     Membership,
     deadlines,
@@ -51,7 +52,7 @@ from osms.core.money import format_money
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.registry.service import person_facts
-from osms.rulebooks.loader import DateOutsideRulebook, Rulebook
+from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, load_rulebook
 
 __all__ = [
     "CSV_COLUMNS",
@@ -124,10 +125,11 @@ class PayrollLine:
     line: int
     iin: str
     charges: EmployeeCharges
+    due: Deadlines
 
     def as_dict(self) -> dict[str, Any]:
         c = self.charges
-        due = deadlines(c.period)
+        due = self.due
         return {
             "line": self.line,
             "iin": self.iin,
@@ -260,7 +262,7 @@ class PayrollResult:
         total, by_period = self._sums()
         periods = []
         for period in self.periods():
-            due = deadlines(period)
+            due = deadlines(load_rulebook(self.rulebook), period)
             sums = by_period[period]
             periods.append(
                 {"period": str(period)}
@@ -498,7 +500,7 @@ def compute_payroll(
         if charges.excluded:
             exclusions.append(PayrollExclusion(c.line, c.iin, c.period, c.income, charges.excluded_by))
         else:
-            lines.append(PayrollLine(c.line, c.iin, charges))
+            lines.append(PayrollLine(c.line, c.iin, charges, deadlines(rulebook, c.period)))
 
     result = PayrollResult(
         employer=employer,
@@ -605,7 +607,7 @@ def statements_csv(result: PayrollResult) -> str:
             )
         )
     for exclusion in data["exclusions"]:
-        due = deadlines(Month.parse(exclusion["period"]))
+        due = deadlines(load_rulebook(result.rulebook), Month.parse(exclusion["period"]))
         rows.append(
             (
                 exclusion["line"],
