@@ -188,8 +188,13 @@ def test_property_arrears_only_after_the_deadline(paid, kinds, lag, day_offset, 
         assert due_by == (month + 1).first_day.replace(day=25) and on <= due_by
     assert not set(s.arrears_months) & {m for m, _ in s.due}
     for month, state, _ in s.last_12:
-        if any(m.valid_from <= month.last_day and (m.valid_to is None or m.valid_to >= month.first_day)
-               for m in memberships) and memberships[0].valid_from <= on:
+        if (
+            any(
+                m.valid_from <= month.last_day and (m.valid_to is None or m.valid_to >= month.first_day)
+                for m in memberships
+            )
+            and memberships[0].valid_from <= on
+        ):
             assert state in ("paid", "state_paid")
         if state == "unpaid":
             assert on > (month + 1).first_day.replace(day=25)

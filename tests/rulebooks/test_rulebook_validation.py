@@ -508,7 +508,8 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
 
 
 def test_deadline_day_and_months_after_are_checked(tmp_path: Path) -> None:
-    text = MINIMAL["deadlines.yaml"].replace("day: 15", "day: 31").replace("months_after: 1\n    day: 25", "months_after: -1\n    day: 25", 1)
+    text = MINIMAL["deadlines.yaml"].replace("day: 15", "day: 31")
+    text = text.replace("months_after: 1\n    day: 25", "months_after: -1\n    day: 25", 1)
     with pytest.raises(RulebookError) as caught:
         load_rulebook_from_path(write(tmp_path, **{"deadlines": text}))
     problems = " ".join(caught.value.problems)

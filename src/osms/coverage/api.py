@@ -70,7 +70,8 @@ class StatusAnswer(BaseModel):
     summary="A person's insured status on a date",
     description=(
         "Insured or not on `on` (default today), why (basis code), until when, the months paid in the last 12, "
-        "arrears (months past their payment deadline) at the self-payer rate, the months not yet due with their deadline, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
+        "arrears (months past their payment deadline) at the self-payer rate, the months not yet due with their "
+        "deadline, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
         "Citizens see themselves and their children or wards; clinics, operators and auditors anyone; employers "
         "their own employees (a payment by them in the last 12 months). Every lookup is audited."
         " On PostgreSQL, clinics', operators' and auditors' checks with a token already seen by the serving process "
