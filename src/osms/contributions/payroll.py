@@ -10,8 +10,8 @@ of ``osms.contributions.rules``, and answers with
 - ``exclusions``: employees in a state-paid category on some day of the month (no deduction,
   no contribution; rules.md §2.1 [seed 001 Q25, Q52], §3.1), with the memberships;
 - ``rejections``: rows that could not be computed, each with a reason code, kept in the answer;
-- ``periods``: totals per month with the deadlines (statement to employees by the 15th, payment
-  by the 25th of the following month) and ``totals`` over the whole payroll.
+- ``periods``: totals per month with the deadlines (the rulebook's ``deadlines.employer-statement``
+  and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month) and ``totals`` over the whole payroll.
 
 Nothing is stored except audit entries: one for the payroll, and one per employee whose
 category membership the answer discloses (the employer learns it from the exclusion).
