@@ -11,7 +11,8 @@ of ``osms.contributions.rules``, and answers with
   no contribution; rules.md §2.1 [seed 001 Q25, Q52], §3.1), with the memberships;
 - ``rejections``: rows that could not be computed, each with a reason code, kept in the answer;
 - ``periods``: totals per month with the deadlines (the rulebook's ``deadlines.employer-statement``
-  and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month) and ``totals`` over the whole payroll.
+  and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month)
+  and ``totals`` over the whole payroll.
 
 Nothing is stored except audit entries: one for the payroll, and one per employee whose
 category membership the answer discloses (the employer learns it from the exclusion).
