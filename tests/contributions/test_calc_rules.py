@@ -354,8 +354,11 @@ def test_flat_kinds_do_not_depend_on_income(period: Month) -> None:
     ],
 )
 def test_deadlines(period: Month, statement: date, payment: date) -> None:
-    due = deadlines(period)
+    # rules.md §2.1 [seed 001 Q19, Q23]: statement by the 15th, payment by the 25th of the next month,
+    # as rulebook data (deadlines.employer-statement, deadlines.employer-deduction).
+    due = deadlines(KZ, period)
     assert (due.statement_due, due.payment_due) == (statement, payment)
+    assert due.rules == ("deadlines.employer-statement.2017-07-01", "deadlines.employer-deduction.2017-07-01")
 
 
 def test_state_paid_on_any_day_of_the_period() -> None:

@@ -54,6 +54,7 @@ def test_answer_shape(client, tokens) -> None:
         "insured_until",
         "months_paid_last_12",
         "arrears",
+        "due",
         "rulebook",
         "rules",
         "message",
@@ -64,7 +65,10 @@ def test_answer_shape(client, tokens) -> None:
     assert (body["provisional"], body["carried_forward"], body["provisional_message"]) == (False, [], None)
     assert body["on"] == "2024-09-15" and body["insured_until"] == "2024-09-30"
     assert body["basis"] == {"code": "grace", "payer": EMPLOYER, "kind": "employer_deduction", "category": None}
-    assert body["arrears"] == {"months": ["2024-07", "2024-08", "2024-09"], "amount": "12750.00"}
+    # Only 2024-07 is past its deadline (2024-08-25; deadlines.employer-deduction, rules.md §2.1):
+    # 4,250.00; 2024-08 and 09 are due by the 25th of the following month.
+    assert body["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}
+    assert body["due"] == [{"month": "2024-08", "due_by": "2024-09-25"}, {"month": "2024-09", "due_by": "2024-10-25"}]
     assert body["rulebook"] == "kz-law" and "status.grace.2017-07-01" in body["rules"]
     assert set(body["message"]) == {"kk", "ru", "en"}
 

@@ -43,8 +43,9 @@ def test_status_json(cli_db, session) -> None:
     assert (data["basis"]["code"], data["insured_until"], data["arrears"]["amount"]) == (
         "grace",
         "2024-09-30",
-        "12750.00",
+        "4250.00",  # only 2024-07 is past its deadline (2024-08-25)
     )
+    assert data["due"] == [{"month": "2024-08", "due_by": "2024-09-25"}, {"month": "2024-09", "due_by": "2024-10-25"}]
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "status.read")).one()
     assert (entry.channel, entry.role, entry.subject_iin) == ("cli", "operator", WORKER)
     assert entry.actor.startswith("cli:")
@@ -54,9 +55,11 @@ def test_status_panel(cli_db) -> None:
     result = runner.invoke(app, ["status", WORKER, "--on", "2024-10-01", "--lang", "ru"])
     assert result.exit_code == 0, result.output
     assert "Не застрахован" in result.stdout
-    assert "lapsed" in result.stdout and "27500.00" in result.stdout
+    # 2023-10..12 at 3,500.00 and 2024-07, 08 at 4,250.00 = 19,000.00 (past their deadlines).
+    assert "lapsed" in result.stdout and "19000.00" in result.stdout
     english = runner.invoke(app, ["status", WORKER, "--on", "2024-09-15"])
     assert "Insured: rights are kept" in english.stdout and "2024-07 4250.00" in english.stdout
+    assert "2024-08 by 2024-09-25, 2024-09 by 2024-10-25" in english.stdout
 
 
 def test_status_errors(cli_db) -> None:

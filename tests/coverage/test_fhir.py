@@ -118,8 +118,9 @@ def test_eligibility_in_grace(client, tokens, session) -> None:
         "code": "grace",
         "display": "Insured: grace period after the last covered month",
     }
-    assert parts["arrearsMonth"] == ["2024-07", "2024-08", "2024-09"]
-    assert parts["arrearsAmount"] == [{"value": 12750.0, "currency": "KZT"}]
+    # Only past-due months (2024-07, due 2024-08-25) are arrears.
+    assert parts["arrearsMonth"] == ["2024-07"]
+    assert parts["arrearsAmount"] == [{"value": 4250.0, "currency": "KZT"}]
     assert parts["insuredUntil"] == ["2024-09-30"]
     assert "status.grace.2017-07-01" in parts["rule"]
     assert parts["message-en"][0].startswith("Insured: rights are kept")

@@ -46,25 +46,29 @@ def test_grace_after_employer_payments_with_unpaid_grace_months_as_arrears() -> 
     assert a["insured"] is True
     assert a["basis"] == {"code": "grace", "payer": EMPLOYER, "kind": "employer_deduction", "category": None}
     assert a["insured_until"] == "2024-09-30"  # end of month P + 3
-    # The debt keeps accruing: 2024-07, 08, 09 at 5% x 85,000 = 4,250.00 each.
-    assert a["arrears"] == {"months": ["2024-07", "2024-08", "2024-09"], "amount": "12750.00"}
+    # The debt keeps accruing, but only past a month's deadline (the 25th of the next month,
+    # deadlines.employer-deduction, rules.md §2.1): 2024-07 (due 2024-08-25) at 5% x 85,000 = 4,250.00;
+    # 2024-08 is due by 2024-09-25 and 2024-09 by 2024-10-25.
+    assert a["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}
+    assert a["due"] == [{"month": "2024-08", "due_by": "2024-09-25"}, {"month": "2024-09", "due_by": "2024-10-25"}]
     assert a["months_paid_last_12"] == [str(m) for m in months("2024-01", "2024-06")]
     assert {"status.grace.2017-07-01", "rates.self-payer.2020-01-01", "wages.mw.2024-01-01"} <= set(a["rules"])
     assert a["message"]["en"].startswith("Insured: rights are kept for 3 months after the last covered month, 2024-06")
-    assert "12,750.00" in a["message"]["en"]
+    assert "Arrears: 1 months, 4,250.00 tenge." in a["message"]["en"]
     assert "30.09.2024 дейін сақтандырылған" in a["message"]["kk"]
     assert "Застрахован до 30.09.2024" in a["message"]["ru"]
 
 
 def test_not_insured_after_grace_with_arrears_of_the_12_months_before_and_m() -> None:
-    # 2024-10-01: M - P = 4 > 3. Arrears: uncovered months of 2023-10..2024-09 and M itself:
-    # 2023-10, 11, 12 at 3,500.00 (MW 2023 70,000) and 2024-07..10 at 4,250.00 = 27,500.00.
+    # 2024-10-01: M - P = 4 > 3. Arrears: uncovered months of 2023-10..2024-09 and M itself, past
+    # their deadline (the 25th of the next month): 2023-10, 11, 12 at 3,500.00 (MW 2023 70,000) and
+    # 2024-07, 08 at 4,250.00 = 19,000.00; 2024-09 (due 2024-10-25) and 2024-10 are not yet due.
     a = answer(date(2024, 10, 1), facts("2024-01", "2024-06"))
     assert a["insured"] is False
     assert a["basis"]["code"] == "lapsed"
     assert a["insured_until"] is None
-    assert a["arrears"]["months"] == ["2023-10", "2023-11", "2023-12", "2024-07", "2024-08", "2024-09", "2024-10"]
-    assert a["arrears"]["amount"] == "27500.00"
+    assert a["arrears"]["months"] == ["2023-10", "2023-11", "2023-12", "2024-07", "2024-08"]
+    assert a["arrears"]["amount"] == "19000.00"
     assert "the grace period ended on 2024-09-30" in a["message"]["en"]
     assert "ГОБМП" in a["message"]["ru"] and "ТМККК" in a["message"]["kk"]
 
@@ -107,7 +111,9 @@ def test_self_payment_after_lapse_does_not_restore_until_the_12_months_are_paid(
     assert a["insured"] is False
     assert a["basis"]["code"] == "arrears_unpaid_after_lapse"
     assert a["basis"]["kind"] == "self_payment"
-    assert a["arrears"] == {"months": ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"], "amount": "21250.00"}
+    # 2024-05 is due by 2024-06-25 (a self-payer's month: deadlines.self-payer): not yet owed.
+    assert a["arrears"] == {"months": ["2024-01", "2024-02", "2024-03", "2024-04"], "amount": "17000.00"}
+    assert a["due"] == [{"month": "2024-05", "due_by": "2024-06-25"}]
     assert "12" in a["message"]["en"]
 
 
@@ -134,7 +140,8 @@ def test_blocked_self_payments_give_no_grace() -> None:
     # insured: a self-payment that did not restore status is not a "last covered month" for grace.
     a = answer(date(2024, 7, 10), _self_payer_history())
     assert (a["insured"], a["basis"]["code"]) == (False, "lapsed")
-    assert a["arrears"]["months"] == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-07"]
+    # 2024-07 is due by 2024-08-25.
+    assert a["arrears"]["months"] == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
 
 
 def test_employer_payment_after_lapse_restores_at_once() -> None:
@@ -177,7 +184,10 @@ def test_self_payment_in_grace_is_not_a_restoration() -> None:
     )
     a = answer(date(2024, 5, 20), history)
     assert (a["insured"], a["basis"]["code"], a["basis"]["kind"]) == (True, "paid", "self_payment")
-    assert a["arrears"]["months"] == ["2024-04"]
+    # 2024-04 follows the employer's deadline (the month before it was the employer's): 2024-05-25.
+    assert a["arrears"]["months"] == []
+    assert a["due"] == [{"month": "2024-04", "due_by": "2024-05-25"}]
+    assert answer(date(2024, 5, 26), history)["arrears"]["months"] == ["2024-04"]
 
 
 # --- §3 item 2: prepaid months ------------------------------------------------------------------
@@ -204,8 +214,9 @@ def test_six_month_grace_in_2026_after_60_covered_months() -> None:
     a = answer(date(2026, 5, 10), history)
     assert (a["insured"], a["basis"]["code"], a["insured_until"]) == (True, "grace", "2026-06-30")
     assert "status.grace.2026-01-01" in a["rules"]
-    assert a["arrears"]["months"] == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
-    assert a["arrears"]["amount"] == "21250.00"
+    # Past their deadline on 2026-05-10: 2026-01..03 (2026-03 due 2026-04-25) at 4,250.00.
+    assert a["arrears"]["months"] == ["2026-01", "2026-02", "2026-03"]
+    assert a["arrears"]["amount"] == "12750.00"
     assert answer(date(2026, 7, 1), history)["basis"]["code"] == "lapsed"
     # Paid in December 2025: the forecast uses the grace in force when it runs (2026: six months).
     assert answer(date(2025, 12, 20), facts("2021-01", "2025-12", paid_on=date(2025, 12, 15)))["insured_until"] == (
@@ -227,10 +238,11 @@ def test_transitional_2020_everyone_insured() -> None:
     assert (a["insured"], a["basis"]["code"], a["insured_until"]) == (True, "transitional_2020", "2020-06-30")
     assert "status.transitional_insured.2020-01-01" in a["rules"]
     assert "everyone is treated as insured" in a["message"]["en"]
-    # After it, a person who never paid owes 2020-01..07 at 2,125.00 = 14,875.00.
+    # After it, a person who never paid owes 2020-01..05 at 2,125.00 = 10,625.00 (2020-06 is due by
+    # 2020-07-25, 2020-07 by 2020-08-25).
     after = answer(date(2020, 7, 15))
     assert (after["insured"], after["basis"]["code"]) == (False, "never_paid")
-    assert after["arrears"] == {"months": [str(m) for m in months("2020-01", "2020-07")], "amount": "14875.00"}
+    assert after["arrears"] == {"months": [str(m) for m in months("2020-01", "2020-05")], "amount": "10625.00"}
 
 
 def test_paid_in_transitional_window_keeps_payment_basis_and_the_window_end() -> None:
@@ -289,7 +301,9 @@ def test_category_ending_gives_grace_after_its_last_month() -> None:
     a = answer(date(2024, 7, 10), memberships=student)
     assert a["basis"] == {"code": "grace", "payer": "state", "kind": None, "category": "student"}
     assert a["insured_until"] == "2024-09-30"
-    assert a["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}
+    # July is due by 2024-08-25 (as a self-payer's: nobody paid after the category).
+    assert (a["arrears"]["months"], a["due"]) == ([], [{"month": "2024-07", "due_by": "2024-08-25"}])
+    assert answer(date(2024, 8, 26), memberships=student)["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}
     assert answer(date(2024, 10, 1), memberships=student)["basis"]["code"] == "lapsed"
 
 
@@ -326,17 +340,18 @@ def test_seeds_2016_insurance_starts_2018() -> None:
 
 
 def test_seeds_2016_grace_and_arrears_at_1414_20() -> None:
-    # Employer paid 2017-07..2017-12; on 2018-02-15 P = 2017-12, grace to 2018-03-31; unpaid
-    # grace months 2018-01 and 02 at 5% x 28,284 = 1,414.20 each [seed 001 Q20].
+    # Employer paid 2017-07..2017-12; on 2018-03-26 P = 2017-12, grace to 2018-03-31; unpaid
+    # grace months past their deadline (2018-01 due 2018-02-25, 02 due 2018-03-25) at 5% x 28,284 =
+    # 1,414.20 each [seed 001 Q20]; 2018-03 is due by 2018-04-25.
     history = facts("2017-07", "2017-12", lag_days=1)
-    a = answer(date(2018, 2, 15), history, book=SEEDS)
+    a = answer(date(2018, 3, 26), history, book=SEEDS)
     assert (a["insured"], a["basis"]["code"], a["insured_until"]) == (True, "grace", "2018-03-31")
     assert a["arrears"] == {"months": ["2018-01", "2018-02"], "amount": "2828.40"}
     assert a["rulebook"] == "seeds-2016"
-    # 2018-05-02: lapsed; owed 2018-01..05 (before 2018 nothing is owed) = 5 x 1,414.20.
+    # 2018-05-02: lapsed; owed 2018-01..03 (before 2018 nothing is owed; 04 and 05 not yet due) = 3 x 1,414.20.
     lapsed = answer(date(2018, 5, 2), history, book=SEEDS)
     assert lapsed["basis"]["code"] == "lapsed"
-    assert lapsed["arrears"] == {"months": [str(m) for m in months("2018-01", "2018-05")], "amount": "7071.00"}
+    assert lapsed["arrears"] == {"months": [str(m) for m in months("2018-01", "2018-03")], "amount": "4242.60"}
 
 
 def test_seeds_2016_has_no_transitional_window() -> None:
@@ -358,9 +373,10 @@ def test_deceased_unknown_not_born() -> None:
 
 
 def test_months_before_birth_are_not_owed() -> None:
-    # Born 2024-03-10 with no child category on record: owed from the birth month only.
+    # Born 2024-03-10 with no child category on record: owed from the birth month only, and only
+    # past the deadline (2024-05 is due by 2024-06-25, 2024-06 by 2024-07-25).
     a = answer(date(2024, 6, 5), birth_date=date(2024, 3, 10))
-    assert a["arrears"]["months"] == ["2024-03", "2024-04", "2024-05", "2024-06"]
+    assert a["arrears"]["months"] == ["2024-03", "2024-04"]
 
 
 def test_only_the_window_is_read() -> None:
@@ -378,9 +394,9 @@ def test_every_basis_code_has_a_sentence_in_three_languages() -> None:
 
 
 def test_arrears_amount_is_decimal_sum() -> None:
-    s = status(date(2024, 9, 15), facts("2024-01", "2024-06"))
-    assert s.arrears_amount == Decimal("12750.00")
-    assert s.arrears_months == (Month(2024, 7), Month(2024, 8), Month(2024, 9))
+    s = status(date(2024, 9, 26), facts("2024-01", "2024-06"))  # 2024-08 was due by 2024-09-25
+    assert s.arrears_amount == Decimal("8500.00")
+    assert s.arrears_months == (Month(2024, 7), Month(2024, 8))
 
 
 def test_a_child_turning_18_pays_for_herself_at_once() -> None:

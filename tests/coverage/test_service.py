@@ -58,7 +58,7 @@ def people(session) -> None:
 def test_status_from_the_summary(session, people) -> None:
     s = service.status_of(session, WORKER, date(2024, 9, 15))
     assert s.as_dict()["basis"] == {"code": "grace", "payer": EMPLOYER, "kind": "employer_deduction", "category": None}
-    assert s.as_dict()["arrears"] == {"months": ["2024-07", "2024-08", "2024-09"], "amount": "12750.00"}
+    assert s.as_dict()["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}  # 2024-08 due by 2024-09-25
     child = service.status_of(session, CHILD, date(2024, 9, 15)).as_dict()
     assert child["basis"]["category"] == "child"
     assert "«Ребёнок до 18 лет»" in child["message"]["ru"]  # the category's label from the catalogs

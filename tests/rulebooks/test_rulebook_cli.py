@@ -203,3 +203,16 @@ def test_validate_bad_directory(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "required key 'title' is missing" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_show_lists_the_payment_deadlines() -> None:
+    # rules.md §2.1 [seed 001 Q19, Q23]: the employer pays by the 25th of the following month.
+    result = runner.invoke(app, ["rulebook", "show", "--rulebook", "kz-law", "--on", "2026-12-04", "--json"])
+    assert result.exit_code == 0, result.output
+    deadlines = json.loads(result.stdout)["deadlines"]
+    assert deadlines["employer-deduction"]["day"] == 25 and deadlines["employer-deduction"]["months_after"] == 1
+    assert deadlines["employer-statement"]["day"] == 15
+    assert deadlines["self-payer"]["id"] == "deadlines.self-payer.2017-07-01"
+    assert deadlines["self-payer"]["verified"] is False
+    text = runner.invoke(app, ["rulebook", "show", "--rulebook", "kz-law", "--on", "2026-12-04"]).stdout
+    assert "Payment deadlines" in text

@@ -128,6 +128,7 @@ FIXED = {
     "free_change_limit:\n  - valid_from: 2020-01-01\n    changes: 1\n    per_months: 6\n    source: s\n"
     "minor_age:\n  - valid_from: 2020-01-01\n    value: 18\n    source: s\n",
     "benefits.yaml": MINIMAL["benefits.yaml"],
+    "deadlines.yaml": MINIMAL["deadlines.yaml"],
 }
 START, END = date(2020, 1, 1), date(2021, 12, 31)
 DAYS = (END - START).days

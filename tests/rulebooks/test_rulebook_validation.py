@@ -103,6 +103,23 @@ minor_age:
     value: 18
     source: rules.md §5
 """,
+    "deadlines.yaml": """\
+employer-deduction:
+  - valid_from: 2020-01-01
+    months_after: 1
+    day: 25
+    source: rules.md §2.1
+employer-statement:
+  - valid_from: 2020-01-01
+    months_after: 1
+    day: 15
+    source: rules.md §2.1
+self-payer:
+  - valid_from: 2020-01-01
+    months_after: 1
+    day: 25
+    source: rules.md §2.1
+""",
     "benefits.yaml": """\
 gobmp_care_types:
   - valid_from: 2020-01-01
@@ -489,3 +506,18 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     assert str(err).startswith(f"2 problems in rulebook {tmp_path / 'rb'}:\n- ")
     assert any("unknown key 'kid'" in p for p in err.problems)
     assert any("unknown key 'cpa'" in p for p in err.problems)
+
+
+def test_deadline_day_and_months_after_are_checked(tmp_path: Path) -> None:
+    text = MINIMAL["deadlines.yaml"].replace("day: 15", "day: 31")
+    text = text.replace("months_after: 1\n    day: 25", "months_after: -1\n    day: 25", 1)
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook_from_path(write(tmp_path, **{"deadlines": text}))
+    problems = " ".join(caught.value.problems)
+    assert "day must be 1..28" in problems and "months_after must not be negative" in problems
+
+
+def test_a_required_deadline_is_missing(tmp_path: Path) -> None:
+    text = MINIMAL["deadlines.yaml"].split("self-payer:")[0]
+    with pytest.raises(RulebookError, match="required key 'self-payer' is missing"):
+        load_rulebook_from_path(write(tmp_path, **{"deadlines": text}))

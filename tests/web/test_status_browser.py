@@ -70,17 +70,26 @@ def test_citizen_logs_in_and_sees_arrears_and_payments(page: Any, sw: StatusWorl
 
     panel = page.locator("section.status-panel")
     expect(panel.locator(".status-headline")).to_have_text("Insured until 30 Sep 2024")
-    expect(panel.locator(".status-message")).to_contain_text("Arrears: 3 months, 12,750.00 tenge.")
+    # Only July is past its deadline (25.08.2024); August and September are due by the 25th of the
+    # following month (rules.md §2.1): neutral tiles, not red.
+    expect(panel.locator(".status-message")).to_contain_text("Arrears: 1 months, 4,250.00 tenge.")
     arrears = panel.locator("section.arrears")
-    expect(arrears.locator("tbody tr")).to_have_count(3)
+    expect(arrears.locator("tbody tr")).to_have_count(1)
     expect(arrears.locator("tbody tr").first).to_have_text(re.compile(r"July 2024\s*4,250\.00"))
-    expect(arrears.locator("tfoot td")).to_have_text("12,750.00")
+    expect(arrears.locator("tfoot td")).to_have_text("4,250.00")
     expect(arrears.get_by_role("heading", name="What to do")).to_be_visible()
     expect(panel.locator(".months-strip li.paid")).to_have_count(6)
+    expect(panel.locator(".months-strip li.unpaid")).to_have_count(4)  # 2023-10..12 and 2024-07
+    august = panel.locator('.months-strip li[data-period="2024-08"]')
+    expect(august).to_have_text(re.compile(r"August 2024\s*due by 25 Sep 2024"))
+    expect(august).to_have_css("background-color", "rgb(243, 246, 249)")  # --wash, not --error-wash
+    expect(panel.locator('.months-strip li[data-period="2024-07"]')).not_to_have_css(
+        "background-color", "rgb(243, 246, 249)"
+    )
 
     reversed_row = page.locator('tr.reversed[data-reference="DUP-2024-06"]')
     expect(reversed_row.locator("del")).to_have_text("9,000.00")
     expect(reversed_row.locator("td").first).to_have_css("text-decoration-line", "line-through")
 
     page.get_by_role("link", name="Русский").click()
-    expect(panel.locator("tfoot td")).to_have_text("12\u00a0750,00")
+    expect(panel.locator("tfoot td")).to_have_text("4\u00a0250,00")

@@ -4,8 +4,9 @@ The scenario (``status_world``, checked on 2024-09-15 under ``kz-law``): Сер�
 ``serik``) was paid for by ТОО Жарық (``employer1``) for 2024-01 … 2024-06: a deduction of
 9,000.00 and a withheld contribution of 6,000.00 a month, each credited on the 20th of the next
 month, plus a duplicate deduction for 2024-06 that was reversed. So on 2024-09-15 he is insured in
-the grace period until 30.09.2024 and owes 2024-07, 2024-08, 2024-09 at the self-payer's
-4,250.00: 12,750.00 (docs/status.md, worked example). ТОО Самал (``employer2``) paid for Пётр
+the grace period until 30.09.2024 and owes 2024-07 at the self-payer's 4,250.00 (docs/status.md,
+worked example): 2024-08 and 2024-09 are not yet due (by 25.09.2024 and 25.10.2024, the 25th of the
+following month, rules.md §2.1). ТОО Самал (``employer2``) paid for Пётр
 Иванов (``petr``) for 2024-06. ТОО Жарық also paid for a former employee for 2023-01 only.
 """
 
@@ -45,7 +46,7 @@ PAYER_KIND = {
 @dataclass(frozen=True)
 class StatusWorld:
     base: World
-    serik: str  # insured in grace until 2024-09-30, arrears 12,750.00
+    serik: str  # insured in grace until 2024-09-30, arrears 4,250.00 (2024-07; 08 and 09 not yet due)
     former: str  # paid for by employer1 for 2023-01 only
     deceased: str
     other_bin: str
@@ -293,16 +294,20 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     # the reason sentence of the status engine, in the page language
     assert (
         "Застрахован: право сохраняется 3 мес. после последнего оплаченного месяца 06.2024 (льготный период). "
-        "Застрахован до 30.09.2024. Задолженность: 3 мес., 12\u00a0750,00 тенге."
+        "Застрахован до 30.09.2024. Задолженность: 1 мес., 4\u00a0250,00 тенге."
     ) in text
     assert 'data-basis="grace"' in text and "Льготный период после последнего оплаченного месяца" in text
     assert "Отчисление работодателя" in text and f'ТОО Жарық <span class="mono">{sw.base.employer_bin}</span>' in text
     assert 'data-months-paid="6"' in text
     # arrears: each month and its amount, and the total
-    for period, name in (("2024-07", "июль 2024"), ("2024-08", "август 2024"), ("2024-09", "сентябрь 2024")):
-        assert f'<tr data-period="{period}"><td>{name}</td><td class="num">4\u00a0250,00</td></tr>' in text
-    assert '<td class="num" data-total>12\u00a0750,00</td>' in text
-    assert "Итого за 3 мес." in text
+    assert '<tr data-period="2024-07"><td>июль 2024</td><td class="num">4\u00a0250,00</td></tr>' in text
+    assert '<tr data-period="2024-08">' not in text and '<tr data-period="2024-09">' not in text
+    assert '<td class="num" data-total>4\u00a0250,00</td>' in text
+    assert "Итого за 1 мес." in text
+    # the months strip: July red (past 25.08.2024), August and September due (neutral)
+    assert '<li class="unpaid" data-period="2024-07" data-state="unpaid">' in text
+    assert '<li class="due" data-period="2024-08" data-state="due">' in text
+    assert "оплатить до 25.09.2024" in text and "оплатить до 25.10.2024" in text
     # what to do: pay as a self-payer, at the rate
     assert "Вы застрахованы в льготный период, но эти месяцы не оплачены." in text
     assert (
@@ -329,8 +334,8 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
 @pytest.mark.parametrize(
     ("lang", "total", "until", "headline"),
     [
-        ("kk", "12\u00a0750,00", "30.09.2024", "30.09.2024 дейін сақтандырылған"),
-        ("en", "12,750.00", "30 Sep 2024", "Insured until 30 Sep 2024"),
+        ("kk", "4\u00a0250,00", "30.09.2024", "30.09.2024 дейін сақтандырылған"),
+        ("en", "4,250.00", "30 Sep 2024", "Insured until 30 Sep 2024"),
     ],
 )
 def test_citizen_page_in_kazakh_and_english(client, sw: StatusWorld, lang: str, total, until, headline) -> None:
@@ -364,7 +369,7 @@ def test_another_citizens_page_is_403_and_audited(client, session: Session, sw: 
     login(client, "petr")
     page = client.get(f"/persons/{sw.serik}?lang=en")
     assert page.status_code == 403
-    assert "Омаров" not in page.text and "Insured" not in page.text and "12,750" not in page.text
+    assert "Омаров" not in page.text and "Insured" not in page.text and "4,250" not in page.text
     denied = audit_rows(session, "person.read.denied")
     assert [(r.actor, r.role, r.channel, r.subject_iin) for r in denied] == [("petr", "citizen", "web", sw.serik)]
     assert audit_rows(session, "status.read") == [] and audit_rows(session, "payments.read") == []
@@ -411,8 +416,8 @@ def test_operator_and_auditor_see_status_arrears_and_payments(
     login(client, username)
     text = client.get(f"/persons/{sw.serik}?lang=en").text
     assert "Insured until 30 Sep 2024" in text
-    assert "Arrears: 3 months, 12,750.00 tenge." in text  # the engine's sentence
-    assert '<td class="num" data-total>12,750.00</td>' in text
+    assert "Arrears: 1 months, 4,250.00 tenge." in text  # the engine's sentence (July only: past due)
+    assert '<td class="num" data-total>4,250.00</td>' in text
     assert '<tr class="reversed" data-reference="DUP-2024-06">' in text and "<del>9,000.00</del>" in text
     assert [(r.actor, r.action) for r in audit_rows(session)] == [
         (username, "person.read"),
@@ -437,7 +442,7 @@ def test_clinic_batch_status_form(client, session: Session, sw: StatusWorld) -> 
     assert f'<tr data-iin="{unknown}" data-status="not_insured">' in text and "Not in the registry" in text
     assert '<tr data-iin="12345" data-status="invalid" class="invalid">' in text and 'data-code="length"' in text
     assert "30 Sep 2024" in text and "State-paid category: Child under 18" in text
-    assert "12,750" not in text and "Омаров" not in text
+    assert "4,250" not in text and "Омаров" not in text
     reads = audit_rows(session, "status.read")
     assert [r.subject_iin for r in reads] == [sw.serik, unknown, sw.base.child]  # one per distinct valid IIN
     assert {(r.actor, r.channel, r.resource) for r in reads} == {("clinic1", "web", "/statuses")}
@@ -504,8 +509,8 @@ def test_employer_page_for_the_other_employer_and_default_period(client, sw: Sta
     assert f'<tr data-iin="{sw.base.stranger}" data-status="insured">' in text  # June paid: grace to September
     assert "Insured until 30 Sep 2024" in text and "4,500.00" in text and "3,000.00" in text
     assert sw.serik not in text and "Омаров" not in text
-    default = client.get("/employer?lang=en").text  # last month: 2024-08
-    assert 'value="2024-08"' in default and "No payments by you for this month have been credited." in default
+    default = client.get("/employer?lang=en").text  # the latest month it paid for: 2024-06
+    assert 'value="2024-06"' in default and f'<tr data-iin="{sw.base.stranger}"' in default
     bad = client.get("/employer?period=2024-13&lang=en")
     assert bad.status_code == 422 and "The period must be a month written YYYY-MM" in bad.text
 

@@ -10,8 +10,9 @@ of ``osms.contributions.rules``, and answers with
 - ``exclusions``: employees in a state-paid category on some day of the month (no deduction,
   no contribution; rules.md §2.1 [seed 001 Q25, Q52], §3.1), with the memberships;
 - ``rejections``: rows that could not be computed, each with a reason code, kept in the answer;
-- ``periods``: totals per month with the deadlines (statement to employees by the 15th, payment
-  by the 25th of the following month) and ``totals`` over the whole payroll.
+- ``periods``: totals per month with the deadlines (the rulebook's ``deadlines.employer-statement``
+  and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month)
+  and ``totals`` over the whole payroll.
 
 Nothing is stored except audit entries: one for the payroll, and one per employee whose
 category membership the answer discloses (the employer learns it from the exclusion).
@@ -34,6 +35,7 @@ from osms.contributions.rules import (
     CalcError,
     Calculation,
     CategoryHit,
+    Deadlines,
     EmployeeCharges,
     Membership,
     deadlines,
@@ -52,7 +54,7 @@ from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.registry.service import person_facts
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
-from osms.rulebooks.loader import DateOutsideRulebook, Rulebook
+from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, load_rulebook
 
 __all__ = [
     "CSV_COLUMNS",
@@ -125,10 +127,11 @@ class PayrollLine:
     line: int
     iin: str
     charges: EmployeeCharges
+    due: Deadlines
 
     def as_dict(self) -> dict[str, Any]:
         c = self.charges
-        due = deadlines(c.period)
+        due = self.due
         return {
             "line": self.line,
             "iin": self.iin,
@@ -263,7 +266,7 @@ class PayrollResult:
         total, by_period = self._sums()
         periods = []
         for period in self.periods():
-            due = deadlines(period)
+            due = deadlines(load_rulebook(self.rulebook), period)
             sums = by_period[period]
             periods.append(
                 {"period": str(period)}
@@ -514,7 +517,7 @@ def compute_payroll(
         if charges.excluded:
             exclusions.append(PayrollExclusion(c.line, c.iin, c.period, c.income, charges.excluded_by))
         else:
-            lines.append(PayrollLine(c.line, c.iin, charges))
+            lines.append(PayrollLine(c.line, c.iin, charges, deadlines(rulebook, c.period)))
 
     result = PayrollResult(
         employer=employer,
@@ -621,7 +624,7 @@ def statements_csv(result: PayrollResult) -> str:
             )
         )
     for exclusion in data["exclusions"]:
-        due = deadlines(Month.parse(exclusion["period"]))
+        due = deadlines(load_rulebook(result.rulebook), Month.parse(exclusion["period"]))
         rows.append(
             (
                 exclusion["line"],

@@ -46,8 +46,6 @@ __all__ = [
     "CALC_PAYER_KINDS",
     "MAX_INCOME",
     "NON_WORKING_CATEGORIES",
-    "PAYMENT_DUE_DAY",
-    "STATEMENT_DUE_DAY",
     "CalcError",
     "Calculation",
     "CategoryHit",
@@ -72,13 +70,6 @@ CALC_PAYER_KINDS: Final[tuple[str, ...]] = PAYER_KINDS
 # A sanity bound on one month's income, not a rule of law: 1 trillion tenge. It keeps every
 # product exact within Decimal's default 28 digits and refuses typos such as "1e30".
 MAX_INCOME: Final = Decimal("1000000000000.00")
-
-# Deadlines (rules.md §2.1 [seed 001 Q19, Q23]): the employer tells each employee what was
-# withheld and paid for them by the 15th of the month after the reporting month, and pays by
-# the 25th of that month. Literal calendar days: rules.md gives no shift for non-working days.
-# These are figures of law; they belong in the rulebooks once the loader has a key for them.
-STATEMENT_DUE_DAY: Final = 15
-PAYMENT_DUE_DAY: Final = 25
 
 # State-paid categories whose definition (rules.md §3.1) is "non-working ...": a person on a
 # payroll who is in one of them is still excluded for the month (the register is the truth and
@@ -379,15 +370,20 @@ class Deadlines:
     period: Month
     statement_due: date  # the employer tells each employee what was withheld and paid
     payment_due: date  # the employer pays the deductions and withheld contributions
+    rules: tuple[str, ...] = ()  # the rulebook entries they come from
 
 
-def deadlines(period: Month) -> Deadlines:
-    """The 15th and the 25th of the month after ``period`` (rules.md §2.1 [seed 001 Q19, Q23])."""
-    following = period + 1
+def deadlines(rulebook: Rulebook, period: Month) -> Deadlines:
+    """The employer's deadlines for ``period``, from the rulebook (``deadlines.employer-statement``
+    and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month,
+    rules.md §2.1 [seed 001 Q19, Q23])."""
+    statement = rulebook.deadline("employer-statement", period.year, period.month)
+    payment = rulebook.deadline("employer-deduction", period.year, period.month)
     return Deadlines(
         period=period,
-        statement_due=date(following.year, following.month, STATEMENT_DUE_DAY),
-        payment_due=date(following.year, following.month, PAYMENT_DUE_DAY),
+        statement_due=statement.due(period.year, period.month),
+        payment_due=payment.due(period.year, period.month),
+        rules=(statement.id, payment.id),
     )
 
 

@@ -723,6 +723,17 @@ def employer_payments(session: Session, payer_id: str, period: Month) -> list[Em
     ]
 
 
+def latest_paid_period(session: Session, payer_id: str, up_to: Month) -> Month | None:
+    """The latest period up to ``up_to`` for which a payer has a payment in the ledger (reversals
+    aside), or None: the month an employer's page opens on."""
+    found = session.scalar(
+        select(func.max(Payment.period)).where(
+            Payment.payer_id == payer_id.strip(), Payment.period <= up_to, Payment.kind != REVERSAL
+        )
+    )
+    return found if found is None or isinstance(found, Month) else Month.from_index(int(found))
+
+
 def batch_rejections(session: Session, batch_id: int) -> list[dict[str, Any]]:
     """The rejected rows of one load, by line."""
     t = ImportRejection.__table__

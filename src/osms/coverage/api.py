@@ -33,10 +33,15 @@ class StatusBasis(BaseModel):
 
 
 class Arrears(BaseModel):
-    months: list[str] = Field(description="Owed months, YYYY-MM")
+    months: list[str] = Field(description="Owed months (their payment deadline has passed), YYYY-MM")
     amount: str = Field(
         description="Total at the self-payer rate of each month, tenge, two decimals", examples=["0.00"]
     )
+
+
+class DueMonth(BaseModel):
+    month: str = Field(description="A month that will be owed unless paid by its deadline, YYYY-MM")
+    due_by: date = Field(description="Its payment deadline (rulebook deadlines.<payer kind>, docs/status.md)")
 
 
 class Message(BaseModel):
@@ -53,6 +58,7 @@ class StatusAnswer(BaseModel):
     insured_until: date | None = Field(description="Last day insured if nothing changes; null while open-ended")
     months_paid_last_12: list[str] = Field(description="Months M-11..M with a credited payment, YYYY-MM")
     arrears: Arrears
+    due: list[DueMonth] = Field(description="Unpaid months whose deadline has not passed: not arrears yet")
     rulebook: str
     rules: list[str] = Field(description="Ids of the rulebook entries applied")
     message: Message
@@ -73,7 +79,8 @@ class StatusAnswer(BaseModel):
     summary="A person's insured status on a date",
     description=(
         "Insured or not on `on` (default today), why (basis code), until when, the months paid in the last 12, "
-        "arrears at the self-payer rate, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
+        "arrears (months past their payment deadline) at the self-payer rate, the months not yet due with their "
+        "deadline, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
         "Citizens see themselves and their children or wards; clinics, operators and auditors anyone; employers "
         "their own employees (a payment by them in the last 12 months). Every lookup is audited."
         " On PostgreSQL, clinics', operators' and auditors' checks with a token already seen by the serving process "

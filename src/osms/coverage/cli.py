@@ -74,8 +74,10 @@ def _status_panel(status: Status, lang: str) -> Panel:
     ]
     if status.arrears:
         rows.append(("arrears", ", ".join(f"{m} {a:.2f}" for m, a in status.arrears)))
+    rows.append(("arrears total", answer["arrears"]["amount"]))
+    if status.due:
+        rows.append(("not yet due", ", ".join(f"{m} by {by.isoformat()}" for m, by in status.due)))
     rows += [
-        ("arrears total", answer["arrears"]["amount"]),
         ("rulebook", answer["rulebook"]),
         ("rules", "\n".join(answer["rules"])),
     ]

@@ -18,7 +18,11 @@ Vocabulary:
 - *applicable(N)*: N is on or after the month insurance starts (``status.insurance_starts``) and
   the person's birth month; other months are neither covered, uncovered nor owed;
 - a month is *insured* (the month-by-month history the engine rebuilds from D's knowledge) when it
-  is covered and not a blocked self-payment (item 4), or in grace, or transitional.
+  is covered and not a blocked self-payment (item 4), or in grace, or transitional;
+- a month's *deadline*: the rulebook's (``deadlines.<kind>``) for the payer expected to pay it (the
+  kind of the latest covered month before it: an employer's month is due when the employer must pay;
+  a month after a self-payment, a category or nothing is due as a self-payer's). An uncovered month
+  is *in arrears* only once D is after its deadline; before, it is *due* (rules.md §2.1).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import (
     CATEGORY_CODES,
     CategoryRule,
+    DeadlineRule,
     Entry,
     GraceRule,
     NoRuleInForce,
@@ -49,6 +54,7 @@ __all__ = [
     "HISTORY_MONTHS",
     "KIND_PRIORITY",
     "Basis",
+    "MONTH_STATES",
     "Membership",
     "MonthFacts",
     "Status",
@@ -72,6 +78,23 @@ KIND_PRIORITY: tuple[str, ...] = (
     "self_payment",
 )
 SELF_PAYMENT = "self_payment"
+
+#: Whose deadline (``deadlines.<kind>`` in the rulebook) a month follows when the latest covered
+#: month before it was paid with this kind; any other (self-payment, state, a category, nothing):
+#: the self-payer's.
+KIND_DEADLINE: dict[str, str] = {
+    "employer_deduction": "employer-deduction",
+    "employee_contribution": "employee-contribution",
+    "civil_contract": "civil-contract",
+    "ie_contribution": "individual-entrepreneur",
+}
+SELF_PAYER_DEADLINE = "self-payer"
+
+#: How a month of the last 12 stands on D (the months strip of the pages): ``paid``; ``state_paid``
+#: (a state-paid category covers it); ``due`` (uncovered, its deadline not passed); ``unpaid``
+#: (uncovered after its deadline); ``not_applicable`` (before insurance or birth).
+MonthState = Literal["paid", "state_paid", "due", "unpaid", "not_applicable"]
+MONTH_STATES: tuple[str, ...] = get_args(MonthState)
 
 BasisCode = Literal[
     "state_paid_category",
@@ -169,7 +192,7 @@ class Status:
     basis: Basis
     insured_until: date | None
     months_paid_last_12: tuple[Month, ...]
-    arrears: tuple[tuple[Month, Decimal], ...]  # each owed month and its self-payer price
+    arrears: tuple[tuple[Month, Decimal], ...]  # each owed month (past its deadline) and its self-payer price
     rulebook: str
     rules: tuple[str, ...]
     message: Mapping[str, str]
@@ -180,6 +203,8 @@ class Status:
     category_to: date | None = None  # end of the category on D (basis state_paid_category)
     detail: Mapping[str, str] = field(default_factory=dict)  # extra facts for the sentence
     horizon: Horizon = NOT_PROVISIONAL  # provisional past the rulebook's confirmed horizon
+    due: tuple[tuple[Month, date], ...] = ()  # months that will be owed unless paid by their deadline
+    last_12: tuple[tuple[Month, str, date | None], ...] = ()  # M-11..M: state (MONTH_STATES), deadline
 
     @property
     def arrears_months(self) -> tuple[Month, ...]:
@@ -199,6 +224,7 @@ class Status:
             "insured_until": self.insured_until.isoformat() if self.insured_until else None,
             "months_paid_last_12": [str(m) for m in self.months_paid_last_12],
             "arrears": {"months": [str(m) for m in self.arrears_months], "amount": format_money(self.arrears_amount)},
+            "due": [{"month": str(m), "due_by": by.isoformat()} for m, by in self.due],
             "rulebook": self.rulebook,
             "rules": list(self.rules),
             "message": dict(self.message),
@@ -271,6 +297,14 @@ def _self_payer_price(rulebook: Rulebook, index: int) -> tuple[Decimal, tuple[st
     elif rule.base == "amw_two_years_earlier":
         used.append(rulebook.amw_entry(rulebook.state_base_year(day)).id)
     return round_money(rule.rate * base), tuple(used)
+
+
+@lru_cache(maxsize=4096)
+def _deadline_at(rulebook: Rulebook, kind: str, index: int) -> tuple[date, str]:
+    """The deadline of month ``index`` for ``kind`` and the id of the entry it comes from."""
+    month = _month(index)
+    rule: DeadlineRule = rulebook.deadline(kind, month.year, month.month)
+    return rule.due(month.year, month.month), rule.id
 
 
 @lru_cache(maxsize=256)
@@ -369,6 +403,8 @@ class _Person:
         self.detail: dict[str, str] = {}
         self.unpaid_insured: list[int] = []
         self.last_insured: int | None = None
+        self.due: list[tuple[Month, date]] = []
+        self._deadline_kinds: list[str] | None = None
 
     def use(self, entry_id: str) -> None:
         if entry_id not in self.used:
@@ -470,8 +506,45 @@ class _Person:
         cap = self.rulebook.arrears_cap_months(self.on) if i == self.m else _cap_at(self.rulebook, i).value
         return last_uncovered is not None and last_uncovered >= i - cap
 
+    def deadline_kind(self, i: int) -> str:
+        """Whose deadline month ``i`` (of the months read, up to M) follows: the kind of the latest
+        covered month before it (see :data:`KIND_DEADLINE`), else the self-payer's."""
+        if self._deadline_kinds is None:
+            kinds, current = [], SELF_PAYER_DEADLINE
+            for n in range(self.lo, self.m + 1):
+                kinds.append(current)
+                facts = self.paid.get(n)
+                if facts is not None:
+                    current = KIND_DEADLINE.get(main_kind(facts.kinds) or "", SELF_PAYER_DEADLINE)
+                elif n in self.cat:
+                    current = SELF_PAYER_DEADLINE
+            self._deadline_kinds = kinds
+        return self._deadline_kinds[i - self.lo] if self.lo <= i <= self.m else SELF_PAYER_DEADLINE
+
+    def deadline(self, i: int) -> date:
+        """The last day to pay for month ``i`` (recording the rule)."""
+        day, entry_id = _deadline_at(self.rulebook, self.deadline_kind(i), i)
+        self.use(entry_id)
+        return day
+
+    def month_states(self) -> tuple[tuple[Month, str, date | None], ...]:
+        """M-11 .. M as D sees them (:data:`MONTH_STATES`), with the deadline of an uncovered month."""
+        result: list[tuple[Month, str, date | None]] = []
+        for i in range(self.m - 11, self.m + 1):
+            if i in self.paid:
+                result.append((_month(i), "paid", None))
+            elif i in self.cat:
+                result.append((_month(i), "state_paid", None))
+            elif not self.applicable(i):
+                result.append((_month(i), "not_applicable", None))
+            else:
+                day, _ = _deadline_at(self.rulebook, self.deadline_kind(i), i)
+                result.append((_month(i), "unpaid" if self.on > day else "due", day))
+        return tuple(result)
+
     def arrears(self, *, insured: bool) -> tuple[tuple[Month, Decimal], ...]:
-        """Item 5, at the self-payer contribution in force for each month, within the 12-month cap.
+        """Item 5, at the self-payer contribution in force for each month, within the 12-month cap,
+        counting only the months whose deadline has passed on D (the others go to ``self.due``).
 
         Not insured: each uncovered month of the 12 before M, and M itself when uncovered (what a
         self-payer must pay to be insured again, item 4). Insured: the uncovered months in which
@@ -492,6 +565,10 @@ class _Person:
         for i in months:
             price = _self_payer_price(self.rulebook, i)
             if price is None:
+                continue
+            due_by = self.deadline(i)
+            if self.on <= due_by:
+                self.due.append((_month(i), due_by))
                 continue
             amount, used = price
             for entry_id in used:
@@ -557,6 +634,8 @@ def evaluate(
             rules=tuple(p.used),
             message={},
             horizon=horizon_of(rulebook, on, p.used),
+            due=tuple(p.due),
+            last_12=p.month_states() if known else (),
             **extra,
         )
         return _with_message(status, label)

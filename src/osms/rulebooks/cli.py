@@ -14,6 +14,7 @@ from rich.text import Text
 from osms.core.config import get_settings
 from osms.core.jsonout import print_json
 from osms.rulebooks.loader import (
+    DEADLINE_KINDS,
     Entry,
     NoRuleInForce,
     Rulebook,
@@ -113,6 +114,11 @@ def snapshot(rulebook: Rulebook, on: date) -> dict[str, Any]:
         "free_choice_requires_insured": _optional(rulebook.free_choice_requires_insured(on)),
         "eaeu_contract_term": _optional(rulebook.eaeu_contract_term(on)),
         "benefits": _benefits(rulebook, on),
+        "deadlines": {
+            kind: rulebook.deadline(kind, on.year, on.month).as_dict()
+            for kind in DEADLINE_KINDS
+            if rulebook.series(f"deadlines.{kind}")
+        },
     }
 
 
@@ -227,6 +233,12 @@ def _print_tables(rb: Rulebook, day: date, data: dict[str, Any]) -> None:
         else:
             row(rates, kind, rb.rate(kind, day).describe(), rule)
     console.print(rates)
+
+    deadlines = _table("Payment deadlines (for the month of the date)", "payer kind", "due", "entry", "verified")
+    for kind, rule in data["deadlines"].items():
+        after = "the same month" if rule["months_after"] == 0 else f"{rule['months_after']} month(s) later"
+        row(deadlines, kind, f"day {rule['day']}, {after}", rule)
+    console.print(deadlines)
 
     status = data["status"]
     grace = status["grace"]

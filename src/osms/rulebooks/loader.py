@@ -3,7 +3,7 @@
 A rulebook is a directory of YAML files shipped inside this package
 (``osms/rulebooks/data/<name>/``): ``rulebook.yaml`` (name, title, the period it covers)
 and one file per topic: ``wages.yaml``, ``rates.yaml``, ``status.yaml``,
-``categories.yaml``, ``attachment.yaml``, ``benefits.yaml``. Each topic file maps a key to a list of
+``categories.yaml``, ``attachment.yaml``, ``benefits.yaml``, ``deadlines.yaml``. Each topic file maps a key to a list of
 entries; every entry has ``valid_from`` (``YYYY-MM-DD`` or ``YYYY-MM``), an optional
 ``valid_to`` (inclusive; ``YYYY-MM`` means the month's last day), a non-empty ``source``
 and a ``verified`` flag. The loader validates strictly (unknown keys, overlaps, gaps,
@@ -60,6 +60,8 @@ __all__ = [
     "CampaignRule",
     "CategoryRule",
     "ChangeLimitAlternative",
+    "DEADLINE_KINDS",
+    "DeadlineRule",
     "CareTypeListRule",
     "ChangeLimitRule",
     "DateOutsideRulebook",
@@ -163,10 +165,21 @@ RESIDENCY_CODES: tuple[str, ...] = (
     "foreigner_temporary",
 )
 
+#: Payment deadlines (rules.md §2.1): who pays (or tells) by which day after the month concerned.
+#: ``employer-statement`` is the employer's statement to each employee of what was withheld and paid.
+DEADLINE_KINDS: tuple[str, ...] = (
+    "employer-deduction",
+    "employee-contribution",
+    "civil-contract",
+    "individual-entrepreneur",
+    "self-payer",
+    "employer-statement",
+)
+
 BaseKind = Literal["income", "mw_multiple", "amw_two_years_earlier"]
 CategoryPayer = Literal["state", "local_budget"]
 
-TOPIC_FILES: tuple[str, ...] = ("wages", "rates", "status", "categories", "attachment", "benefits")
+TOPIC_FILES: tuple[str, ...] = ("wages", "rates", "status", "categories", "attachment", "benefits", "deadlines")
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,6 +333,22 @@ class CategoryRule(Entry):
 
     code: str
     payer: CategoryPayer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadlineRule(Entry):
+    """When a month's payment (or the employer's statement) is due: on ``day`` of the month
+    ``months_after`` months after the month concerned (rules.md §2.1). The rule in force on the
+    month's first day applies."""
+
+    kind: str
+    months_after: int
+    day: int
+
+    def due(self, year: int, month: int) -> date:
+        """The last day to pay for the month ``year``-``month``."""
+        index = year * 12 + month - 1 + self.months_after
+        return date(index // 12, index % 12 + 1, self.day)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -716,6 +745,22 @@ class _CategoryRow(_Row):
         return CategoryRule(**self._common(series), code=key, payer=self.payer)
 
 
+class _DeadlineRow(_Row):
+    months_after: _Int
+    day: _Int
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.months_after < 0:
+            raise ValueError(f"months_after must not be negative, got {self.months_after}")
+        if not 1 <= self.day <= 28:
+            raise ValueError(f"day must be 1..28 (a day every month has), got {self.day}")
+        return self
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return DeadlineRule(**self._common(series), kind=key, months_after=self.months_after, day=self.day)
+
+
 def _month_day(value: str) -> tuple[int, int]:
     match = _MONTH_DAY_RE.match(value)
     if match is None:
@@ -853,6 +898,10 @@ class _DiseaseListRow(_Row):
 
 SeriesKind = Literal["continuous", "windows", "single"]
 
+# The deadlines every rulebook needs: the payroll's (employer) and the status's (a month nobody paid
+# for is owed by the person as a self-payer).
+_REQUIRED_DEADLINES = frozenset({"employer-deduction", "employer-statement", "self-payer"})
+
 
 @dataclass(frozen=True, slots=True)
 class _KeySpec:
@@ -895,6 +944,15 @@ _TOPICS: dict[str, dict[str, _KeySpec]] = {
         "osms_residency": _KeySpec(_ResidencyRow, "continuous", True, spans_rulebook=True),
         "socially_significant": _KeySpec(_DiseaseListRow, "continuous", True, spans_rulebook=True),
         "dangerous": _KeySpec(_DiseaseListRow, "continuous", True, spans_rulebook=True),
+    },
+    "deadlines": {
+        kind: _KeySpec(
+            _DeadlineRow,
+            "continuous",
+            kind in _REQUIRED_DEADLINES,
+            spans_rulebook=kind in _REQUIRED_DEADLINES,
+        )
+        for kind in DEADLINE_KINDS
     },
 }
 
@@ -1226,6 +1284,24 @@ class Rulebook:
         """The transitional window treating everyone as insured, if ``on`` falls in one."""
         self.check_date(on)
         return self.find("status.transitional_insured", on)
+
+    # -- deadlines (rules.md §2.1) -----------------------------------------------------------
+
+    def deadline(self, kind: str, year: int, month: int) -> DeadlineRule:
+        """The deadline rule of ``kind`` for the month ``year``-``month``: the entry in force on
+        the month's first day, else the nearest entry (a month before the first entry takes the
+        first, after the last the last), so that a status can date any month it reads. Raises
+        ``NoRuleInForce`` when the rulebook has no deadline for ``kind``."""
+        if kind not in DEADLINE_KINDS:
+            raise RulebookError(f"unknown deadline kind {kind!r} (known: {', '.join(DEADLINE_KINDS)})")
+        series = f"deadlines.{kind}"
+        entries = self.series(series)
+        if not entries:
+            raise NoRuleInForce(f"no deadline for {kind} in this rulebook (rulebook {self.name})")
+        day = date(year, month, 1)
+        found = self.find(series, day) or (entries[0] if day < entries[0].valid_from else entries[-1])
+        assert isinstance(found, DeadlineRule)
+        return found
 
     # -- categories (rules.md §3.1) ----------------------------------------------------------
 

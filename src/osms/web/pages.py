@@ -30,11 +30,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from osms.audit import service as audit_view
 from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, parse_payroll_csv
-from osms.contributions.rules import CalcError, Calculation, deadlines, open_rulebook
+from osms.contributions.rules import CalcError, Calculation, Deadlines, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
-from osms.contributions.service import EmployeePayment, MonthPayments, employer_payments, payments_of
+from osms.contributions.service import (
+    EmployeePayment,
+    MonthPayments,
+    employer_payments,
+    latest_paid_period,
+    payments_of,
+)
 from osms.core import audit, throttle
-from osms.core.config import LANGUAGES
+from osms.core.config import LANGUAGES, get_settings
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.http import DbSession, csrf_matches, log_refusal, optional_principal
 from osms.core.identity import check_iin
@@ -343,10 +349,9 @@ def status_view(
     }
     if full:
         names = payer_names or {}
-        paid = set(status.months_paid_last_12)
-        month = Month.of(status.on)
         view |= {
-            "last_12": [(m, m in paid) for m in months_between(month - 11, month)],
+            "last_12": [{"month": m, "state": state, "due_by": due_by} for m, state, due_by in status.last_12],
+            "due": list(status.due),
             "message": status.message.get(lang) or status.message.get("en", ""),
             "kind": basis.kind,
             "payer": basis.payer,
@@ -635,10 +640,24 @@ def _employees(lines: Sequence[EmployeePayment]) -> dict[str, list[EmployeePayme
     return grouped
 
 
+def _employer_default_month(session: Session, payer_id: str, day: date) -> Month:
+    """The month the employer's page opens on: the latest with its payments (an employer pays a
+    month by the 25th of the next, so on 4 December last month usually has none yet), else last month."""
+    return latest_paid_period(session, payer_id, Month.of(day)) or Month.of(day) - 1
+
+
+def _employer_deadlines(month: Month) -> Deadlines | None:
+    try:
+        return deadlines(open_rulebook(get_settings().rulebook), month)
+    except (CalcError, RulebookError):
+        return None
+
+
 @router.get("/employer", response_class=HTMLResponse)
 def employer(request: Request, session: DbSession, principal: PagePrincipal, period: str = "") -> Response:
-    """Whom the employer paid for in a month (default: last month), the deductions and withheld
-    contributions by employee, and each current employee's status today: insured or not, until when."""
+    """Whom the employer paid for in a month (default: the latest month up to this one with payments
+    by the employer, else last month), the deductions and withheld contributions by employee, and
+    each current employee's status today: insured or not, until when."""
     if principal is None:
         return login_redirect(request)
     refused = _employer_only(request, principal)
@@ -648,7 +667,7 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
     day = today()
     shown = period.strip()
     try:
-        month = Month.parse(shown) if shown else Month.of(day) - 1
+        month = Month.parse(shown) if shown else _employer_default_month(session, principal.bin, day)
     except ValueError:
         return render(
             request,
@@ -728,7 +747,7 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
         month=month,
         previous=month - 1,
         following=month + 1,
-        due=deadlines(month),
+        due=_employer_deadlines(month),
         rows=rows,
         totals=totals,
         counts=counts,
@@ -759,7 +778,7 @@ def payroll_view(result: PayrollResult) -> dict[str, Any]:
     lines = []
     for line in result.lines:
         c = line.charges
-        due = deadlines(c.period)
+        due = line.due
         lines.append(
             {
                 "line": line.line,
