@@ -11,6 +11,7 @@ It covers 2025-01-01..2026-12-31 (the confirmed horizon). The figures are round,
 - civil contract 2% of income in 2025 only (``valid_to: 2025-12-31``: repealed before the horizon,
   never carried); individual entrepreneur 5% of 1.4 MW until 2026-12-31 with ``carry_forward:
   false`` (a transitional regime ending on the horizon on purpose);
+- payment deadlines: the 25th of the next month (the statement by the 15th), open-ended;
 - grace 3 months, arrears cap 12, insurance from 2025-01-01; the categories child and pensioner
   (the state pays); campaign 15.09-15.11, one free change per 6 months, minor age 18.
 
@@ -100,6 +101,28 @@ individual-entrepreneur:
     base: mw_multiple
     multiplier: "1.4"
     source: fixture (a transitional regime ending with 2026)
+""",
+    "deadlines.yaml": """\
+employer-deduction:
+  - valid_from: 2025-01-01
+    months_after: 1
+    day: 25
+    source: fixture
+employee-contribution:
+  - valid_from: 2025-01-01
+    months_after: 1
+    day: 25
+    source: fixture
+self-payer:
+  - valid_from: 2025-01-01
+    months_after: 1
+    day: 25
+    source: fixture
+employer-statement:
+  - valid_from: 2025-01-01
+    months_after: 1
+    day: 15
+    source: fixture
 """,
     "status.yaml": """\
 grace:
