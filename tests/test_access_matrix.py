@@ -86,18 +86,24 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for child in (Z, ADULT_CHILD):
         session.add(FamilyLink(iin=child, relative_iin=PARENT, relation="parent"))
     session.add(
-        PersonCategory(iin=Z, category="disability", valid_from=date(2025, 1, 1), valid_to=date(2027, 5, 31), source="t")
+        PersonCategory(
+            iin=Z, category="disability", valid_from=date(2025, 1, 1), valid_to=date(2027, 5, 31), source="t"
+        )
     )
     ledger = Ledger(session)
     ledger.pay_range(Z, "2026-01", "2026-10", payer=EMPLOYER, amount="4250.00")
     ledger.pay_range(ADULT_CHILD, "2026-01", "2026-10", payer=OTHER_EMPLOYER)
     ledger.pay_range(STRANGER, "2026-01", "2026-10", payer=OTHER_EMPLOYER)
     ledger.refresh()
-    session.add(Clinic(clinic_id=CLINIC, bin="100540000018", name="Емхана", region="KZ-ALA", capacity=0, service_area="ALA-001"))
+    session.add(
+        Clinic(clinic_id=CLINIC, bin="100540000018", name="Емхана", region="KZ-ALA", capacity=0, service_area="ALA-001")
+    )
     session.flush()
     session.add(ClinicDistrict(clinic_id=CLINIC, district_id="P1", specialty="pediatrician", doctor="Dr", norm=10))
     session.add(
-        Attachment(iin=Z, clinic_id=CLINIC, district_id="P1", valid_from=date(2020, 1, 1), home_visits=True, kind="first")
+        Attachment(
+            iin=Z, clinic_id=CLINIC, district_id="P1", valid_from=date(2020, 1, 1), home_visits=True, kind="first"
+        )
     )
     # The clinic filed an application for the stranger, which was refused (the clinic is full).
     session.add(
@@ -135,7 +141,8 @@ def _login(client: TestClient, role: str) -> None:
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert csrf
     answer = client.post(
-        "/login", data={"username": role if role != "citizen" else "parent", "password": PASSWORD, "csrf": csrf.group(1)}
+        "/login",
+        data={"username": role if role != "citizen" else "parent", "password": PASSWORD, "csrf": csrf.group(1)},
     )
     assert answer.status_code in (200, 303), answer.text
 
@@ -210,8 +217,10 @@ def fhir_fields(client: TestClient, headers: dict[str, str], number: str) -> tup
         found.add("insured")
     parts = {p["url"] for ext in response.get("extension", []) for p in ext.get("extension", [])}
     coverage = search.json()["entry"][0]["resource"]
-    if "insuredUntil" in parts or "end" in coverage.get("period", {}) or "end" in response["insurance"][0].get(
-        "benefitPeriod", {}
+    if (
+        "insuredUntil" in parts
+        or "end" in coverage.get("period", {})
+        or "end" in response["insurance"][0].get("benefitPeriod", {})
     ):
         found.add("until")
     mapping = {"basis": "basis", "category": "category", "payer": "payer", "monthPaid": "months_paid"}

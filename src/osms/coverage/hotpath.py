@@ -183,7 +183,7 @@ class StatusHotPath:
         status = service.evaluate_facts(iin, day, book, persons, months)
         row = (datetime.now(UTC), principal.username, principal.role, "api", "status.read", resource[:300], iin)
         await self.audit((*row, service.read_detail(status)))
-        return status.as_dict()
+        return service.visible_status(principal.role, status.as_dict())
 
     async def _read_facts(self, keys: list[tuple[str, date]]) -> list[Facts]:
         windows = [rules.window(on) for _, on in keys]
