@@ -78,15 +78,15 @@ def test_check_valid_iin_full_page_and_htmx_fragment(client) -> None:
     iin = new_iin(date(1990, 5, 17), "F")
     full = client.get(f"/check?iin={iin}&lang=en")
     assert full.status_code == 200
-    assert "<html" in full.text and 'data-result="valid"' in full.text
-    assert f"The IIN {iin} is well-formed." in full.text
-    assert "17 May 1990" in full.text and "Female" in full.text
+    assert "<html" in full.text and 'data-status="not_insured"' in full.text
+    # nothing decoded from the number (docs/access.md): no birth date, no sex
+    assert "May 1990" not in full.text and "Female" not in full.text
     assert "HX-Request" in full.headers["vary"]
 
     fragment = client.get(f"/check?iin={iin}&lang=ru", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
-    assert f"ИИН {iin} составлен верно." in fragment.text
-    assert "17.05.1990" in fragment.text
+    assert "Не застрахован на" in fragment.text
+    assert "17.05.1990" not in fragment.text
 
 
 @pytest.mark.parametrize(

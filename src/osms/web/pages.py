@@ -777,7 +777,7 @@ def payroll(
         return again(422, N_("The file has a header but no rows."))
     if len(parsed) > MAX_API_ROWS:
         return again(413, N_("At most 10,000 rows at a time; split the payroll."))
-    result = compute_payroll(session, principal.bin, parsed, principal=principal, channel="web")
+    result = compute_payroll(session, principal.bin, parsed, principal=principal, channel="web", today=today())
     return render(
         request, "payroll.html", principal, headers=PRIVATE, rows_text=rows, result=payroll_view(result), error=None
     )
