@@ -12,7 +12,7 @@ from web_helpers import PASSWORD, World, csrf_of, login, new_iin
 from osms.core.config import get_settings
 from osms.core.identity import check_digit
 from osms.core.models import AuditEntry
-from osms.web import i18n
+from osms.web import i18n, pages
 
 
 def audit_rows(session: Session, action: str) -> list[AuditEntry]:
@@ -74,7 +74,8 @@ def test_language_links_keep_the_page_and_its_query(client) -> None:
 # --- IIN check ----------------------------------------------------------------------------------
 
 
-def test_check_valid_iin_full_page_and_htmx_fragment(client) -> None:
+def test_check_valid_iin_full_page_and_htmx_fragment(client, monkeypatch) -> None:
+    monkeypatch.setattr(pages, "today", lambda: date(2024, 9, 15))
     iin = new_iin(date(1990, 5, 17), "F")
     full = client.get(f"/check?iin={iin}&lang=en")
     assert full.status_code == 200
@@ -85,7 +86,7 @@ def test_check_valid_iin_full_page_and_htmx_fragment(client) -> None:
 
     fragment = client.get(f"/check?iin={iin}&lang=ru", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
-    assert "Не застрахован на" in fragment.text
+    assert "Не застрахован на 15.09.2024" in fragment.text
     assert "17.05.1990" not in fragment.text
 
 
