@@ -25,7 +25,7 @@ from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.security import PUBLISHED_KEY, create_token, create_user, demo_secret_key
 from osms.registry.models import FamilyLink, Payer, Person
-from osms.registry.service import import_file
+from osms.registry.service import import_file, minor_age_on
 
 console = Console(stderr=True)
 IMPORT_ORDER = ("payers", "persons", "families", "categories")
@@ -141,14 +141,17 @@ def _clinic_of(session: Session, iin: str | None) -> tuple[str, str] | None:
 
 
 def demo_logins(engine: Engine) -> list[DemoLogin]:
-    """One login per role, bound to real demo rows: a parent with children, an employer, the parent's clinic."""
+    """One login per role, bound to real demo rows: a parent with children under the minor age (whom
+    a parent sees: docs/access.md), an employer, the parent's clinic."""
     with unit_of_work(engine) as session:
+        today = date.today()
+        minor_age = minor_age_on(today)
+        children = select(FamilyLink.relative_iin).where(FamilyLink.relation == "parent")
+        if minor_age is not None:
+            born_after = date(today.year - minor_age, today.month, min(today.day, 28))  # about: it picks a login
+            children = children.join(Person, Person.iin == FamilyLink.iin).where(Person.birth_date > born_after)
         parent = session.scalar(
-            select(FamilyLink.relative_iin)
-            .where(FamilyLink.relation == "parent")
-            .group_by(FamilyLink.relative_iin)
-            .order_by(func.count().desc(), FamilyLink.relative_iin)
-            .limit(1)
+            children.group_by(FamilyLink.relative_iin).order_by(func.count().desc(), FamilyLink.relative_iin).limit(1)
         ) or session.scalar(select(Person.iin).order_by(Person.iin).limit(1))
         employer = session.scalar(select(Payer.payer_id).where(Payer.kind == "employer").order_by(Payer.payer_id))
         clinic_id, clinic_name = _clinic_of(session, parent) or ("demo-clinic-1", "Demo polyclinic No. 1")

@@ -38,7 +38,9 @@ def api(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def tokens(engine, session: Session) -> dict[str, str]:
     seed_registry(engine)
-    session.add(Person(iin=CHILD, last_name="Тестова", first_name="Дочь", residency="citizen"))
+    session.add(
+        Person(iin=CHILD, last_name="Тестова", first_name="Дочь", birth_date=date(2015, 6, 1), residency="citizen")
+    )
     session.flush()
     session.add(FamilyLink(iin=CHILD, relative_iin=WORKER, relation="parent"))
     users = {
@@ -115,10 +117,10 @@ def test_a_file_that_cannot_be_read_is_a_422(api, tokens) -> None:
     ("role", "subject", "status"),
     [
         ("citizen", WORKER, 200),  # themselves
-        ("citizen", CHILD, 200),  # their child
+        ("citizen", CHILD, 200),  # their child, under 18
         ("citizen", PENSIONER, 403),  # a stranger
         ("employer", WORKER, 403),
-        ("clinic", PENSIONER, 200),
+        ("clinic", PENSIONER, 403),  # payers and amounts are not a clinic's business (docs/access.md)
         ("operator", CHILD, 200),
         ("auditor", WORKER, 200),
     ],
@@ -129,7 +131,7 @@ def test_who_may_read_whose_payments(api, tokens, session, role: str, subject: s
     assert response.status_code == status, response.text
     entries = session.scalars(select(AuditEntry).where(AuditEntry.subject_iin == subject)).all()
     assert [(e.action, e.role, e.channel) for e in entries] == [
-        ("payments.read" if status == 200 else "person.read.denied", role, "api")
+        ("payments.read" if status == 200 else "payments.read.denied", role, "api")
     ]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from osms.core.models import AuditEntry
+from osms.core.periods import Month
 from osms.core.security import create_token, create_user
 from tests.contributions.test_payroll import (
     EMPLOYER,
@@ -17,6 +20,7 @@ from tests.contributions.test_payroll import (
     WORKER,
     add_people,
 )
+from tests.coverage.helpers import Ledger
 
 BODY = {
     "employer": EMPLOYER,
@@ -33,6 +37,12 @@ BODY = {
 @pytest.fixture
 def tokens(session) -> dict[str, str]:
     add_people(session)
+    # WORKER, RICH and PENSIONER are the employer's employees: it paid for them last month
+    # (docs/access.md); UNKNOWN is not in the registry and was never paid for.
+    ledger = Ledger(session)
+    for number in (WORKER, RICH, PENSIONER):
+        ledger.pay(number, Month.of(date.today()) - 1, payer=EMPLOYER)
+    ledger.refresh()
     users = {
         "employer": create_user(session, "boss", "pw", "employer", "ТОО Алатау", bin=EMPLOYER),
         "other": create_user(session, "other", "pw", "employer", "ТОО Басқа", bin=OTHER_EMPLOYER),
@@ -57,16 +67,18 @@ def test_employer_computes_own_payroll(api: TestClient, tokens: dict[str, str], 
     answer = api.post("/api/v1/payrolls", json=BODY, headers=auth(tokens["employer"]))
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["computed"], body["excluded"], body["rejected"]) == (2, 1, 2)
+    assert (body["computed"], body["excluded"], body["rejected"]) == (3, 1, 1)
     lines = {x["iin"]: x for x in body["lines"]}
     assert lines[WORKER]["deduction"]["amount"] == "9000.00"
     assert lines[WORKER]["contribution"]["amount"] == "6000.00"
     assert lines[RICH]["deduction"]["amount"] == "25500.00"  # a JSON number is read exactly
     assert lines[RICH]["contribution"]["amount"] == "17000.00"
+    # a stranger's row is computed at the standard rates: 3% and 2% of 100 tenge
+    assert (lines[UNKNOWN]["deduction"]["amount"], lines[UNKNOWN]["contribution"]["amount"]) == ("3.00", "2.00")
     assert body["exclusions"][0]["iin"] == PENSIONER
-    assert body["exclusions"][0]["categories"][0]["code"] == "pensioner"
-    assert body["rejected_by_reason"] == {"bad_iin": 1, "unknown_person": 1}
-    assert body["totals"]["total"] == "57500.00"  # 9,000 + 6,000 + 25,500 + 17,000
+    assert body["exclusions"][0]["categories"] is None  # the employer learns no category
+    assert body["rejected_by_reason"] == {"bad_iin": 1}
+    assert body["totals"]["total"] == "57505.00"  # 9,000 + 6,000 + 25,500 + 17,000 + 3 + 2
     assert body["deadlines"] == [{"period": "2024-03", "statement_due": "2024-04-15", "payment_due": "2024-04-25"}]
     assert body["rulebook"] == "kz-law"
     assert "rates.employer-deduction.2022-01-01" in body["rules"]

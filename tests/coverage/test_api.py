@@ -42,7 +42,7 @@ def get_status(client, token: str | None, number: str, **params: str):
 
 
 def test_answer_shape(client, tokens) -> None:
-    r = get_status(client, tokens["clinic"], PARENT, on="2024-09-15")
+    r = get_status(client, tokens["operator"], PARENT, on="2024-09-15")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
@@ -71,6 +71,15 @@ def test_answer_shape(client, tokens) -> None:
     assert body["due"] == [{"month": "2024-08", "due_by": "2024-09-25"}, {"month": "2024-09", "due_by": "2024-10-25"}]
     assert body["rulebook"] == "kz-law" and "status.grace.2017-07-01" in body["rules"]
     assert set(body["message"]) == {"kk", "ru", "en"}
+
+
+def test_a_clinic_gets_the_same_shape_without_payer_and_amounts(client, tokens) -> None:
+    """docs/access.md: a clinic gets insured, until when and the basis in a word; the payer, the
+    months paid, the arrears and the sentence (which quotes them) are null."""
+    body = get_status(client, tokens["clinic"], PARENT, on="2024-09-15").json()
+    assert body["insured_until"] == "2024-09-30"
+    assert body["basis"] == {"code": "grace", "payer": None, "kind": None, "category": None}
+    assert (body["months_paid_last_12"], body["arrears"], body["message"]) == (None, None, None)
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ def test_our_requests_are_valid_fhir() -> None:
 
 
 def test_eligibility_in_grace(client, tokens, session) -> None:
-    r = post(client, tokens["clinic"], request_by_identifier(PARENT))
+    r = post(client, tokens["operator"], request_by_identifier(PARENT))
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith(FHIR)
     body = r.json()
@@ -126,11 +126,22 @@ def test_eligibility_in_grace(client, tokens, session) -> None:
     assert parts["message-en"][0].startswith("Insured: rights are kept")
     assert "error" not in body
     entries = session.scalars(select(AuditEntry).where(AuditEntry.subject_iin == PARENT)).all()
-    assert [(e.action, e.channel, e.role) for e in entries] == [("status.read", "fhir", "clinic")]
+    assert [(e.action, e.channel, e.role) for e in entries] == [("status.read", "fhir", "operator")]
+
+
+def test_a_clinic_gets_no_payer_arrears_or_sentence(client, tokens) -> None:
+    """docs/access.md: insured, until when, the basis; not the payer, the months paid, the arrears
+    nor the sentence quoting them (``disposition`` is left out)."""
+    body = post(client, tokens["clinic"], request_by_identifier(PARENT)).json()
+    CoverageEligibilityResponse.model_validate(body)
+    parts = extension(body)
+    assert parts["insuredUntil"] == ["2024-09-30"] and parts["basis"][0]["code"] == "grace"
+    assert not {"payer", "kind", "monthPaid", "arrearsMonth", "arrearsAmount", "message-en"} & set(parts)
+    assert "disposition" not in body
 
 
 def test_disposition_follows_accept_language(client, tokens) -> None:
-    headers = {"Content-Type": FHIR, "Accept-Language": "ru-RU,ru;q=0.9", **auth(tokens["clinic"])}
+    headers = {"Content-Type": FHIR, "Accept-Language": "ru-RU,ru;q=0.9", **auth(tokens["citizen"])}
     body = client.post(
         "/fhir/CoverageEligibilityRequest", content=json.dumps(request_by_identifier(PARENT)), headers=headers
     ).json()

@@ -12,7 +12,7 @@ from web_helpers import PASSWORD, World, csrf_of, login, new_iin
 from osms.core.config import get_settings
 from osms.core.identity import check_digit
 from osms.core.models import AuditEntry
-from osms.web import i18n
+from osms.web import i18n, pages
 
 
 def audit_rows(session: Session, action: str) -> list[AuditEntry]:
@@ -74,19 +74,20 @@ def test_language_links_keep_the_page_and_its_query(client) -> None:
 # --- IIN check ----------------------------------------------------------------------------------
 
 
-def test_check_valid_iin_full_page_and_htmx_fragment(client) -> None:
+def test_check_valid_iin_full_page_and_htmx_fragment(client, monkeypatch) -> None:
+    monkeypatch.setattr(pages, "today", lambda: date(2024, 9, 15))
     iin = new_iin(date(1990, 5, 17), "F")
     full = client.get(f"/check?iin={iin}&lang=en")
     assert full.status_code == 200
-    assert "<html" in full.text and 'data-result="valid"' in full.text
-    assert f"The IIN {iin} is well-formed." in full.text
-    assert "17 May 1990" in full.text and "Female" in full.text
+    assert "<html" in full.text and 'data-status="not_insured"' in full.text
+    # nothing decoded from the number (docs/access.md): no birth date, no sex
+    assert "May 1990" not in full.text and "Female" not in full.text
     assert "HX-Request" in full.headers["vary"]
 
     fragment = client.get(f"/check?iin={iin}&lang=ru", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
-    assert f"ИИН {iin} составлен верно." in fragment.text
-    assert "17.05.1990" in fragment.text
+    assert "Не застрахован на 15.09.2024" in fragment.text
+    assert "17.05.1990" not in fragment.text
 
 
 @pytest.mark.parametrize(

@@ -35,15 +35,15 @@ def test_anonymous_checks_a_status_through_the_htmx_form(page: Any, sw: StatusWo
 
     page.get_by_label("ИИН (12 цифр)").fill(sw.serik)
     page.get_by_role("button", name="Проверить").click()
-    expect(result.locator('[data-status="insured"] .status-headline')).to_have_text("Застрахован до 30.09.2024")
-    expect(result).to_contain_text("Статус застрахованности на 15.09.2024.")
+    expect(result.locator('[data-status="insured"] .status-headline')).to_have_text("Застрахован на 15.09.2024")
+    expect(result).not_to_contain_text("30.09.2024")  # no end date (docs/access.md)
     expect(result).not_to_contain_text("Омаров")
     expect(result).not_to_contain_text("12 750")
     assert page.evaluate("window.__notReloaded") is True, "the page was reloaded"
 
     page.get_by_label("ИИН (12 цифр)").fill(new_iin(date(1999, 9, 9), "M", 4242))  # nobody has it
     page.get_by_role("button", name="Проверить").click()
-    expect(result.locator('[data-status="not_insured"] .status-headline')).to_have_text("Не застрахован")
+    expect(result.locator('[data-status="not_insured"] .status-headline')).to_have_text("Не застрахован на 15.09.2024")
     assert page.evaluate("window.__notReloaded") is True
     assert page.url.endswith("/?lang=ru")
 
@@ -56,7 +56,7 @@ def test_status_check_works_without_javascript(browser: Any, live_server: str, s
         page.get_by_label("IIN (12 digits)").fill(sw.serik)
         page.get_by_role("button", name="Check").click()
         page.wait_for_url(re.compile(r"/check\?iin="))
-        expect(page.locator(".status-headline")).to_have_text("Insured until 30 Sep 2024")
+        expect(page.locator(".status-headline")).to_have_text("Insured on 15 Sep 2024")
     finally:
         context.close()
 

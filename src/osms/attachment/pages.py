@@ -34,7 +34,7 @@ from osms.core.errors import InvalidInput, NotFound
 from osms.core.http import DbSession
 from osms.core.security import Principal
 from osms.registry.models import Person
-from osms.registry.service import get_person, get_person_row
+from osms.registry.service import cared_for, get_person, get_person_row, minor_age_on
 from osms.rulebooks.loader import RulebookError
 from osms.web import i18n
 from osms.web import pages as web
@@ -132,28 +132,30 @@ def _doctors(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, s
 
 def _people(session: Session, principal: Principal, card: dict[str, Any], on: date) -> list[dict[str, Any]]:
     """The citizen and whom they may attach from this page: children under the rulebook's minor
-    age and wards (adult children apply for themselves), the living only."""
+    age and wards (``registry.service.cared_for``: adult children apply for themselves), the living only."""
     assert principal.iin is not None
-    try:
-        minor_age = service.resolve_rulebook(None).minor_age(on)
-    except RulebookError:
-        minor_age = 18
+    minor_age = minor_age_on(on)
+    acts_for = cared_for(session, principal.iin, on, minor_age)
+
+    def is_minor(birth: date | None) -> bool:
+        return minor_age is not None and rules.is_minor(birth, on, minor_age)
+
     people = [
         {
             "iin": card["iin"],
             "name": " ".join(p for p in (card["last_name"], card["first_name"], card["middle_name"]) if p),
             "relation": "self",
             "birth_date": card["birth_date"],
-            "minor": rules.is_minor(card["birth_date"], on, minor_age),
+            "minor": is_minor(card["birth_date"]),
         }
     ]
     for dependant in card["dependants"]:
+        if dependant["iin"] not in acts_for:
+            continue
         row = get_person_row(session, dependant["iin"])
         if row is None or (row.death_date is not None and row.death_date <= on):
             continue
-        minor = rules.is_minor(row.birth_date, on, minor_age)
-        if dependant["relation"] == "child" and not minor:
-            continue
+        minor = is_minor(row.birth_date)
         people.append(
             {
                 "iin": row.iin,

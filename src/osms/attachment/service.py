@@ -37,7 +37,7 @@ from osms.core.periods import Month
 from osms.core.rows import Rejection, Row
 from osms.core.security import Principal
 from osms.registry.models import FamilyLink, Person
-from osms.registry.service import guardians_of
+from osms.registry.service import citizen_may_read, guardians_of
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
 from osms.web.i18n import gettext
@@ -401,32 +401,23 @@ def authorize_apply(session: Session, principal: Principal, iin: str, clinic_id:
 
 
 def is_attached_to(session: Session, iin: str, clinic_id: str, on: date) -> bool:
-    """Attached to ``clinic_id`` on ``on`` or later (running or pending), or applied to it."""
+    """Attached to ``clinic_id`` on ``on`` or later (running or pending). An application alone,
+    refused or not, is not a relation: anyone can file one (docs/access.md)."""
     attached = session.scalar(
         select(func.count())
         .select_from(Attachment)
         .where(Attachment.iin == iin, Attachment.clinic_id == clinic_id, _on_or_after(on))
     )
-    if attached:
-        return True
-    applied = session.scalar(
-        select(func.count())
-        .select_from(AttachmentApplication)
-        .where(AttachmentApplication.iin == iin, AttachmentApplication.clinic_id == clinic_id)
-    )
-    return bool(applied)
+    return bool(attached)
 
 
 def authorize_read(session: Session, principal: Principal, iin: str, on: date, *, channel: str) -> None:
-    """Citizens: themselves, their children and wards; clinics: their attached population (and
-    persons who applied to them); operators and auditors: anyone. Refusals are audited."""
+    """Citizens: themselves, their children under the minor age and their wards (today,
+    ``registry.service.may_act_for``); clinics: their attached population (running or pending
+    on ``on``, ``is_attached_to``); operators and auditors: anyone. Refusals are audited."""
     if principal.role in ("operator", "auditor"):
         return
-    if (
-        principal.role == "citizen"
-        and principal.iin
-        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
-    ):
+    if citizen_may_read(session, principal, iin):
         return
     if principal.role == "clinic" and principal.provider_id and is_attached_to(session, iin, principal.provider_id, on):
         return

@@ -14,12 +14,12 @@ from osms.core import audit
 from osms.core.errors import Forbidden
 from osms.core.security import Principal
 from osms.coverage import service as coverage
-from osms.registry.service import get_person_row, guardians_of
+from osms.registry.service import citizen_may_read, get_person_row
 from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, iter_rulebooks
 
 #: Roles that may ask about anyone: a clinic before care, the fund's operators, auditors (read only).
-#: Citizens ask about themselves and their children or wards; employers never (a diagnosis is
-#: medical data).
+#: Citizens ask about themselves, their children under the minor age and their wards
+#: (``registry.service.may_act_for``); employers never (a diagnosis is medical data).
 ASK_ANY = ("clinic", "operator", "auditor")
 
 
@@ -27,11 +27,7 @@ def authorize(session: Session, principal: Principal, iin: str, *, channel: str,
     """May ``principal`` ask about ``iin``'s entitlement? A refusal is audited (in its own transaction), then raised."""
     if principal.role in ASK_ANY:
         return
-    if (
-        principal.role == "citizen"
-        and principal.iin is not None
-        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
-    ):
+    if citizen_may_read(session, principal, iin):
         return
     audit.denied(
         session, principal, channel=channel, action="entitlement.read.denied", resource=resource, subject_iins=[iin]
@@ -100,4 +96,4 @@ def entitlement(
             f"covered_by={decision.covered_by}"
         ),
     )
-    return {"iin": number} | decision.as_dict() | {"insured": status.as_dict()}
+    return {"iin": number} | decision.as_dict() | {"insured": coverage.visible_status(principal.role, status.as_dict())}

@@ -18,7 +18,7 @@ from osms.core.errors import InvalidInput
 from osms.core.http import CurrentPrincipal, DbSession, require_role
 from osms.core.money import format_money
 from osms.core.periods import Month
-from osms.registry.service import authorize_person_read
+from osms.registry.service import authorize_payments_read
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
 
@@ -122,9 +122,10 @@ class PersonPayments(BaseModel):
     summary="The contributions credited for a person",
     description=(
         "Every ledger row for the person (payments, reversed payments and reversals), grouped by month "
-        "(newest first) and payer. Citizens see themselves and the children they are parent or guardian of; "
-        "clinics, fund operators and auditors see anyone; employers see no one here. Every read (and every "
-        "refused attempt) is written to the audit log."
+        "(newest first) and payer. Citizens see themselves, their children under 18 (the rulebook's minor age) "
+        "and their wards; fund operators and auditors see anyone; clinics and employers no one here (payers and "
+        "amounts give the salary away: docs/access.md). Every read (and every refused attempt) is written to the "
+        "audit log."
     ),
     responses={
         401: {"description": "Not logged in"},
@@ -141,7 +142,7 @@ def read_payments(
         default=None, description="Only months from this one on (YYYY-MM)", pattern=r"^\d{4}-\d{2}$"
     ),
 ) -> PersonPayments:
-    authorize_person_read(session, principal, iin, channel="api")
+    authorize_payments_read(session, principal, iin, channel="api")
     month: Month | None = None
     if since is not None:
         try:

@@ -259,7 +259,10 @@ class PayrollExclusion(BaseModel):
     income: str
     reason: str = Field(examples=["state_paid_category"])
     message: str
-    categories: list[PayrollCategoryHit]
+    categories: list[PayrollCategoryHit] | None = Field(
+        description="The memberships that make the person state-paid: for operators; null for employers, "
+        "who learn only that nothing is due (docs/access.md)"
+    )
     warnings: list[str]
 
 
@@ -389,7 +392,10 @@ def _rows_from_json(body: bytes) -> PayrollRequest:
         "the 25th (payment) of the following month. Nothing is stored.\n\n"
         f"Body: JSON `{{employer, rulebook?, rows: [{{iin, period, income}}]}}` (at most {MAX_API_ROWS:,} rows), "
         "or `text/csv` with the header `iin,period,income` and the `employer` (and `rulebook`) as query "
-        "parameters. Employers may compute their own BIN's payroll, operators any. Audited (payroll.compute)."
+        "parameters. Employers may compute their own BIN's payroll, operators any. Audited (payroll.compute).\n\n"
+        "For an employer, only its employees (a standing payment by it for a period of the last 12 months) are "
+        "looked up in the registry: any other row is computed at the standard rates, the same whether the IIN is "
+        "in the registry or not; an excluded employee's categories are null (docs/access.md)."
     ),
     openapi_extra=_REQUEST_BODY,
     responses={

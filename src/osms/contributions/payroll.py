@@ -45,6 +45,7 @@ from osms.contributions.rules import (
     parse_income,
     parse_period,
 )
+from osms.contributions.service import employees_among
 from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput
@@ -147,14 +148,28 @@ class PayrollLine:
 
 @dataclass(frozen=True, slots=True)
 class PayrollExclusion:
+    """An employee for whom nothing is due in the month. ``disclose``: the answer names the
+    categories (operators); an employer learns only that the state pays (docs/access.md)."""
+
     line: int
     iin: str
     period: Month
     income: Decimal
     categories: tuple[CategoryHit, ...]
+    disclose: bool = True
 
     @property
     def warnings(self) -> list[str]:
+        if not self.disclose:
+            return (
+                [
+                    "category_requires_not_working: the employee's state-paid category is for persons who do not "
+                    f"work; if the employee worked the whole of {self.period}, the employee should ask the source "
+                    "register to end the membership"
+                ]
+                if any(h.requires_not_working for h in self.categories)
+                else []
+            )
         return [
             f"category_requires_not_working: {h.code} is for persons who do not work; if the employee worked "
             f"the whole of {self.period}, ask the source register to end the membership"
@@ -163,7 +178,7 @@ class PayrollExclusion:
         ]
 
     def as_dict(self) -> dict[str, Any]:
-        codes = ", ".join(sorted({h.code for h in self.categories}))
+        codes = f" ({', '.join(sorted({h.code for h in self.categories}))})" if self.disclose else ""
         return {
             "line": self.line,
             "iin": self.iin,
@@ -171,10 +186,10 @@ class PayrollExclusion:
             "income": format_money(self.income),
             "reason": EXCLUSION_REASON,
             "message": (
-                f"state-paid category in {self.period} ({codes}): the state pays for this person; "
+                f"state-paid category in {self.period}{codes}: the state pays for this person; "
                 "no employer deduction and no employee contribution are due (rules.md §2.1, §3.1)"
             ),
-            "categories": [h.as_dict() for h in self.categories],
+            "categories": [h.as_dict() for h in self.categories] if self.disclose else None,
             "warnings": self.warnings,
         }
 
@@ -255,8 +270,9 @@ class PayrollResult:
         for exclusion in self.exclusions:
             total.excluded += 1
             by_period[exclusion.period].excluded += 1
-            by_period[exclusion.period].rules.update(h.rule_id for h in exclusion.categories)
-            total.rules.update(h.rule_id for h in exclusion.categories)
+            if exclusion.disclose:  # a category's rule id names the category
+                by_period[exclusion.period].rules.update(h.rule_id for h in exclusion.categories)
+                total.rules.update(h.rule_id for h in exclusion.categories)
         return total, by_period
 
     def rule_ids(self) -> list[str]:
@@ -425,14 +441,16 @@ def compute_payroll(
     *,
     principal: Principal,
     channel: str,
+    today: date | None = None,
 ) -> PayrollResult:
     """Compute a payroll for ``employer_bin`` under a rulebook (default: the setting).
 
     ``principal`` must be the employer bound to ``employer_bin`` or an operator (``Forbidden``
-    otherwise, audited). Every row ends in exactly one of ``lines``, ``exclusions`` or
-    ``rejections``. Audit entries (action ``payroll.compute``) are added to ``session``; the
-    caller's unit of work commits them. Raises ``InvalidInput(bad_bin)`` for a bad employer
-    number and ``CalcError(unknown_rulebook)``.
+    otherwise, audited). For an employer, only its employees (``employees_among`` on ``today``)
+    are looked up in the registry, and exclusions name no category (docs/access.md). Every row
+    ends in exactly one of ``lines``, ``exclusions`` or ``rejections``. Audit entries (action
+    ``payroll.compute``) are added to ``session``; the caller's unit of work commits them.
+    Raises ``InvalidInput(bad_bin)`` for a bad employer number and ``CalcError(unknown_rulebook)``.
     """
     employer = check_employer(employer_bin)
     authorize_payroll(session, principal, employer, channel=channel)
@@ -486,17 +504,30 @@ def compute_payroll(
         else:
             unique.append(c)
 
+    # Whom the registry is read for: an operator, everyone; an employer, its employees only (a
+    # standing payment by it in the last 12 months, ``employees_among``): a stranger's line is
+    # computed at the standard rates from the row alone, the same whether the IIN is in the
+    # registry or not, so a payroll tells nothing of people the employer has not paid for.
+    iins = sorted({c.iin for c in unique})
+    disclose = principal.role != "employer"
+    known = set(iins) if disclose else employees_among(session, employer, iins, today or date.today())
     facts: dict[str, _PersonFacts] = {}
-    if unique:
+    if unique and known:
         first = min(c.period for c in unique).first_day
         last = max(c.period for c in unique).last_day
-        facts = _load_registry(session, sorted({c.iin for c in unique}), first, last)
+        facts = _load_registry(session, sorted(known), first, last)
 
     lines: list[PayrollLine] = []
     exclusions: list[PayrollExclusion] = []
     for c in unique:
-        person = facts.get(c.iin)
         row_text = (c.iin, str(c.period), format_money(c.income))
+        if c.iin not in known:
+            try:
+                lines.append(PayrollLine(c.line, c.iin, employee_charges(rulebook, c.period, c.income, ())))
+            except CalcError as exc:
+                rejections.append(PayrollRejection(c.line, *row_text, exc.code, exc.message))
+            continue
+        person = facts.get(c.iin)
         if person is None:
             rejections.append(
                 PayrollRejection(c.line, *row_text, "unknown_person", f"no person with IIN {c.iin} in the registry")
@@ -515,7 +546,7 @@ def compute_payroll(
             rejections.append(PayrollRejection(c.line, *row_text, exc.code, exc.message))
             continue
         if charges.excluded:
-            exclusions.append(PayrollExclusion(c.line, c.iin, c.period, c.income, charges.excluded_by))
+            exclusions.append(PayrollExclusion(c.line, c.iin, c.period, c.income, charges.excluded_by, disclose))
         else:
             lines.append(PayrollLine(c.line, c.iin, charges, deadlines(rulebook, c.period)))
 
@@ -637,7 +668,8 @@ def statements_csv(result: PayrollResult) -> str:
                     "deduction": "0.00",
                     "contribution": "0.00",
                     "total": "0.00",
-                    "reason": f"{EXCLUSION_REASON}: " + ",".join(h["code"] for h in exclusion["categories"]),
+                    "reason": EXCLUSION_REASON
+                    + (": " + ",".join(h["code"] for h in exclusion["categories"]) if exclusion["categories"] else ""),
                     "statement_due": due.statement_due.isoformat(),
                     "payment_due": due.payment_due.isoformat(),
                 },

@@ -27,7 +27,7 @@ import hashlib
 import operator
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -783,15 +783,20 @@ def summary_months(
         )
 
 
-def has_credited_payment(session: Session, payer_id: str, iin: str, first: Month, last: Month) -> bool:
-    """Did ``payer_id`` make a payment for ``iin`` for a period in ``first..last`` that still stands
-    (credited and not reversed)?"""
+def paid_for(session: Session, payer_id: str, iins: Sequence[str], first: Month, last: Month) -> set[str]:
+    """Which of ``iins`` ``payer_id`` has a payment for, for a period in ``first..last``, that still
+    stands (credited and not reversed); one query per 500 IINs."""
     reversal = aliased(Payment)
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Payment.iin == iin,
+    found: set[str] = set()
+    unique = sorted(set(iins))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        found.update(
+            session.scalars(
+                select(Payment.iin)
+                .distinct()
+                .where(
+                    Payment.iin.in_(chunk),
                     Payment.payer_id == payer_id,
                     Payment.period >= first,
                     Payment.period <= last,
@@ -800,4 +805,17 @@ def has_credited_payment(session: Session, payer_id: str, iin: str, first: Month
                 )
             )
         )
-    )
+    return found
+
+
+#: An employer's employee (docs/access.md): a person it has a standing payment for, for a period
+#: from this many months before the current month to the current month.
+EMPLOYEE_MONTHS = 12
+
+
+def employees_among(session: Session, employer: str, iins: Sequence[str], today: date) -> set[str]:
+    """Which of ``iins`` are ``employer``'s employees on ``today``: a credited, unreversed payment
+    by it for a period from ``EMPLOYEE_MONTHS`` before the current month to the current month.
+    The one rule behind an employer's status reads and its payroll (docs/access.md)."""
+    month = Month.of(today)
+    return paid_for(session, employer, iins, month - EMPLOYEE_MONTHS, month)

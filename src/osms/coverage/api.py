@@ -51,17 +51,26 @@ class Message(BaseModel):
 
 
 class StatusAnswer(BaseModel):
+    """The whole answer goes to the person (or their parent or guardian), operators and auditors;
+    the fields another role may not see are null for it (docs/access.md)."""
+
     iin: str
     on: date
     insured: bool
-    basis: StatusBasis
-    insured_until: date | None = Field(description="Last day insured if nothing changes; null while open-ended")
-    months_paid_last_12: list[str] = Field(description="Months M-11..M with a credited payment, YYYY-MM")
-    arrears: Arrears
-    due: list[DueMonth] = Field(description="Unpaid months whose deadline has not passed: not arrears yet")
+    basis: StatusBasis | None = Field(description="null for employers; payer and kind null for clinics")
+    insured_until: date | None = Field(
+        description="Last day insured if nothing changes; null while open-ended, and always null for employers"
+    )
+    months_paid_last_12: list[str] | None = Field(
+        description="Months M-11..M with a credited payment, YYYY-MM; null for clinics and employers"
+    )
+    arrears: Arrears | None = Field(description="null for clinics and employers")
+    due: list[DueMonth] | None = Field(
+        description="Unpaid months whose deadline has not passed: not arrears yet; null for clinics and employers"
+    )
     rulebook: str
-    rules: list[str] = Field(description="Ids of the rulebook entries applied")
-    message: Message
+    rules: list[str] | None = Field(description="Ids of the rulebook entries applied; null for employers")
+    message: Message | None = Field(description="null for clinics and employers (it quotes the arrears)")
     provisional: bool = Field(
         default=False,
         description="True when `on` is after the rulebook's confirmed horizon: the entries in force on the horizon "
@@ -81,8 +90,10 @@ class StatusAnswer(BaseModel):
         "Insured or not on `on` (default today), why (basis code), until when, the months paid in the last 12, "
         "arrears (months past their payment deadline) at the self-payer rate, the months not yet due with their "
         "deadline, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
-        "Citizens see themselves and their children or wards; clinics, operators and auditors anyone; employers "
-        "their own employees (a payment by them in the last 12 months). Every lookup is audited."
+        "Citizens see themselves, their children under 18 (the rulebook's minor age) and their wards; clinics, "
+        "operators and auditors anyone; employers their own employees (a payment by them in the last 12 months). "
+        "Clinics get insured, until when and the basis in a word; employers only insured or not (docs/access.md). "
+        "Every lookup is audited."
         " On PostgreSQL, clinics', operators' and auditors' checks with a token already seen by the serving process "
         "are answered by the hot path (docs/performance.md), with the same answer, errors and audit entry."
     ),
@@ -98,7 +109,7 @@ def read_status(
     status = service.read_status(
         session, principal, iin, on, rulebook, channel="api", resource=f"/api/v1/persons/{iin.strip()}/status"
     )
-    return StatusAnswer.model_validate(status.as_dict())
+    return StatusAnswer.model_validate(service.visible_status(principal.role, status.as_dict()))
 
 
 class BatchRequest(BaseModel):

@@ -359,30 +359,30 @@ def _money(value: str) -> float:
     return float(value)
 
 
-def status_extension(status: Status) -> dict[str, Any]:
-    """The whole status answer as one complex extension (url ``STATUS_EXTENSION``)."""
-    answer = status.as_dict()
+def status_extension(status: Status, role: str) -> dict[str, Any]:
+    """The status answer as ``role`` may see it (``service.visible_status``, docs/access.md) as
+    one complex extension (url ``STATUS_EXTENSION``): a field the role may not see is left out."""
+    answer = service.visible_status(role, status.as_dict())
     basis = answer["basis"]
-    parts: list[dict[str, Any]] = [
-        {
-            "url": "basis",
-            "valueCoding": {"system": BASIS_SYSTEM, "code": basis["code"], "display": BASIS_DISPLAY[basis["code"]]},
-        },
-        {"url": "insured", "valueBoolean": answer["insured"]},
-    ]
+    parts: list[dict[str, Any]] = []
+    if basis is not None:
+        coding = {"system": BASIS_SYSTEM, "code": basis["code"], "display": BASIS_DISPLAY[basis["code"]]}
+        parts.append({"url": "basis", "valueCoding": coding})
+    parts.append({"url": "insured", "valueBoolean": answer["insured"]})
     if answer["insured_until"]:
         parts.append({"url": "insuredUntil", "valueDate": answer["insured_until"]})
     for key, kind in (("payer", "valueString"), ("kind", "valueCode"), ("category", "valueCode")):
-        if basis[key]:
+        if basis is not None and basis[key]:
             parts.append({"url": key, kind: basis[key]})
-    parts += [{"url": "monthPaid", "valueString": m} for m in answer["months_paid_last_12"]]
-    parts += [{"url": "arrearsMonth", "valueString": m} for m in answer["arrears"]["months"]]
-    parts.append(
-        {"url": "arrearsAmount", "valueMoney": {"value": _money(answer["arrears"]["amount"]), "currency": "KZT"}}
-    )
+    parts += [{"url": "monthPaid", "valueString": m} for m in answer["months_paid_last_12"] or ()]
+    if answer["arrears"] is not None:
+        parts += [{"url": "arrearsMonth", "valueString": m} for m in answer["arrears"]["months"]]
+        parts.append(
+            {"url": "arrearsAmount", "valueMoney": {"value": _money(answer["arrears"]["amount"]), "currency": "KZT"}}
+        )
     parts.append({"url": "rulebook", "valueString": answer["rulebook"]})
-    parts += [{"url": "rule", "valueString": rule} for rule in answer["rules"]]
-    parts += [{"url": f"message-{lang}", "valueString": text} for lang, text in answer["message"].items()]
+    parts += [{"url": "rule", "valueString": rule} for rule in answer["rules"] or ()]
+    parts += [{"url": f"message-{lang}", "valueString": text} for lang, text in (answer["message"] or {}).items()]
     # Past the rulebook's confirmed horizon the answer rests on carried-forward entries (docs/rulebooks.md).
     parts.append({"url": "provisional", "valueBoolean": answer["provisional"]})
     parts += [{"url": "carriedForward", "valueString": rule} for rule in answer["carried_forward"]]
@@ -393,20 +393,26 @@ def status_extension(status: Status) -> dict[str, Any]:
     return {"url": STATUS_EXTENSION, "extension": parts}
 
 
-def coverage_resource(status: Status, resource_id: str) -> dict[str, Any]:
+def _shows_until(role: str) -> bool:
+    """Employers learn insured or not, never until when (docs/access.md)."""
+    return role != "employer"
+
+
+def coverage_resource(status: Status, resource_id: str, role: str) -> dict[str, Any]:
     """The OSMS Coverage of the person on the status date: active or cancelled, its period, the
     fund as payor."""
     period: dict[str, str] = {}
-    if status.covered_since is not None and status.insured:
-        period["start"] = status.covered_since.first_day.isoformat()
-    if status.insured and status.insured_until is not None:
-        period["end"] = status.insured_until.isoformat()
-    elif not status.insured and status.grace_end is not None:
-        period["end"] = status.grace_end.isoformat()
+    if _shows_until(role):
+        if status.covered_since is not None and status.insured:
+            period["start"] = status.covered_since.first_day.isoformat()
+        if status.insured and status.insured_until is not None:
+            period["end"] = status.insured_until.isoformat()
+        elif not status.insured and status.grace_end is not None:
+            period["end"] = status.grace_end.isoformat()
     coverage: dict[str, Any] = {
         "resourceType": "Coverage",
         "id": resource_id,
-        "extension": [status_extension(status)],
+        "extension": [status_extension(status, role)],
         "status": "active" if status.insured else "cancelled",
         "type": COVERAGE_TYPE,
         "beneficiary": {"identifier": {"system": IIN_SYSTEM, "value": status.iin}},
@@ -431,7 +437,12 @@ def _now() -> str:
 
 
 def eligibility_response(
-    status: Status, request_resource: dict[str, Any], lang: str, items: list[dict[str, Any]] | None = None
+    status: Status,
+    request_resource: dict[str, Any],
+    lang: str,
+    items: list[dict[str, Any]] | None = None,
+    *,
+    role: str,
 ) -> dict[str, Any]:
     purposes = [p for p in request_resource.get("purpose") or [] if p in PURPOSES] or ["validation"]
     insurance: dict[str, Any] = {"coverage": {"reference": "#coverage"}, "inforce": status.insured}
@@ -439,13 +450,13 @@ def eligibility_response(
         insurance["item"] = items
     if status.insured:
         insurance["benefitPeriod"] = {"start": status.on.isoformat()} | (
-            {"end": status.insured_until.isoformat()} if status.insured_until else {}
+            {"end": status.insured_until.isoformat()} if status.insured_until and _shows_until(role) else {}
         )
     response: dict[str, Any] = {
         "resourceType": "CoverageEligibilityResponse",
         "id": str(uuid.uuid4()),
-        "contained": [coverage_resource(status, "coverage")],
-        "extension": [status_extension(status)],
+        "contained": [coverage_resource(status, "coverage", role)],
+        "extension": [status_extension(status, role)],
         "status": "active",
         "purpose": purposes,
         "patient": {"identifier": {"system": IIN_SYSTEM, "value": status.iin}},
@@ -453,10 +464,13 @@ def eligibility_response(
         "created": _now(),
         "request": _request_reference(request_resource),
         "outcome": "complete",
-        "disposition": " ".join(filter(None, (status.message[lang], status.horizon.message(lang)))),
         "insurer": FUND,
         "insurance": [insurance],
     }
+    # The sentence quotes the arrears (docs/access.md); the provisional notice is for every role.
+    sentences = (status.message[lang] if role in service.FULL_STATUS_ROLES else None, status.horizon.message(lang))
+    if any(sentences):
+        response["disposition"] = " ".join(filter(None, sentences))
     if status.basis.code == "unknown_person":
         response["error"] = [
             {
@@ -544,7 +558,7 @@ def coverage_eligibility(
         items = benefit_items(session, principal, status, questions, lang)
     except OsmsError as exc:
         return operation_outcome(exc.status, exc.code, exc.message)
-    return FhirResponse(eligibility_response(status, resource, lang, items))
+    return FhirResponse(eligibility_response(status, resource, lang, items, role=principal.role))
 
 
 @router.get(
@@ -594,7 +608,7 @@ def coverage_search(
     if status.basis.code == "unknown_person":
         bundle.pop("entry")
         return FhirResponse(bundle)
-    coverage = coverage_resource(status, f"osms-{status.iin}")
+    coverage = coverage_resource(status, f"osms-{status.iin}", principal.role)
     bundle["total"] = 1
     bundle["entry"] = [
         {"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": coverage, "search": {"mode": "match"}},

@@ -185,7 +185,7 @@ class StatusHotPath:
         row = (datetime.now(UTC), principal.username, principal.role, "api", "status.read", resource[:300], iin)
         state = audit.current()
         await self.audit((*row, service.read_detail(status), state.client if state is not None else None))
-        return status.as_dict()
+        return service.visible_status(principal.role, status.as_dict())
 
     async def _read_facts(self, keys: list[tuple[str, date]]) -> list[Facts]:
         windows = [rules.window(on) for _, on in keys]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.contributions.models import PAYMENT_KINDS
-from osms.contributions.service import has_credited_payment, summary_months
+from osms.contributions.service import employees_among, summary_months
 from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
@@ -30,8 +30,8 @@ from osms.coverage.models import PregnancyEntry
 from osms.registry.service import (
     READ_ANY_PERSON,
     PersonFacts,
+    citizen_may_read,
     get_person_row,
-    guardians_of,
     membership_end,
     person_facts,
     put_membership,
@@ -160,22 +160,20 @@ def statuses(session: Session, iins: Sequence[str], on: date, rulebook: str | No
 
 def is_employee(session: Session, employer: str, iin: str, today: date | None = None) -> bool:
     """Has ``employer`` (BIN, or an IE's IIN) a credited payment for ``iin`` for a period of the
-    last 12 months (the current month and the 12 before it, counted from today)?"""
-    month = Month.of(today or date.today())
-    return has_credited_payment(session, employer, iin, month - 12, month)
+    last 12 months (the current month and the 12 before it, counted from today)?
+    (``contributions.service.employees_among``, docs/access.md)"""
+    return iin in employees_among(session, employer, [iin], today or date.today())
 
 
 def authorize_status_read(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
-    """May ``principal`` see ``iin``'s status? Citizens: themselves and their children or wards;
-    clinics, operators, auditors: anyone; employers: their own employees (a payment by them for
-    the person in the last 12 months). A refusal is audited (in its own transaction), then raised."""
+    """May ``principal`` see ``iin``'s status? Citizens: themselves, their children under the
+    minor age and their wards (``registry.service.may_act_for``); clinics, operators, auditors:
+    anyone; employers: their own employees (a payment by them for the person in the last 12
+    months). A refusal is audited (in its own transaction), then raised. What each sees of it:
+    ``visible_status``."""
     if principal.role in READ_ANY_PERSON:
         return
-    if (
-        principal.role == "citizen"
-        and principal.iin is not None
-        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
-    ):
+    if citizen_may_read(session, principal, iin):
         return
     if principal.role == "employer" and principal.bin is not None and is_employee(session, principal.bin, iin):
         return
@@ -183,6 +181,30 @@ def authorize_status_read(session: Session, principal: Principal, iin: str, *, c
         session, principal, channel=channel, action="status.read.denied", resource=resource, subject_iins=[iin]
     )
     raise Forbidden(f"{principal.role} {principal.username!r} may not see the status of {iin}")
+
+
+#: Roles that see the whole status answer: the person (or the parent or guardian acting for
+#: them), the fund's operators and auditors (docs/access.md).
+FULL_STATUS_ROLES = ("citizen", "operator", "auditor")
+
+
+def visible_status(role: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """A status answer (``Status.as_dict()``) cut to what ``role`` may see (docs/access.md), the
+    same on the API, the hot path, FHIR, the batch and the entitlement answer. The fields a role
+    may not see stay in the answer as null:
+
+    - clinic: insured, until when and the basis in a word (code and category); not the payer and
+      payment kind, the months paid, the arrears, nor the sentence (it quotes the arrears in tenge);
+    - employer (its own employees only): insured or not on the day, nothing else; not even the end
+      date, which for an open-ended state-paid category is none, so would reveal the category.
+    """
+    if role in FULL_STATUS_ROLES:
+        return answer
+    cut = answer | {"months_paid_last_12": None, "arrears": None, "due": None, "message": None}
+    if role == "clinic":
+        basis = answer["basis"]
+        return cut | {"basis": basis | {"payer": None, "kind": None}}
+    return cut | {"basis": None, "insured_until": None, "rules": None}
 
 
 def record_reads(
@@ -246,7 +268,10 @@ def read_statuses(
             f"at most {BATCH_LIMIT:,} IINs per request, got {len(iins):,}", code="too_many_iins", status=413
         )
     day = on or date.today()
-    result = statuses(session, iins, day, rulebook)
+    result = [
+        answer if "error" in answer else visible_status(principal.role, answer)
+        for answer in statuses(session, iins, day, rulebook)
+    ]
     seen: dict[str, None] = {}
     for answer in result:
         if "error" not in answer:

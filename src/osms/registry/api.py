@@ -49,8 +49,9 @@ class PersonCard(BaseModel):
     response_model=PersonCard,
     summary="A person's registry card",
     description=(
-        "Identity, residency, family links and state-paid category memberships. Citizens see themselves and "
-        "the children they are parent or guardian of; clinics, fund operators and auditors see anyone; "
+        "Identity, residency, family links and state-paid category memberships. Citizens see themselves, "
+        "their children under 18 (the rulebook's minor age) and their wards; clinics, fund operators and "
+        "auditors see anyone; "
         "employers see no registry cards. Every read (and every refused attempt) is written to the audit log."
     ),
     responses={

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from osms.core import audit
 from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
+from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
 from osms.core.identity import check_iin
 from osms.core.security import Principal
 from osms.registry import rules
 from osms.registry.models import FamilyLink, Payer, Person, PersonCategory
+from osms.rulebooks.loader import RulebookError, load_rulebook
 
 
 def _person_check(values: dict[str, str]) -> Any:
@@ -138,7 +140,7 @@ def get_person(session: Session, raw_iin: str) -> dict[str, Any]:
 
 
 def guardians_of(session: Session, iin: str) -> set[str]:
-    """IINs of the person's parents and guardians (who may act for a child)."""
+    """IINs of the person's parents and guardians (who may apply for a child's attachment)."""
     return set(
         session.scalars(
             select(FamilyLink.relative_iin).where(
@@ -148,24 +150,84 @@ def guardians_of(session: Session, iin: str) -> set[str]:
     )
 
 
+def minor_age_on(on: date, rulebook: str | None = None) -> int | None:
+    """The rulebook's ``attachment.minor_age`` on ``on`` (the age below which a parent acts for a
+    child), or None when the rulebook does not cover the day: then no parent acts for an adult
+    by mistake, and wards, who do not depend on it, are still served."""
+    try:
+        return load_rulebook(rulebook or get_settings().rulebook).minor_age(on)
+    except RulebookError:
+        return None
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _acts_for(relation: str, birth: date | None, on: date, minor_age: int | None) -> bool:
+    if relation == "guardian":
+        return True
+    return relation == "parent" and birth is not None and minor_age is not None and _age_on(birth, on) < minor_age
+
+
+def may_act_for(session: Session, citizen_iin: str, iin: str, on: date, minor_age: int | None) -> bool:
+    """The one rule of whose data a citizen sees and for whom they act (docs/access.md):
+    themselves; a child they are the parent of while the child is under ``minor_age`` on ``on``
+    (the rulebook's ``attachment.minor_age``, Civil Code art. 17: full capacity at 18); a ward
+    they are the guardian of, whatever the ward's age (a guardian acts for an adult declared
+    incapable, Civil Code art. 26). Never an adult child, a spouse or anyone else."""
+    if iin == citizen_iin:
+        return True
+    for relation, birth in session.execute(
+        select(FamilyLink.relation, Person.birth_date)
+        .join(Person, Person.iin == FamilyLink.iin)
+        .where(FamilyLink.iin == iin, FamilyLink.relative_iin == citizen_iin)
+    ):
+        if _acts_for(relation, birth, on, minor_age):
+            return True
+    return False
+
+
+def cared_for(session: Session, citizen_iin: str, on: date, minor_age: int | None) -> set[str]:
+    """The IINs a citizen acts for besides themselves (``may_act_for``): their children under
+    ``minor_age`` on ``on`` and their wards, in one query."""
+    return {
+        iin
+        for iin, relation, birth in session.execute(
+            select(FamilyLink.iin, FamilyLink.relation, Person.birth_date)
+            .join(Person, Person.iin == FamilyLink.iin)
+            .where(FamilyLink.relative_iin == citizen_iin, FamilyLink.relation.in_(("parent", "guardian")))
+        )
+        if _acts_for(relation, birth, on, minor_age)
+    }
+
+
+def citizen_may_read(session: Session, principal: Principal, iin: str, on: date | None = None) -> bool:
+    """``may_act_for`` for a logged-in citizen, today (or ``on``) under the default rulebook."""
+    if principal.role != "citizen" or principal.iin is None:
+        return False
+    day = on or date.today()
+    if iin == principal.iin:
+        return True
+    return may_act_for(session, principal.iin, iin, day, minor_age_on(day))
+
+
 READ_ANY_PERSON = ("clinic", "operator", "auditor")
 
 
-def authorize_person_read(session: Session, principal: Principal, iin: str, *, channel: str) -> None:
-    """May ``principal`` read ``iin``'s data? Refusals are audited too, then raised as Forbidden.
+def authorize_person_read(
+    session: Session, principal: Principal, iin: str, *, channel: str, today: date | None = None
+) -> None:
+    """May ``principal`` read ``iin``'s registry card? Refusals are audited too, then raised as Forbidden.
 
-    Citizens: themselves and the children/wards they are parent or guardian of. Clinics (to serve
-    patients), operators and auditors: anyone. Employers: no registry cards (they get their own
-    employees' statuses through the contributions room).
+    Citizens: themselves, their children under the minor age and their wards (``may_act_for``).
+    Clinics (to serve patients), operators and auditors: anyone. Employers: no registry cards
+    (they get their own employees' statuses through the contributions room). docs/access.md.
     """
     iin = iin.strip()
     if principal.role in READ_ANY_PERSON:
         return
-    if (
-        principal.role == "citizen"
-        and principal.iin is not None
-        and (iin == principal.iin or principal.iin in guardians_of(session, iin))
-    ):
+    if citizen_may_read(session, principal, iin, today):
         return
     audit.denied(
         session,
@@ -176,6 +238,32 @@ def authorize_person_read(session: Session, principal: Principal, iin: str, *, c
         subject_iins=[iin if check_iin(iin).valid else None],
     )
     raise Forbidden(f"{principal.role} {principal.username!r} may not see the data of {iin}")
+
+
+#: Roles that read anyone's payment lines (payers and amounts): the fund's operators and auditors.
+#: A clinic needs whether and until when a patient is insured, not who pays how much (the amounts
+#: give the salary away); an employer sees only its own payments (docs/access.md).
+READ_ANY_PAYMENTS = ("operator", "auditor")
+
+
+def authorize_payments_read(
+    session: Session, principal: Principal, iin: str, *, channel: str, today: date | None = None
+) -> None:
+    """May ``principal`` read the payment lines in ``iin``'s name? Operators and auditors: anyone;
+    citizens: as their card (``may_act_for``); nobody else. A refusal is audited, then raised."""
+    iin = iin.strip()
+    if principal.role in READ_ANY_PAYMENTS or citizen_may_read(session, principal, iin, today):
+        return
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="payments.read.denied",
+        resource=f"person/{iin}/payments",
+        subject_iin=iin if check_iin(iin).valid else None,
+    )
+    session.commit()
+    raise Forbidden(f"{principal.role} {principal.username!r} may not see the payments of {iin}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ from osms.core.security import (
 )
 from osms.coverage import rules as status_rules
 from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
-from osms.registry.service import READ_ANY_PERSON, authorize_person_read, get_person
+from osms.registry.service import READ_ANY_PERSON, authorize_person_read, cared_for, get_person, minor_age_on
 from osms.rulebooks.loader import RulebookError
 from osms.web import i18n
 from osms.web.i18n import N_
@@ -156,6 +156,8 @@ def home(request: Request, principal: PagePrincipal) -> HTMLResponse:
 
 
 def _check_result(request: Request, raw: str) -> dict[str, Any] | None:
+    """Is ``raw`` a well-formed IIN, and if not, which checks fail. Nothing is decoded from the
+    digits for display (the birth date and sex in them are the person's data: docs/access.md)."""
     if not raw.strip():
         return None
     check = check_iin(raw)
@@ -163,26 +165,26 @@ def _check_result(request: Request, raw: str) -> dict[str, Any] | None:
     return {
         "number": check.number,
         "valid": check.valid,
-        "birth_date": check.birth_date,
-        "sex": check.sex,
         "reasons": i18n.iin_check_reasons(lang, check),
         "status": None,
     }
 
 
 def public_status(session: Session, principal: Principal | None, iin: str) -> dict[str, Any]:
-    """What the fund's public box says of a well-formed IIN today: insured (until when) or not.
+    """What the fund's public box says of a well-formed IIN today: insured on the day or not.
 
-    Nothing else: no name, no reason, no payer, no arrears. A person not in the registry, a
-    deceased person, a person not yet born are all simply "not insured", as on the fund's site, so
-    that the box does not tell whether a number belongs to anyone. Audited as ``status.read`` by
-    the logged-in user, else by the anonymous public actor.
+    Nothing else, and the same words for every basis: no end date (a bare "insured" without one
+    gave away an open-ended state-paid category: disability, detention, military service,
+    unemployment), no name, no reason, no payer, no arrears, nothing decoded from the IIN. A person
+    not in the registry, a deceased person, a person not yet born are all simply "not insured", as
+    on the fund's site, so that the box does not tell whether a number belongs to anyone. Audited
+    as ``status.read`` by the logged-in user, else by the anonymous public actor. docs/access.md.
     """
     day = today()
     try:
         status = status_of(session, iin, day)
     except RulebookError:
-        return {"on": day, "available": False, "insured": False, "until": None}
+        return {"on": day, "available": False, "insured": False}
     audit.record(
         session,
         principal or PUBLIC,
@@ -190,13 +192,12 @@ def public_status(session: Session, principal: Principal | None, iin: str) -> di
         action="status.read",
         resource="/check",
         subject_iin=iin,
-        detail=f"on={day.isoformat()} public check: insured and until only",
+        detail=f"on={day.isoformat()} public check: insured or not only",
     )
     return {
         "on": day,
         "available": True,
         "insured": status.insured,
-        "until": status.insured_until if status.insured else None,
         "provisional": status.horizon.as_dict()["provisional_message"],
     }
 
@@ -411,11 +412,14 @@ def _status_sections(
 
 
 def _dependants(session: Session, principal: Principal, card: dict[str, Any], resource: str) -> list[dict[str, Any]]:
-    """The statuses of the children and wards on a citizen's own card, in one set-based read."""
-    people = card["dependants"]
+    """The statuses of the children under the minor age and the wards on a citizen's own card
+    (``registry.service.cared_for``: not adult children), in one set-based read."""
+    day = today()
+    assert principal.iin is not None
+    acts_for = cared_for(session, principal.iin, day, minor_age_on(day)) if card["dependants"] else set()
+    people = [p for p in card["dependants"] if p["iin"] in acts_for]
     if not people:
         return []
-    day = today()
     try:
         found = statuses(session, [p["iin"] for p in people], day)
     except RulebookError:
@@ -493,7 +497,8 @@ def person(request: Request, session: DbSession, principal: PagePrincipal, iin: 
     and, for the person, their parent, operators and auditors, the payments in their name."""
     if principal is None:
         return login_redirect(request)
-    authorize_person_read(session, principal, iin, channel="web")  # a refusal is audited, then a 403 page
+    # a refusal is audited, then a 403 page
+    authorize_person_read(session, principal, iin, channel="web", today=today())
     result = _check_result(request, iin)
     if result and not result["valid"]:
         return error_page(request, principal, 422, N_("This IIN fails a check."), reasons=result["reasons"])
@@ -710,7 +715,6 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
         )
         reversed_ = sum((x.amount for x in lines if x.kind != "reversal" and x.reversed_by), Decimal("0.00"))
         answer = answers.get(iin)
-        until = answer["insured_until"] if answer else None
         rows.append(
             {
                 "iin": iin,
@@ -719,12 +723,8 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
                 "contribution": contribution,
                 "total": deduction + contribution,
                 "reversed": reversed_,
-                "status": None
-                if answer is None
-                else {
-                    "insured": answer["insured"],
-                    "until": date.fromisoformat(until) if until and answer["insured"] else None,
-                },
+                # insured or not, never until when (docs/access.md: an open end gives a category away)
+                "status": None if answer is None else {"insured": answer["insured"]},
             }
         )
         totals["deduction"] += deduction
@@ -864,7 +864,7 @@ def payroll(
         return again(422, N_("The file has a header but no rows."))
     if len(parsed) > MAX_API_ROWS:
         return again(413, N_("At most 10,000 rows at a time; split the payroll."))
-    result = compute_payroll(session, principal.bin, parsed, principal=principal, channel="web")
+    result = compute_payroll(session, principal.bin, parsed, principal=principal, channel="web", today=today())
     return render(
         request, "payroll.html", principal, headers=PRIVATE, rows_text=rows, result=payroll_view(result), error=None
     )

@@ -1,0 +1,412 @@
+"""The role × field matrix of docs/access.md, asked of every channel as every role.
+
+One person, Z, is looked at by each role through each channel (the API's status, card, payments
+and attachment; FHIR; the web pages; the command line), and the test asserts exactly which of
+the person's fields the answer carries. Z is chosen so that every field exists: Z is 17 (a minor
+under the attachment rulebook's ``minor_age`` of 18), the child of the citizen login, employed by
+the employer login (paid for in 2026), in the state-paid category ``disability`` until 31.05.2027,
+attached to the clinic login's clinic, with an address and a family link.
+
+Each role asks about the person it has a reason to ask about (the citizen about their minor child,
+the employer about its employee, the clinic about its attached patient); the denials (an adult
+child, a stranger, a refused application, a payment list for a clinic) are the second matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
+from osms.core.config import Settings
+from osms.core.security import create_token, create_user
+from osms.coverage import cli as coverage_cli
+from osms.coverage.fhir import IIN_SYSTEM
+from osms.registry.models import FamilyLink, Person, PersonCategory
+from osms.web import pages
+from tests.coverage.helpers import EMPLOYER, OTHER_EMPLOYER, Ledger
+from tests.registry.helpers import iin
+
+PASSWORD = "pw-access-42"
+PARENT = iin(date(1975, 4, 2), "F")
+Z = iin(date(2009, 3, 1), "M")  # 17 on 4 December 2026: a minor (kz-law attachment.minor_age = 18)
+ADULT_CHILD = iin(date(2000, 7, 7), "M")  # 26: an adult child of PARENT
+STRANGER = iin(date(1970, 2, 2), "F")
+CLINIC = "ALM-1"
+TODAY = date(2026, 12, 4)
+ROLES = ("anonymous", "citizen", "employer", "clinic", "operator", "auditor")
+FIELDS = (
+    "insured",
+    "until",
+    "basis",
+    "category",
+    "payer",
+    "months_paid",
+    "arrears",
+    "payments",
+    "attachment",
+    "name",
+    "birth_date",
+    "address",
+    "family",
+)
+
+
+def _person(session: Session, number: str, birth: date, sex: str, last: str, first: str) -> None:
+    session.add(
+        Person(
+            iin=number,
+            last_name=last,
+            first_name=first,
+            birth_date=birth,
+            sex=sex,
+            residency="citizen",
+            region="KZ-ALA",
+            address_code="ALA-001",
+        )
+    )
+    session.flush()
+
+
+@pytest.fixture
+def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setattr(pages, "today", lambda: TODAY)
+    _person(session, PARENT, date(1975, 4, 2), "F", "Серікова", "Ботагөз")
+    _person(session, Z, date(2009, 3, 1), "M", "Жұмабаев", "Ерлан")
+    _person(session, ADULT_CHILD, date(2000, 7, 7), "M", "Жұмабаев", "Асқар")
+    _person(session, STRANGER, date(1970, 2, 2), "F", "Иванова", "Ольга")
+    for child in (Z, ADULT_CHILD):
+        session.add(FamilyLink(iin=child, relative_iin=PARENT, relation="parent"))
+    session.add(
+        PersonCategory(
+            iin=Z, category="disability", valid_from=date(2025, 1, 1), valid_to=date(2027, 5, 31), source="t"
+        )
+    )
+    ledger = Ledger(session)
+    ledger.pay_range(Z, "2026-01", "2026-10", payer=EMPLOYER, amount="4250.00")
+    ledger.pay_range(ADULT_CHILD, "2026-01", "2026-10", payer=OTHER_EMPLOYER)
+    ledger.pay_range(STRANGER, "2026-01", "2026-10", payer=OTHER_EMPLOYER)
+    ledger.refresh()
+    session.add(
+        Clinic(clinic_id=CLINIC, bin="100540000018", name="Емхана", region="KZ-ALA", capacity=0, service_area="ALA-001")
+    )
+    session.flush()
+    session.add(ClinicDistrict(clinic_id=CLINIC, district_id="P1", specialty="pediatrician", doctor="Dr", norm=10))
+    session.add(
+        Attachment(
+            iin=Z, clinic_id=CLINIC, district_id="P1", valid_from=date(2020, 1, 1), home_visits=True, kind="first"
+        )
+    )
+    # The clinic filed an application for the stranger, which was refused (the clinic is full).
+    session.add(
+        AttachmentApplication(
+            iin=STRANGER,
+            clinic_id=CLINIC,
+            reason="first",
+            applied_on=TODAY,
+            decision="refused",
+            reason_codes="clinic_full",
+            rulebook="kz-law",
+            channel="api",
+        )
+    )
+    users = {
+        "citizen": create_user(session, "parent", PASSWORD, "citizen", "Ботагөз", iin=PARENT),
+        "employer": create_user(session, "employer", PASSWORD, "employer", "ТОО", bin=EMPLOYER),
+        "clinic": create_user(session, "clinic", PASSWORD, "clinic", "Емхана", provider_id=CLINIC),
+        "operator": create_user(session, "operator", PASSWORD, "operator", "Оператор"),
+        "auditor": create_user(session, "auditor", PASSWORD, "auditor", "Аудитор"),
+    }
+    tokens = {role: create_token(session, user, "t") for role, user in users.items()}
+    session.commit()
+    return tokens
+
+
+def _auth(tokens: dict[str, str], role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
+
+
+def _login(client: TestClient, role: str) -> None:
+    if role == "anonymous":
+        return
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf
+    answer = client.post(
+        "/login",
+        data={"username": role if role != "citizen" else "parent", "password": PASSWORD, "csrf": csrf.group(1)},
+    )
+    assert answer.status_code in (200, 303), answer.text
+
+
+# --- What each channel carries --------------------------------------------------------------
+
+
+def status_fields(answer: dict[str, Any]) -> set[str]:
+    """The person's fields in a status answer (API, hot path, CLI): a field is there when not null."""
+    found = {"insured"} if isinstance(answer.get("insured"), bool) else set()
+    basis = answer.get("basis") or {}
+    found |= {"until"} if answer.get("insured_until") else set()
+    found |= {"basis"} if basis.get("code") else set()
+    found |= {"category"} if basis.get("category") else set()
+    found |= {"payer"} if basis.get("payer") else set()
+    found |= {"months_paid"} if answer.get("months_paid_last_12") is not None else set()
+    found |= {"arrears"} if answer.get("arrears") is not None else set()
+    return found
+
+
+def api_fields(client: TestClient, headers: dict[str, str], number: str) -> tuple[set[str], dict[str, int]]:
+    """The fields the four person endpoints give, and the status code of each."""
+    codes: dict[str, int] = {}
+    found: set[str] = set()
+    status = client.get(f"/api/v1/persons/{number}/status", headers=headers)
+    codes["status"] = status.status_code
+    if status.status_code == 200:
+        found |= status_fields(status.json())
+    card = client.get(f"/api/v1/persons/{number}", headers=headers)
+    codes["card"] = card.status_code
+    if card.status_code == 200:
+        body = card.json()
+        found |= {"name"} if body.get("last_name") else set()
+        found |= {"birth_date"} if body.get("birth_date") else set()
+        found |= {"address"} if body.get("address_code") or body.get("region") else set()
+        found |= {"family"} if body.get("family") else set()
+        found |= {"category"} if body.get("categories") else set()
+    payments = client.get(f"/api/v1/persons/{number}/payments", headers=headers)
+    codes["payments"] = payments.status_code
+    if payments.status_code == 200 and payments.json()["months"]:
+        found |= {"payments", "payer"}
+    attachment = client.get(f"/api/v1/persons/{number}/attachment", headers=headers)
+    codes["attachment"] = attachment.status_code
+    if attachment.status_code == 200 and attachment.json().get("clinic"):
+        found.add("attachment")
+    return found, codes
+
+
+def fhir_fields(client: TestClient, headers: dict[str, str], number: str) -> tuple[set[str], int]:
+    """The fields of the FHIR Coverage search and eligibility answers."""
+    search = client.get("/fhir/Coverage", params={"beneficiary:identifier": number}, headers=headers)
+    request = {
+        "resourceType": "CoverageEligibilityRequest",
+        "status": "active",
+        "purpose": ["validation"],
+        "patient": {"identifier": {"system": IIN_SYSTEM, "value": number}},
+        "created": "2026-12-04",
+        "insurer": {"display": "ФСМС"},
+    }
+    eligibility = client.post(
+        "/fhir/CoverageEligibilityRequest",
+        content=json.dumps(request),
+        headers={"Content-Type": "application/fhir+json", **headers},
+    )
+    assert search.status_code == eligibility.status_code
+    if search.status_code != 200:
+        return set(), search.status_code
+    found: set[str] = set()
+    text = search.text + eligibility.text
+    response = eligibility.json()
+    if isinstance(response["insurance"][0].get("inforce"), bool):
+        found.add("insured")
+    parts = {p["url"] for ext in response.get("extension", []) for p in ext.get("extension", [])}
+    coverage = search.json()["entry"][0]["resource"]
+    if (
+        "insuredUntil" in parts
+        or "end" in coverage.get("period", {})
+        or "end" in response["insurance"][0].get("benefitPeriod", {})
+    ):
+        found.add("until")
+    mapping = {"basis": "basis", "category": "category", "payer": "payer", "monthPaid": "months_paid"}
+    found |= {field for url, field in mapping.items() if url in parts}
+    if "arrearsAmount" in parts:
+        found.add("arrears")
+    assert "disability" not in text or "category" in found, "the category leaks outside its extension"
+    return found, 200
+
+
+WEB_MARKERS = {
+    "insured": ('data-status="insured"', 'data-status="not_insured"'),
+    "until": ("Insured until", "no end date"),
+    "basis": ("data-basis=",),
+    "category": ("disability",),
+    "payer": (">Payer<",),
+    "months_paid": ('class="months-strip"',),
+    "arrears": ('class="arrears"',),
+    "payments": ('class="payments"', 'data-total="deduction"'),
+    "attachment": ("data-clinic=",),
+    "name": ("Жұмабаев",),
+    "birth_date": ("01.03.2009", "1 Mar 2009", "2009-03-01"),
+    "address": ("KZ-ALA", "ALA-001"),
+    "family": ("Серікова",),
+}
+
+
+def web_fields(client: TestClient, role: str) -> tuple[set[str], int]:
+    """The fields of the page each role opens about Z: the public box for anonymous visitors, the
+    employer's page of the month for the employer, the person's card for the others."""
+    if role == "anonymous":
+        page = client.get("/check", params={"iin": Z, "lang": "en"})
+    elif role == "employer":
+        page = client.get("/employer", params={"period": "2026-10", "lang": "en"})
+    else:
+        page = client.get(f"/persons/{Z}", params={"lang": "en"})
+    if page.status_code != 200:
+        return set(), page.status_code
+    text = page.text.lower()
+    return {field for field, marks in WEB_MARKERS.items() if any(m.lower() in text for m in marks)}, 200
+
+
+ALL = set(FIELDS)
+STATUS_ONLY = {"insured"}
+CLINIC_SEES = {"insured", "until", "basis", "category", "attachment", "name", "birth_date", "address", "family"}
+
+# role -> channel -> the fields the answer carries (docs/access.md; Z has no arrears in the web
+# page's sense — no unpaid month — so the arrears table is absent there for everyone).
+EXPECTED: dict[str, dict[str, set[str] | int]] = {
+    "anonymous": {"api": 401, "fhir": 401, "web": STATUS_ONLY},
+    "citizen": {
+        "api": ALL,
+        "fhir": {"insured", "until", "basis", "category", "payer", "months_paid", "arrears"},
+        "web": ALL - {"arrears", "attachment"},
+    },
+    "employer": {"api": STATUS_ONLY, "fhir": STATUS_ONLY, "web": {"insured", "name", "payments"}},
+    "clinic": {
+        "api": CLINIC_SEES,
+        "fhir": {"insured", "until", "basis", "category"},
+        "web": CLINIC_SEES - {"attachment"},
+    },
+    "operator": {
+        "api": ALL,
+        "fhir": {"insured", "until", "basis", "category", "payer", "months_paid", "arrears"},
+        "web": ALL - {"arrears", "attachment"},
+    },
+    "auditor": {
+        "api": ALL,
+        "fhir": {"insured", "until", "basis", "category", "payer", "months_paid", "arrears"},
+        "web": ALL - {"arrears", "attachment"},
+    },
+}
+
+
+@pytest.mark.parametrize("channel", ["api", "fhir", "web"])
+@pytest.mark.parametrize("role", ROLES)
+def test_role_sees_exactly_its_fields(client: TestClient, world: dict[str, str], role: str, channel: str) -> None:
+    expected = EXPECTED[role][channel]
+    if channel == "api":
+        found, codes = api_fields(client, _auth(world, role), Z)
+        if isinstance(expected, int):
+            assert set(codes.values()) == {expected}, codes
+            return
+        # every endpoint the role may not use answers a clear 403
+        assert set(codes.values()) <= {200, 403}, codes
+    elif channel == "fhir":
+        found, code = fhir_fields(client, _auth(world, role), Z)
+        if isinstance(expected, int):
+            assert code == expected
+            return
+        assert code == 200
+    else:
+        _login(client, role)
+        found, code = web_fields(client, role)
+        assert code == 200
+    assert found == expected, f"{role} on {channel}: extra {found - expected}, missing {expected - found}"
+
+
+def test_the_employer_never_reads_the_category_anywhere(client: TestClient, world: dict[str, str]) -> None:
+    """Z is the employer's employee with a disability: nothing the employer gets names it."""
+    headers = _auth(world, "employer")
+    texts = [
+        client.get(f"/api/v1/persons/{Z}/status", headers=headers).text,
+        client.get("/fhir/Coverage", params={"beneficiary:identifier": Z}, headers=headers).text,
+    ]
+    _login(client, "employer")
+    texts.append(client.get("/employer", params={"period": "2026-10", "lang": "en"}).text)
+    for text in texts:
+        assert "disability" not in text.lower()
+        assert "state_paid_category" not in text
+
+
+def test_the_command_line_is_the_operators_tool(
+    world: dict[str, str], db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``osms status`` runs as an operator (docs/access.md): the whole answer."""
+    app = typer.Typer()
+    app.command("status")(coverage_cli.status_command)
+    monkeypatch.setattr(coverage_cli, "get_settings", lambda: Settings(database_url=db_url, language="en"))
+    monkeypatch.setattr(coverage_cli, "get_engine", lambda url=None: engine)
+    result = CliRunner().invoke(app, [Z, "--json"])
+    assert result.exit_code == 0, result.output
+    assert status_fields(json.loads(result.stdout)) == {
+        "insured",
+        "until",
+        "basis",
+        "category",
+        "payer",
+        "months_paid",
+        "arrears",
+    }
+
+
+# --- Denials: each a 403 problem+json (pages: a 403 page) -------------------------------------
+
+DENIED = [
+    # a parent sees children under the minor age and wards, not adult children
+    ("citizen", "GET", f"/api/v1/persons/{ADULT_CHILD}"),
+    ("citizen", "GET", f"/api/v1/persons/{ADULT_CHILD}/status"),
+    ("citizen", "GET", f"/api/v1/persons/{ADULT_CHILD}/payments"),
+    ("citizen", "GET", f"/api/v1/persons/{ADULT_CHILD}/attachment"),
+    ("citizen", "FHIR", ADULT_CHILD),
+    ("citizen", "POST", "/api/v1/entitlements"),
+    # a clinic needs insured, until and the attachment: not the payers and amounts
+    ("clinic", "GET", f"/api/v1/persons/{Z}/payments"),
+    # a refused application to the clinic gives it nothing to read
+    ("clinic", "GET", f"/api/v1/persons/{STRANGER}/attachment"),
+    # an employer sees its employees' status only
+    ("employer", "GET", f"/api/v1/persons/{STRANGER}/status"),
+    ("employer", "FHIR", STRANGER),
+    ("employer", "GET", f"/api/v1/persons/{Z}"),
+    ("employer", "GET", f"/api/v1/persons/{Z}/payments"),
+    ("employer", "GET", f"/api/v1/persons/{Z}/attachment"),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "target"), DENIED)
+def test_denied(client: TestClient, world: dict[str, str], role: str, method: str, target: str) -> None:
+    headers = _auth(world, role)
+    if method == "FHIR":
+        answer = client.get("/fhir/Coverage", params={"beneficiary:identifier": target}, headers=headers)
+        assert answer.status_code == 403
+        assert answer.json()["resourceType"] == "OperationOutcome"
+        return
+    if method == "POST":
+        answer = client.post(target, json={"iin": ADULT_CHILD, "care_type": "consult_diag"}, headers=headers)
+    else:
+        answer = client.get(target, headers=headers)
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("target", [f"/persons/{ADULT_CHILD}", f"/persons/{STRANGER}"])
+def test_parent_page_of_an_adult_child_is_denied(client: TestClient, world: dict[str, str], target: str) -> None:
+    _login(client, "citizen")
+    page = client.get(target, params={"lang": "en"})
+    assert page.status_code == 403
+    assert "Асқар" not in page.text and "Ольга" not in page.text
+
+
+def test_parent_cabinet_lists_only_the_minor_childs_status(client: TestClient, world: dict[str, str]) -> None:
+    """/me shows the statuses of the children under 18 and wards: Z, not the adult son."""
+    _login(client, "citizen")
+    page = client.get("/me", params={"lang": "en"})
+    assert page.status_code == 200
+    section = re.search(r'<section class="family-status".*?</section>', page.text, re.S)
+    assert section is not None
+    assert re.findall(r'data-iin="(\d{12})"', section.group(0)) == [Z]
