@@ -67,13 +67,13 @@ def test_batch_counts_only_past_due_months(client, tokens) -> None:
 @pytest.mark.skipif(not IS_PG, reason="the hot path serves PostgreSQL only")
 def test_the_hot_path_gives_the_same_answer(app, client, tokens) -> None:
     assert app.state.status_hot_path is not None
-    first = status(client, tokens["clinic"], "2026-12-04")  # the token is looked up: the API route
+    first = status(client, tokens["operator"], "2026-12-04")  # the token is looked up: the API route
     requests_before = app.state.status_hot_path.pool.get_stats().get("requests_num", 0)
-    again = status(client, tokens["clinic"], "2026-12-04")  # a known clinic token: the hot path
+    again = status(client, tokens["operator"], "2026-12-04")  # a known operator token: the hot path
     assert app.state.status_hot_path.pool.get_stats()["requests_num"] > requests_before
     assert again == first
     assert again["arrears"] == BEFORE and again["due"] == DUE_BEFORE
-    late = status(client, tokens["clinic"], "2026-12-26")
+    late = status(client, tokens["operator"], "2026-12-26")
     assert late["arrears"] == {"months": ["2026-11"], "amount": "4250.00"}
 
 
@@ -93,10 +93,11 @@ def _fhir_parts(client, token: str, day: str) -> dict[str, list]:
 
 
 def test_fhir_shows_only_past_due_months_as_arrears(client, tokens) -> None:
-    early = _fhir_parts(client, tokens["clinic"], "2026-12-04")
+    # An operator: a clinic sees no arrears at all (docs/access.md).
+    early = _fhir_parts(client, tokens["operator"], "2026-12-04")
     assert "arrearsMonth" not in early
     assert early.get("arrearsAmount", [{"value": 0.0, "currency": "KZT"}]) == [{"value": 0.0, "currency": "KZT"}]
-    late = _fhir_parts(client, tokens["clinic"], "2026-12-26")
+    late = _fhir_parts(client, tokens["operator"], "2026-12-26")
     assert late["arrearsMonth"] == ["2026-11"]
     assert late["arrearsAmount"] == [{"value": 4250.0, "currency": "KZT"}]
 

@@ -523,7 +523,11 @@ def compute_payroll(
         row_text = (c.iin, str(c.period), format_money(c.income))
         if c.iin not in known:
             try:
-                lines.append(PayrollLine(c.line, c.iin, employee_charges(rulebook, c.period, c.income, ())))
+                lines.append(
+                    PayrollLine(
+                        c.line, c.iin, employee_charges(rulebook, c.period, c.income, ()), deadlines(rulebook, c.period)
+                    )
+                )
             except CalcError as exc:
                 rejections.append(PayrollRejection(c.line, *row_text, exc.code, exc.message))
             continue
