@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from osms import __version__
-from osms.core.errors import Unauthorized
+from osms.core.config import get_settings
+from osms.core.db import overload_reason
+from osms.core.errors import Overloaded, Unauthorized
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import User
 from osms.core.security import authenticate, create_token
@@ -21,10 +28,30 @@ class Health(BaseModel):
     database: str = Field(description="Database backend in use: sqlite or postgresql")
 
 
-@router.get("/health", response_model=Health, tags=["system"], summary="Liveness and database reachability")
-def health(request: Request, session: DbSession) -> Health:
-    session.execute(text("SELECT 1"))
-    return Health(status="ok", version=__version__, database=request.app.state.engine.dialect.name)
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    tags=["system"],
+    summary="Liveness and database reachability",
+    responses={503: {"description": "The database cannot be reached in time (`overloaded`, with Retry-After)"}},
+)
+async def health(request: Request) -> Health:
+    # Answers during a burst: its own connection (not the requests' pool) on its own thread (not
+    # the requests' worker threads), one check at a time (docs/decisions/0003-bounded-waits.md).
+    state = request.app.state
+    if getattr(state, "health_limiter", None) is None:
+        state.health_limiter = anyio.CapacityLimiter(1)
+    try:
+        await anyio.to_thread.run_sync(_ping, state.health_engine, limiter=state.health_limiter)
+    except (DBAPIError, PoolTimeout) as exc:
+        reason = overload_reason(exc) or "the database cannot be reached"
+        raise Overloaded(f"not ready: {reason}", retry_after=get_settings().retry_after) from exc
+    return Health(status="ok", version=__version__, database=state.engine.dialect.name)
 
 
 class Me(BaseModel):
