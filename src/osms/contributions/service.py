@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, aliased
 from osms.contributions import register_rules as rr
 from osms.contributions import summary
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
-from osms.core.bulkload import ImportFileError, write_rejections
+from osms.core.bulkload import ImportFileError, take_load_lock, write_rejections
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -57,7 +57,7 @@ BATCH_KIND = "payment_register"
 CHUNK_ROWS = 20_000
 BLOCK_BYTES = 1 << 20
 STAGE = "stage_payment"
-_LOCK_KEY = 7_301_001  # pg_advisory_xact_lock: one register load at a time
+_LOCK_KEY = 7_301_001  # bulkload.take_load_lock: one register load at a time
 _SPECIAL = re.compile(r'["\\\t\r\x00 ]').search
 
 # The registries are the registry room's tables; ingestion joins them set-based by name only.
@@ -348,7 +348,7 @@ def ingest_register(
     with engine.begin() as conn:
         pg = conn.dialect.name == "postgresql"
         if pg:
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+            take_load_lock(conn, _LOCK_KEY)
             conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
             conn.exec_driver_sql("SET LOCAL jit = off")
         batch_id = conn.execute(
