@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import date
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -72,11 +70,10 @@ def post_register(
 ) -> IngestSummary:
     require_role(principal, "operator")
     name = FilePath(file.filename or "register.csv").name
-    with tempfile.TemporaryDirectory(prefix="osms-register-") as tmp:
-        path = FilePath(tmp) / "register.csv"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, 1 << 20)
-        result = ingest_register(request.app.state.engine, path, file_name=f"upload:{name}")
+    # Read where the server received it (in memory, or an unnamed temporary file past 1 MB):
+    # no named copy that a killed process would leave behind.
+    file.file.seek(0)
+    result = ingest_register(request.app.state.engine, file.file, file_name=f"upload:{name}")
     audit.record(
         session,
         principal,

@@ -28,7 +28,7 @@ import operator
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -329,19 +329,20 @@ def _classify(conn: Connection, *, reversals: bool = True) -> None:
 
 def ingest_register(
     engine: Engine,
-    path: Path,
+    path: Path | IO[bytes],
     *,
     rejects_file: Path | None = None,
     progress: Callable[[int], None] | None = None,
     file_name: str | None = None,
     prepay_months: Callable[[date], int] | None = None,
 ) -> IngestResult:
-    """Load one payment register into the ledger (idempotent by reference, all-or-nothing)."""
-    if not path.is_file():
+    """Load one payment register into the ledger (idempotent by reference, all-or-nothing).
+    ``path``: the file, or an open binary stream of it (an upload, read where it was received)."""
+    if isinstance(path, Path) and not path.is_file():
         raise InvalidInput(f"no such file: {path}", code="no_file")
     started = time.perf_counter()
     digest = hashlib.sha256()
-    name = file_name or str(path)
+    name = file_name or (str(path) if isinstance(path, Path) else "upload")
     checker = rr.RegisterChecker(prepay_months or prepay_months_from_rulebook())
     rej_table: Table = ImportRejection.__table__  # type: ignore[assignment]
     batch_table: Table = ImportBatch.__table__  # type: ignore[assignment]
@@ -369,8 +370,8 @@ def ingest_register(
         _create_stage(conn)
         stager = _RegisterStager(conn)
         try:
-            with path.open("rb") as fh:
-                result.rows, reversals = _stage_file(fh, path.name, checker, stager, progress, digest)
+            with path.open("rb") if isinstance(path, Path) else nullcontext(path) as fh:
+                result.rows, reversals = _stage_file(fh, Path(name).name, checker, stager, progress, digest)
             stager.close()
         except BaseException:
             stager.abort()
