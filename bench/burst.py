@@ -103,6 +103,7 @@ def main() -> None:
                     time.sleep(0.2)
             answers: list[tuple[int, float]] = []
             health: list[tuple[int, float]] = []
+            details: list[str] = []
             barrier = threading.Barrier(args.n + 1)
             done = threading.Event()
             lock = threading.Lock()
@@ -111,16 +112,22 @@ def main() -> None:
                 with httpx.Client(base_url=base, timeout=300) as client:
                     barrier.wait()
                     started = time.perf_counter()
+                    detail = ""
                     try:
-                        status = client.post(
+                        answer = client.post(
                             "/api/v1/attachments",
                             json={"iin": number, "clinic_id": "BUSY", "reason": "first", "date": "2024-03-01"},
                             headers={"Authorization": f"Bearer {token}"},
-                        ).status_code
+                        )
+                        status = answer.status_code
+                        if status != 200:
+                            detail = answer.json().get("detail", "")
                     except httpx.TransportError:
                         status = 0
                     with lock:
                         answers.append((status, time.perf_counter() - started))
+                        if detail:
+                            details.append(detail)
 
             def poll() -> None:
                 with httpx.Client(base_url=base, timeout=300) as client:
@@ -157,6 +164,7 @@ def main() -> None:
                 "health_checks": len(health),
                 "health_statuses": dict(Counter(str(c) for c, _ in health)),
                 "health_max_s": round(max(health_latencies), 3) if health else None,
+                "errors": dict(Counter(details)),
             }
         )
     )

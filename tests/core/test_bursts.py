@@ -13,7 +13,6 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from osms.attachment.models import Attachment
 from osms.core.config import get_settings
@@ -41,9 +40,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_no_free_connection_is_503_with_retry_after_and_health_still_answers(
-    db_url, session, settings_env
-) -> None:
+def test_no_free_connection_is_503_with_retry_after_and_health_still_answers(db_url, session, settings_env) -> None:
     add_person(session, PERSON)
     token = create_token(session, create_user(session, "op", "pw", "operator", "Operator"), "test")
     session.commit()

@@ -68,14 +68,21 @@ def bearer(token: str) -> dict[str, str]:
 
 def audit_count(engine: Engine, action: str) -> int:
     with Session(engine) as s:
-        return s.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.subject_iin == PERSON, AuditEntry.action == action)
-        ) or 0
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.subject_iin == PERSON, AuditEntry.action == action)
+            )
+            or 0
+        )
 
 
 def stored_applications(engine: Engine) -> tuple[int, int]:
     with Session(engine) as s:
-        apps = s.scalar(select(func.count()).select_from(AttachmentApplication).where(AttachmentApplication.iin == PERSON))
+        apps = s.scalar(
+            select(func.count()).select_from(AttachmentApplication).where(AttachmentApplication.iin == PERSON)
+        )
         rows = s.scalar(select(func.count()).select_from(Attachment).where(Attachment.iin == PERSON))
         return apps or 0, rows or 0
 
@@ -136,7 +143,9 @@ def test_a_fhir_read_is_audited_before_the_answer(app, engine, world) -> None:
     spy = SpyAtAnswer(app, "/fhir/Coverage", lambda: audit_count(engine, "status.read"))
     with TestClient(spy) as client:
         answer = client.get(
-            "/fhir/Coverage", params={"beneficiary:identifier": PERSON, "date": "2024-03-01"}, headers=bearer(world["token"])
+            "/fhir/Coverage",
+            params={"beneficiary:identifier": PERSON, "date": "2024-03-01"},
+            headers=bearer(world["token"]),
         )
     assert answer.status_code == 200, answer.text
     assert answer.json()["total"] == 1

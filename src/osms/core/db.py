@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from psycopg_pool import PoolTimeout as AsyncPoolTimeout
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -135,16 +136,16 @@ _OVERLOAD_SQLSTATES = {
 
 def overload_reason(exc: BaseException) -> str | None:
     """Why ``exc`` means "busy, try again" (a bounded wait ran out), or None if it means something else."""
-    if isinstance(exc, PoolTimeout):
+    if isinstance(exc, PoolTimeout | AsyncPoolTimeout):
         return "no database connection became free in time"
-    if isinstance(exc, DBAPIError):
-        state = getattr(exc.orig, "sqlstate", None)
-        if state in _OVERLOAD_SQLSTATES:
-            return _OVERLOAD_SQLSTATES[state]
-        if isinstance(exc, OperationalError) and any(
-            m in str(exc.orig) for m in ("database is locked", "database table is locked", "database is busy")
-        ):
-            return "another writer holds the database"
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc  # SQLAlchemy's wrapper, or psycopg's own
+    state = getattr(orig, "sqlstate", None)
+    if state in _OVERLOAD_SQLSTATES:
+        return _OVERLOAD_SQLSTATES[state]
+    if isinstance(exc, OperationalError) and any(
+        m in str(orig) for m in ("database is locked", "database table is locked", "database is busy")
+    ):
+        return "another writer holds the database"
     return None
 
 
