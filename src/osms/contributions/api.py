@@ -60,6 +60,7 @@ class IngestSummary(BaseModel):
         401: {"description": "Not logged in"},
         403: {"description": "Only fund operators may load registers"},
         422: {"description": "The file as a whole cannot be read (not UTF-8, empty, wrong header): nothing is written"},
+        503: {"description": "Another load holds the load lock too long (`load_in_progress`), or the system is busy"},
     },
 )
 def post_register(
