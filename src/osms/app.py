@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.pool import NullPool
 from starlette.middleware.sessions import SessionMiddleware
 
 from osms import __version__
@@ -72,8 +73,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(
         title="OSMS", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
     )
-    engine = make_engine(url)
+    engine = make_engine(url, serving=True)
     app.state.engine = engine
+    # /health's own connection, opened per check: a burst that takes every pooled connection
+    # does not silence it, and it holds nothing between checks.
+    app.state.health_engine = make_engine(url, serving=True, poolclass=NullPool)
     app.state.sessions = session_factory(engine)
     app.state.settings = settings
     app.state.login_policy = LoginPolicy.of(settings)

@@ -269,3 +269,35 @@ def test_a_check_stuck_behind_a_lock_fails_after_the_statement_timeout(db_url, e
     kind, waited = asyncio.run(check_while_locked())
     assert issubclass(kind, psycopg.errors.QueryCanceled)
     assert waited < 5  # the 300 ms timeout, not the lock's holder, ended the wait
+
+
+def test_a_check_that_cannot_write_its_audit_entry_in_time_is_503_overloaded(
+    db_url, engine, session, monkeypatch
+) -> None:
+    from osms.app import create_app
+    from osms.core.config import get_settings
+
+    person = add_person(session, iin(date(1986, 1, 1), "M"))
+    tokens = make_tokens(session, citizen_iin=person)
+    session.commit()
+    monkeypatch.setenv("OSMS_DB_LOCK_TIMEOUT", "0.3")
+    monkeypatch.setenv("OSMS_RETRY_AFTER", "5")
+    get_settings.cache_clear()
+    app = create_app(db_url)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            headers = auth(tokens["clinic"])
+            assert client.get(f"/api/v1/persons/{person}/status", headers=headers).status_code == 200
+            with engine.connect() as holder:  # another transaction keeps the audit log from taking rows
+                holder.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
+                busy = client.get(f"/api/v1/persons/{person}/status", headers=headers)
+                holder.rollback()
+            assert client.get(f"/api/v1/persons/{person}/status", headers=headers).status_code == 200
+    finally:
+        app.state.engine.dispose()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["retry-after"] == "5"
+    assert busy.json()["code"] == "overloaded" and "insured" not in busy.json()
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import date
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -62,6 +60,7 @@ class IngestSummary(BaseModel):
         401: {"description": "Not logged in"},
         403: {"description": "Only fund operators may load registers"},
         422: {"description": "The file as a whole cannot be read (not UTF-8, empty, wrong header): nothing is written"},
+        503: {"description": "Another load holds the load lock too long (`load_in_progress`), or the system is busy"},
     },
 )
 def post_register(
@@ -72,11 +71,10 @@ def post_register(
 ) -> IngestSummary:
     require_role(principal, "operator")
     name = FilePath(file.filename or "register.csv").name
-    with tempfile.TemporaryDirectory(prefix="osms-register-") as tmp:
-        path = FilePath(tmp) / "register.csv"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, 1 << 20)
-        result = ingest_register(request.app.state.engine, path, file_name=f"upload:{name}")
+    # Read where the server received it (in memory, or an unnamed temporary file past 1 MB):
+    # no named copy that a killed process would leave behind.
+    file.file.seek(0)
+    result = ingest_register(request.app.state.engine, file.file, file_name=f"upload:{name}")
     audit.record(
         session,
         principal,

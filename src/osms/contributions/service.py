@@ -28,7 +28,7 @@ import operator
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, aliased
 from osms.contributions import register_rules as rr
 from osms.contributions import summary
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
-from osms.core.bulkload import ImportFileError, write_rejections
+from osms.core.bulkload import ImportFileError, take_load_lock, write_rejections
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -57,7 +57,7 @@ BATCH_KIND = "payment_register"
 CHUNK_ROWS = 20_000
 BLOCK_BYTES = 1 << 20
 STAGE = "stage_payment"
-_LOCK_KEY = 7_301_001  # pg_advisory_xact_lock: one register load at a time
+_LOCK_KEY = 7_301_001  # bulkload.take_load_lock: one register load at a time
 _SPECIAL = re.compile(r'["\\\t\r\x00 ]').search
 
 # The registries are the registry room's tables; ingestion joins them set-based by name only.
@@ -329,26 +329,27 @@ def _classify(conn: Connection, *, reversals: bool = True) -> None:
 
 def ingest_register(
     engine: Engine,
-    path: Path,
+    path: Path | IO[bytes],
     *,
     rejects_file: Path | None = None,
     progress: Callable[[int], None] | None = None,
     file_name: str | None = None,
     prepay_months: Callable[[date], int] | None = None,
 ) -> IngestResult:
-    """Load one payment register into the ledger (idempotent by reference, all-or-nothing)."""
-    if not path.is_file():
+    """Load one payment register into the ledger (idempotent by reference, all-or-nothing).
+    ``path``: the file, or an open binary stream of it (an upload, read where it was received)."""
+    if isinstance(path, Path) and not path.is_file():
         raise InvalidInput(f"no such file: {path}", code="no_file")
     started = time.perf_counter()
     digest = hashlib.sha256()
-    name = file_name or str(path)
+    name = file_name or (str(path) if isinstance(path, Path) else "upload")
     checker = rr.RegisterChecker(prepay_months or prepay_months_from_rulebook())
     rej_table: Table = ImportRejection.__table__  # type: ignore[assignment]
     batch_table: Table = ImportBatch.__table__  # type: ignore[assignment]
     with engine.begin() as conn:
         pg = conn.dialect.name == "postgresql"
         if pg:
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+            take_load_lock(conn, _LOCK_KEY)
             conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
             conn.exec_driver_sql("SET LOCAL jit = off")
         batch_id = conn.execute(
@@ -369,8 +370,8 @@ def ingest_register(
         _create_stage(conn)
         stager = _RegisterStager(conn)
         try:
-            with path.open("rb") as fh:
-                result.rows, reversals = _stage_file(fh, path.name, checker, stager, progress, digest)
+            with path.open("rb") if isinstance(path, Path) else nullcontext(path) as fh:
+                result.rows, reversals = _stage_file(fh, Path(name).name, checker, stager, progress, digest)
             stager.close()
         except BaseException:
             stager.abort()

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from osms import __version__
 from osms.core import audit
 from osms.core.config import get_settings
-from osms.core.errors import Unauthorized
+from osms.core.db import overload_reason
+from osms.core.errors import Overloaded, Unauthorized
 from osms.core.http import CurrentPrincipal, DbSession, problem
 from osms.core.models import User
 from osms.core.security import authenticate, create_token
@@ -59,18 +65,33 @@ def rulebook_horizons(today: date) -> dict[str, RulebookHorizon]:
     return result
 
 
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 @router.get(
     "/health",
     response_model=Health,
     tags=["system"],
     summary="Liveness, database reachability and each rulebook's confirmed horizon",
+    responses={503: {"description": "The database cannot be reached in time (`overloaded`, with Retry-After)"}},
 )
-def health(request: Request, session: DbSession) -> Health:
-    session.execute(text("SELECT 1"))
+async def health(request: Request) -> Health:
+    # Answers during a burst: its own connection (not the requests' pool) on its own thread (not
+    # the requests' worker threads), one check at a time (docs/decisions/0003-bounded-waits.md).
+    state = request.app.state
+    if getattr(state, "health_limiter", None) is None:
+        state.health_limiter = anyio.CapacityLimiter(1)
+    try:
+        await anyio.to_thread.run_sync(_ping, state.health_engine, limiter=state.health_limiter)
+    except (DBAPIError, PoolTimeout) as exc:
+        reason = overload_reason(exc) or "the database cannot be reached"
+        raise Overloaded(f"not ready: {reason}", retry_after=get_settings().retry_after) from exc
     return Health(
         status="ok",
         version=__version__,
-        database=request.app.state.engine.dialect.name,
+        database=state.engine.dialect.name,
         rulebooks=rulebook_horizons(date.today()),
     )
 

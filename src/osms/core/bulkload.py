@@ -27,8 +27,10 @@ from typing import IO, Any
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
-from osms.core.errors import InvalidInput
+from osms.core.config import get_settings
+from osms.core.errors import InvalidInput, Overloaded
 from osms.core.models import ImportBatch, ImportRejection
 from osms.core.rows import Rejection, Row
 
@@ -96,6 +98,35 @@ class ImportFileError(InvalidInput):
     """The file as a whole cannot be read (header, encoding): nothing is written."""
 
     code = "bad_file"
+
+
+def take_load_lock(conn: Connection, key: int) -> None:
+    """One load of a kind at a time (PostgreSQL: the transaction-level advisory lock ``key``,
+    released at commit, at rollback, or when the backend ends; SQLite serialises writers itself).
+
+    The wait for a running load is bounded by ``OSMS_LOAD_LOCK_TIMEOUT``: past it the load fails,
+    changing nothing, with 503 ``load_in_progress``. Once it holds the lock, the load's statements
+    may take as long as they need (``statement_timeout`` 0; its other lock waits keep the same
+    bound). Its backend checks every ``OSMS_DB_CLIENT_CHECK_INTERVAL`` that the loading process is
+    still there (``make_engine``): a load killed with SIGKILL in the middle of a long statement
+    releases the lock within about that interval, instead of when the statement ends
+    (docs/decisions/0003-bounded-waits.md).
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    settings = get_settings()
+    conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, round(settings.load_lock_timeout * 1000))}")
+    try:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(key)})")
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        raise Overloaded(
+            f"another load has held the load lock for over {settings.load_lock_timeout:g} s; try again when it ends",
+            code="load_in_progress",
+            retry_after=settings.retry_after,
+        ) from None
 
 
 def _raw_line(fields: list[str]) -> str:

@@ -69,6 +69,33 @@ class Settings(BaseSettings):
             "one-statement hot path (coverage/hotpath.py); false: the ORM path for every caller"
         ),
     )
+    # Bounded waits (docs/decisions/0003-bounded-waits.md): a burst answers 503, never stalls.
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL: connections the web process keeps open")
+    db_max_overflow: int = Field(default=10, ge=0, description="PostgreSQL: extra connections under a burst")
+    db_pool_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds a request waits for a free connection before answering 503"
+    )
+    db_lock_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds a request's statement waits for a lock (PostgreSQL lock_timeout)"
+    )
+    db_statement_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request's statement may run (PostgreSQL statement_timeout)"
+    )
+    sqlite_busy_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds a SQLite statement waits for another writer (busy_timeout)"
+    )
+    retry_after: int = Field(default=2, ge=1, description="Seconds in Retry-After of a 503 'overloaded' answer")
+    load_lock_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds a register load waits for a running load before giving up"
+    )
+    db_client_check_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description=(
+            "PostgreSQL: how often a busy backend checks that its client is still there, so a killed "
+            "load's locks are released within about this long (client_connection_check_interval)"
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -36,3 +36,15 @@ class Unauthorized(OsmsError):
 class InvalidInput(OsmsError):
     status = 422
     code = "invalid_input"
+
+
+class Overloaded(OsmsError):
+    """A bounded wait ran out (no free connection, a lock held too long): busy now, try again.
+    Answered 503 with ``Retry-After``."""
+
+    status = 503
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -18,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from osms.core import audit
-from osms.core.errors import Forbidden, OsmsError, Unauthorized
+from osms.core.config import get_settings
+from osms.core.db import overload_reason
+from osms.core.errors import Forbidden, OsmsError, Overloaded, Unauthorized
 from osms.core.security import Principal, principal_for_token, principal_for_web_session
 
 log = logging.getLogger("osms")
@@ -27,19 +29,31 @@ bearer = HTTPBearer(auto_error=False, description="An API token issued by `osms 
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed when the handler returns, rolled back on error."""
+    """One unit of work per request: committed when the handler returns, rolled back on error.
+
+    The commit happens before the answer is sent (``scope="function"`` below: FastAPI leaves a
+    function-scoped dependency before it sends the response; the default, "request", leaves it
+    after the answer has gone, so a lost commit followed a 200). A failed commit is therefore an
+    error answer. A bounded wait that ran out (pool, lock, statement, SQLite busy) is answered
+    503 ``overloaded`` with Retry-After (docs/decisions/0003-bounded-waits.md).
+    """
     session: Session = request.app.state.sessions()
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        reason = overload_reason(exc)
+        if reason is not None:
+            raise Overloaded(
+                f"the system is busy ({reason}); try again shortly", retry_after=get_settings().retry_after
+            ) from exc
         raise
     finally:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def optional_principal(
@@ -141,7 +155,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _osms_error(request: Request, exc: OsmsError) -> JSONResponse:
         if exc.status == 403:
             await run_in_threadpool(log_refusal, request, exc.message)
-        return problem(exc.status, exc.code, exc.message, str(request.url.path))
+        answer = problem(exc.status, exc.code, exc.message, str(request.url.path))
+        if isinstance(exc, Overloaded):
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

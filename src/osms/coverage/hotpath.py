@@ -40,6 +40,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from osms.core import audit
+from osms.core.config import get_settings
+from osms.core.db import overload_reason
 from osms.core.errors import OsmsError
 from osms.core.http import problem
 from osms.core.identity import check_iin
@@ -132,12 +134,17 @@ class StatusHotPath:
 
     def __init__(self, database_url: str, *, max_size: int = 4, statement_timeout: str = "5s") -> None:
         # A check waits for its batch; a statement stuck behind a lock (a migration, say) must not
-        # hold every check of the process: past ``statement_timeout`` the batch fails (500).
+        # hold every check of the process: past ``statement_timeout`` the batch fails (503 overloaded).
+        # Waits for a connection and for a lock are bounded as the API's (OSMS_DB_POOL_TIMEOUT,
+        # OSMS_DB_LOCK_TIMEOUT); running out of either is answered 503 overloaded, not 500.
+        settings = get_settings()
+        options = f"-c statement_timeout={statement_timeout} -c lock_timeout={round(settings.db_lock_timeout * 1000)}"
         self.pool = AsyncConnectionPool(
             conninfo(database_url),
             min_size=1,
             max_size=max_size,
-            kwargs={"autocommit": True, "options": f"-c statement_timeout={statement_timeout}"},
+            timeout=settings.db_pool_timeout,
+            kwargs={"autocommit": True, "options": options},
             open=False,
         )
         self._facts = Batches(self._read_facts)
@@ -263,11 +270,19 @@ class StatusFastLane:
             return await self.app(scope, receive, send)
         try:
             answer = await hot.answer(*admitted, resource=scope["path"])
-        except Exception:
-            log.exception("unexpected error on %s", scope["path"])
-            response: Response = problem(
-                500, "internal_error", "an unexpected error occurred; it has been logged", scope["path"]
-            )
+        except Exception as exc:
+            reason = overload_reason(exc)
+            if reason is not None:
+                retry_after = get_settings().retry_after
+                response: Response = problem(
+                    503, "overloaded", f"the system is busy ({reason}); try again shortly", scope["path"]
+                )
+                response.headers["Retry-After"] = str(retry_after)
+            else:
+                log.exception("unexpected error on %s", scope["path"])
+                response = problem(
+                    500, "internal_error", "an unexpected error occurred; it has been logged", scope["path"]
+                )
         else:
             response = JSONResponse(answer)
         await response(scope, receive, send)

@@ -41,7 +41,7 @@ from osms.contributions.service import (
 )
 from osms.core import audit, throttle
 from osms.core.config import LANGUAGES, get_settings
-from osms.core.errors import InvalidInput, NotFound, OsmsError
+from osms.core.errors import InvalidInput, NotFound, OsmsError, Overloaded
 from osms.core.http import DbSession, csrf_matches, log_refusal, optional_principal
 from osms.core.identity import check_iin
 from osms.core.periods import Month, months_between
@@ -880,6 +880,7 @@ ERROR_TITLES = {
     405: N_("This action is not allowed here"),
     422: N_("The request cannot be processed"),
     500: N_("Something went wrong"),
+    503: N_("The system is busy"),
 }
 ERROR_TEXTS = {
     "forbidden": N_("Your role does not allow you to see this data. The attempt has been recorded."),
@@ -889,6 +890,7 @@ ERROR_TEXTS = {
     404: N_("There is no such page. Check the address or start from the home page."),
     405: N_("This address does not accept this kind of request."),
     500: N_("An unexpected error occurred; it has been logged. Please try again later."),
+    "overloaded": N_("Too many requests are being served at this moment. Please try again in a few seconds."),
 }
 GENERIC_ERROR = N_("The request cannot be processed. Check what was entered and try again.")
 
@@ -952,6 +954,8 @@ def install_error_pages(app: FastAPI) -> None:
             page = error_page(request, _session_principal(request), status, code=code)
             if isinstance(exc, StarletteHTTPException) and exc.headers:
                 page.headers.update(exc.headers)  # e.g. Allow on 405
+            if isinstance(exc, Overloaded):
+                page.headers["Retry-After"] = str(exc.retry_after)
             return page
 
         app.add_exception_handler(exc_class, handler)
