@@ -12,6 +12,7 @@ See ``docs/i18n.md`` for adding a string.
 from __future__ import annotations
 
 import gettext as _gettext
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -267,6 +268,39 @@ def format_day(lang: str | None, day: date | None) -> str:
         return ""
     code = normalize(lang) or default_language()
     return format_date(day, _DATE_PATTERNS[code], locale=code)
+
+
+# A date inside a sentence. Russian: the day and the month in the genitive with «г.»
+# (``с 1 января 2025 г.``, ``до 31 декабря 2025 г.``), which every preposition our sentences use
+# takes. Kazakh: the day's digits (``01.01.2025``), because a Kazakh postposition puts a case ending
+# on the month's name (``1 қаңтардан бастап``, ``1 қаңтарға дейін``) and one pattern cannot give
+# them all; the digits read right with any of them. English: ``1 January 2025``.
+_SENTENCE_DATE_PATTERNS = {"kk": "dd.MM.yyyy", "ru": "d MMMM y 'г.'", "en": "d MMMM y"}
+
+
+@lru_cache(maxsize=8192)
+def format_sentence_day(lang: str | None, day: date | None) -> str:
+    """A date as written inside a sentence: ``01.01.2025``, ``1 января 2025 г.``, ``1 January 2025``."""
+    if day is None:
+        return ""
+    code = normalize(lang) or default_language()
+    return format_date(day, _SENTENCE_DATE_PATTERNS[code], locale=code)
+
+
+def sentence_days(lang: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with every ISO date (``2025-01-01``) written as in a sentence of ``lang``: for
+    messages whose parameters were stored as text (an attachment decision's reasons)."""
+    out = dict(params)
+    for name, value in params.items():
+        if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+            try:
+                out[name] = format_sentence_day(lang, date.fromisoformat(value))
+            except ValueError:
+                pass
+    return out
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --- Months, money and rates ----------------------------------------------------------------
