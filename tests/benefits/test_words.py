@@ -20,6 +20,7 @@ from tests.coverage.helpers import auth, make_tokens
 #: A Latin-letter word of three letters or more: English inside a kk/ru sentence. ICD-10 codes
 #: (A15.0), the package abbreviations the fund's own kk/ru texts use in Latin letters (none) and
 #: placeholders are not words.
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
@@ -97,15 +98,15 @@ def test_dangerous_disease_reasons_have_no_english_in_kk_ru(code: str) -> None:
 
 def test_unlisted_diagnosis_is_the_code_alone_in_kk_and_ru(client, tokens) -> None:  # type: ignore[no-untyped-def]
     # J45.0 is on no list: no Russian or Kazakh title is at hand, so kk and ru show the code alone
-    body = entitle(client, tokens["clinic"], iin=CITIZEN_INSURED, care_type="consult_diag", referral=True, icd10="J45.0")
+    body = entitle(
+        client, tokens["clinic"], iin=CITIZEN_INSURED, care_type="consult_diag", referral=True, icd10="J45.0"
+    )
     assert body["diagnosis"]["title"] == {"kk": "J45.0", "ru": "J45.0", "en": "J45.0 Predominantly allergic asthma"}
 
 
 def test_dates_in_sentences_per_language(client, tokens) -> None:  # type: ignore[no-untyped-def]
     # kz-law: the insurance package began on 2020-01-01 (benefits.osms_care_types); asked about 2019-05-01
-    body = entitle(
-        client, tokens["clinic"], iin=MIGRANT, care_type="home_hospital", date="2019-05-01", referral=True
-    )
+    body = entitle(client, tokens["clinic"], iin=MIGRANT, care_type="home_hospital", date="2019-05-01", referral=True)
     reason = next(r for r in body["reasons"] if r["code"] == "no_osms_package")
     message = reason["message"]
     assert "1 мая 2019 г." in message["ru"] and "1 января 2020 г." in message["ru"], message["ru"]
@@ -137,9 +138,7 @@ def test_fhir_benefit_description_has_no_english_disease(client, tokens) -> None
                 "category": {
                     "coding": [{"system": "http://osms.kz/fhir/CodeSystem/care-type", "code": "day_hospital"}]
                 },
-                "diagnosis": [
-                    {"diagnosisCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A15.0"}]}}
-                ],
+                "diagnosis": [{"diagnosisCodeableConcept": {"coding": [{"system": ICD10, "code": "A15.0"}]}}],
             }
         ],
     }

@@ -292,7 +292,7 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     # the reason sentence of the status engine, in the page language
     assert (
         "Застрахован: право сохраняется 3 мес. после последнего оплаченного месяца 06.2024 (льготный период). "
-        "Застрахован до 30.09.2024. Задолженность: 3 мес., 12\u00a0750,00 тенге."
+        "Застрахован до 30 сентября 2024 г. Задолженность: 3 мес., 12\u00a0750,00 тенге."
     ) in text
     assert 'data-basis="grace"' in text and "Льготный период после последнего оплаченного месяца" in text
     assert "Отчисление работодателя" in text and f'ТОО Жарық <span class="mono">{sw.base.employer_bin}</span>' in text
@@ -371,7 +371,7 @@ def test_another_citizens_page_is_403_and_audited(client, session: Session, sw: 
 def test_show_all_payments_link(client, sw: StatusWorld) -> None:
     login(client, "serik")
     recent = client.get("/me?lang=en").text
-    assert "Payments for the months since October 2022." in recent
+    assert "Payments for the months since 1 October 2022." in recent
     assert 'href="/me?payments=all"' in recent
     everything = client.get("/me?payments=all&lang=en").text
     assert "All payments." in everything and "Show all payments" not in everything

@@ -11,6 +11,7 @@ See ``docs/i18n.md`` for adding a string.
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
 import re
 from datetime import date
@@ -31,6 +32,7 @@ from starlette.requests import Request
 from osms.core.config import LANGUAGES, get_settings
 from osms.core.identity import IdCheck, check_digit
 from osms.core.periods import Month
+from osms.registry.regions import region_name
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -86,7 +88,12 @@ def translator(lang: str | None) -> _gettext.GNUTranslations:
 def gettext(lang: str | None, msgid: str, **params: Any) -> str:
     """``msgid`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``."""
     text = translator(lang).gettext(msgid)
-    return text % params if params else text
+    return tidy(text % params) if params else text
+
+
+def tidy(text: str) -> str:
+    """One full stop where a sentence ends on an abbreviation: ``… 2025 г..`` → ``… 2025 г.``."""
+    return text.replace("г..", "г.")
 
 
 def pgettext(lang: str | None, context: str, msgid: str, **params: Any) -> str:
@@ -293,10 +300,8 @@ def sentence_days(lang: str | None, params: dict[str, Any]) -> dict[str, Any]:
     out = dict(params)
     for name, value in params.items():
         if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-            try:
+            with contextlib.suppress(ValueError):  # a string shaped like a date that is none
                 out[name] = format_sentence_day(lang, date.fromisoformat(value))
-            except ValueError:
-                pass
     return out
 
 
@@ -396,6 +401,16 @@ def _ctx_label(ctx: Context, kind: str, code: str | None) -> str:
 
 
 @pass_context
+def _ctx_region(ctx: Context, code: str | None) -> str:
+    return region_name(ctx.get("lang"), code)
+
+
+@pass_context
+def _ctx_sentence_day(ctx: Context, day: date | None) -> str:
+    return format_sentence_day(ctx.get("lang"), day)
+
+
+@pass_context
 def _ctx_day(ctx: Context, day: date | None) -> str:
     return format_day(ctx.get("lang"), day)
 
@@ -434,8 +449,10 @@ def environment(directory: Path = TEMPLATES) -> Environment:
         _ctx_gettext, _ctx_ngettext, newstyle=True, pgettext=_ctx_pgettext, npgettext=_ctx_npgettext
     )
     env.globals["label"] = _ctx_label
+    env.globals["region"] = _ctx_region
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     env.filters["day"] = _ctx_day
+    env.filters["sentence_day"] = _ctx_sentence_day
     env.filters["month"] = _ctx_month
     env.filters["money"] = _ctx_money
     env.filters["rate"] = _ctx_rate
