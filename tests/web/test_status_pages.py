@@ -305,7 +305,8 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     # what to do: pay as a self-payer, at the rate
     assert "Вы застрахованы в льготный период, но эти месяцы не оплачены." in text
     assert (
-        "Самостоятельный плательщик платит 5% от 1 × МЗП (85\u00a0000,00 тенге): 4\u00a0250,00 тенге за сентябрь 2024."
+        "Самостоятельный плательщик платит 5% от 1 × МЗП (85\u00a0000,00 тенге): "
+        "4\u00a0250,00 тенге за сентябрь 2024 г.<"
     ) in text
     # payments in his name, by month and payer; the reversed duplicate struck through
     assert "Поступившие платежи" in text
@@ -313,7 +314,7 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     assert '<tr class="reversed" data-reference="DUP-2024-06">' in text
     assert "<del>9\u00a0000,00</del>" in text
     assert '<tr class="reversal" data-reference="REV:DUP-2024-06">' in text and "-9\u00a0000,00" in text
-    assert "Зачислено за июнь 2024" in text and "15\u00a0000,00" in text  # the reversal does not count
+    assert "Зачислено за июнь 2024 г." in text and "15\u00a0000,00" in text  # the reversal does not count
     assert "20.07.2024" in text  # value date of June's payments
     assert "Омаров Серік Болатұлы" in text  # and his registry card
     actions = [(r.action, r.subject_iin, r.resource, r.role, r.channel) for r in audit_rows(session)]
@@ -464,7 +465,7 @@ def test_employer_sees_own_employees_sums_and_status_only(client, session: Sessi
     page = client.get("/employer?period=2024-06&lang=ru")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text = page.text
-    assert "Платежи за июнь 2024" in text
+    assert "Платежи за июнь 2024 г." in text
     assert "сведения работникам нужно выдать до 15.07.2024, а оплатить — до 25.07.2024" in text
     row = text[text.index(f'<tr data-iin="{sw.serik}"') :]
     row = row[: row.index("</tr>")]

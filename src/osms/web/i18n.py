@@ -322,6 +322,19 @@ def format_month(lang: str | None, month: Month | None) -> str:
     return format_date(month.first_day, "LLLL yyyy", locale=_code(lang))
 
 
+#: A month inside a sentence: the Kazakh genitive-like «2025 жылғы қаңтар» (lower case, as the
+#: month's name is written mid-sentence), the Russian nominative with «г.» («за январь 2025 г.»).
+_SENTENCE_MONTH_PATTERNS = {"kk": "y 'жылғы' MMMM", "ru": "LLLL y 'г.'", "en": "MMMM y"}
+
+
+def format_sentence_month(lang: str | None, month: Month | None) -> str:
+    """A month inside a sentence: ``2025 жылғы қаңтар``, ``январь 2025 г.``, ``January 2025``."""
+    if month is None:
+        return ""
+    code = _code(lang)
+    return format_date(month.first_day, _SENTENCE_MONTH_PATTERNS[code], locale=code)
+
+
 def format_money(lang: str | None, amount: Decimal | None) -> str:
     """Tenge with two decimals as written in ``lang``: ``12 750,00`` in kk and ru (a no-break
     space groups thousands), ``12,750.00`` in en."""
@@ -421,6 +434,11 @@ def _ctx_month(ctx: Context, month: Month | None) -> str:
 
 
 @pass_context
+def _ctx_sentence_month(ctx: Context, month: Month | None) -> str:
+    return format_sentence_month(ctx.get("lang"), month)
+
+
+@pass_context
 def _ctx_money(ctx: Context, amount: Decimal | None) -> str:
     return format_money(ctx.get("lang"), amount)
 
@@ -428,6 +446,16 @@ def _ctx_money(ctx: Context, amount: Decimal | None) -> str:
 @pass_context
 def _ctx_rate(ctx: Context, rate: Decimal) -> str:
     return format_rate(ctx.get("lang"), rate)
+
+
+def _tidied(translate: Any) -> Any:
+    """A template's translation callable whose filled-in text goes through :func:`tidy`."""
+
+    @pass_context
+    def call(ctx: Context, *args: Any, **params: Any) -> Any:
+        return tidy(translate(ctx, *args, **params))
+
+    return call
 
 
 def environment(directory: Path = TEMPLATES) -> Environment:
@@ -448,12 +476,15 @@ def environment(directory: Path = TEMPLATES) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _ctx_gettext, _ctx_ngettext, newstyle=True, pgettext=_ctx_pgettext, npgettext=_ctx_npgettext
     )
+    for name in ("gettext", "ngettext", "pgettext", "npgettext"):
+        env.globals[name] = _tidied(env.globals[name])
     env.globals["label"] = _ctx_label
     env.globals["region"] = _ctx_region
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     env.filters["day"] = _ctx_day
     env.filters["sentence_day"] = _ctx_sentence_day
     env.filters["month"] = _ctx_month
+    env.filters["sentence_month"] = _ctx_sentence_month
     env.filters["money"] = _ctx_money
     env.filters["rate"] = _ctx_rate
     return env
