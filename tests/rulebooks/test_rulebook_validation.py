@@ -138,6 +138,7 @@ socially_significant:
     diseases:
       - name: tuberculosis
         codes: [A15-A19]
+        title: {kk: туберкулез, ru: туберкулез, en: tuberculosis, source: "[seed 001 Q100]", verified: false}
         source: "[seed 001 Q100]"
         mapping: ours
 dangerous:
@@ -146,6 +147,8 @@ dangerous:
     diseases:
       - name: mental disorders
         codes: [F00-F99]
+        title: {kk: психикалық ауытқулар, ru: психические расстройства, en: mental disorders, source: ours,
+                verified: false}
         source: "[seed 001 Q100]"
         mapping: ours
 """,
@@ -488,3 +491,11 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     assert str(err).startswith(f"2 problems in rulebook {tmp_path / 'rb'}:\n- ")
     assert any("unknown key 'kid'" in p for p in err.problems)
     assert any("unknown key 'cpa'" in p for p in err.problems)
+
+
+def test_a_disease_title_in_kk_or_ru_holds_no_english(tmp_path: Path) -> None:
+    # issue 10: the names are printed for the patient inside kk and ru sentences
+    err = error_for(tmp_path, **edit("benefits", "ru: туберкулез,", "ru: tuberculosis,"))
+    assert "Latin-letter words" in str(err) and "tuberculosis" in str(err)
+    err = error_for(tmp_path, **edit("benefits", "kk: туберкулез, ", ""))
+    assert "kk" in str(err)
