@@ -55,9 +55,9 @@ def test_citizen_applies_for_self_and_child_and_sees_the_answer(client, tokens) 
         {
             "code": "first_attachment",
             "message": {
-                "kk": "2024-03-01 бастап AST-8 емханасына тіркелді.",
-                "ru": "Прикреплён к поликлинике AST-8 с 2024-03-01.",
-                "en": "Attached to clinic AST-8 from 2024-03-01.",
+                "kk": "01.03.2024 бастап «Емхана AST-8» (AST-8) емханасына тіркелді.",
+                "ru": "Прикреплён к поликлинике «Емхана AST-8» (AST-8) с 1 марта 2024 г.",
+                "en": "Attached to clinic «Емхана AST-8» (AST-8) from 1 March 2024.",
             },
         }
     ]

@@ -43,10 +43,10 @@ def test_reason_is_translated(code: str) -> None:
 def test_seed_000_campaign_sentence_in_three_languages() -> None:
     reason = rules.Reason("campaign_change_next_year", {"date": "2025-01-01", "previous": "N"})
     assert service.reason_message(reason) == {
-        "kk": "Тіркелу науқаны кезінде емхананы өз қалауы бойынша ауыстыру 2025-01-01 бастап күшіне енеді; "
+        "kk": "Тіркелу науқаны кезінде емхананы өз қалауы бойынша ауыстыру 01.01.2025 бастап күшіне енеді; "
         "оған дейін сізге N емханасы қызмет көрсетеді.",
-        "ru": "Смена поликлиники по выбору во время кампании прикрепления действует с 2025-01-01; "
+        "ru": "Смена поликлиники по выбору во время кампании прикрепления действует с 1 января 2025 г.; "
         "до этого вас обслуживает поликлиника N.",
-        "en": "A change of clinic by choice during the attachment campaign takes effect on 2025-01-01; "
+        "en": "A change of clinic by choice during the attachment campaign takes effect on 1 January 2025; "
         "until then clinic N serves you.",
     }

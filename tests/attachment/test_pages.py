@@ -31,6 +31,8 @@ from tests.registry.helpers import PERSON_HEADER, iin, write_csv
 DAY = date(2025, 3, 10)
 PASSWORD = "correct-horse-42"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+#: The clinics' names (clinics.csv below), as the reasons' sentences name them.
+NAMES = {"AST-1": "Қалалық емхана №1", "AST-2": "Қалалық емхана №2"}
 
 __all__ = ["DISTRICT_HEADER"]
 
@@ -240,7 +242,7 @@ def test_apply_for_self_and_children_shows_decisions_with_reasons(client, sessio
     for number in (aw.mother, aw.child, aw.ward):
         assert f'data-iin="{number}" data-decision="accepted"' in decisions
     assert decisions.count("Accepted") >= 3
-    assert "Attached to clinic AST-1 from 2025-03-10." in decisions
+    assert "Attached to clinic «Қалалық емхана №1» (AST-1) from 10 March 2025." in decisions
     # the therapist chosen for the mother; the children get a pediatrician of the same clinic
     mother_part = decisions[decisions.index(f'data-iin="{aw.mother}"') :].split("</article>")[0]
     assert 'data-district="T1"' in mother_part and "Серікова Гүлнар" in mother_part
@@ -263,7 +265,7 @@ def test_decisions_follow_the_language_switch(client, aw: AttWorld) -> None:
     login(client, "dana")
     apply(client, clinic="AST-2", reason="first", iin=[aw.mother])
     expected = [
-        service.reason_message(rules.Reason("first_attachment", {"clinic": "AST-2", "date": "2025-03-10"})),
+        service.reason_message(rules.Reason("first_attachment", {"clinic": "AST-2", "date": "2025-03-10"}), NAMES),
         service.reason_message(rules.Reason("outside_service_area")),
     ]
     titles = {"kk": "Емхана таңдау", "ru": "Выбор поликлиники", "en": "Choose a clinic"}
@@ -311,7 +313,7 @@ def test_refusal_shows_its_reason(client, aw: AttWorld) -> None:
     decisions = section(client.get(after(answer, "ru")).text, 'id="decisions"')
     assert 'data-decision="refused"' in decisions and "Отказано" in decisions
     assert 'data-code="already_attached"' in decisions
-    message = service.reason_message(rules.Reason("already_attached", {"clinic": "AST-1"}))["ru"]
+    message = service.reason_message(rules.Reason("already_attached", {"clinic": "AST-1"}), NAMES)["ru"]
     assert message in decisions
 
 
@@ -363,7 +365,7 @@ def test_clinic_sees_applications_with_reasons_and_population(client, session: S
     assert apps.count("<tr data-application=") == 3
     assert f'data-iin="{aw.stranger}" data-decision="offered_other_district"' in apps
     assert "The chosen doctor&#39;s district T1 is over its norm: district T3 of the same clinic is offered." in apps
-    assert "Attached to clinic AST-1 from 2025-03-10." in apps
+    assert "Attached to clinic «Қалалық емхана №1» (AST-1) from 10 March 2025." in apps
     assert f"applied by {aw.mother}" in apps and "Сейітов Әли" in apps
     population = section(html, 'id="population-title"')
     assert 'data-count="capacity">100<' in population and 'data-count="attached">2<' in population
@@ -390,7 +392,9 @@ def test_clinic_reasons_in_three_languages(client, aw: AttWorld) -> None:
     login(client, "dana")
     apply(client, clinic="AST-1", reason="first", iin=[aw.mother])
     login(client, "clinic1")
-    expected = service.reason_message(rules.Reason("first_attachment", {"clinic": "AST-1", "date": "2025-03-10"}))
+    expected = service.reason_message(
+        rules.Reason("first_attachment", {"clinic": "AST-1", "date": "2025-03-10"}), NAMES
+    )
     headings = {"kk": "Тіркелу өтініштері", "ru": "Заявления о прикреплении", "en": "Attachment applications"}
     for lang in ("kk", "ru", "en"):
         html = client.get(f"/clinic/attachments?lang={lang}").text
@@ -434,7 +438,7 @@ def test_campaign_choice_shows_the_pending_change(
     assert 'data-decision="accepted_no_home_visits"' in decision and 'data-effective="2026-01-01"' in decision
     assert "Previous clinic" in decision and "Қалалық емхана №1" in decision
     message = service.reason_message(
-        rules.Reason("campaign_change_next_year", {"date": "2026-01-01", "previous": "AST-1"})
+        rules.Reason("campaign_change_next_year", {"date": "2026-01-01", "previous": "AST-1"}), NAMES
     )["en"]
     assert message in decision
     now = section(html, 'id="now-title"')

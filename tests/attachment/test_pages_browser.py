@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
 from osms.web import pages
-from tests.attachment.test_pages import DAY, PASSWORD, AttWorld, build_world
+from tests.attachment.test_pages import DAY, NAMES, PASSWORD, AttWorld, build_world
+
+ATTACHED = "Attached to clinic «Қалалық емхана №1» (AST-1) from 10 March 2025."
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +79,7 @@ def test_citizen_chooses_a_clinic_and_applies_for_self_and_child(page: Any, aw: 
     mother = decisions.locator(f'article[data-iin="{aw.mother}"]')
     expect(mother).to_have_attribute("data-decision", "accepted")
     expect(mother.locator("[data-district]")).to_contain_text("Омаров Бауыржан")
-    expect(mother.locator('[data-code="first_attachment"]')).to_have_text("Attached to clinic AST-1 from 2025-03-10.")
+    expect(mother.locator('[data-code="first_attachment"]')).to_have_text(ATTACHED)
     child = decisions.locator(f'article[data-iin="{aw.child}"]')
     expect(child).to_have_attribute("data-decision", "accepted")
     expect(child.locator("[data-district]")).to_contain_text("Ахметова Сәуле")  # a pediatrician for the child
@@ -85,7 +87,9 @@ def test_citizen_chooses_a_clinic_and_applies_for_self_and_child(page: Any, aw: 
     # the language switch keeps the decisions, with their reasons in that language
     page.get_by_role("link", name="Русский").click()
     page.wait_for_url(re.compile(r"lang=ru"))
-    expected = service.reason_message(rules.Reason("first_attachment", {"clinic": "AST-1", "date": "2025-03-10"}))
+    expected = service.reason_message(
+        rules.Reason("first_attachment", {"clinic": "AST-1", "date": "2025-03-10"}), NAMES
+    )
     expect(page.locator(f'article[data-iin="{aw.mother}"] [data-code="first_attachment"]')).to_have_text(expected["ru"])
     expect(page.locator(f'.attachment-now tr[data-iin="{aw.child}"]')).to_have_attribute("data-attached", "AST-1")
 
@@ -99,7 +103,7 @@ def test_citizen_chooses_a_clinic_and_applies_for_self_and_child(page: Any, aw: 
     expect(rows).to_have_count(2)
     row = page.locator(f'table.applications-table tr[data-iin="{aw.child}"]')
     expect(row).to_have_attribute("data-decision", "accepted")
-    expect(row.locator('[data-code="first_attachment"]')).to_have_text("Attached to clinic AST-1 from 2025-03-10.")
+    expect(row.locator('[data-code="first_attachment"]')).to_have_text(ATTACHED)
     expect(row).to_contain_text(f"applied by {aw.mother}")
     expect(page.locator('dd[data-count="attached"]')).to_have_text("2")
     expect(page.locator("table.population-table tbody tr")).to_have_count(2)

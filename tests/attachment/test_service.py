@@ -108,7 +108,7 @@ def test_sequential_capacity_refuses_when_full(country) -> None:
     refused = apply(s, iin=ADULT, clinic_id="TINY", reason="first", on=date(2024, 3, 2))
     assert refused.codes == ["clinic_full"]
     assert refused.as_dict()["reasons"][0]["message"]["en"] == (
-        "Clinic TINY has reached its limit of attached persons (2)."
+        "Clinic «Емхана TINY» (TINY) has reached its limit of attached persons (2)."
     )
 
 
@@ -225,7 +225,7 @@ def test_dead_person_is_refused(country) -> None:
     assert (d.decision, d.codes, d.as_dict()["reasons"][0]["message"]["en"]) == (
         "refused",
         ["deceased"],
-        "The person died on 2024-01-05.",
+        "The person died on 5 January 2024.",
     )
 
 

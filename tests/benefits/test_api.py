@@ -50,6 +50,7 @@ def test_answer_shape(client, tokens) -> None:  # type: ignore[no-untyped-def]
     assert body["diagnosis"] == {
         "code": "J45.0",
         "description": "Predominantly allergic asthma",
+        "title": {"kk": "J45.0", "ru": "J45.0", "en": "J45.0 Predominantly allergic asthma"},
         "socially_significant": None,
         "dangerous": None,
     }

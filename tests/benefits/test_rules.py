@@ -226,8 +226,8 @@ def test_before_insurance_there_is_no_osms_package() -> None:
     )
     assert d.covered_by == "none"
     assert reasons(d) == ["not_gobmp_resident", "no_osms_package"]
-    assert "began on 2020-01-01" in d.reasons[-1].message("en")
-    assert "01.01.2020" in d.reasons[-1].message("ru")
+    assert "began on 1 January 2020" in d.reasons[-1].message("en")
+    assert "с 1 января 2020 г." in d.reasons[-1].message("ru")
     # our reading: before 2020 the guaranteed volume held planned hospital care (verified: false)
     citizen = decide(rulebook=KZ, on=date(2019, 5, 1), care="inpatient_planned", residency="citizen", insured=False)
     assert citizen.covered_by == "GOBMP"

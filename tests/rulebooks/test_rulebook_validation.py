@@ -155,6 +155,7 @@ socially_significant:
     diseases:
       - name: tuberculosis
         codes: [A15-A19]
+        title: {kk: туберкулез, ru: туберкулез, en: tuberculosis, source: "[seed 001 Q100]", verified: false}
         source: "[seed 001 Q100]"
         mapping: ours
 dangerous:
@@ -163,6 +164,8 @@ dangerous:
     diseases:
       - name: mental disorders
         codes: [F00-F99]
+        title: {kk: психикалық ауытқулар, ru: психические расстройства, en: mental disorders, source: ours,
+                verified: false}
         source: "[seed 001 Q100]"
         mapping: ours
 """,
@@ -521,3 +524,11 @@ def test_a_required_deadline_is_missing(tmp_path: Path) -> None:
     text = MINIMAL["deadlines.yaml"].split("self-payer:")[0]
     with pytest.raises(RulebookError, match="required key 'self-payer' is missing"):
         load_rulebook_from_path(write(tmp_path, **{"deadlines": text}))
+
+
+def test_a_disease_title_in_kk_or_ru_holds_no_english(tmp_path: Path) -> None:
+    # issue 10: the names are printed for the patient inside kk and ru sentences
+    err = error_for(tmp_path, **edit("benefits", "ru: туберкулез,", "ru: tuberculosis,"))
+    assert "Latin-letter words" in str(err) and "tuberculosis" in str(err)
+    err = error_for(tmp_path, **edit("benefits", "kk: туберкулез, ", ""))
+    assert "kk" in str(err)

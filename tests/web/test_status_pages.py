@@ -298,7 +298,7 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     # the reason sentence of the status engine, in the page language
     assert (
         "Застрахован: право сохраняется 3 мес. после последнего оплаченного месяца 06.2024 (льготный период). "
-        "Застрахован до 30.09.2024. Задолженность: 1 мес., 4\u00a0250,00 тенге."
+        "Застрахован до 30 сентября 2024 г. Задолженность: 1 мес., 4\u00a0250,00 тенге."
     ) in text
     assert 'data-basis="grace"' in text and "Льготный период после последнего оплаченного месяца" in text
     assert "Отчисление работодателя" in text and f'ТОО Жарық <span class="mono">{sw.base.employer_bin}</span>' in text
@@ -315,7 +315,8 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     # what to do: pay as a self-payer, at the rate
     assert "Вы застрахованы в льготный период, но эти месяцы не оплачены." in text
     assert (
-        "Самостоятельный плательщик платит 5% от 1 × МЗП (85\u00a0000,00 тенге): 4\u00a0250,00 тенге за сентябрь 2024."
+        "Самостоятельный плательщик платит 5% от 1 × МЗП (85\u00a0000,00 тенге): "
+        "4\u00a0250,00 тенге за сентябрь 2024 г.<"
     ) in text
     # payments in his name, by month and payer; the reversed duplicate struck through
     assert "Поступившие платежи" in text
@@ -323,7 +324,7 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
     assert '<tr class="reversed" data-reference="DUP-2024-06">' in text
     assert "<del>9\u00a0000,00</del>" in text
     assert '<tr class="reversal" data-reference="REV:DUP-2024-06">' in text and "-9\u00a0000,00" in text
-    assert "Зачислено за июнь 2024" in text and "15\u00a0000,00" in text  # the reversal does not count
+    assert "Зачислено за июнь 2024 г." in text and "15\u00a0000,00" in text  # the reversal does not count
     assert "20.07.2024" in text  # value date of June's payments
     assert "Омаров Серік Болатұлы" in text  # and his registry card
     actions = [(r.action, r.subject_iin, r.resource, r.role, r.channel) for r in audit_rows(session)]
@@ -382,7 +383,7 @@ def test_another_citizens_page_is_403_and_audited(client, session: Session, sw: 
 def test_show_all_payments_link(client, sw: StatusWorld) -> None:
     login(client, "serik")
     recent = client.get("/me?lang=en").text
-    assert "Payments for the months since October 2022." in recent
+    assert "Payments for the months since 1 October 2022." in recent
     assert 'href="/me?payments=all"' in recent
     everything = client.get("/me?payments=all&lang=en").text
     assert "All payments." in everything and "Show all payments" not in everything
@@ -475,7 +476,7 @@ def test_employer_sees_own_employees_sums_and_status_only(client, session: Sessi
     page = client.get("/employer?period=2024-06&lang=ru")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text = page.text
-    assert "Платежи за июнь 2024" in text
+    assert "Платежи за июнь 2024 г." in text
     assert "сведения работникам нужно выдать до 15.07.2024, а оплатить — до 25.07.2024" in text
     row = text[text.index(f'<tr data-iin="{sw.serik}"') :]
     row = row[: row.index("</tr>")]

@@ -246,7 +246,11 @@ def _decision_views(
         district = doctors.get((d["clinic"], d["district"])) if d.get("district") else None
         reasons = []
         for code, params in d["reasons"]:
-            message = service.reason_message(rules.Reason(code, params))[lang] if code in rules.MESSAGES else code
+            message = (
+                service.reason_message(rules.Reason(code, params), clinic_names)[lang]
+                if code in rules.MESSAGES
+                else code
+            )
             reasons.append({"code": code, "message": message})
         views.append(
             {
@@ -522,6 +526,9 @@ def _reason_sentences(row: dict[str, Any], clinic: dict[str, Any], lang: str) ->
                 value = _param_value(code, name, row, clinic, on)
                 if value:
                     params[name] = value
+        if params.get("clinic") == clinic["clinic_id"]:
+            params["clinic"] = service.clinic_words(clinic["clinic_id"], clinic.get("name"))
+        params.update(i18n.sentence_days(lang, dict(params)))
         result.append({"code": code, "message": i18n.translator(lang).gettext(msgid) % params})
     return result
 

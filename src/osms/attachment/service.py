@@ -15,7 +15,7 @@ import csv
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,7 +40,7 @@ from osms.registry.models import FamilyLink, Person
 from osms.registry.service import citizen_may_read, guardians_of
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
-from osms.web.i18n import gettext
+from osms.web.i18n import gettext, sentence_days
 
 # --------------------------------------------------------------------------------------------
 # Imports of clinics and districts (core/bulkload: upsert by key, rejections, all-or-nothing)
@@ -212,14 +212,32 @@ def checked_iin(raw: str, label: str = "IIN") -> str:
     return check.number
 
 
-def reason_message(reason: rules.Reason) -> dict[str, str]:
-    """The sentence of a reason in kk, ru and en."""
+#: Parameters of the reasons (``rules.MESSAGES``) that hold a clinic's code.
+CLINIC_PARAMS: Final = ("clinic", "previous")
+
+
+def clinic_words(code: str, name: str | None) -> str:
+    """A clinic as a sentence names it: ``«Қалалық емхана №1» (AST-1)``; the code alone if unknown."""
+    if not name or name == code:
+        return code
+    return f"{name} ({code})" if "«" in name else f"«{name}» ({code})"
+
+
+def reason_message(reason: rules.Reason, clinic_names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The sentence of a reason in kk, ru and en: clinics by name (``clinic_names``: code → name),
+    dates as a sentence of each language writes them (``1 января 2025 г.``)."""
     msgid = rules.MESSAGES[reason.code]
-    return {lang: gettext(lang, msgid, **dict(reason.params)) for lang in LANGUAGES}
+    params = dict(reason.params)
+    for key in CLINIC_PARAMS:
+        if key in params:
+            params[key] = clinic_words(params[key], (clinic_names or {}).get(params[key]))
+    return {lang: gettext(lang, msgid, **sentence_days(lang, params)) for lang in LANGUAGES}
 
 
-def reasons_json(reasons: Iterable[rules.Reason]) -> list[dict[str, Any]]:
-    return [{"code": r.code, "message": reason_message(r)} for r in reasons]
+def reasons_json(
+    reasons: Iterable[rules.Reason], clinic_names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    return [{"code": r.code, "message": reason_message(r, clinic_names)} for r in reasons]
 
 
 @dataclass
@@ -240,6 +258,7 @@ class Decision:
     rulebook: str = ""
     on: date | None = None
     horizon: Horizon = NOT_PROVISIONAL  # provisional past the rulebook's confirmed horizon
+    clinic_names: Mapping[str, str] = field(default_factory=dict)  # for the reasons' sentences
 
     @property
     def codes(self) -> list[str]:
@@ -251,7 +270,7 @@ class Decision:
             "effective_from": self.effective_from.isoformat() if self.effective_from else None,
             "previous_clinic": self.previous_clinic,
             "district": self.district,
-            "reasons": reasons_json(self.reasons),
+            "reasons": reasons_json(self.reasons, self.clinic_names),
             "iin": self.iin,
             "clinic": self.clinic,
             "on": self.on.isoformat() if self.on else None,
@@ -571,7 +590,17 @@ def apply(
         rulebook=book.name,
         on=on,
         horizon=decision_horizon(book, on),
+        clinic_names=_clinic_names(session, clinic, outcome.previous_clinic),
     )
+
+
+def _clinic_names(session: Session, clinic: Clinic, previous: str | None) -> dict[str, str]:
+    names = {clinic.clinic_id: clinic.name}
+    if previous and previous not in names:
+        row = session.get(Clinic, previous)
+        if row is not None:
+            names[previous] = row.name
+    return names
 
 
 def apply_family(

@@ -51,8 +51,14 @@ class Reason(BaseModel):
 class Diagnosis(BaseModel):
     code: str = Field(description="The ICD-10 code as understood (e.g. A15.0)")
     description: str = Field(description="WHO ICD-10 title (English)")
-    socially_significant: str | None = Field(description="The socially significant disease it falls under, if any")
-    dangerous: str | None = Field(description="The disease dangerous to others it falls under, if any")
+    title: Message = Field(
+        description="The diagnosis for a reader: en the code and WHO's title; kk and ru the code with the words of "
+        "the list it falls under, or the code alone (never English in a kk or ru text)"
+    )
+    socially_significant: Message | None = Field(
+        description="The socially significant disease it falls under (kk/ru/en), if any"
+    )
+    dangerous: Message | None = Field(description="The disease dangerous to others it falls under (kk/ru/en), if any")
 
 
 class EntitlementAnswer(BaseModel):

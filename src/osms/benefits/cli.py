@@ -78,7 +78,7 @@ def _panel(answer: dict[str, Any], lang: str) -> Panel:
         ("covered by", answer["covered_by"]),
     ]
     if answer["diagnosis"]:
-        rows.append(("diagnosis", f"{answer['diagnosis']['code']}: {answer['diagnosis']['description']}"))
+        rows.append(("diagnosis", answer["diagnosis"]["title"][lang]))
     rows += [
         ("emergency", "yes" if answer["emergency"] else "no"),
         ("referral", "yes" if answer["referral"] else "no"),

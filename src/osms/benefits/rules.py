@@ -24,7 +24,7 @@ from osms.benefits.catalogue import LANGS, CareType, care_type
 from osms.core.errors import InvalidInput
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Disease, Entry, Rulebook, icd10_code, icd10_description
-from osms.web.i18n import N_, gettext, label
+from osms.web.i18n import N_, format_sentence_day, gettext, label
 
 Package = Literal["GOBMP", "OSMS", "none"]
 PACKAGES: tuple[str, ...] = ("GOBMP", "OSMS", "none")
@@ -106,12 +106,23 @@ class Diagnosis:
     socially_significant: Disease | None
     dangerous: Disease | None
 
+    def title(self, lang: str) -> str:
+        """The diagnosis as a reader of ``lang`` sees it. English: the code and WHO's title. Kazakh
+        and Russian: no source of the ICD-10 titles in these languages is at hand (docs/benefits.md),
+        so the code with the words of the list it falls under (``E11.9 (сахарный диабет)``), or
+        the code alone: never WHO's English title inside a kk or ru text."""
+        if lang == "en":
+            return f"{self.code} {self.description}"
+        disease = self.dangerous or self.socially_significant
+        return f"{self.code} ({disease.title[lang]})" if disease is not None else self.code
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "description": self.description,
-            "socially_significant": self.socially_significant.name if self.socially_significant else None,
-            "dangerous": self.dangerous.name if self.dangerous else None,
+            "title": {lang: self.title(lang) for lang in LANGS},
+            "socially_significant": dict(self.socially_significant.title) if self.socially_significant else None,
+            "dangerous": dict(self.dangerous.title) if self.dangerous else None,
         }
 
 
@@ -150,7 +161,11 @@ class Decision:
 
 
 def _day(on: date) -> Any:
-    return lambda lang: on.isoformat() if lang == "en" else on.strftime("%d.%m.%Y")
+    return lambda lang: format_sentence_day(lang, on)
+
+
+def _disease(disease: Disease) -> Any:
+    return lambda lang: disease.title[lang]
 
 
 def decide(
@@ -231,7 +246,7 @@ def decide(
     if diagnosis is not None and diagnosis.dangerous is not None and disease_care:
         use(treats)
         use(dangerous_list)
-        reasons.append(Reason("dangerous_disease", {"code": code, "disease": diagnosis.dangerous.name}))
+        reasons.append(Reason("dangerous_disease", {"code": code, "disease": _disease(diagnosis.dangerous)}))
         return done("GOBMP")
 
     # 4. GOBMP care type or socially significant disease, for an eligible resident
@@ -255,7 +270,7 @@ def decide(
         use(treats)
         use(ssd_list)
         use(gobmp_who)
-        reasons.append(Reason("socially_significant", {"code": code, "disease": ssd.name}))
+        reasons.append(Reason("socially_significant", {"code": code, "disease": _disease(ssd)}))
         return done("GOBMP")
 
     # 5. OSMS care type for an insured, eligible person, with a referral for planned care

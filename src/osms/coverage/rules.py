@@ -47,6 +47,7 @@ from osms.rulebooks.loader import (
     ParameterEntry,
     Rulebook,
 )
+from osms.web.i18n import format_sentence_day, tidy
 
 __all__ = [
     "BASIS_CODES",
@@ -780,11 +781,9 @@ def _code_label(lang: str, code: str) -> str:
     return code
 
 
-@lru_cache(maxsize=8192)
 def _day(lang: str, day: date | None) -> str:
-    if day is None:
-        return ""
-    return day.isoformat() if lang == "en" else day.strftime("%d.%m.%Y")
+    """A date inside a status sentence (``1 января 2025 г.``; ``osms.web.i18n.format_sentence_day``)."""
+    return format_sentence_day(lang, day)
 
 
 @lru_cache(maxsize=4096)
@@ -949,7 +948,7 @@ def _with_message(status: Status, category_label: Callable[[str, str], str]) -> 
             text += UNTIL[lang].format(until=_day(lang, status.insured_until))
         if status.arrears:
             text += ARREARS[lang].format(count=len(status.arrears), amount=_money(lang, owed or Decimal(0)))
-        messages[lang] = text
+        messages[lang] = tidy(text)
     return _replace_message(status, messages)
 
 

@@ -39,6 +39,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from itertools import pairwise
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, NoReturn, Self
 
 import yaml
@@ -449,12 +450,19 @@ def _icd10_matches(code: str, item: str) -> bool:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Disease:
     """One disease (group) of a list: its name as the source words it, the ICD-10 codes and ranges
-    we map it to, the source sentence, and whose the words → codes mapping is (``ours``)."""
+    we map it to, the source sentence, and whose the words → codes mapping is (``ours``).
+
+    ``title`` is what a reader sees, in kk, ru and en (no English inside a kk or ru sentence);
+    ``title_source`` says where each language's words come from, ``title_verified`` whether
+    they were checked against an official text (docs/benefits.md, "Disease names")."""
 
     name: str
     codes: tuple[str, ...]
     source: str
     mapping: str
+    title: Mapping[str, str]
+    title_source: str
+    title_verified: bool
     note: str | None = None
 
     def matches(self, code: str) -> bool:
@@ -861,11 +869,33 @@ class _ResidencyRow(_Row):
         return ResidencyRule(**self._common(series), residencies=tuple(self.residencies))
 
 
+class _TitleRow(_Strict):
+    kk: str
+    ru: str
+    en: str
+    source: str
+    verified: bool
+
+    @field_validator("kk", "ru", "en", "source")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _non_empty(value)
+
+    @model_validator(mode="after")
+    def _no_english_in_kk_ru(self) -> Self:
+        for lang in ("kk", "ru"):
+            english = re.findall(r"[A-Za-z]{2,}", getattr(self, lang))
+            if english:
+                raise ValueError(f"title {lang} {getattr(self, lang)!r}: Latin-letter words {english}")
+        return self
+
+
 class _DiseaseRow(_Strict):
     name: str
     codes: list[str]
     source: str
     mapping: Literal["ours", "source"]
+    title: _TitleRow
     note: str | None = None
 
     @field_validator("source", "name")
@@ -890,7 +920,16 @@ class _DiseaseListRow(_Row):
         return DiseaseListRule(
             **self._common(series),
             diseases=tuple(
-                Disease(name=d.name, codes=tuple(d.codes), source=d.source, mapping=d.mapping, note=d.note)
+                Disease(
+                    name=d.name,
+                    codes=tuple(d.codes),
+                    source=d.source,
+                    mapping=d.mapping,
+                    title=MappingProxyType({"kk": d.title.kk, "ru": d.title.ru, "en": d.title.en}),
+                    title_source=d.title.source,
+                    title_verified=d.title.verified,
+                    note=d.note,
+                )
                 for d in self.diseases
             ),
         )

@@ -11,7 +11,9 @@ See ``docs/i18n.md`` for adding a string.
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -30,6 +32,7 @@ from starlette.requests import Request
 from osms.core.config import LANGUAGES, get_settings
 from osms.core.identity import IdCheck, check_digit
 from osms.core.periods import Month
+from osms.registry.regions import region_name
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -85,7 +88,12 @@ def translator(lang: str | None) -> _gettext.GNUTranslations:
 def gettext(lang: str | None, msgid: str, **params: Any) -> str:
     """``msgid`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``."""
     text = translator(lang).gettext(msgid)
-    return text % params if params else text
+    return tidy(text % params) if params else text
+
+
+def tidy(text: str) -> str:
+    """One full stop where a sentence ends on an abbreviation: ``… 2025 г..`` → ``… 2025 г.``."""
+    return text.replace("г..", "г.")
 
 
 def pgettext(lang: str | None, context: str, msgid: str, **params: Any) -> str:
@@ -269,6 +277,37 @@ def format_day(lang: str | None, day: date | None) -> str:
     return format_date(day, _DATE_PATTERNS[code], locale=code)
 
 
+# A date inside a sentence. Russian: the day and the month in the genitive with «г.»
+# (``с 1 января 2025 г.``, ``до 31 декабря 2025 г.``), which every preposition our sentences use
+# takes. Kazakh: the day's digits (``01.01.2025``), because a Kazakh postposition puts a case ending
+# on the month's name (``1 қаңтардан бастап``, ``1 қаңтарға дейін``) and one pattern cannot give
+# them all; the digits read right with any of them. English: ``1 January 2025``.
+_SENTENCE_DATE_PATTERNS = {"kk": "dd.MM.yyyy", "ru": "d MMMM y 'г.'", "en": "d MMMM y"}
+
+
+@lru_cache(maxsize=8192)
+def format_sentence_day(lang: str | None, day: date | None) -> str:
+    """A date as written inside a sentence: ``01.01.2025``, ``1 января 2025 г.``, ``1 January 2025``."""
+    if day is None:
+        return ""
+    code = normalize(lang) or default_language()
+    return format_date(day, _SENTENCE_DATE_PATTERNS[code], locale=code)
+
+
+def sentence_days(lang: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with every ISO date (``2025-01-01``) written as in a sentence of ``lang``: for
+    messages whose parameters were stored as text (an attachment decision's reasons)."""
+    out = dict(params)
+    for name, value in params.items():
+        if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+            with contextlib.suppress(ValueError):  # a string shaped like a date that is none
+                out[name] = format_sentence_day(lang, date.fromisoformat(value))
+    return out
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 # --- Months, money and rates ----------------------------------------------------------------
 
 
@@ -281,6 +320,19 @@ def format_month(lang: str | None, month: Month | None) -> str:
     if month is None:
         return ""
     return format_date(month.first_day, "LLLL yyyy", locale=_code(lang))
+
+
+#: A month inside a sentence: the Kazakh genitive-like «2025 жылғы қаңтар» (lower case, as the
+#: month's name is written mid-sentence), the Russian nominative with «г.» («за январь 2025 г.»).
+_SENTENCE_MONTH_PATTERNS = {"kk": "y 'жылғы' MMMM", "ru": "LLLL y 'г.'", "en": "MMMM y"}
+
+
+def format_sentence_month(lang: str | None, month: Month | None) -> str:
+    """A month inside a sentence: ``2025 жылғы қаңтар``, ``январь 2025 г.``, ``January 2025``."""
+    if month is None:
+        return ""
+    code = _code(lang)
+    return format_date(month.first_day, _SENTENCE_MONTH_PATTERNS[code], locale=code)
 
 
 def format_money(lang: str | None, amount: Decimal | None) -> str:
@@ -362,6 +414,16 @@ def _ctx_label(ctx: Context, kind: str, code: str | None) -> str:
 
 
 @pass_context
+def _ctx_region(ctx: Context, code: str | None) -> str:
+    return region_name(ctx.get("lang"), code)
+
+
+@pass_context
+def _ctx_sentence_day(ctx: Context, day: date | None) -> str:
+    return format_sentence_day(ctx.get("lang"), day)
+
+
+@pass_context
 def _ctx_day(ctx: Context, day: date | None) -> str:
     return format_day(ctx.get("lang"), day)
 
@@ -372,6 +434,11 @@ def _ctx_month(ctx: Context, month: Month | None) -> str:
 
 
 @pass_context
+def _ctx_sentence_month(ctx: Context, month: Month | None) -> str:
+    return format_sentence_month(ctx.get("lang"), month)
+
+
+@pass_context
 def _ctx_money(ctx: Context, amount: Decimal | None) -> str:
     return format_money(ctx.get("lang"), amount)
 
@@ -379,6 +446,16 @@ def _ctx_money(ctx: Context, amount: Decimal | None) -> str:
 @pass_context
 def _ctx_rate(ctx: Context, rate: Decimal) -> str:
     return format_rate(ctx.get("lang"), rate)
+
+
+def _tidied(translate: Any) -> Any:
+    """A template's translation callable whose filled-in text goes through :func:`tidy`."""
+
+    @pass_context
+    def call(ctx: Context, *args: Any, **params: Any) -> Any:
+        return tidy(translate(ctx, *args, **params))
+
+    return call
 
 
 def environment(directory: Path = TEMPLATES) -> Environment:
@@ -399,10 +476,15 @@ def environment(directory: Path = TEMPLATES) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _ctx_gettext, _ctx_ngettext, newstyle=True, pgettext=_ctx_pgettext, npgettext=_ctx_npgettext
     )
+    for name in ("gettext", "ngettext", "pgettext", "npgettext"):
+        env.globals[name] = _tidied(env.globals[name])
     env.globals["label"] = _ctx_label
+    env.globals["region"] = _ctx_region
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     env.filters["day"] = _ctx_day
+    env.filters["sentence_day"] = _ctx_sentence_day
     env.filters["month"] = _ctx_month
+    env.filters["sentence_month"] = _ctx_sentence_month
     env.filters["money"] = _ctx_money
     env.filters["rate"] = _ctx_rate
     return env
