@@ -202,6 +202,7 @@ socially_significant:
     diseases:
       - name: tuberculosis
         codes: [A15-A19]
+        title: {kk: "туберкулез", ru: "туберкулез", en: "tuberculosis", source: fixture, verified: false}
         source: fixture
         mapping: ours
 dangerous:
@@ -210,6 +211,7 @@ dangerous:
     diseases:
       - name: tuberculosis
         codes: [A15-A19]
+        title: {kk: "туберкулез", ru: "туберкулез", en: "tuberculosis", source: fixture, verified: false}
         source: fixture
         mapping: ours
 """,
