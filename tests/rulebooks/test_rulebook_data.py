@@ -107,6 +107,9 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
         "rates.state.2020-01-01",
         "rates.civil-contract.2026-01-01",
         "rates.self-employed-special.2026-01-01",
+        # our plausibility ceilings of register rows (docs/payment-registers.md), not legal figures
+        "status.register_ceiling.2017-07-01",
+        "status.register_ceiling.2026-01-01",
     }
     # seeds-2016: the seeds give MW only for 2017-2018 and no AMW at all.
     assert unverified(seeds) == {
@@ -117,6 +120,7 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
         "wages.amw.2017-01-01",
         "wages.amw.2018-01-01",
         "wages.amw.2019-01-01",
+        "status.register_ceiling.2017-01-01",
     }
 
 
