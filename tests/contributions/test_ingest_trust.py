@@ -30,11 +30,16 @@ from tests.contributions.test_ingest import (
     WORKER,
     register,
     row,
-    world,  # noqa: F401 (fixture)
+    seed_registry,
 )
 
-PREPAY_12 = lambda day: 12  # noqa: E731
 TODAY = date(2024, 4, 25)
+
+
+@pytest.fixture
+def world(engine: Engine) -> Engine:
+    seed_registry(engine)
+    return engine
 
 
 def _rejections(engine: Engine, batch_id: int) -> list[tuple[int, str, str]]:
@@ -108,7 +113,8 @@ def test_an_amount_above_the_ceiling_is_implausible() -> None:
     assert isinstance(_check(amount="306000.00"), tuple)
     checked = _check(amount="306000.01")
     assert checked == Rejection(
-        "implausible_amount", "amount 306000.01 is above 306000.00, the largest plausible employer_deduction for 2024-03"
+        "implausible_amount",
+        "amount 306000.01 is above 306000.00, the largest plausible employer_deduction for 2024-03",
     )
     self_paid = _check(kind="self_payment", payer_id=WORKER, payer_kind="self", amount="51000.01")
     assert isinstance(self_paid, Rejection) and self_paid.code == "implausible_amount"
@@ -128,7 +134,11 @@ def test_an_amount_above_the_ceiling_is_implausible() -> None:
             "future_value_date",
             "value_date 2017-06-30 is before the insurance scheme began (2017-07-01)",
         ),
-        ({"period": "0001-01"}, "period_before_scheme", "period 0001-01 is before the insurance scheme began (2017-07)"),
+        (
+            {"period": "0001-01"},
+            "period_before_scheme",
+            "period 0001-01 is before the insurance scheme began (2017-07)",
+        ),
     ],
 )
 def test_dates_outside_the_scheme_and_the_future(changes: dict[str, str], code: str, message: str) -> None:
@@ -226,7 +236,9 @@ def test_the_rejection_reasons_have_kk_ru_en_sentences() -> None:
             rr.REASONS_RU[code],
             rr.REASONS[code],
         }
-    assert rr.reason("implausible_amount", "ru") == "сумма больше наибольшего правдоподобного платежа этого вида за период"
+    assert rr.reason("implausible_amount", "ru") == (
+        "сумма больше наибольшего правдоподобного платежа этого вида за период"
+    )
 
 
 def test_employer_deduction_default_is_fine(world: Engine, tmp_path: Path) -> None:
