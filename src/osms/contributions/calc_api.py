@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from osms.contributions.payroll import (
     MAX_API_ROWS,
     PayrollRowIn,
+    XLSX_MEDIA_TYPE,
     compute_payroll,
-    parse_payroll_csv,
+    read_payroll_file,
 )
 from osms.contributions.rules import CALC_PAYER_KINDS, calculate, open_rulebook, parse_income, parse_period
 from osms.core.config import get_settings
@@ -323,6 +324,7 @@ _REQUEST_BODY: Final = {
                 "schema": {"type": "string"},
                 "example": "iin,period,income\n860101300017,2024-03,300000.00\n",
             },
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -359,8 +361,10 @@ def _rows_from_json(body: bytes) -> PayrollRequest:
         "returned with a reason code. Also the employees' statement: deadlines are the 15th (statement) and "
         "the 25th (payment) of the following month. Nothing is stored.\n\n"
         f"Body: JSON `{{employer, rulebook?, rows: [{{iin, period, income}}]}}` (at most {MAX_API_ROWS:,} rows), "
-        "or `text/csv` with the header `iin,period,income` and the `employer` (and `rulebook`) as query "
-        "parameters. Employers may compute their own BIN's payroll, operators any. Audited (payroll.compute)."
+        "or `text/csv` with the header `iin,period,income`, or an Excel workbook (`" + XLSX_MEDIA_TYPE + "`: the "
+        "first sheet, its first row that header), with the `employer` (and `rulebook`) as query parameters; "
+        "any other file (a PDF, an image, an archive) is refused with 422 `not_a_payroll`. "
+        "Employers may compute their own BIN's payroll, operators any. Audited (payroll.compute)."
     ),
     openapi_extra=_REQUEST_BODY,
     responses={
@@ -392,14 +396,10 @@ def post_payroll(
         employer_bin = payload.employer
         book = payload.rulebook or rulebook
         rows = [PayrollRowIn(r.iin, r.period, r.income, line=i) for i, r in enumerate(payload.rows, start=1)]
-    elif media in ("text/csv", "text/plain", "application/csv"):
+    elif media in ("text/csv", "text/plain", "application/csv", XLSX_MEDIA_TYPE, "application/octet-stream"):
         if employer is None:
-            raise InvalidInput("a text/csv payroll needs the query parameter employer=<BIN>", code="employer_required")
-        try:
-            text = body.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput("the CSV body is not UTF-8 text", code="bad_encoding") from None
-        rows = parse_payroll_csv(text)
+            raise InvalidInput("a CSV or XLSX payroll needs the query parameter employer=<BIN>", code="employer_required")
+        rows = read_payroll_file(body)
         if not rows:
             raise InvalidInput("the CSV payroll has no rows", code="empty_payroll")
         if len(rows) > MAX_API_ROWS:

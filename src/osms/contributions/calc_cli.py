@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from osms.contributions.payroll import compute_payroll, parse_payroll_csv, statements_csv
+from osms.contributions.payroll import compute_payroll, read_payroll_file, statements_csv
 from osms.contributions.rules import CALC_PAYER_KINDS, CalcError, calculate, open_rulebook, parse_income, parse_period
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
@@ -150,7 +150,7 @@ def _print_summary(data: dict[str, Any]) -> None:
 
 @payroll_app.command("compute")
 def payroll_compute(
-    file: Annotated[Path, typer.Argument(help="Payroll CSV (UTF-8, header iin,period,income; ',' or ';')")],
+    file: Annotated[Path, typer.Argument(help="Payroll CSV (header iin,period,income; ',' or ';') or Excel workbook (.xlsx)")],
     employer: Annotated[str, typer.Option("--employer", help="The employer's BIN (or an IE's IIN)")],
     rulebook: RulebookOpt = None,
     as_json: JsonOpt = False,
@@ -166,12 +166,12 @@ def payroll_compute(
     """
     try:
         try:
-            text = file.read_text(encoding="utf-8-sig")
+            raw = file.read_bytes()
         except FileNotFoundError:
             raise OsmsError(f"no such file: {file}", code="no_file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise OsmsError(f"cannot read {file} as UTF-8 text: {exc}", code="bad_file") from None
-        rows = parse_payroll_csv(text)
+        except OSError as exc:
+            raise OsmsError(f"cannot read {file}: {exc}", code="bad_file") from None
+        rows = read_payroll_file(raw)
         with unit_of_work(get_engine(get_settings().database_url)) as session:
             result = compute_payroll(session, employer, rows, rulebook, principal=cli_principal(), channel="cli")
     except OsmsError as exc:
