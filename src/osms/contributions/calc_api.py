@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from osms.contributions.payroll import (
     MAX_API_ROWS,
-    PayrollRowIn,
     XLSX_MEDIA_TYPE,
+    PayrollRowIn,
     compute_payroll,
     read_payroll_file,
 )
@@ -398,7 +398,9 @@ def post_payroll(
         rows = [PayrollRowIn(r.iin, r.period, r.income, line=i) for i, r in enumerate(payload.rows, start=1)]
     elif media in ("text/csv", "text/plain", "application/csv", XLSX_MEDIA_TYPE, "application/octet-stream"):
         if employer is None:
-            raise InvalidInput("a CSV or XLSX payroll needs the query parameter employer=<BIN>", code="employer_required")
+            raise InvalidInput(
+                "a CSV or XLSX payroll needs the query parameter employer=<BIN>", code="employer_required"
+            )
         rows = read_payroll_file(body)
         if not rows:
             raise InvalidInput("the CSV payroll has no rows", code="empty_payroll")

@@ -150,7 +150,9 @@ def _print_summary(data: dict[str, Any]) -> None:
 
 @payroll_app.command("compute")
 def payroll_compute(
-    file: Annotated[Path, typer.Argument(help="Payroll CSV (header iin,period,income; ',' or ';') or Excel workbook (.xlsx)")],
+    file: Annotated[
+        Path, typer.Argument(help="Payroll CSV (header iin,period,income; ',' or ';') or Excel workbook (.xlsx)")
+    ],
     employer: Annotated[str, typer.Option("--employer", help="The employer's BIN (or an IE's IIN)")],
     rulebook: RulebookOpt = None,
     as_json: JsonOpt = False,

@@ -771,7 +771,10 @@ def payroll(
         if exc.code in ("not_a_payroll", "bad_encoding", "bad_file"):
             return again(
                 422,
-                N_("This file is not a payroll: choose a CSV or Excel (.xlsx) file with the columns iin, period, income."),
+                N_(
+                    "This file is not a payroll: choose a CSV or Excel (.xlsx) file with the columns iin, period, "
+                    "income."
+                ),
             )
         return again(422, N_("The first line must be the header iin,period,income."))
     if not parsed:
