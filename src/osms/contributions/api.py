@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from osms.contributions import register_rules
 from osms.contributions.service import ingest_register, payments_of
 from osms.core import audit
+from osms.core.batches_api import BatchLinks, links_of
 from osms.core.errors import InvalidInput
 from osms.core.http import CurrentPrincipal, DbSession, require_role
 from osms.core.money import format_money
@@ -44,6 +45,11 @@ class IngestSummary(BaseModel):
     batch_id: int = Field(description="The import batch; its rejections are kept with line, raw text and reason")
     file: str
     rejects_file: str | None = None
+    rejections_url: str = Field(
+        description="The rejected rows of this load: paged JSON, or CSV with `Accept: text/csv` or `?format=csv`",
+        examples=["/api/v1/import-batches/7/rejections"],
+    )
+    links: BatchLinks = Field(description="The batch (counts by reason, when, by whom) and its rejected rows")
 
 
 @router.post(
@@ -56,7 +62,9 @@ class IngestSummary(BaseModel):
         "The CSV is UTF-8 with the header `" + ",".join(register_rules.COLUMNS) + "` (any order).\n\n"
         "Every row is credited, counted as `already_credited` (its reference was credited by an earlier "
         "load: sending the same file again changes nothing), or rejected with a reason code. The file is "
-        "one transaction: all of it is loaded or none. Reason codes:\n\n" + _REASON_LIST
+        "one transaction: all of it is loaded or none. The answer links the batch "
+        "(`GET /api/v1/import-batches/{id}`) and its rejected rows with line, code, message and raw text "
+        "(`rejections_url`: paged JSON, or CSV). Reason codes:\n\n" + _REASON_LIST
     ),
     responses={
         401: {"description": "Not logged in"},
@@ -76,7 +84,9 @@ def post_register(
         path = FilePath(tmp) / "register.csv"
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, 1 << 20)
-        result = ingest_register(request.app.state.engine, path, file_name=f"upload:{name}")
+        result = ingest_register(
+            request.app.state.engine, path, file_name=f"upload:{name}", created_by=principal.username
+        )
     audit.record(
         session,
         principal,
@@ -84,7 +94,8 @@ def post_register(
         action="payments.ingest",
         resource=f"/api/v1/payment-registers (batch {result.batch_id}: {name})",
     )
-    return IngestSummary.model_validate(result.as_dict())
+    links = links_of(result.batch_id)
+    return IngestSummary.model_validate(result.as_dict() | {"rejections_url": links.rejections, "links": links})
 
 
 class PaymentLine(BaseModel):
