@@ -6,7 +6,7 @@ The lead wires them in ``osms.cli``::
     app.add_typer(payroll_app, name="payroll")
 
 Errors print ``error (<code>): <message>`` on standard error and exit with code 2 (with
-``--json`` the same error is also printed on standard output as ``{"error": {...}}``).
+``--json`` instead one line ``{"error": {"code", "message"}}`` on standard output).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from osms.contributions.rules import CALC_PAYER_KINDS, CalcError, calculate, ope
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.core.security import Principal
 
 out = Console(highlight=False, markup=False)  # sources quote "[seed 001 Q25]": not Rich markup
@@ -46,10 +46,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object instead o
 
 
 def _fail(exc: OsmsError, as_json: bool) -> NoReturn:
-    if as_json:
-        print_json({"error": {"code": exc.code, "message": exc.message}})
-    typer.echo(f"error ({exc.code}): {exc.message}", err=True)
-    raise typer.Exit(2)
+    fail(exc.code, exc.message, as_json=as_json, exit_code=2)
 
 
 def calc_command(
