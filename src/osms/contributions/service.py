@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, aliased
 from osms.contributions import register_rules as rr
 from osms.contributions import summary
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
-from osms.core.bulkload import ImportFileError, write_rejections
+from osms.core.bulkload import BadLine, ImportFileError, write_rejections
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -156,21 +156,6 @@ def register_checker(
         scheme_start=rulebook.scheme_start(),
         ceiling=ceiling,
     )
-
-
-class BadLine:
-    """A physical line that is not UTF-8: its bytes shown with escapes, and where decoding failed."""
-
-    __slots__ = ("message", "raw")
-
-    def __init__(self, data: bytes) -> None:
-        try:
-            data.decode("utf-8")
-            position = -1
-        except UnicodeDecodeError as exc:
-            position = exc.start
-        self.raw = data.decode("utf-8", "backslashreplace").replace("\x00", "\\0")
-        self.message = f"the line is not UTF-8 text (byte {position + 1} of the line)"
 
 
 def _decode_lines(data: bytes) -> list[Any]:
