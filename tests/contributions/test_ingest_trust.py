@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -245,3 +247,60 @@ def test_employer_deduction_default_is_fine(world: Engine, tmp_path: Path) -> No
     """The ordinary rows of a register are untouched by the new checks."""
     path = register(tmp_path, [row("E-1", WORKER, payer_id=EMPLOYER)])
     assert ingest_register(world, path, today=TODAY).credited == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: good rows plus any garbage lines
+
+
+_SEQUENCE = iter(range(10**9))
+
+
+def _blank(line: bytes) -> bool:
+    """A line the loader skips as blank (it counts for line numbers only)."""
+    try:
+        return not line.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+
+
+_garbage = (
+    st.one_of(
+        st.binary(min_size=1, max_size=60),  # random bytes
+        st.text(min_size=1, max_size=30).map(lambda t: t.encode("utf-16")),  # another encoding
+        st.text(alphabet="äöüéèçñ€", min_size=1, max_size=10).map(lambda t: ("X," + t).encode("latin-1", "replace")),
+        st.integers(10**6, 10**40).map(
+            lambda n: ",".join(row(f"HUGE-{next(_SEQUENCE)}", WORKER, amount=str(n))).encode()
+        ),  # huge amounts
+        st.sampled_from([b"\x00", b",,,,,,,", b'"unclosed,quote', b"\xef\xbb\xbf" + b"BOM-inside"]),
+    )
+    .map(lambda b: b.replace(b"\n", b" "))
+    .filter(lambda b: not _blank(b) and not _blank(b.removesuffix(b"\r")))
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    garbage=st.lists(_garbage, max_size=6),
+    where=st.lists(st.integers(0, 6), min_size=6, max_size=6),
+    good_count=st.integers(1, 5),
+)
+def test_good_rows_are_credited_whatever_garbage_surrounds_them(
+    world: Engine, tmp_path: Path, garbage: list[bytes], where: list[int], good_count: int
+) -> None:
+    batch = next(_SEQUENCE)
+    good = [row(f"G{batch}-{n}", WORKER, amount=f"{100 + n}.00") for n in range(good_count)]
+    lines: list[tuple[str, bytes]] = [("good", ",".join(g).encode()) for g in good]
+    for position, junk in zip(where, garbage, strict=False):
+        lines.insert(min(position, len(lines)), ("junk", junk))
+    path = tmp_path / f"mixed-{batch}.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + b"\n".join(b for _, b in lines) + b"\n")
+    result = ingest_register(world, path, today=TODAY)  # nothing raises
+    junk_lines = {n for n, (what, _) in enumerate(lines, start=2) if what == "junk"}
+    rejected = _rejections(world, result.batch_id)
+    assert {line for line, _, _ in rejected} == junk_lines
+    assert all(code in rr.REASONS and message for _, code, message in rejected)
+    assert (result.credited, result.rejected) == (good_count, len(junk_lines))
+    with world.connect() as conn:
+        credited = conn.execute(select(Payment.reference).where(Payment.batch_id == result.batch_id)).scalars().all()
+    assert sorted(credited) == sorted(g[0] for g in good)
