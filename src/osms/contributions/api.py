@@ -18,6 +18,7 @@ from osms.core.batches_api import BatchLinks, links_of
 from osms.core.errors import InvalidInput
 from osms.core.http import CurrentPrincipal, DbSession, require_role
 from osms.core.money import format_money
+from osms.core.openapi import MONTH_PATTERN, iin_schema
 from osms.core.periods import Month
 from osms.registry.service import authorize_person_read
 
@@ -147,9 +148,11 @@ class PersonPayments(BaseModel):
 def read_payments(
     session: DbSession,
     principal: CurrentPrincipal,
-    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()),
     since: str | None = Query(
-        default=None, description="Only months from this one on (YYYY-MM)", pattern=r"^\d{4}-\d{2}$"
+        default=None,
+        description="Only months from this one on (YYYY-MM)",
+        json_schema_extra={"pattern": MONTH_PATTERN},
     ),
 ) -> PersonPayments:
     authorize_person_read(session, principal, iin, channel="api")

@@ -23,6 +23,7 @@ from osms.contributions.rules import CALC_PAYER_KINDS, calculate, open_rulebook,
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import AMOUNT_PATTERN, MONTH_PATTERN, iin_schema, rulebook_schema
 from osms.rulebooks.loader import available_rulebooks
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -147,11 +148,14 @@ def calc(
     ],
     period: Annotated[
         str,
-        Query(description="The month, YYYY-MM", examples=["2024-03"], json_schema_extra={"pattern": r"^\d{4}-\d{2}$"}),
+        Query(description="The month, YYYY-MM", examples=["2024-03"], json_schema_extra={"pattern": MONTH_PATTERN}),
     ],
     income: Annotated[
         str | None,
-        Query(description="Monthly income in tenge, for income-based payer kinds (ignored with a note otherwise)"),
+        Query(
+            description="Monthly income in tenge, for income-based payer kinds (ignored with a note otherwise)",
+            json_schema_extra={"pattern": AMOUNT_PATTERN},
+        ),
     ] = None,
     rulebook: Annotated[
         str | None,
@@ -192,8 +196,18 @@ class PayrollRow(BaseModel):
 class PayrollRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employer: str = Field(max_length=64, description="The employer's BIN (or an IE's IIN)", examples=["100540000018"])
-    rulebook: str | None = Field(default=None, max_length=64, description="Default: the server's setting (kz-law)")
+    employer: str = Field(
+        max_length=64,
+        description="The employer's BIN (or an IE's IIN)",
+        examples=["100540000018"],
+        json_schema_extra=iin_schema(),
+    )
+    rulebook: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Default: the server's setting (kz-law)",
+        json_schema_extra=rulebook_schema(),
+    )
     rows: list[PayrollRow] = Field(min_length=1, max_length=MAX_API_ROWS, description="One row per employee and month")
 
 
@@ -381,9 +395,17 @@ def post_payroll(
     request: Request,
     body: Annotated[bytes, Depends(_payroll_body)],
     employer: Annotated[
-        str | None, Query(max_length=64, description="text/csv bodies: the employer's BIN (JSON: in the body)")
+        str | None,
+        Query(
+            max_length=64,
+            description="text/csv and XLSX bodies: the employer's BIN (JSON: in the body)",
+            json_schema_extra=iin_schema(),
+        ),
     ] = None,
-    rulebook: Annotated[str | None, Query(max_length=64, description="text/csv bodies: the rulebook")] = None,
+    rulebook: Annotated[
+        str | None,
+        Query(max_length=64, description="text/csv and XLSX bodies: the rulebook", json_schema_extra=rulebook_schema()),
+    ] = None,
 ) -> PayrollAnswer:
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
