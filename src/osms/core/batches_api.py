@@ -101,6 +101,11 @@ def _load(session: Session, principal: Principal, batch_id: int, resource: str) 
     return batch
 
 
+def _cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (the file's raw text may start with ``=``)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 BatchId = Annotated[int, Path(ge=1, le=BATCH_ID_MAX, description="The batch id (`batch_id` of an upload's answer)")]
 
 
@@ -182,7 +187,7 @@ def get_rejections(
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["line", "code", "message", "raw"])
-        writer.writerows(rows)
+        writer.writerows((r.line, r.code, _cell(r.message), _cell(r.raw)) for r in rows)
         return Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",
