@@ -98,6 +98,7 @@ def snapshot(rulebook: Rulebook, on: date) -> dict[str, Any]:
             "grace": rulebook.grace(on).as_dict(),
             "arrears_cap_months": rulebook.entry("status.arrears_cap_months", on).as_dict(),
             "self_payer_prepay_months": rulebook.entry("status.self_payer_prepay_months", on).as_dict(),
+            "register_ceiling": _optional(rulebook.find("status.register_ceiling", on)),
         },
         "categories": {code: rule.as_dict() for code, rule in rulebook.categories(on).items()},
         "campaign": rulebook.campaign(on.year).as_dict(),
@@ -230,6 +231,10 @@ def _print_tables(rb: Rulebook, day: date, data: dict[str, Any]) -> None:
     prepay = status["self_payer_prepay_months"]
     prepay_text = f"up to {prepay['value']} months" if prepay["value"] else "none (month by month)"
     row(params, "self-payer prepayment", prepay_text, prepay)
+    ceiling = status["register_ceiling"]
+    if ceiling is not None:
+        most = ", ".join(f"{kind} {mw}" for kind, mw in ceiling["mw"].items())
+        row(params, "largest register row (MW)", f"{ceiling['months']} months x: {most}", ceiling)
     row(params, f"attachment campaign {campaign['year']}", f"{campaign['start']} .. {campaign['end']}", campaign)
     row(params, "free changes of clinic", f"{limit['changes']} per {limit['per_months']} months", limit)
     row(params, "attached by a parent or guardian", f"under {data['minor_age']['value']}", data["minor_age"])
