@@ -228,7 +228,9 @@ class ClinicInfo(BaseModel):
 def clinics(
     session: DbSession,
     principal: CurrentPrincipal,
-    region: Annotated[str, Query(description="Region code, e.g. KZ-ALA")],
+    region: Annotated[
+        str, Query(description="Region code, e.g. KZ-ALA", json_schema_extra={"pattern": "^[A-Za-z0-9-]{1,16}$"})
+    ],
     on: Annotated[date | None, Query(description="Day of the counts (default today)")] = None,
 ) -> Any:
     return service.clinics_in_region(session, region, on or date.today())
@@ -251,7 +253,7 @@ def _clinic_access(principal: Any, clinic_id: str) -> None:
 def clinic_applications(
     session: DbSession,
     principal: CurrentPrincipal,
-    clinic_id: str,
+    clinic_id: Annotated[str, Path(description="The clinic", json_schema_extra={"pattern": IDENT_PATTERN})],
     limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first")] = 200,
 ) -> list[dict[str, Any]]:
     _clinic_access(principal, clinic_id)
@@ -271,7 +273,7 @@ def clinic_applications(
 def clinic_population(
     session: DbSession,
     principal: CurrentPrincipal,
-    clinic_id: str,
+    clinic_id: Annotated[str, Path(description="The clinic", json_schema_extra={"pattern": IDENT_PATTERN})],
     on: Annotated[date | None, Query(description="Day (default today)")] = None,
     page: Annotated[int, Query(ge=1, description="Page of the list, 50 per page")] = 1,
 ) -> dict[str, Any]:
