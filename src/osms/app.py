@@ -22,6 +22,7 @@ from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.core.api import router as core_router
 from osms.core.audit import AuditContext
+from osms.core.batches_api import router as batches_router
 from osms.core.config import get_settings
 from osms.core.db import make_engine, session_factory
 from osms.core.headers import SecurityHeaders
@@ -100,6 +101,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(registry_router)
     app.include_router(calc_router)
     app.include_router(payments_router)
+    app.include_router(batches_router)
     app.include_router(coverage_router)
     app.include_router(attachment_router)
     app.include_router(benefits_router)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 
 from osms.attachment.cli import attach_app
@@ -41,27 +43,51 @@ app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
-    """Run the command; expected failures end with a sentence and exit code 1, never a traceback."""
+    """Run the command; expected failures end with a sentence and exit code 1, never a traceback.
+
+    With ``--json`` every failure, a usage error included, is one JSON line
+    ``{"error": {"code", "message"}}`` on standard output (``osms.core.jsonout``).
+    """
+    import sys
+
     from rich.console import Console
     from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
     from osms.core.errors import OsmsError
+    from osms.core.jsonout import error_line
 
+    as_json = "--json" in sys.argv[1:]
     console = Console(stderr=True)
+
+    def fail(code: str, message: str, exit_code: int = 1, hint: str = "") -> NoReturn:
+        if as_json:
+            sys.stdout.write(error_line(code, message) + "\n")
+        else:
+            console.print(f"[red]error ({code}):[/red] {message}{hint}")
+        raise SystemExit(exit_code) from None
+
     try:
-        app()
+        result = app(standalone_mode=False)
+    except typer.Abort:
+        fail("aborted", "aborted", 1)
+    except typer.TyperException as exc:  # Typer's click: usage errors (bad or missing options, exit 2)
+        exit_code = int(getattr(exc, "exit_code", 2))
+        if not as_json and hasattr(exc, "show"):
+            exc.show()
+            raise SystemExit(exit_code) from None
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        fail("usage" if exit_code == 2 else "error", message, exit_code)
     except OsmsError as exc:
-        console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
-        raise SystemExit(1) from None
+        fail(exc.code, exc.message)
     except (OperationalError, ProgrammingError) as exc:
-        console.print(
-            f"[red]database error:[/red] {exc.orig}\n"
-            "Is the database reachable (OSMS_DATABASE_URL) and its schema current? Run `osms db upgrade`."
+        fail(
+            "database_error",
+            str(exc.orig),
+            hint="\nIs the database reachable (OSMS_DATABASE_URL) and its schema current? Run `osms db upgrade`.",
         )
-        raise SystemExit(1) from None
     except DBAPIError as exc:
-        console.print(f"[red]database error:[/red] {exc.orig}")
-        raise SystemExit(1) from None
+        fail("database_error", str(exc.orig))
+    raise SystemExit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,11 @@ def test_openapi_documents_the_calculator(app: FastAPI) -> None:
     payer = next(p for p in operation["parameters"] if p["name"] == "payer")
     assert "individual-entrepreneur" in payer["schema"]["enum"]
     post = spec["paths"]["/api/v1/payrolls"]["post"]
-    assert set(post["requestBody"]["content"]) == {"application/json", "text/csv"}
+    assert set(post["requestBody"]["content"]) == {
+        "application/json",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
     assert post["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/PayrollAnswer"
     }

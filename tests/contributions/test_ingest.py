@@ -415,13 +415,18 @@ def test_every_reason_code(world: Engine, tmp_path: Path) -> None:
         row("REV:NEVER", WORKER, "reversal"),  # 20: unknown_original
         row("REV:OLD-2", WORKER, "reversal", amount="500.00", value_date="2024-06-01"),  # 21: already_reversed
         row("REV:OLD-1", WORKER, "reversal", amount="100.00"),  # 22: reversal_mismatch
+        row("FUT", WORKER, period="2099-01", value_date="2099-01-10"),  # 23: future_value_date
+        row("ANC", WORKER, period="2016-01", value_date="2016-01-10"),  # 24: period_before_scheme
+        row("BIG", WORKER, amount="999999999.00"),  # 25: implausible_amount
     ]
     path = register(tmp_path, rows)
+    with path.open("ab") as fh:
+        fh.write("ENC,Müller\n".encode("latin-1"))  # 26: bad_encoding
     rejects = tmp_path / "register.rejected.csv"
     result = ingest_register(world, path, rejects_file=rejects)
-    assert (result.rows, result.credited, result.already_credited) == (21, 1, 0)
+    assert (result.rows, result.credited, result.already_credited) == (25, 1, 0)
     assert result.rejected_by_reason == {code: (2 if code == "payer_mismatch" else 1) for code in rr.REASONS}
-    assert result.rejected == 20
+    assert result.rejected == 24
     report = {int(r["line"]): (r["code"], r["message"]) for r in read_report(rejects)}
     assert report[3] == ("bad_row_shape", "the row has 7 fields, the header has 8")
     assert report[15] == ("duplicate_reference", "the reference OK-1 is already on line 2")
@@ -608,8 +613,8 @@ def test_file_level_errors_write_nothing(world: Engine, tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="is empty"):
         ingest_register(world, empty)
     latin1 = tmp_path / "latin1.csv"
-    latin1.write_bytes((HEADER + "\n").encode() + "P1,Müller".encode("latin-1") + b"\n")
-    with pytest.raises(ImportFileError, match="not UTF-8"):
+    latin1.write_bytes("reference,Müller\n".encode("latin-1"))
+    with pytest.raises(ImportFileError, match="the header is not UTF-8"):
         ingest_register(world, latin1)
     lone_cr = tmp_path / "cr.csv"
     lone_cr.write_bytes(b"reference,\rpayer_id\n")

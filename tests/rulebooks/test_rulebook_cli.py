@@ -164,11 +164,16 @@ def test_show_defaults_to_today_and_settings_rulebook(settings_env: pytest.Monke
     ],
 )
 def test_show_errors_exit_2_without_traceback(args: list[str], message: str) -> None:
+    sentence = message.removeprefix("error: ")
     for extra in ([], ["--json"]):
         result = runner.invoke(app, ["rulebook", "show", *args, *extra])
         assert result.exit_code == 2
-        assert message in result.stderr
-        assert result.stdout == ""
+        if extra:  # one JSON line on standard output, nothing else (issue 10, item 9)
+            assert result.stderr == ""
+            assert json.loads(result.stdout)["error"]["message"].startswith(sentence)
+        else:
+            assert sentence in result.stderr and result.stderr.startswith("error (")
+            assert result.stdout == ""
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
 

@@ -111,6 +111,9 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
         "deadlines.civil-contract.2017-07-01",
         "deadlines.individual-entrepreneur.2017-07-01",
         "deadlines.self-payer.2017-07-01",
+        # our plausibility ceilings of register rows (docs/payment-registers.md), not legal figures
+        "status.register_ceiling.2017-07-01",
+        "status.register_ceiling.2026-01-01",
     }
     # seeds-2016: the seeds give MW only for 2017-2018 and no AMW at all.
     assert unverified(seeds) == {
@@ -124,6 +127,7 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
         "deadlines.civil-contract.2017-01-01",
         "deadlines.individual-entrepreneur.2017-01-01",
         "deadlines.self-payer.2017-01-01",
+        "status.register_ceiling.2017-01-01",
     }
 
 

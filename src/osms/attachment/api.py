@@ -15,6 +15,7 @@ from osms.attachment import rules, service
 from osms.core import audit
 from osms.core.errors import Forbidden
 from osms.core.http import CurrentPrincipal, DbSession, require_role
+from osms.core.openapi import IDENT_PATTERN, iin_list_schema, iin_schema, rulebook_schema
 from osms.core.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["attachment"])
@@ -40,24 +41,39 @@ class DecisionReason(BaseModel):
 
 
 class ApplicationRequest(BaseModel):
-    iin: str = Field(description="IIN of the person to attach", examples=["860101300017"])
-    clinic_id: str = Field(description="The chosen clinic", examples=["ALA-PHC-001"])
+    iin: str = Field(
+        description="IIN of the person to attach", examples=["860101300017"], json_schema_extra=iin_schema()
+    )
+    clinic_id: str = Field(
+        description="The chosen clinic", examples=["ALA-PHC-001"], json_schema_extra={"pattern": IDENT_PATTERN}
+    )
     reason: str = Field(
         description=f"One of {REASON_HELP}; a `choice` inside the campaign takes effect on 1 January next year",
         examples=["move"],
+        json_schema_extra={"enum": list(rules.REASONS)},
     )
     date: dt.date = Field(description="Day of the application")
-    district_id: str | None = Field(default=None, description="The chosen doctor's district, if any")
+    district_id: str | None = Field(
+        default=None, description="The chosen doctor's district, if any", json_schema_extra={"pattern": IDENT_PATTERN}
+    )
     applicant_iin: str | None = Field(
-        default=None, description="Who applies: a parent or guardian for a child, an adult for a family member"
+        default=None,
+        description="Who applies: a parent or guardian for a child, an adult for a family member",
+        json_schema_extra=iin_schema(),
     )
     contract_until: dt.date | None = Field(
         default=None, description="End of an EAEU labour migrant's employment contract (required for them)"
     )
     family: list[str] = Field(
-        default_factory=list, description="Further family members attached in the same application (IINs)"
+        default_factory=list,
+        description="Further family members attached in the same application (IINs)",
+        json_schema_extra=iin_list_schema(),
     )
-    rulebook: str | None = Field(default=None, description="Rulebook name (default: the setting OSMS_RULEBOOK)")
+    rulebook: str | None = Field(
+        default=None,
+        description="Rulebook name (default: the setting OSMS_RULEBOOK)",
+        json_schema_extra=rulebook_schema(),
+    )
 
 
 class DecisionAnswer(BaseModel):
@@ -176,7 +192,7 @@ def apply(body: ApplicationRequest, session: DbSession, principal: CurrentPrinci
 def read_attachment(
     session: DbSession,
     principal: CurrentPrincipal,
-    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()),
     on: Annotated[date | None, Query(description="Day, YYYY-MM-DD (default today)")] = None,
 ) -> Any:
     return service.read_attachment(
@@ -214,7 +230,9 @@ class ClinicInfo(BaseModel):
 def clinics(
     session: DbSession,
     principal: CurrentPrincipal,
-    region: Annotated[str, Query(description="Region code, e.g. KZ-ALA")],
+    region: Annotated[
+        str, Query(description="Region code, e.g. KZ-ALA", json_schema_extra={"pattern": "^[A-Za-z0-9-]{1,16}$"})
+    ],
     on: Annotated[date | None, Query(description="Day of the counts (default today)")] = None,
 ) -> Any:
     return service.clinics_in_region(session, region, on or date.today())
@@ -239,7 +257,7 @@ def _clinic_access(session: Session, principal: Principal, clinic_id: str, *, ac
 def clinic_applications(
     session: DbSession,
     principal: CurrentPrincipal,
-    clinic_id: str,
+    clinic_id: Annotated[str, Path(description="The clinic", json_schema_extra={"pattern": IDENT_PATTERN})],
     limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first")] = 200,
 ) -> list[dict[str, Any]]:
     _clinic_access(session, principal, clinic_id, action="attachment.applications.read")
@@ -266,7 +284,7 @@ def clinic_applications(
 def clinic_population(
     session: DbSession,
     principal: CurrentPrincipal,
-    clinic_id: str,
+    clinic_id: Annotated[str, Path(description="The clinic", json_schema_extra={"pattern": IDENT_PATTERN})],
     on: Annotated[date | None, Query(description="Day (default today)")] = None,
     page: Annotated[int, Query(ge=1, description="Page of the list, 50 per page")] = 1,
 ) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from osms.core.bulkload import ImportResult
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.core.progress import file_progress
 from osms.coverage.cli import cli_principal
 
@@ -36,13 +36,13 @@ RulebookOpt = Annotated[str | None, typer.Option("--rulebook", help="Rulebook na
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
-    """Expected failures end with the code and a sentence (exit 1), never a traceback."""
+def _errors(as_json: bool = False) -> Iterator[None]:
+    """Expected failures end with the code and a sentence (exit 1; with ``--json`` one JSON
+    line), never a traceback."""
     try:
         yield
     except OsmsError as exc:
-        errors.print(f"[red]error ({exc.code}):[/red] {exc.message}")
-        raise typer.Exit(1) from None
+        fail(exc.code, exc.message, as_json=as_json)
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -76,7 +76,7 @@ def _print_import(result: ImportResult) -> None:
 def _run_import(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
     rejects = rejects or file.with_name(file.name + ".rejected.csv")
     fn = service.import_clinics if kind == "clinics" else service.import_districts
-    with _errors(), file_progress(errors, f"importing {kind}", file, disable=as_json) as advance:
+    with _errors(as_json), file_progress(errors, f"importing {kind}", file, disable=as_json) as advance:
         result = fn(get_engine(get_settings().database_url), file, rejects_file=rejects, progress=advance)
     if as_json:
         print_json(result.as_dict())
@@ -143,7 +143,7 @@ def apply_command(
     day = _day(on, "--date")
     assert day is not None
     until = _day(contract_until, "--contract-until")
-    with _errors(), unit_of_work(get_engine(get_settings().database_url)) as session:
+    with _errors(as_json), unit_of_work(get_engine(get_settings().database_url)) as session:
         if family:
             decisions = service.apply_family(
                 session,
@@ -189,7 +189,7 @@ def show_command(
 ) -> None:
     """The clinic a person is attached to on a day (null fields when not attached)."""
     day = _day(on, "--on")
-    with _errors(), unit_of_work(get_engine(get_settings().database_url)) as session:
+    with _errors(as_json), unit_of_work(get_engine(get_settings().database_url)) as session:
         answer = service.read_attachment(
             session, cli_principal(), iin, day, channel="cli", resource=f"osms attach show {iin.strip()}"
         )
@@ -217,7 +217,7 @@ def campaign_command(
     """Decide a CSV of applications (application_id,iin,clinic_id,reason,date,district_id,applicant_iin,
     contract_until) in chunks; write the results CSV and print a summary."""
     out = results or file.with_name(file.name + ".results.csv")
-    with _errors(), file_progress(errors, "deciding applications", file, disable=as_json) as advance:
+    with _errors(as_json), file_progress(errors, "deciding applications", file, disable=as_json) as advance:
         summary = service.run_campaign(
             get_engine(get_settings().database_url), file, results=out, progress=advance, rulebook=rulebook
         )

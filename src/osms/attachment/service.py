@@ -58,6 +58,7 @@ IMPORT_REASONS: Final = {
     "bad_norm": "norm must be a whole number, 0 or more",
     "bad_specialty": "specialty must be therapist, gp or pediatrician",
     "bad_address_code": "an address code of the service area is longer than 32 characters",
+    "bad_encoding": "the line is not UTF-8 text",
     "duplicate_key": "the same key appears earlier in the file",
     "unknown_clinic": "the clinic is not in the clinic register (import clinics first)",
 }
@@ -78,7 +79,7 @@ def _whole(text: str, name: str, code: str) -> int | Rejection:
     text = text.strip()
     if not text:
         return Rejection("missing_field", f"{name} is empty")
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²" and "٤" are isdigit()
         return Rejection(code, f"{name} {text!r} is not a whole number 0..999999999")
     return int(text)
 

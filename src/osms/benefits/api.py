@@ -12,6 +12,7 @@ from osms.benefits import service
 from osms.benefits.catalogue import CARE_TYPES, catalogue
 from osms.benefits.rules import REASONS
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import iin_schema, rulebook_schema
 from osms.coverage.api import Message, StatusAnswer
 
 router = APIRouter(prefix="/api/v1", tags=["benefits"])
@@ -34,13 +35,23 @@ def read_care_types() -> list[dict[str, Any]]:
 
 
 class EntitlementRequest(BaseModel):
-    iin: str = Field(description="The patient's 12-digit IIN", examples=["860101300017"])
-    care_type: str = Field(description="Care type code (GET /api/v1/care-types)", examples=["consult_diag"])
+    iin: str = Field(
+        description="The patient's 12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()
+    )
+    care_type: str = Field(
+        description="Care type code (GET /api/v1/care-types)",
+        examples=["consult_diag"],
+        json_schema_extra={"enum": list(CARE_TYPES)},
+    )
     date: dt.date | None = Field(default=None, description="Day of the care, YYYY-MM-DD (default today)")
     icd10: str | None = Field(default=None, description="Diagnosis, a WHO ICD-10 code (e.g. A15.0)")
     emergency: bool = Field(default=False, description="The care is an emergency")
     referral: bool = Field(default=False, description="A referral from PHC or a specialist exists")
-    rulebook: str | None = Field(default=None, description="Rulebook name (default: the setting OSMS_RULEBOOK)")
+    rulebook: str | None = Field(
+        default=None,
+        description="Rulebook name (default: the setting OSMS_RULEBOOK)",
+        json_schema_extra=rulebook_schema(),
+    )
 
 
 class Reason(BaseModel):

@@ -6,7 +6,7 @@ Lookups are audited as the operating-system user (``cli:<user>``, role operator,
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console, Group
@@ -19,7 +19,7 @@ from osms.benefits.catalogue import CARE_TYPES, catalogue
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.coverage.cli import cli_principal
 
 console = Console()
@@ -28,9 +28,8 @@ errors = Console(stderr=True)
 benefits_app = typer.Typer(help="Benefit packages: care types, GOBMP and OSMS (rules.md §4).", no_args_is_help=True)
 
 
-def _fail(exc: OsmsError) -> typer.Exit:
-    errors.print(f"[red]error ({exc.code}):[/red] {exc.message}")
-    return typer.Exit(1)
+def _fail(exc: OsmsError, as_json: bool) -> NoReturn:
+    fail(exc.code, exc.message, as_json=as_json)
 
 
 def _language(lang: str | None) -> str:
@@ -123,7 +122,7 @@ def entitle_command(
                 resource=f"osms entitle {iin.strip()} {care_type.strip()}",
             )
     except OsmsError as exc:
-        raise _fail(exc) from None
+        _fail(exc, as_json)
     if as_json:
         print_json(answer)
     else:

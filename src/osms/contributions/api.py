@@ -12,9 +12,11 @@ from pydantic import BaseModel, Field
 from osms.contributions import register_rules
 from osms.contributions.service import ingest_register, payments_of
 from osms.core import audit
+from osms.core.batches_api import BatchLinks, links_of
 from osms.core.errors import InvalidInput
 from osms.core.http import CurrentPrincipal, DbSession, require_role
 from osms.core.money import format_money
+from osms.core.openapi import MONTH_PATTERN, iin_schema
 from osms.core.periods import Month
 from osms.registry.service import authorize_payments_read
 
@@ -42,6 +44,11 @@ class IngestSummary(BaseModel):
     batch_id: int = Field(description="The import batch; its rejections are kept with line, raw text and reason")
     file: str
     rejects_file: str | None = None
+    rejections_url: str = Field(
+        description="The rejected rows of this load: paged JSON, or CSV with `Accept: text/csv` or `?format=csv`",
+        examples=["/api/v1/import-batches/7/rejections"],
+    )
+    links: BatchLinks = Field(description="The batch (counts by reason, when, by whom) and its rejected rows")
 
 
 @router.post(
@@ -54,7 +61,9 @@ class IngestSummary(BaseModel):
         "The CSV is UTF-8 with the header `" + ",".join(register_rules.COLUMNS) + "` (any order).\n\n"
         "Every row is credited, counted as `already_credited` (its reference was credited by an earlier "
         "load: sending the same file again changes nothing), or rejected with a reason code. The file is "
-        "one transaction: all of it is loaded or none. Reason codes:\n\n" + _REASON_LIST
+        "one transaction: all of it is loaded or none. The answer links the batch "
+        "(`GET /api/v1/import-batches/{id}`) and its rejected rows with line, code, message and raw text "
+        "(`rejections_url`: paged JSON, or CSV). Reason codes:\n\n" + _REASON_LIST
     ),
     responses={
         401: {"description": "Not logged in"},
@@ -74,7 +83,9 @@ def post_register(
     # Read where the server received it (in memory, or an unnamed temporary file past 1 MB):
     # no named copy that a killed process would leave behind.
     file.file.seek(0)
-    result = ingest_register(request.app.state.engine, file.file, file_name=f"upload:{name}")
+    result = ingest_register(
+        request.app.state.engine, file.file, file_name=f"upload:{name}", created_by=principal.username
+    )
     audit.record(
         session,
         principal,
@@ -82,7 +93,8 @@ def post_register(
         action="payments.ingest",
         resource=f"/api/v1/payment-registers (batch {result.batch_id}: {name})",
     )
-    return IngestSummary.model_validate(result.as_dict())
+    links = links_of(result.batch_id)
+    return IngestSummary.model_validate(result.as_dict() | {"rejections_url": links.rejections, "links": links})
 
 
 class PaymentLine(BaseModel):
@@ -135,9 +147,11 @@ class PersonPayments(BaseModel):
 def read_payments(
     session: DbSession,
     principal: CurrentPrincipal,
-    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()),
     since: str | None = Query(
-        default=None, description="Only months from this one on (YYYY-MM)", pattern=r"^\d{4}-\d{2}$"
+        default=None,
+        description="Only months from this one on (YYYY-MM)",
+        json_schema_extra={"pattern": MONTH_PATTERN},
     ),
 ) -> PersonPayments:
     authorize_payments_read(session, principal, iin, channel="api")

@@ -14,14 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from osms.contributions.payroll import (
     MAX_API_ROWS,
+    XLSX_MEDIA_TYPE,
     PayrollRowIn,
     compute_payroll,
-    parse_payroll_csv,
+    read_payroll_file,
 )
 from osms.contributions.rules import CALC_PAYER_KINDS, calculate, open_rulebook, parse_income, parse_period
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import AMOUNT_PATTERN, MONTH_PATTERN, iin_schema, rulebook_schema
 from osms.rulebooks.loader import available_rulebooks
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -171,11 +173,14 @@ def calc(
     ],
     period: Annotated[
         str,
-        Query(description="The month, YYYY-MM", examples=["2024-03"], json_schema_extra={"pattern": r"^\d{4}-\d{2}$"}),
+        Query(description="The month, YYYY-MM", examples=["2024-03"], json_schema_extra={"pattern": MONTH_PATTERN}),
     ],
     income: Annotated[
         str | None,
-        Query(description="Monthly income in tenge, for income-based payer kinds (ignored with a note otherwise)"),
+        Query(
+            description="Monthly income in tenge, for income-based payer kinds (ignored with a note otherwise)",
+            json_schema_extra={"pattern": AMOUNT_PATTERN},
+        ),
     ] = None,
     rulebook: Annotated[
         str | None,
@@ -216,8 +221,18 @@ class PayrollRow(BaseModel):
 class PayrollRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employer: str = Field(max_length=64, description="The employer's BIN (or an IE's IIN)", examples=["100540000018"])
-    rulebook: str | None = Field(default=None, max_length=64, description="Default: the server's setting (kz-law)")
+    employer: str = Field(
+        max_length=64,
+        description="The employer's BIN (or an IE's IIN)",
+        examples=["100540000018"],
+        json_schema_extra=iin_schema(),
+    )
+    rulebook: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Default: the server's setting (kz-law)",
+        json_schema_extra=rulebook_schema(),
+    )
     rows: list[PayrollRow] = Field(min_length=1, max_length=MAX_API_ROWS, description="One row per employee and month")
 
 
@@ -355,6 +370,7 @@ _REQUEST_BODY: Final = {
                 "schema": {"type": "string"},
                 "example": "iin,period,income\n860101300017,2024-03,300000.00\n",
             },
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -391,8 +407,10 @@ def _rows_from_json(body: bytes) -> PayrollRequest:
         "returned with a reason code. Also the employees' statement: deadlines are the 15th (statement) and "
         "the 25th (payment) of the following month. Nothing is stored.\n\n"
         f"Body: JSON `{{employer, rulebook?, rows: [{{iin, period, income}}]}}` (at most {MAX_API_ROWS:,} rows), "
-        "or `text/csv` with the header `iin,period,income` and the `employer` (and `rulebook`) as query "
-        "parameters. Employers may compute their own BIN's payroll, operators any. Audited (payroll.compute).\n\n"
+        "or `text/csv` with the header `iin,period,income`, or an Excel workbook (`" + XLSX_MEDIA_TYPE + "`: the "
+        "first sheet, its first row that header), with the `employer` (and `rulebook`) as query parameters; "
+        "any other file (a PDF, an image, an archive) is refused with 422 `not_a_payroll`. "
+        "Employers may compute their own BIN's payroll, operators any. Audited (payroll.compute).\n\n"
         "For an employer, only its employees (a standing payment by it for a period of the last 12 months) are "
         "looked up in the registry: any other row is computed at the standard rates, the same whether the IIN is "
         "in the registry or not; an excluded employee's categories are null (docs/access.md)."
@@ -412,9 +430,17 @@ def post_payroll(
     request: Request,
     body: Annotated[bytes, Depends(_payroll_body)],
     employer: Annotated[
-        str | None, Query(max_length=64, description="text/csv bodies: the employer's BIN (JSON: in the body)")
+        str | None,
+        Query(
+            max_length=64,
+            description="text/csv and XLSX bodies: the employer's BIN (JSON: in the body)",
+            json_schema_extra=iin_schema(),
+        ),
     ] = None,
-    rulebook: Annotated[str | None, Query(max_length=64, description="text/csv bodies: the rulebook")] = None,
+    rulebook: Annotated[
+        str | None,
+        Query(max_length=64, description="text/csv and XLSX bodies: the rulebook", json_schema_extra=rulebook_schema()),
+    ] = None,
 ) -> PayrollAnswer:
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
@@ -427,14 +453,12 @@ def post_payroll(
         employer_bin = payload.employer
         book = payload.rulebook or rulebook
         rows = [PayrollRowIn(r.iin, r.period, r.income, line=i) for i, r in enumerate(payload.rows, start=1)]
-    elif media in ("text/csv", "text/plain", "application/csv"):
+    elif media in ("text/csv", "text/plain", "application/csv", XLSX_MEDIA_TYPE, "application/octet-stream"):
         if employer is None:
-            raise InvalidInput("a text/csv payroll needs the query parameter employer=<BIN>", code="employer_required")
-        try:
-            text = body.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput("the CSV body is not UTF-8 text", code="bad_encoding") from None
-        rows = parse_payroll_csv(text)
+            raise InvalidInput(
+                "a CSV or XLSX payroll needs the query parameter employer=<BIN>", code="employer_required"
+            )
+        rows = read_payroll_file(body)
         if not rows:
             raise InvalidInput("the CSV payroll has no rows", code="empty_payroll")
         if len(rows) > MAX_API_ROWS:

@@ -6,7 +6,7 @@ The lead wires them in ``osms.cli``::
     app.add_typer(payroll_app, name="payroll")
 
 Errors print ``error (<code>): <message>`` on standard error and exit with code 2 (with
-``--json`` the same error is also printed on standard output as ``{"error": {...}}``).
+``--json`` instead one line ``{"error": {"code", "message"}}`` on standard output).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from osms.contributions.payroll import compute_payroll, parse_payroll_csv, statements_csv
+from osms.contributions.payroll import compute_payroll, read_payroll_file, statements_csv
 from osms.contributions.rules import CALC_PAYER_KINDS, CalcError, calculate, open_rulebook, parse_income, parse_period
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.core.security import Principal
 
 out = Console(highlight=False, markup=False)  # sources quote "[seed 001 Q25]": not Rich markup
@@ -46,10 +46,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object instead o
 
 
 def _fail(exc: OsmsError, as_json: bool) -> NoReturn:
-    if as_json:
-        print_json({"error": {"code": exc.code, "message": exc.message}})
-    typer.echo(f"error ({exc.code}): {exc.message}", err=True)
-    raise typer.Exit(2)
+    fail(exc.code, exc.message, as_json=as_json, exit_code=2)
 
 
 def calc_command(
@@ -153,7 +150,9 @@ def _print_summary(data: dict[str, Any]) -> None:
 
 @payroll_app.command("compute")
 def payroll_compute(
-    file: Annotated[Path, typer.Argument(help="Payroll CSV (UTF-8, header iin,period,income; ',' or ';')")],
+    file: Annotated[
+        Path, typer.Argument(help="Payroll CSV (header iin,period,income; ',' or ';') or Excel workbook (.xlsx)")
+    ],
     employer: Annotated[str, typer.Option("--employer", help="The employer's BIN (or an IE's IIN)")],
     rulebook: RulebookOpt = None,
     as_json: JsonOpt = False,
@@ -169,12 +168,12 @@ def payroll_compute(
     """
     try:
         try:
-            text = file.read_text(encoding="utf-8-sig")
+            raw = file.read_bytes()
         except FileNotFoundError:
             raise OsmsError(f"no such file: {file}", code="no_file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise OsmsError(f"cannot read {file} as UTF-8 text: {exc}", code="bad_file") from None
-        rows = parse_payroll_csv(text)
+        except OSError as exc:
+            raise OsmsError(f"cannot read {file}: {exc}", code="bad_file") from None
+        rows = read_payroll_file(raw)
         with unit_of_work(get_engine(get_settings().database_url)) as session:
             result = compute_payroll(session, employer, rows, rulebook, principal=cli_principal(), channel="cli")
     except OsmsError as exc:

@@ -14,7 +14,7 @@ from osms.contributions.service import IngestResult, ingest_register
 from osms.contributions.summary import refresh_all
 from osms.core.db import get_engine
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.core.money import format_money
 from osms.core.progress import file_progress
 
@@ -62,8 +62,7 @@ def ingest(file: FileArg, as_json: JsonOpt = False, rejects: RejectsOpt = None) 
         with file_progress(console, "crediting payments", file, disable=as_json) as advance:
             result = ingest_register(get_engine(), file, rejects_file=rejects, progress=advance)
     except OsmsError as exc:
-        console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
-        raise typer.Exit(1) from None
+        fail(exc.code, exc.message, as_json=as_json)
     if as_json:
         print_json(result.as_dict())
     else:

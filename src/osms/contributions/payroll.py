@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+import openpyxl
 from sqlalchemy.orm import Session
 
 from osms.contributions.rules import (
@@ -63,6 +65,9 @@ __all__ = [
     "REJECTION_REASONS",
     "PayrollResult",
     "PayrollRowIn",
+    "parse_payroll_xlsx",
+    "read_payroll_file",
+    "XLSX_MEDIA_TYPE",
     "authorize_payroll",
     "compute_payroll",
     "parse_payroll_csv",
@@ -374,7 +379,10 @@ def parse_payroll_csv(text: str) -> list[PayrollRowIn]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidInput(f"the payroll header is not valid CSV: {exc}", code="bad_header") from None
     if header is None:
         raise InvalidInput("the payroll file is empty: expected the header iin,period,income", code="bad_header")
     names = [h.strip().lower() for h in header]
@@ -386,17 +394,145 @@ def parse_payroll_csv(text: str) -> list[PayrollRowIn]:
         )
     at = {c: names.index(c) for c in CSV_COLUMNS}
     rows: list[PayrollRowIn] = []
-    for values in reader:
-        if not values or all(not v.strip() for v in values):
-            continue
-        line = reader.line_num
+    try:
+        for values in reader:
+            if not values or all(not v.strip() for v in values):
+                continue
+            line = reader.line_num
 
-        def get(column: str, values: list[str] = values) -> str:
-            index = at[column]
-            return values[index] if index < len(values) else ""
+            def get(column: str, values: list[str] = values) -> str:
+                index = at[column]
+                return values[index] if index < len(values) else ""
 
-        rows.append(PayrollRowIn(iin=get("iin"), period=get("period"), income=get("income"), line=line))
+            rows.append(PayrollRowIn(iin=get("iin"), period=get("period"), income=get("income"), line=line))
+    except csv.Error as exc:  # a NUL character, a field over the csv module's limit
+        raise InvalidInput(f"the payroll is not valid CSV (line {reader.line_num}): {exc}", code="bad_file") from None
     return rows
+
+
+# Files that are not a payroll, recognised by their first bytes (the answer names what was sent).
+_NOT_A_PAYROLL: Final = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file (.xls, .doc): save it as .xlsx or CSV"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _is_xlsx(raw: bytes) -> bool:
+    if not raw.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV would hold: a date as YYYY-MM (the period), a whole
+    number without ".0", a fraction as Python prints it (the income check then applies)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
+        return str(int(value))
+    return str(value).strip()
+
+
+def _iin_cell(value: object) -> str:
+    """An IIN typed into a spreadsheet as a number loses its leading zeros (born 2000-2009): a whole
+    number of 11 or fewer digits is padded back to 12."""
+    text = _cell_text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and text.isdigit() and len(text) < 12:
+        return text.zfill(12)
+    return text
+
+
+def parse_payroll_xlsx(raw: bytes) -> list[PayrollRowIn]:
+    """Rows of a payroll workbook (.xlsx): the first sheet, its first row the header
+    ``iin,period,income`` (any order, other columns ignored), like the CSV. ``line`` is the sheet's
+    row number. Raises ``InvalidInput(bad_file)`` for a workbook that cannot be read."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InvalidInput(f"the workbook cannot be read: {type(exc).__name__}", code="bad_file") from None
+    try:
+        if not book.worksheets:
+            raise InvalidInput("the workbook has no sheet", code="bad_header")
+        sheet = book.worksheets[0]
+        table = sheet.iter_rows(values_only=True)
+        header = next(table, None)
+        names = [_cell_text(h).lower() for h in (header or ())]
+        missing = [c for c in CSV_COLUMNS if c not in names]
+        if missing:
+            raise InvalidInput(
+                f"the first row of the first sheet lacks {', '.join(missing)}: expected columns iin,period,income; "
+                f"got {','.join(n for n in names if n)}",
+                code="bad_header",
+            )
+        at = {c: names.index(c) for c in CSV_COLUMNS}
+        rows: list[PayrollRowIn] = []
+        for number, values in enumerate(table, start=2):
+            if not values or all(v is None or not str(v).strip() for v in values):
+                continue
+
+            def get(column: str, values: tuple[object, ...] = values) -> object:
+                index = at[column]
+                return values[index] if index < len(values) else None
+
+            rows.append(
+                PayrollRowIn(
+                    iin=_iin_cell(get("iin")),
+                    period=_cell_text(get("period")),
+                    income=_cell_text(get("income")),
+                    line=number,
+                )
+            )
+            if len(rows) > MAX_API_ROWS:  # stop reading: the caller refuses the payroll anyway
+                break
+        return rows
+    finally:
+        book.close()
+
+
+def read_payroll_file(raw: bytes) -> list[PayrollRowIn]:
+    """Rows of an uploaded payroll: an Excel workbook (.xlsx) or CSV text (UTF-8, or Windows-1251
+    as spreadsheets save it in the ru/kk locales). Anything else (a PDF, an image, an archive, any
+    binary) raises ``InvalidInput(not_a_payroll)``; a header without the columns ``bad_header``."""
+    if _is_xlsx(raw):
+        return parse_payroll_xlsx(raw)
+    for magic, what in _NOT_A_PAYROLL:
+        if raw.startswith(magic):
+            raise InvalidInput(
+                f"the file is {what}, not a payroll: send a CSV or XLSX file with the columns iin,period,income",
+                code="not_a_payroll",
+            )
+    if b"\x00" in raw:
+        raise InvalidInput(
+            "the file is binary, not a payroll: send a CSV or XLSX file with the columns iin,period,income",
+            code="not_a_payroll",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1251")  # a spreadsheet saved as CSV in a Russian or Kazakh locale
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                "the file is neither UTF-8 nor Windows-1251 text: send a CSV or XLSX file", code="bad_encoding"
+            ) from None
+    return parse_payroll_csv(text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
+from decimal import Decimal
 from operator import mul
 from typing import Final
 
 from osms.core.identity import check_iin
-from osms.core.money import parse_money
+from osms.core.money import format_money
 from osms.core.rows import Rejection
 
 COLUMNS: Final = ("reference", "payer_id", "payer_kind", "iin", "period", "kind", "amount", "value_date")
@@ -61,11 +62,17 @@ PAYS_FOR_THEMSELVES: Final = frozenset({"ie_contribution", "self_payment"})
 
 MAX_REFERENCE: Final = 80
 MAX_AMOUNT_DIGITS: Final = 16  # NUMERIC(18, 2)
+# What the ledger's types can hold: a (person, month) sums at most every ledger row (``payment.id``
+# is a 32-bit integer, so fewer than 2**31 rows) into ``person_month.amount`` (NUMERIC(18, 2) on
+# PostgreSQL: below 10**16 tenge; BIGINT tiyn on SQLite). A row above 10**18 // (2**31 - 1) tiyn
+# (4,656,612.87 tenge) is refused whatever the rulebook's ceiling, so no accepted data overflows.
+MAX_ROW_TIYN: Final = 10**18 // (2**31 - 1)
 
 # Every reason a register row can end in, with the sentence shown in reports. ``already_credited``
 # is not a rejection: the row was credited by an earlier load and is counted, not reported.
 REASONS: Final[Mapping[str, str]] = {
     "bad_row_shape": "the row does not have the columns of the header",
+    "bad_encoding": "the line is not UTF-8 text",
     "bad_kind": "unknown kind of payment",
     "bad_reference": "the payment reference is empty, too long, or misuses the REV: prefix",
     "bad_payer_kind": "unknown payer kind",
@@ -76,6 +83,9 @@ REASONS: Final[Mapping[str, str]] = {
     "bad_amount": "the amount is not a number with at most 2 decimals",
     "non_positive_amount": "the amount is zero or negative",
     "bad_date": "the value date is not a date YYYY-MM-DD",
+    "period_before_scheme": "the period is before the insurance scheme began",
+    "future_value_date": "the value date is in the future or before the insurance scheme began",
+    "implausible_amount": "the amount is above the largest plausible payment of its kind for the period",
     "period_too_far_ahead": "the period is later than the value date allows",
     "duplicate_reference": "the same reference appears earlier in the file",
     "reference_conflict": "the reference was credited earlier with different values",
@@ -88,6 +98,7 @@ REASONS: Final[Mapping[str, str]] = {
 # The same sentences in Kazakh and Russian (reports and pages pick by language).
 REASONS_KK: Final[Mapping[str, str]] = {
     "bad_row_shape": "жолдағы бағандар саны тақырыптағыға сәйкес келмейді",
+    "bad_encoding": "жол UTF-8 мәтіні емес",
     "bad_kind": "төлем түрі белгісіз",
     "bad_reference": "төлем сілтемесі бос, тым ұзын немесе REV: префиксі дұрыс қолданылмаған",
     "bad_payer_kind": "төлеуші түрі белгісіз",
@@ -98,6 +109,9 @@ REASONS_KK: Final[Mapping[str, str]] = {
     "bad_amount": "сома 2 ондық таңбадан аспайтын сан емес",
     "non_positive_amount": "сома нөлге тең немесе теріс",
     "bad_date": "валюталау күні ЖЖЖЖ-АА-КК түріндегі күн емес",
+    "period_before_scheme": "кезең сақтандыру жүйесі басталғанға дейін",
+    "future_value_date": "валюталау күні болашақта немесе сақтандыру жүйесі басталғанға дейін",
+    "implausible_amount": "сома кезеңдегі осы түрдегі ең үлкен ықтимал төлемнен асады",
     "period_too_far_ahead": "кезең валюталау күні рұқсат еткеннен кеш",
     "duplicate_reference": "дәл осы сілтеме файлда бұрын кездеседі",
     "reference_conflict": "бұл сілтеме бұрын басқа мәндермен есептелген",
@@ -109,6 +123,7 @@ REASONS_KK: Final[Mapping[str, str]] = {
 }
 REASONS_RU: Final[Mapping[str, str]] = {
     "bad_row_shape": "в строке не столько полей, сколько в заголовке",
+    "bad_encoding": "строка не является текстом в UTF-8",
     "bad_kind": "неизвестный вид платежа",
     "bad_reference": "номер платежа пуст, слишком длинный или префикс REV: использован неверно",
     "bad_payer_kind": "неизвестный вид плательщика",
@@ -119,6 +134,9 @@ REASONS_RU: Final[Mapping[str, str]] = {
     "bad_amount": "сумма не является числом с не более чем 2 знаками после запятой",
     "non_positive_amount": "сумма равна нулю или отрицательна",
     "bad_date": "дата валютирования не является датой ГГГГ-ММ-ДД",
+    "period_before_scheme": "период раньше начала системы медицинского страхования",
+    "future_value_date": "дата валютирования в будущем или раньше начала системы медицинского страхования",
+    "implausible_amount": "сумма больше наибольшего правдоподобного платежа этого вида за период",
     "period_too_far_ahead": "период позже, чем допускает дата валютирования",
     "duplicate_reference": "такой же номер платежа уже встречается выше в файле",
     "reference_conflict": "этот номер платежа уже зачислен ранее с другими значениями",
@@ -141,7 +159,11 @@ def reason(code: str, language: str = "en") -> str:
 Checked = tuple[str, str, str, str, int, str, int, str, str | None]
 
 _CACHE_LIMIT = 1 << 16
-_AMOUNT = re.compile(r"(\d{1,16})(?:\.(\d{1,2}))?").fullmatch
+_AMOUNT = re.compile(r"(\d{1,16})(?:\.(\d{1,2}))?", re.ASCII).fullmatch
+# The documented forms: ASCII digits, optionally grouped by threes with a space or a no-break space,
+# and at most 2 decimals after a point or a comma. A leading minus is recognised only to say
+# "not positive" (a reversal gives its amount positive).
+_AMOUNT_FORMS = re.compile(r"(-?)(\d+|\d{1,3}(?:[ \u00a0]\d{3})+)(?:[.,](\d{1,2}))?", re.ASCII).fullmatch
 _DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
 _WEIGHTS_1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
@@ -202,19 +224,26 @@ def parse_period(text: str) -> int | Rejection:
 
 
 def parse_amount(text: str) -> int | Rejection:
-    """An amount in tenge (``parse_money`` forms: "2445.90", "2445,9", "2 445.90") -> tiyn, > 0."""
+    """An amount in tenge, exactly as documented ("2445.90", "2445,9", "2 445.90") -> tiyn, > 0.
+
+    ASCII digits only (no "1e3", no Arabic-Indic or full-width digits), at most 2 decimals (no
+    "4250.120"), at most 16 digits before the point.
+    """
     m = _AMOUNT(text)
     if m is not None:
         cents = m.group(2)
         tiyn = int(m.group(1)) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
     else:
-        try:
-            value = parse_money(text)
-        except (ValueError, ArithmeticError):  # parse_money lets InvalidOperation out for "1E100"
+        m = _AMOUNT_FORMS(text)
+        if m is None:
             return Rejection("bad_amount", f"amount {text!r} is not a number with at most 2 decimals")
-        if value.adjusted() >= MAX_AMOUNT_DIGITS:
+        sign, whole, cents = m.groups()
+        whole = whole.replace(" ", "").replace("\u00a0", "").lstrip("0") or "0"
+        if len(whole) > MAX_AMOUNT_DIGITS:
             return Rejection("bad_amount", f"amount {text!r} has more than {MAX_AMOUNT_DIGITS} digits before the point")
-        tiyn = int(value * 100)
+        tiyn = int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
+        if sign:
+            tiyn = -tiyn
     if tiyn <= 0:
         return Rejection("non_positive_amount", f"amount {text!r} is not positive")
     return tiyn
@@ -233,11 +262,27 @@ class RegisterChecker:
     """Checks register rows one at a time (pure; the caches only remember answers).
 
     ``prepay_months(value_date)`` is how many months after the value date's month a self-payer may
-    pay for (the rulebook's ``status.self_payer_prepay_months``).
+    pay for (the rulebook's ``status.self_payer_prepay_months``). ``today`` is the fund's today (no
+    value date after it); ``scheme_start`` the rulebook's ``status.scheme_start`` (no period or value
+    date before it); ``ceiling(kind, month index)`` the largest amount in tiyn a row of that kind may
+    carry for the period (the rulebook's ``status.register_ceiling``; None: only the ledger's bound
+    ``MAX_ROW_TIYN``). Left out, the check they feed is not made.
     """
 
-    def __init__(self, prepay_months: Callable[[date], int]) -> None:
+    def __init__(
+        self,
+        prepay_months: Callable[[date], int],
+        *,
+        today: date | None = None,
+        scheme_start: date | None = None,
+        ceiling: Callable[[str, int], int | None] | None = None,
+    ) -> None:
         self.prepay_months = prepay_months
+        self.today = today
+        self.scheme_start = scheme_start
+        self._first_month = scheme_start.year * 12 + scheme_start.month - 1 if scheme_start else 0
+        self._ceiling_of = ceiling
+        self._ceilings: dict[tuple[str, int], int] = {}
         self._periods: dict[str, int | Rejection] = {}
         self._amounts: dict[str, int | Rejection] = {}
         self._dates: dict[str, tuple[int, int] | Rejection] = {}
@@ -248,7 +293,14 @@ class RegisterChecker:
         if found is None:
             if len(self._periods) > _CACHE_LIMIT:
                 self._periods.clear()
-            found = self._periods[text] = parse_period(text)
+            found = parse_period(text)
+            if not isinstance(found, Rejection) and found < self._first_month:
+                assert self.scheme_start is not None
+                found = Rejection(
+                    "period_before_scheme",
+                    f"period {text} is before the insurance scheme began ({self.scheme_start.isoformat()[:7]})",
+                )
+            self._periods[text] = found
         return found
 
     def _amount(self, text: str) -> int | Rejection:
@@ -266,8 +318,27 @@ class RegisterChecker:
             if len(self._dates) > _CACHE_LIMIT:
                 self._dates.clear()
             day = parse_value_date(text)
-            found = day if isinstance(day, Rejection) else (day.year * 12 + day.month - 1, self.prepay_months(day))
+            if isinstance(day, Rejection):
+                found = day
+            elif self.today is not None and day > self.today:
+                found = Rejection("future_value_date", f"value_date {text} is after today ({self.today.isoformat()})")
+            elif self.scheme_start is not None and day < self.scheme_start:
+                found = Rejection(
+                    "future_value_date",
+                    f"value_date {text} is before the insurance scheme began ({self.scheme_start.isoformat()})",
+                )
+            else:
+                found = (day.year * 12 + day.month - 1, self.prepay_months(day))
             self._dates[text] = found
+        return found
+
+    def ceiling(self, kind: str, month: int) -> int:
+        """The largest amount in tiyn a row of ``kind`` may carry for the period ``month``."""
+        key = (kind, month)
+        found = self._ceilings.get(key)
+        if found is None:
+            rule = self._ceiling_of(kind, month) if self._ceiling_of is not None else None
+            found = self._ceilings[key] = MAX_ROW_TIYN if rule is None else min(rule, MAX_ROW_TIYN)
         return found
 
     def check(
@@ -283,7 +354,8 @@ class RegisterChecker:
     ) -> Checked | Rejection:
         """One row (fields already stripped) -> ``Checked`` or the first failing check's ``Rejection``.
 
-        Order: kind, reference, payer kind, IIN, payer id, period, amount, value date, period ahead.
+        Order: kind, reference, payer kind, IIN, payer id, period (and its scheme start), amount,
+        value date (not in the future, not before the scheme), period ahead, the amount's ceiling.
         """
         allowed = ALLOWED_PAYERS.get(kind)
         if allowed is None:
@@ -341,10 +413,30 @@ class RegisterChecker:
                     "period_too_far_ahead",
                     f"period {period} is later than {allowed_text} (value_date {value_date})",
                 )
+            limit = self._ceilings.get((kind, month)) or self.ceiling(kind, month)
+            if tiyn > limit:
+                return Rejection(
+                    "implausible_amount",
+                    f"amount {format_money(Decimal(tiyn) / 100)} is above {format_money(Decimal(limit) / 100)}, "
+                    f"the largest plausible {kind} for {period}",
+                )
+        elif tiyn > MAX_ROW_TIYN:
+            return Rejection(
+                "implausible_amount",
+                f"amount {format_money(Decimal(tiyn) / 100)} is above {format_money(Decimal(MAX_ROW_TIYN) / 100)}, "
+                "the largest amount the ledger takes in one row",
+            )
         return (reference, payer_id, payer_kind, iin, month, kind, tiyn, value_date, reverses)
 
 
-def check_row(values: Mapping[str, str], prepay_months: Callable[[date], int]) -> Checked | Rejection:
+def check_row(
+    values: Mapping[str, str],
+    prepay_months: Callable[[date], int],
+    *,
+    today: date | None = None,
+    scheme_start: date | None = None,
+    ceiling: Callable[[str, int], int | None] | None = None,
+) -> Checked | Rejection:
     """Check one row given as ``{column: text}`` (convenience for tests and single rows)."""
-    checker = RegisterChecker(prepay_months)
+    checker = RegisterChecker(prepay_months, today=today, scheme_start=scheme_start, ceiling=ceiling)
     return checker.check(*(values[c].strip() for c in COLUMNS))

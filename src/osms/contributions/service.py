@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import operator
@@ -30,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -43,7 +42,7 @@ from sqlalchemy.orm import Session, aliased
 from osms.contributions import register_rules as rr
 from osms.contributions import summary
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
-from osms.core.bulkload import ImportFileError, take_load_lock, write_rejections
+from osms.core.bulkload import BadLine, ImportFileError, take_load_lock, write_rejections
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -128,33 +127,79 @@ def prepay_months_from_rulebook(rulebook_name: str | None = None) -> Callable[[d
     return months
 
 
-def _lines(fh: IO[bytes], progress: Callable[[int], None] | None, digest: Any) -> Iterator[list[str]]:
-    """The file's physical lines (UTF-8, BOM and CR LF handled), one block's worth at a time."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    carry = ""
-    first = True
+# The fund works on Kazakhstan's time (UTC+5 for the whole country since 1 March 2024).
+FUND_TZ = timezone(timedelta(hours=5))
+
+
+def fund_today() -> date:
+    """The fund's today: the date in Kazakhstan now (no payment can have arrived after it)."""
+    return datetime.now(FUND_TZ).date()
+
+
+def register_checker(
+    rulebook_name: str | None = None,
+    *,
+    prepay_months: Callable[[date], int] | None = None,
+    today: date | None = None,
+) -> rr.RegisterChecker:
+    """The row checker with the rulebook's figures: prepayment months, the scheme's start, the
+    ceiling of each kind of payment per period (``status.register_ceiling``), and the fund's today."""
+    rulebook = load_rulebook(rulebook_name or get_settings().rulebook)
+
+    def ceiling(kind: str, month: int) -> int | None:
+        tenge = rulebook.register_ceiling(kind, Month.from_index(month).first_day)
+        return None if tenge is None else int(tenge * 100)
+
+    return rr.RegisterChecker(
+        prepay_months or prepay_months_from_rulebook(rulebook.name),
+        today=today or fund_today(),
+        scheme_start=rulebook.scheme_start(),
+        ceiling=ceiling,
+    )
+
+
+def _decode_lines(data: bytes) -> list[Any]:
+    """Physical lines of ``data`` (complete lines, no final newline): str, or ``BadLine`` for a
+    line that is not UTF-8 (the good lines around it are kept)."""
     try:
-        for block in iter(lambda: fh.read(BLOCK_BYTES), b""):
-            digest.update(block)
-            chunk = carry + decoder.decode(block)
-            if first:
-                first = False
-                chunk = chunk.removeprefix("\ufeff")
-            if "\r" in chunk:
-                chunk = chunk.replace("\r\n", "\n")
-            lines = chunk.split("\n")
-            carry = lines.pop()
-            if progress:
-                progress(len(block))
-            yield lines
-        tail = carry + decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(f"the file is not UTF-8 text: {exc}") from exc
+        text_ = data.decode("utf-8")
+    except UnicodeDecodeError:
+        lines: list[Any] = []
+        for raw in data.split(b"\n"):
+            try:
+                lines.append(raw.decode("utf-8").removesuffix("\r"))
+            except UnicodeDecodeError:
+                lines.append(BadLine(raw.removesuffix(b"\r")))
+        return lines
+    if "\r" in text_:
+        text_ = text_.replace("\r\n", "\n")
+    return text_.split("\n")
+
+
+def _lines(fh: IO[bytes], progress: Callable[[int], None] | None, digest: Any) -> Iterator[list[Any]]:
+    """The file's physical lines (BOM and CR LF handled), one block's worth at a time: each a str,
+    or a ``BadLine`` when it is not UTF-8 (decoded line by line, so one bad byte costs one line)."""
+    carry = b""
+    first = True
+    for block in iter(lambda: fh.read(BLOCK_BYTES), b""):
+        digest.update(block)
+        data = carry + block
+        if first:
+            first = False
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+        else:
+            carry = data[cut + 1 :]
+            yield _decode_lines(data[: cut - 1] if data[cut - 1 : cut] == b"\r" else data[:cut])
+        if progress:
+            progress(len(block))
     if first:
-        tail = tail.removeprefix("\ufeff")
-    tail = tail.removesuffix("\r")
-    if tail:
-        yield [tail]
+        return
+    carry = carry.removesuffix(b"\r")
+    if carry:
+        yield _decode_lines(carry)
 
 
 def _copy_escape(value: str) -> str:
@@ -335,6 +380,8 @@ def ingest_register(
     progress: Callable[[int], None] | None = None,
     file_name: str | None = None,
     prepay_months: Callable[[date], int] | None = None,
+    today: date | None = None,
+    created_by: str | None = None,
 ) -> IngestResult:
     """Load one payment register into the ledger (idempotent by reference, all-or-nothing).
     ``path``: the file, or an open binary stream of it (an upload, read where it was received)."""
@@ -343,7 +390,7 @@ def ingest_register(
     started = time.perf_counter()
     digest = hashlib.sha256()
     name = file_name or (str(path) if isinstance(path, Path) else "upload")
-    checker = rr.RegisterChecker(prepay_months or prepay_months_from_rulebook())
+    checker = register_checker(prepay_months=prepay_months, today=today)
     rej_table: Table = ImportRejection.__table__  # type: ignore[assignment]
     batch_table: Table = ImportBatch.__table__  # type: ignore[assignment]
     with engine.begin() as conn:
@@ -357,6 +404,7 @@ def ingest_register(
             .values(
                 kind=BATCH_KIND,
                 file_name=name[-500:],
+                created_by=created_by,
                 sha256="",  # set once the file has been read
                 started_at=datetime.now(UTC),
                 rows=0,
@@ -493,6 +541,12 @@ def _stage_file(
     for lines in _lines(fh, progress, digest):
         for line in lines:
             line_no += 1
+            if type(line) is not str:
+                if header is None:
+                    raise ImportFileError(f"{file_label}: the header is not UTF-8 text")
+                rows += 1
+                reject(line_no, "bad_encoding", line.message, line.raw)
+                continue
             if header is None:
                 try:
                     header = [h.strip() for h in next(csv.reader([line]))] if line.strip() else []

@@ -137,17 +137,38 @@ def _raw_line(fields: list[str]) -> str:
     return ",".join(fields)
 
 
+class BadLine:
+    """A physical line that is not UTF-8: its bytes shown with escapes, and where decoding failed."""
+
+    __slots__ = ("message", "raw")
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            data.decode("utf-8")
+            position = -1
+        except UnicodeDecodeError as exc:
+            position = exc.start
+        self.raw = data.decode("utf-8", "backslashreplace").replace("\x00", "\\0")
+        self.message = f"the line is not UTF-8 text (byte {position + 1} of the line)"
+
+
 class _ByteCounter:
-    """Iterates decoded lines of a binary file, counting bytes for a progress bar."""
+    """Iterates decoded lines of a binary file, counting bytes for a progress bar.
+
+    A line that is not UTF-8 is kept aside in ``bad`` (physical line number -> ``BadLine``) and
+    read as a blank line, so the other lines load; a header that is not UTF-8 refuses the file.
+    """
 
     def __init__(self, fh: IO[bytes], progress: Callable[[int], None] | None) -> None:
         self.fh = fh
         self.progress = progress
         self._pending = 0
+        self.bad: dict[int, BadLine] = {}
+        self.last = ""  # the last line read (for a row the csv module cannot parse)
 
     def __iter__(self) -> Iterator[str]:
         first = True
-        for line in self.fh:
+        for number, line in enumerate(self.fh, start=1):
             self._pending += len(line)
             if self._pending > 1 << 20 and self.progress:
                 self.progress(self._pending)
@@ -157,9 +178,13 @@ class _ByteCounter:
                 if line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
             try:
-                yield line.decode("utf-8")
+                self.last = line.decode("utf-8")
+                yield self.last
             except UnicodeDecodeError as exc:
-                raise ImportFileError(f"the file is not UTF-8 text: {exc}") from exc
+                if number == 1:
+                    raise ImportFileError(f"the header is not UTF-8 text: {exc}") from exc
+                self.bad[number] = BadLine(line.rstrip(b"\r\n"))
+                yield "\n"
         if self.progress and self._pending:
             self.progress(self._pending)
 
@@ -254,7 +279,8 @@ def run_import(
             bad.clear()
 
         with path.open("rb") as fh:
-            reader = csv.reader(_ByteCounter(fh, progress))
+            lines = _ByteCounter(fh, progress)
+            reader = csv.reader(lines)
             try:
                 header = next(reader)
             except StopIteration:
@@ -270,12 +296,39 @@ def run_import(
                 )
             width = len(header)
             line = 1
-            for fields in reader:
+            while True:
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:  # a NUL character, a field over the csv module's limit
+                    line += 1
+                    result.rows += 1
+                    bad.append(
+                        {
+                            "batch_id": batch_id,
+                            "line": line,
+                            "code": "bad_row_shape",
+                            "message": f"the row is not valid CSV: {exc}",
+                            "raw": lines.last.rstrip("\r\n").replace("\x00", "\\0"),
+                        }
+                    )
+                    continue
                 line += 1
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue
                 result.rows += 1
-                if len(fields) != width:
+                if any("\x00" in f for f in fields):  # PostgreSQL text cannot hold it
+                    bad.append(
+                        {
+                            "batch_id": batch_id,
+                            "line": line,
+                            "code": "bad_row_shape",
+                            "message": "the row contains a NUL character",
+                            "raw": _raw_line(fields).replace("\x00", "\\0"),
+                        }
+                    )
+                elif len(fields) != width:
                     bad.append(
                         {
                             "batch_id": batch_id,
@@ -301,6 +354,17 @@ def run_import(
                         )
                 if len(good) + len(bad) >= CHUNK_ROWS:
                     flush()
+            for number, undecodable in sorted(lines.bad.items()):
+                result.rows += 1
+                bad.append(
+                    {
+                        "batch_id": batch_id,
+                        "line": number,
+                        "code": "bad_encoding",
+                        "message": undecodable.message,
+                        "raw": undecodable.raw,
+                    }
+                )
             flush()
 
         key_cols = ", ".join(spec.key)

@@ -93,6 +93,8 @@ class ImportBatch(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # The login that loaded it (None: a command run on the server, or a load before schema 0007).
+    created_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ImportRejection(Base):

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import iin_list_schema, iin_schema, rulebook_schema
 from osms.coverage import service
 from osms.coverage.rules import BASIS_CODES
 
@@ -102,9 +103,12 @@ class StatusAnswer(BaseModel):
 def read_status(
     session: DbSession,
     principal: CurrentPrincipal,
-    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()),
     on: Annotated[date | None, Query(description="Date of the status, YYYY-MM-DD (default today)")] = None,
-    rulebook: Annotated[str | None, Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)")] = None,
+    rulebook: Annotated[
+        str | None,
+        Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)", json_schema_extra=rulebook_schema()),
+    ] = None,
 ) -> StatusAnswer:
     status = service.read_status(
         session, principal, iin, on, rulebook, channel="api", resource=f"/api/v1/persons/{iin.strip()}/status"
@@ -113,9 +117,15 @@ def read_status(
 
 
 class BatchRequest(BaseModel):
-    iins: list[str] = Field(description=f"Up to {service.BATCH_LIMIT:,} IINs")
+    iins: list[str] = Field(
+        description=f"Up to {service.BATCH_LIMIT:,} IINs", json_schema_extra=iin_list_schema(service.BATCH_LIMIT)
+    )
     on: date | None = Field(default=None, description="Date of the statuses (default today)")
-    rulebook: str | None = Field(default=None, description="Rulebook name (default: the setting OSMS_RULEBOOK)")
+    rulebook: str | None = Field(
+        default=None,
+        description="Rulebook name (default: the setting OSMS_RULEBOOK)",
+        json_schema_extra=rulebook_schema(),
+    )
 
 
 class ItemError(BaseModel):
@@ -160,7 +170,7 @@ def read_statuses(body: BatchRequest, session: DbSession, principal: CurrentPrin
 
 
 class PregnancyRequest(BaseModel):
-    iin: str = Field(description="The woman's IIN")
+    iin: str = Field(description="The woman's IIN", json_schema_extra=iin_schema())
     entered_on: date = Field(description="Day the obstetrician entered her in the register of pregnant women")
     expected_delivery: date | None = Field(default=None, description="Expected day of delivery, if known")
 

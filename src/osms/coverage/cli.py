@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console, Group
@@ -20,7 +20,7 @@ from rich.text import Text
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.core.security import Principal
 from osms.coverage import service
 from osms.coverage.rules import Status
@@ -41,9 +41,8 @@ def cli_principal() -> Principal:
     return Principal(user_id=0, username=f"cli:{user}"[:64], role="operator", display_name="command line")
 
 
-def _fail(exc: OsmsError) -> typer.Exit:
-    errors.print(f"[red]error ({exc.code}):[/red] {exc.message}")
-    return typer.Exit(1)
+def _fail(exc: OsmsError, as_json: bool) -> NoReturn:
+    fail(exc.code, exc.message, as_json=as_json)
 
 
 def _parse_day(text: str | None, option: str) -> date | None:
@@ -109,7 +108,7 @@ def status_command(
                 session, cli_principal(), iin, day, rulebook, channel="cli", resource=f"osms status {iin.strip()}"
             )
     except OsmsError as exc:
-        raise _fail(exc) from None
+        _fail(exc, as_json)
     if as_json:
         print_json(status.as_dict())
     else:
@@ -135,7 +134,7 @@ def pregnancy_register(
                 session, iin, entered_on, delivery, principal=cli_principal(), channel="cli"
             )
     except OsmsError as exc:
-        raise _fail(exc) from None
+        _fail(exc, as_json)
     if as_json:
         print_json(answer)
         return

@@ -28,6 +28,7 @@ from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
 from osms.core.http import DbSession, bearer, optional_principal
 from osms.core.identity import check_iin
+from osms.core.openapi import rulebook_schema
 from osms.core.security import Principal
 from osms.coverage import service
 from osms.coverage.rules import Status
@@ -538,7 +539,10 @@ def coverage_eligibility(
     session: DbSession,
     credentials: Credentials,
     body: Annotated[bytes, Depends(raw_body)],
-    rulebook: Annotated[str | None, Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)")] = None,
+    rulebook: Annotated[
+        str | None,
+        Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)", json_schema_extra=rulebook_schema()),
+    ] = None,
 ) -> FhirResponse:
     try:
         principal = _principal(request, session, credentials)
@@ -576,9 +580,26 @@ def coverage_search(
     request: Request,
     session: DbSession,
     credentials: Credentials,
-    beneficiary: Annotated[str | None, Query(alias="beneficiary:identifier", description="IIN, or system|IIN")] = None,
-    on: Annotated[str | None, Query(alias="date", description="Status date YYYY-MM-DD (default today)")] = None,
-    rulebook: Annotated[str | None, Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)")] = None,
+    beneficiary: Annotated[
+        str | None,
+        Query(
+            alias="beneficiary:identifier",
+            description="IIN, or system|IIN",
+            json_schema_extra={"pattern": "^([^|]*[|])?[0-9]{12}$"},
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        Query(
+            alias="date",
+            description="Status date YYYY-MM-DD (default today)",
+            json_schema_extra={"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        ),
+    ] = None,
+    rulebook: Annotated[
+        str | None,
+        Query(description="Rulebook name (default: the setting OSMS_RULEBOOK)", json_schema_extra=rulebook_schema()),
+    ] = None,
 ) -> FhirResponse:
     try:
         principal = _principal(request, session, credentials)

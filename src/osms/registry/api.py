@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from osms.core import audit
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import iin_schema
 from osms.registry.service import authorize_person_read, get_person
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -64,7 +65,7 @@ class PersonCard(BaseModel):
 def read_person(
     session: DbSession,
     principal: CurrentPrincipal,
-    iin: str = Path(description="12-digit IIN", examples=["860101300017"]),
+    iin: str = Path(description="12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()),
 ) -> PersonCard:
     authorize_person_read(session, principal, iin, channel="api")
     card = get_person(session, iin)

@@ -12,7 +12,7 @@ from rich.table import Table
 from osms.core.bulkload import ImportResult
 from osms.core.db import get_engine
 from osms.core.errors import OsmsError
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.core.progress import file_progress
 from osms.registry import rules
 from osms.registry.service import SPECS, import_file
@@ -49,8 +49,7 @@ def run(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
         with file_progress(console, f"importing {kind}", file, disable=as_json) as advance:
             result = import_file(get_engine(), kind, file, rejects_file=rejects, progress=advance)
     except OsmsError as exc:
-        console.print(f"[red]error ({exc.code}):[/red] {exc.message}")
-        raise typer.Exit(1) from None
+        fail(exc.code, exc.message, as_json=as_json)
     if as_json:
         print_json(result.as_dict())
     else:

@@ -6,6 +6,7 @@ Each check returns the cleaned values or a ``Rejection`` with a stable reason co
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Final
 
@@ -48,6 +49,7 @@ PAYER_COLUMNS: Final = ("payer_id", "kind", "name", "region")
 # Every reason a row can be rejected for, with the sentence shown in reports.
 REASONS: Final = {
     "bad_row_shape": "the row does not have the columns of the header",
+    "bad_encoding": "the line is not UTF-8 text",
     "bad_iin": "the IIN fails a check",
     "bad_relative_iin": "the relative's IIN fails a check",
     "missing_field": "a required field is empty",
@@ -80,12 +82,15 @@ _MAX = {
 }
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII).fullmatch
+
+
 def _date(text: str, field: str, required: bool) -> date | None | Rejection:
     text = text.strip()
     if not text:
         return Rejection("missing_field", f"{field} is empty") if required else None
     try:
-        if len(text) != 10:
+        if not _DATE(text):  # fromisoformat also takes week dates ("2024-W01-1")
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:

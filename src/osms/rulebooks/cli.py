@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from osms.core.config import get_settings
-from osms.core.jsonout import print_json
+from osms.core.jsonout import fail, print_json
 from osms.rulebooks.loader import (
     DEADLINE_KINDS,
     Entry,
@@ -40,25 +40,24 @@ def _root() -> None:
     """Rulebooks: the law as versioned, effective-dated data."""
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+def _fail(message: str, code: int = 2, *, error: str = "rulebook_error", as_json: bool = False) -> NoReturn:
+    fail(error, message, as_json=as_json, exit_code=code)
 
 
-def _open(name: str | None) -> Rulebook:
+def _open(name: str | None, as_json: bool = False) -> Rulebook:
     try:
         return load_rulebook(name or get_settings().rulebook)
     except RulebookError as exc:
-        _fail(exc.message)
+        _fail(exc.message, error=exc.code, as_json=as_json)
 
 
-def _parse_on(text: str | None) -> date:
+def _parse_on(text: str | None, as_json: bool = False) -> date:
     if text is None:
         return date.today()
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        _fail(f"--on must be a date YYYY-MM-DD, got {text!r}")
+        _fail(f"--on must be a date YYYY-MM-DD, got {text!r}", error="bad_date", as_json=as_json)
 
 
 def _entry(entry: Entry | None) -> dict[str, Any] | None:
@@ -106,6 +105,7 @@ def snapshot(rulebook: Rulebook, on: date) -> dict[str, Any]:
             "grace": rulebook.grace(on).as_dict(),
             "arrears_cap_months": rulebook.entry("status.arrears_cap_months", on).as_dict(),
             "self_payer_prepay_months": rulebook.entry("status.self_payer_prepay_months", on).as_dict(),
+            "register_ceiling": _optional(rulebook.find("status.register_ceiling", on)),
         },
         "categories": {code: rule.as_dict() for code, rule in rulebook.categories(on).items()},
         "campaign": rulebook.campaign(on.year).as_dict(),
@@ -146,7 +146,7 @@ def list_command(as_json: JsonOpt = False) -> None:
         try:
             rb = load_rulebook(name)
         except RulebookError as exc:
-            _fail(exc.message, code=1)
+            _fail(exc.message, code=1, error=exc.code, as_json=as_json)
         rows.append(
             {
                 "name": rb.name,
@@ -182,12 +182,12 @@ def _yes(flag: bool) -> str:
 @app.command("show")
 def show(rulebook: RulebookOpt = None, on: OnOpt = None, as_json: JsonOpt = False) -> None:
     """Show the entries in force on a date: wages, rates, status, categories, campaign."""
-    rb = _open(rulebook)
-    day = _parse_on(on)
+    rb = _open(rulebook, as_json)
+    day = _parse_on(on, as_json)
     try:
         data = snapshot(rb, day)
     except RulebookError as exc:
-        _fail(exc.message)
+        _fail(exc.message, error=exc.code, as_json=as_json)
     if as_json:
         print_json(data)
         return
@@ -260,6 +260,10 @@ def _print_tables(rb: Rulebook, day: date, data: dict[str, Any]) -> None:
     prepay = status["self_payer_prepay_months"]
     prepay_text = f"up to {prepay['value']} months" if prepay["value"] else "none (month by month)"
     row(params, "self-payer prepayment", prepay_text, prepay)
+    ceiling = status["register_ceiling"]
+    if ceiling is not None:
+        most = ", ".join(f"{kind} {mw}" for kind, mw in ceiling["mw"].items())
+        row(params, "largest register row (MW)", f"{ceiling['months']} months x: {most}", ceiling)
     row(params, f"attachment campaign {campaign['year']}", f"{campaign['start']} .. {campaign['end']}", campaign)
     row(params, "free changes of clinic", f"{limit['changes']} per {limit['per_months']} months", limit)
     row(params, "attached by a parent or guardian", f"under {data['minor_age']['value']}", data["minor_age"])

@@ -73,6 +73,8 @@ __all__ = [
     "LAST_ANSWERABLE",
     "NoRuleInForce",
     "ParameterEntry",
+    "REGISTER_PAYMENT_KINDS",
+    "RegisterCeilingRule",
     "RateAlternative",
     "RateRule",
     "RESIDENCY_CODES",
@@ -326,6 +328,20 @@ class ParameterEntry(Entry):
     """A whole-number parameter (e.g. ``status.arrears_cap_months``)."""
 
     value: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterCeilingRule(Entry):
+    """The largest amount one payment-register row may carry (``status.register_ceiling``).
+
+    Per kind of payment, ``mw[kind]`` is the largest monthly amount due in MW (the cap or base
+    multiple times the highest rate of the span); a row may carry up to ``months`` of those (a lump
+    of arrears), in MW of the period's year. ``mapping`` says whose the figures are (``ours``).
+    """
+
+    months: int
+    mw: Mapping[str, Decimal]
+    mapping: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -746,6 +762,42 @@ class _IntRow(_Row):
         return ParameterEntry(**self._common(series), value=self.value)
 
 
+REGISTER_PAYMENT_KINDS: tuple[str, ...] = (
+    "employer_deduction",
+    "employee_contribution",
+    "civil_contract",
+    "ie_contribution",
+    "self_payment",
+    "state_contribution",
+)
+
+
+class _RegisterCeilingRow(_Row):
+    months: _Int
+    mw: dict[str, _Dec]
+    mapping: Literal["ours", "source"]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.months < 1:
+            raise ValueError(f"months must be at least 1, got {self.months}")
+        missing = [k for k in REGISTER_PAYMENT_KINDS if k not in self.mw]
+        unknown = [k for k in self.mw if k not in REGISTER_PAYMENT_KINDS]
+        if missing or unknown:
+            raise ValueError(
+                f"mw needs exactly the kinds {', '.join(REGISTER_PAYMENT_KINDS)}"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
+        bad = [k for k, v in self.mw.items() if v <= 0]
+        if bad:
+            raise ValueError(f"mw must be positive: {', '.join(bad)}")
+        return self
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return RegisterCeilingRule(**self._common(series), months=self.months, mw=dict(self.mw), mapping=self.mapping)
+
+
 class _CategoryRow(_Row):
     payer: CategoryPayer
 
@@ -964,6 +1016,8 @@ _TOPICS: dict[str, dict[str, _KeySpec]] = {
         "self_payer_prepay_months": _KeySpec(_IntRow, "continuous", True, spans_rulebook=True),
         "insurance_starts": _KeySpec(_Row, "single", True),
         "transitional_insured": _KeySpec(_Row, "windows", False, needs_valid_to=True),
+        "scheme_start": _KeySpec(_Row, "single", False),
+        "register_ceiling": _KeySpec(_RegisterCeilingRow, "continuous", False),
     },
     "categories": {code: _KeySpec(_CategoryRow, "windows", False) for code in CATEGORY_CODES},
     "attachment": {
@@ -1318,6 +1372,30 @@ class Rulebook:
     def insurance_starts(self) -> date:
         """First day of the insurance package; before it status is "not applicable"."""
         return self.insurance_starts_entry().valid_from
+
+    def scheme_start(self) -> date:
+        """The first day contributions exist (``status.scheme_start``; else the rulebook's start)."""
+        entries = self.series("status.scheme_start")
+        return entries[0].valid_from if entries else self.covers_from
+
+    def _latest(self, series: str, day: date) -> Entry | None:
+        """The entry in force on ``day``; past the series' end its last entry, before it its first."""
+        entries = self.series(series)
+        if not entries:
+            return None
+        index = bisect_right(self._starts.get(series, []), day) - 1
+        return entries[max(index, 0)]
+
+    def register_ceiling(self, kind: str, period_start: date) -> Decimal | None:
+        """The largest amount (tenge) a payment-register row of ``kind`` may carry for the period
+        starting on ``period_start``: ``mw[kind]`` × ``months`` × the MW of the period's year (past the
+        last known year, the last MW). None when the rulebook sets no ceiling."""
+        rule = self._latest("status.register_ceiling", period_start)
+        mw = self._latest("wages.mw", period_start)
+        if rule is None or mw is None:
+            return None
+        assert isinstance(rule, RegisterCeilingRule) and isinstance(mw, WageEntry)
+        return (rule.mw[kind] * rule.months * mw.value).quantize(Decimal("0.01"))
 
     def transitional_insured(self, on: date) -> Entry | None:
         """The transitional window treating everyone as insured, if ``on`` falls in one."""

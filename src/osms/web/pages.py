@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from osms.audit import service as audit_view
-from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, parse_payroll_csv
+from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, read_payroll_file
 from osms.contributions.rules import CalcError, Calculation, Deadlines, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
 from osms.contributions.service import (
@@ -809,13 +809,6 @@ def payroll_view(result: PayrollResult) -> dict[str, Any]:
     }
 
 
-def _payroll_text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1251")  # a spreadsheet saved in a Russian or Kazakh locale
-
-
 @router.get("/employer/payroll", response_class=HTMLResponse)
 def payroll_form(request: Request, principal: PagePrincipal) -> Response:
     if principal is None:
@@ -848,17 +841,24 @@ def payroll(
 
     if not csrf_ok(request, csrf):
         return again(400, N_("The form has expired. Please try again."))
-    text = rows
+    raw = rows.encode("utf-8")
     if file is not None and file.filename:
         raw = file.file.read(PAYROLL_MAX_BYTES + 1)
         if len(raw) > PAYROLL_MAX_BYTES:
             return again(413, N_("The file is larger than 2 MB; split the payroll."))
-        text = _payroll_text(raw)
-    if not text.strip():
+    if not raw.strip():
         return again(422, N_("Choose a CSV file or paste the rows."))
     try:
-        parsed = parse_payroll_csv(text)
-    except InvalidInput:
+        parsed = read_payroll_file(raw)
+    except InvalidInput as exc:
+        if exc.code in ("not_a_payroll", "bad_encoding", "bad_file"):
+            return again(
+                422,
+                N_(
+                    "This file is not a payroll: choose a CSV or Excel (.xlsx) file with the columns iin, period, "
+                    "income."
+                ),
+            )
         return again(422, N_("The first line must be the header iin,period,income."))
     if not parsed:
         return again(422, N_("The file has a header but no rows."))

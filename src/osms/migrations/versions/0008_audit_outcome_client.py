@@ -4,8 +4,8 @@ Denials and failed logins are logged next to the reads (docs/audit.md). Both col
 in place (``ALTER TABLE ... ADD COLUMN``; on SQLite without rebuilding the table), so the
 append-only triggers of migration 0001 stay as they are; existing entries read as ``ok``.
 
-Revision ID: 0007_i10_audit
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_i10_audit"
-down_revision: str | None = "0007_i10_login"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

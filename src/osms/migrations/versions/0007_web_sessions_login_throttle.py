@@ -4,7 +4,7 @@
 stops working. ``throttle``: failed-login and public-status-check counters per account and client
 address, shared by every worker process.
 
-Revision ID: 0007_i10_login
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_i10_login"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
