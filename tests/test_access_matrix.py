@@ -243,7 +243,7 @@ WEB_MARKERS = {
     "attachment": ("data-clinic=",),
     "name": ("Жұмабаев",),
     "birth_date": ("01.03.2009", "1 Mar 2009", "2009-03-01"),
-    "address": ("KZ-ALA", "ALA-001"),
+    "address": ("KZ-ALA", "ALA-001", "<dd>Almaty</dd>"),  # the region by its name on pages
     "family": ("Серікова",),
 }
 

@@ -11,7 +11,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from osms.audit import service
+from osms.core import audit
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.models import OUTCOMES
+from osms.core.openapi import iin_schema
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -61,18 +64,32 @@ def search(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    subject: Annotated[str | None, Query(description="Subject IIN")] = None,
+    subject: Annotated[str | None, Query(description="Subject IIN", json_schema_extra=iin_schema())] = None,
     user: Annotated[str | None, Query(max_length=64, description="Login")] = None,
-    role: Annotated[str | None, Query(max_length=16)] = None,
+    role: Annotated[str | None, Query(json_schema_extra={"enum": list(service.ENTRY_ROLES)})] = None,
     action: Annotated[str | None, Query(max_length=64, examples=["status.read"])] = None,
-    channel: Annotated[str | None, Query(max_length=8)] = None,
-    outcome: Annotated[str | None, Query(max_length=8)] = None,
-    since: Annotated[str | None, Query(alias="from", description="From (included): YYYY-MM-DD or an instant")] = None,
-    until: Annotated[str | None, Query(alias="to", description="To (included): YYYY-MM-DD or an instant")] = None,
+    channel: Annotated[str | None, Query(json_schema_extra={"enum": list(audit.CHANNELS)})] = None,
+    outcome: Annotated[str | None, Query(json_schema_extra={"enum": list(OUTCOMES)})] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            alias="from", description="From (included): YYYY-MM-DD or an instant", json_schema_extra={"format": "date"}
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(
+            alias="to",
+            description="To (included): YYYY-MM-DD or an instant",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=service.CSV_MAX, description="Entries per page")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     format: Annotated[str | None, Query(pattern="^(json|csv)$", description="csv: a CSV file")] = None,
 ) -> Any:
+    # Who may search is decided before the filters are read: a refused caller learns nothing of them.
+    service.authorize_search(session, principal, channel="api", resource="/api/v1/audit")
     as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if limit is not None and limit > service.MAX_LIMIT and not as_csv:
         raise service.bad(f"limit must be 1..{service.MAX_LIMIT:,} for JSON pages, got {limit}")
