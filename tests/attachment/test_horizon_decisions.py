@@ -12,14 +12,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from osms.attachment import service
+from osms.cli import app
 from tests.attachment.conftest import ADULT, SPOUSE, STRANGER
 from tests.attachment.helpers import CAMPAIGN_HEADER, write_csv
 from tests.attachment.test_api import auth, tokens
 from tests.attachment.test_cli import cli_db, last_json, runner
 from tests.horizon_fixture import NAME, FixtureRulebook, horizon_rulebook
-
-from osms.attachment import service
-from osms.cli import app
 
 __all__ = ["cli_db", "horizon_rulebook", "tokens"]
 
@@ -129,7 +128,9 @@ def test_campaign_results_say_which_decisions_are_provisional(
     assert results_of(again) == results_of(results)
     # After the operator confirms 2027, a 2027 decision is no longer provisional.
     horizon_rulebook.confirm_2027()
-    later = write_csv(tmp_path / "later.csv", CAMPAIGN_HEADER, [["C4", SPOUSE, "AST-8", "first", "2027-01-15", "", "", ""]])
+    later = write_csv(
+        tmp_path / "later.csv", CAMPAIGN_HEADER, [["C4", SPOUSE, "AST-8", "first", "2027-01-15", "", "", ""]]
+    )
     service.run_campaign(engine, later, results=tmp_path / "later.results.csv", rulebook=NAME)
     assert [(r["decision"], r["provisional"]) for r in results_of(tmp_path / "later.results.csv")] == [
         ("accepted", "false")
