@@ -111,8 +111,8 @@ def test_campaign_and_export(cli_db, tmp_path: Path) -> None:
     summary = last_json(result.stdout)
     assert (summary["rows"], summary["by_decision"]) == (2, {"accepted": 2})
     assert (tmp_path / "apps.csv.results.csv").read_text().splitlines()[1:] == [
-        f"1,{ADULT},accepted,2024-03-01,,T1,first_attachment",
-        f"2,{CHILD},accepted,2024-03-01,,P1,first_attachment",
+        f"1,{ADULT},accepted,2024-03-01,,T1,first_attachment,false",
+        f"2,{CHILD},accepted,2024-03-01,,P1,first_attachment,false",
     ]
     out = tmp_path / "register.csv"
     result = runner.invoke(app, ["attach", "export", "--month", "2024-04", "--out", str(out), "--json"])

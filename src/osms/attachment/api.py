@@ -90,6 +90,15 @@ class DecisionAnswer(BaseModel):
     kind: str | None = Field(description="first, ground, campaign_choice or free_choice")
     application_id: int | None
     rulebook: str
+    provisional: bool = Field(
+        default=False,
+        description="True when `on` is after the rulebook's confirmed horizon: the attachment parameters in force "
+        "on the horizon were carried forward (docs/rulebooks.md)",
+    )
+    carried_forward: list[str] = Field(default=[], description="Ids of the attachment parameters carried forward")
+    provisional_message: Message | None = Field(
+        default=None, description="The sentence saying the decision is provisional, in kk/ru/en (null unless it is)"
+    )
 
 
 class FamilyAnswer(BaseModel):

@@ -108,7 +108,11 @@ def _print_decisions(answers: list[dict[str, Any]]) -> None:
             table.add_row(key.replace("_", " "), str(answer[key] if answer[key] is not None else "-"))
         for reason in answer["reasons"]:
             table.add_row(reason["code"], reason["message"][lang])
+        if answer["provisional"]:
+            table.add_row("carried forward", "\n".join(answer["carried_forward"]))
         console.print(table)
+        if answer["provisional"]:
+            console.print(answer["provisional_message"][lang], style="bold yellow")
 
 
 @attach_app.command("apply")

@@ -933,6 +933,7 @@ RESULT_COLUMNS: Final = (
     "previous_clinic",
     "district",
     "reason_codes",
+    "provisional",  # true past the confirmed horizon (docs/rulebooks.md); added last, the others unchanged
 )
 CAMPAIGN_CHUNK = 5_000
 APPLICATION_TABLE: Table = AttachmentApplication.__table__  # type: ignore[assignment]
@@ -1053,6 +1054,16 @@ class _Campaign:
         self.book = book
         self.clinics = clinics
         self.pg = session.get_bind().dialect.name == "postgresql"
+        self.horizons: dict[date, str] = {}
+
+    def _provisional(self, day: date | None) -> str:
+        """The results' ``provisional`` column: ``true`` for a decision on a day after the confirmed
+        horizon (as ``Decision.horizon``), ``false`` otherwise and for a row that cannot be read."""
+        if day is None:
+            return "false"
+        if day not in self.horizons:
+            self.horizons[day] = "true" if decision_horizon(self.book, day).provisional else "false"
+        return self.horizons[day]
 
     def _parts(self, values: Sequence[str]) -> Iterator[Sequence[str]]:
         """PostgreSQL takes a whole list as one array parameter; SQLite gets ``IN`` lists of 500."""
@@ -1081,7 +1092,7 @@ class _Campaign:
         for r in rows:
             if r.app is None:
                 assert r.error is not None
-                r.result = (r.external_id, r.raw_iin, "refused", "", "", "", r.error.code)
+                r.result = (r.external_id, r.raw_iin, "refused", "", "", "", r.error.code, self._provisional(None))
             elif r.external_id in stored:
                 a = stored[r.external_id]
                 r.result = (
@@ -1092,9 +1103,19 @@ class _Campaign:
                     a.previous_clinic or "",
                     a.decided_district or "",
                     a.reason_codes.replace(",", ";"),
+                    self._provisional(a.applied_on),
                 )
             elif r.external_id in seen:
-                r.result = (r.external_id, r.raw_iin, "refused", "", "", "", "duplicate_application")
+                r.result = (
+                    r.external_id,
+                    r.raw_iin,
+                    "refused",
+                    "",
+                    "",
+                    "",
+                    "duplicate_application",
+                    self._provisional(r.app.on if r.app else None),
+                )
             else:
                 seen.add(r.external_id)
                 todo.append(r)
@@ -1238,6 +1259,7 @@ class _Campaign:
                 outcome.previous_clinic or "",
                 outcome.district or "",
                 ";".join(outcome.codes),
+                self._provisional(app.on),
             )
             if not outcome.attaches:
                 continue
@@ -1360,7 +1382,7 @@ def run_campaign(
     applicant_iin,contract_until``) in file order, chunk by chunk (one transaction each): the same
     rules as one application, set-based reads, bulk writes. An application_id already decided keeps
     its decision (re-running the file changes nothing). Writes ``results`` (``application_id,iin,
-    decision,effective_from,previous_clinic,district,reason_codes``) and returns a summary."""
+    decision,effective_from,previous_clinic,district,reason_codes,provisional``) and returns a summary."""
     started = time.perf_counter()
     path = Path(path)
     if not path.is_file():

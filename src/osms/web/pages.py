@@ -55,6 +55,7 @@ from osms.core.security import (
 from osms.coverage import rules as status_rules
 from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
 from osms.registry.service import READ_ANY_PERSON, authorize_person_read, cared_for, get_person, minor_age_on
+from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import RulebookError
 from osms.web import i18n
 from osms.web.i18n import N_
@@ -651,11 +652,14 @@ def _employer_default_month(session: Session, payer_id: str, day: date) -> Month
     return latest_paid_period(session, payer_id, Month.of(day)) or Month.of(day) - 1
 
 
-def _employer_deadlines(month: Month) -> Deadlines | None:
+def _employer_deadlines(month: Month) -> tuple[Deadlines | None, Horizon]:
+    """The month's deadlines, and whether they rest on entries carried past the confirmed horizon."""
     try:
-        return deadlines(open_rulebook(get_settings().rulebook), month)
+        book = open_rulebook(get_settings().rulebook)
+        due = deadlines(book, month)
     except (CalcError, RulebookError):
-        return None
+        return None, NOT_PROVISIONAL
+    return due, horizon_of(book, month.first_day, due.rules)
 
 
 @router.get("/employer", response_class=HTMLResponse)
@@ -732,6 +736,12 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
         totals["reversed"] += reversed_
     rows.sort(key=lambda r: (r["name"] or "", r["iin"]))
     totals["total"] = totals["deduction"] + totals["contribution"]
+    # The notice when the month's deadlines or today's statuses rest on entries carried forward
+    # (docs/rulebooks.md); of the two, the sentence of the later day.
+    due, due_horizon = _employer_deadlines(month)
+    provisional = next((a["provisional_message"] for a in answers.values() if a.get("provisional")), None)
+    if due_horizon.provisional and (provisional is None or month.first_day > day):
+        provisional = due_horizon.as_dict()["provisional_message"]
     counts = {
         "employees": len(rows),
         "insured": sum(1 for r in rows if r["status"] and r["status"]["insured"]),
@@ -747,7 +757,8 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
         month=month,
         previous=month - 1,
         following=month + 1,
-        due=_employer_deadlines(month),
+        due=due,
+        provisional=provisional,
         rows=rows,
         totals=totals,
         counts=counts,
