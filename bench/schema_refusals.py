@@ -15,7 +15,7 @@ A 422 counts as a refusal when its code is one the schema could have stated
 (``osms.core.openapi.stateable``: not an IIN's check digit or date, not a date outside the
 rulebook...). Prints a table (operation, role, requests, refusals by code), then one JSON line.
 
-    uv run python bench/schema_refusals.py [--examples 300] [--people 300] [--seed 7]
+    uv run python bench/schema_refusals.py [--examples 300] [--people 300] [--seed 7] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def measure(
             return
         statuses[response.status_code] += 1
         if response.status_code >= 500:
-            refusals[f"server_error:{response.status_code}"] += 1
-            samples.setdefault(f"server_error:{response.status_code}", f"{case.method} {case.formatted_path} {case.body}")
+            key = f"server_error:{response.status_code}"
+            refusals[key] += 1
+            samples.setdefault(key, f"{case.method} {case.formatted_path} {case.query} {case.body}")
         if response.status_code == 422:
             try:
                 code = error_code(response.json())
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=300, help="examples per operation and role")
     parser.add_argument("--people", type=int, default=300, help="people in the synthetic country")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", default="", help="only the operations whose label contains this text")
     args = parser.parse_args()
     os.environ.setdefault("OSMS_SECRET_KEY", secrets.token_urlsafe(48))
     from osms.app import create_app
@@ -165,7 +167,7 @@ def main() -> None:
         samples: dict[str, str] = {}
         for result in schema.get_all_operations():
             operation = result.ok()
-            if not operation.path.startswith(("/api/v1/", "/fhir/")):
+            if not operation.path.startswith(("/api/v1/", "/fhir/")) or args.only not in operation.label:
                 continue
             for role, bound in roles.items():
                 with console.status(f"{operation.label} as {role}"):

@@ -67,6 +67,10 @@ NOT_STATEABLE: Final = frozenset(
         "bad_icd10",
         "unknown_payer_kind",  # the enum is stated; a rulebook without that kind (seeds-2016: no self-employed)
         "bad_bin",  # the payroll's employer: the schema states 12 digits, the rest is check digit and date
+        # The audit search's filters: the schema states the subject's 12 digits, the enums of role, channel and
+        # outcome and the dates' format; what is left is the subject's check digit, an empty period ('from' after
+        # 'to') and a JSON page over 1,000 (a CSV export may ask for more): no schema can state these.
+        "bad_filter",
     }
 )
 _ID_CHECKS: Final = frozenset({"check_digit", "date", "century", "entity_type", "unit"})
