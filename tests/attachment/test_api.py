@@ -149,6 +149,15 @@ def test_clinic_lists(client, tokens) -> None:
     assert client.get("/api/v1/clinics/AST-8/applications", headers=auth(tokens["other_clinic"])).status_code == 403
     r = client.get("/api/v1/clinics/AST-8/population", params={"on": "2024-03-01"}, headers=auth(tokens["clinic"]))
     assert r.json()["attached"] == 1
+    # A page past any row number the database holds was an error 500 (bench/schema_refusals.py): the
+    # schema states the last page (2**31 rows at 50 a page) and the server answers 422 beyond it.
+    schema = client.get("/openapi.json").json()["paths"]["/api/v1/clinics/{clinic_id}/population"]["get"]
+    (page,) = [p for p in schema["parameters"] if p["name"] == "page"]
+    assert page["schema"]["maximum"] == 42_949_672
+    last = client.get("/api/v1/clinics/AST-8/population", params={"page": 42_949_672}, headers=auth(tokens["clinic"]))
+    assert (last.status_code, last.json()["persons"]) == (200, [])
+    past = client.get("/api/v1/clinics/AST-8/population", params={"page": 2**60}, headers=auth(tokens["clinic"]))
+    assert (past.status_code, past.json()["code"]) == (422, "invalid_request")
 
 
 def test_openapi_describes_the_endpoints(client) -> None:

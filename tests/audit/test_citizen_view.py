@@ -131,3 +131,15 @@ def test_me_page_shows_who_looked(client, looked_at: AuditWorld, lang: str, word
     for name in STAFF_NAMES:
         assert name not in section
     assert section.count('class="looked-row"') == 5
+
+
+def test_an_offset_past_any_row_number_is_a_422_not_a_500(client, looked_at: AuditWorld) -> None:
+    # bench/schema_refusals.py: offset=2**63 was an error 500 (the database's integers end at 2**63-1).
+    answer = client.get("/api/v1/me/audit", params={"offset": 2**63}, headers=auth(looked_at.tokens["citizen"]))
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_request")
+    assert (
+        client.get("/api/v1/me/audit", params={"offset": 2**31 - 1}, headers=auth(looked_at.tokens["citizen"])).json()[
+            "entries"
+        ]
+        == []
+    )

@@ -135,3 +135,23 @@ def test_api(client, session, women) -> None:
         "/api/v1/pregnancies", json={"iin": DANA, "entered_on": "2026-03-02"}, headers=auth(tokens["clinic"])
     )
     assert (refused.status_code, refused.json()["decision"]) == (201, "refused_has_employer")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # January of year 1: the 2 months before the entry are in year 0, which no calendar holds.
+        {"iin": AIGERIM, "entered_on": "0001-01-15"},
+        # The 3rd working day after 30 December 9999 and the delivery + 56 days are past year 9999.
+        {"iin": AIGERIM, "entered_on": "9999-12-30"},
+        {"iin": AIGERIM, "entered_on": "2026-03-20", "expected_delivery": "9999-12-31"},
+    ],
+)
+def test_dates_the_rulebook_does_not_answer_for_are_a_422_not_a_500(client, session, women, body) -> None:
+    # Issue 10, item 9 (bench/schema_refusals.py found 13 errors 500): every schema-valid date gets an
+    # answer; an entry the rulebook (kz-law, from 2017-07-01) cannot decide is date_outside_rulebook.
+    tokens = make_tokens(session, citizen_iin=AIGERIM)
+    session.commit()
+    answer = client.post("/api/v1/pregnancies", json=body, headers=auth(tokens["clinic"]))
+    assert (answer.status_code, answer.json()["code"]) == (422, "date_outside_rulebook")
+    assert session.scalars(select(PregnancyEntry)).all() == []

@@ -15,7 +15,7 @@ from osms.attachment import rules, service
 from osms.core import audit
 from osms.core.errors import Forbidden
 from osms.core.http import CurrentPrincipal, DbSession, require_role
-from osms.core.openapi import IDENT_PATTERN, iin_list_schema, iin_schema, rulebook_schema
+from osms.core.openapi import IDENT_PATTERN, OFFSET_MAX, iin_list_schema, iin_schema, rulebook_schema
 from osms.core.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["attachment"])
@@ -295,7 +295,7 @@ def clinic_population(
     principal: CurrentPrincipal,
     clinic_id: Annotated[str, Path(description="The clinic", json_schema_extra={"pattern": IDENT_PATTERN})],
     on: Annotated[date | None, Query(description="Day (default today)")] = None,
-    page: Annotated[int, Query(ge=1, description="Page of the list, 50 per page")] = 1,
+    page: Annotated[int, Query(ge=1, le=OFFSET_MAX // 50, description="Page of the list, 50 per page")] = 1,
 ) -> dict[str, Any]:
     _clinic_access(session, principal, clinic_id, action="attachment.population.read")
     day = on or date.today()

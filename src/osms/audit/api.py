@@ -14,7 +14,7 @@ from osms.audit import service
 from osms.core import audit
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import OUTCOMES
-from osms.core.openapi import iin_schema
+from osms.core.openapi import OFFSET_MAX, iin_schema
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -85,7 +85,7 @@ def search(
         ),
     ] = None,
     limit: Annotated[int | None, Query(ge=1, le=service.CSV_MAX, description="Entries per page")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
     format: Annotated[str | None, Query(pattern="^(json|csv)$", description="csv: a CSV file")] = None,
 ) -> Any:
     # Who may search is decided before the filters are read: a refused caller learns nothing of them.
@@ -149,7 +149,7 @@ def my_audit(
     session: DbSession,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
 ) -> Looks:
     view = service.looked_at(session, principal, limit=limit, offset=offset, channel="api", resource="/api/v1/me/audit")
     return Looks.model_validate(view)

@@ -206,7 +206,7 @@ class PregnancyDecision(BaseModel):
         401: {"description": "Not logged in"},
         403: {"description": "Only clinics and operators enter the register"},
         404: {"description": "No such person"},
-        422: {"description": "The IIN fails a check, or the dates are inconsistent"},
+        422: {"description": "The IIN fails a check, the dates are inconsistent, or outside the rulebook"},
     },
 )
 def register_pregnancy(body: PregnancyRequest, session: DbSession, principal: CurrentPrincipal) -> PregnancyDecision:

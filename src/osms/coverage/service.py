@@ -391,6 +391,11 @@ def register_pregnancy(
         raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")
     if expected_delivery is not None and expected_delivery < entered_on:
         raise InvalidInput("the expected delivery is before the entry date", code="bad_expected_delivery")
+    # Both days must be ones the rulebook answers for (DateOutsideRulebook, 422), as for a status.
+    book = resolve_rulebook(None)
+    book.check_date(entered_on)
+    if expected_delivery is not None:
+        book.check_date(expected_delivery)
     month = Month.of(entered_on)
     work = [
         str(month_of(period))
