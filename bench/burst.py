@@ -1,13 +1,17 @@
 """Benchmark: a burst of simultaneous attachment applications to one clinic, with /health polled
 throughout (issue 10, item 8). Figures, never asserts: answers by status, latency (median, max),
-/health's latency during the burst. Results in docs/performance.md.
+/health's latency during the burst, and (PostgreSQL) how many backends wait for a lock, sampled
+every 20 ms: the queue behind the clinic's row lock. Results in docs/performance.md.
 
 Builds a fresh migrated database with one clinic (capacity below the burst) and N persons, serves
 ``osms.app:app`` with uvicorn in a subprocess (one worker, as ``osms demo`` does), then N threads
 wait at a barrier and each POSTs one application (``/api/v1/attachments``, operator token) while
 one thread polls ``/health``. Prints one JSON line.
 
-    uv run python bench/burst.py [--n 60] [--capacity 25] [--database-url URL]
+    uv run python bench/burst.py [--n 60] [--capacity 25] [--reason first] [--date 2024-03-01] [--database-url URL]
+
+``--reason choice --date 2026-03-01``: free choices under kz-law 2026, each of which needs the
+person's insured status (rules.md §5), so each application reads more about its person.
 
 The code measured is the ``osms`` package on the path (PYTHONPATH=... to measure another tree).
 Without ``--database-url``: PostgreSQL ``osms_bench_burst`` on 127.0.0.1.
@@ -82,6 +86,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=60)
     parser.add_argument("--capacity", type=int, default=25)
+    parser.add_argument("--reason", default="first", help="the applications' reason")
+    parser.add_argument("--date", default="2024-03-01", help="the applications' date")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/osms_bench_burst")
     args = parser.parse_args()
     kind = "postgresql" if args.database_url.startswith("postgresql") else "sqlite"
@@ -104,7 +110,7 @@ def main() -> None:
             answers: list[tuple[int, float]] = []
             health: list[tuple[int, float]] = []
             details: list[str] = []
-            barrier = threading.Barrier(args.n + 1)
+            decisions: list[str] = []
             done = threading.Event()
             lock = threading.Lock()
 
@@ -116,12 +122,16 @@ def main() -> None:
                     try:
                         answer = client.post(
                             "/api/v1/attachments",
-                            json={"iin": number, "clinic_id": "BUSY", "reason": "first", "date": "2024-03-01"},
+                            json={"iin": number, "clinic_id": "BUSY", "reason": args.reason, "date": args.date},
                             headers={"Authorization": f"Bearer {token}"},
                         )
                         status = answer.status_code
                         if status != 200:
                             detail = answer.json().get("detail", "")
+                        else:
+                            body = answer.json()
+                            with lock:
+                                decisions.append(" ".join([body["decision"], *(r["code"] for r in body["reasons"])]))
                     except httpx.TransportError:
                         status = 0
                     with lock:
@@ -137,16 +147,39 @@ def main() -> None:
                         status = client.get("/health").status_code
                         health.append((status, time.perf_counter() - started))
 
+            waiting: list[int] = []
+
+            def sample_lock_waits() -> None:
+                """Every 20 ms, how many of the server's backends wait for a lock (the clinic's row)."""
+                probe = make_engine(url)
+                with probe.connect() as conn:
+                    barrier.wait()
+                    while not done.is_set():
+                        waiting.append(
+                            int(
+                                conn.exec_driver_sql(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND wait_event_type = 'Lock'"
+                                ).scalar_one()
+                            )
+                        )
+                        conn.rollback()
+                        time.sleep(0.02)
+                probe.dispose()
+
             threads = [threading.Thread(target=apply, args=(p,)) for p in people]
             poller = threading.Thread(target=poll)
+            helpers = [poller] + ([threading.Thread(target=sample_lock_waits)] if kind == "postgresql" else [])
+            barrier = threading.Barrier(args.n + len(helpers))
             started = time.perf_counter()
-            for t in [*threads, poller]:
+            for t in [*threads, *helpers]:
                 t.start()
             for t in threads:
                 t.join()
             wall = time.perf_counter() - started
             done.set()
-            poller.join()
+            for t in helpers:
+                t.join()
         finally:
             server.terminate()
             server.wait(30)
@@ -156,6 +189,8 @@ def main() -> None:
         json.dumps(
             {
                 "n": args.n,
+                "reason": args.reason,
+                "date": args.date,
                 "database": kind,
                 "statuses": dict(sorted(Counter(str(c) for c, _ in answers).items())),
                 "latency_median_s": round(statistics.median(latencies), 3),
@@ -165,6 +200,9 @@ def main() -> None:
                 "health_statuses": dict(Counter(str(c) for c, _ in health)),
                 "health_max_s": round(max(health_latencies), 3) if health else None,
                 "errors": dict(Counter(details)),
+                "decisions": dict(Counter(decisions)),
+                "lock_waiters_mean": round(statistics.mean(waiting), 2) if waiting else None,
+                "lock_waiters_max": max(waiting) if waiting else None,
             }
         )
     )

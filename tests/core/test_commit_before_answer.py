@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -204,7 +205,7 @@ def test_no_answer_while_the_commit_is_held(app, engine, world) -> None:
     assert audit_count(engine, "person.read") == 1
 
 
-@pytest.mark.parametrize("kind", ["card", "application", "page", "fhir"])
+@pytest.mark.parametrize("kind", ["card", "application", "page", "fhir", "fhir-eligibility"])
 def test_a_failed_commit_is_an_error_never_a_success(db_url, engine, world, settings_env, kind) -> None:
     settings_env(db_lock_timeout="0.3", sqlite_busy_timeout="0.3", retry_after="3")
     from osms.app import create_app
@@ -225,9 +226,18 @@ def test_a_failed_commit_is_an_error_never_a_success(db_url, engine, world, sett
                     )
                 elif kind == "page":
                     answer = client.get(f"/persons/{PERSON}")
-                else:
+                elif kind == "fhir":
                     answer = client.get(
                         "/fhir/Coverage", params={"beneficiary:identifier": PERSON}, headers=bearer(world["token"])
+                    )
+                else:
+                    answer = client.post(
+                        "/fhir/CoverageEligibilityRequest",
+                        json={
+                            "resourceType": "CoverageEligibilityRequest",
+                            "patient": {"identifier": {"value": PERSON}},
+                        },
+                        headers={"Content-Type": "application/fhir+json", **bearer(world["token"])},
                     )
     finally:
         app.state.engine.dispose()
@@ -235,6 +245,11 @@ def test_a_failed_commit_is_an_error_never_a_success(db_url, engine, world, sett
     assert answer.headers["retry-after"] == "3"
     if kind == "page":
         assert answer.headers["content-type"].startswith("text/html")
+    elif kind.startswith("fhir"):
+        # a FHIR client gets a FHIR resource: an OperationOutcome with the API's stable code
+        assert answer.headers["content-type"] == "application/fhir+json"
+        outcome = OperationOutcome.model_validate(answer.json())
+        assert (outcome.issue[0].code, outcome.issue[0].details.coding[0].code) == ("transient", "overloaded")
     else:
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["code"] == "overloaded"

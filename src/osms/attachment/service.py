@@ -4,9 +4,13 @@ decisions, who is attached where, the campaign at scale, the monthly attached-po
 Decisions come from the pure :func:`osms.attachment.rules.decide`; this module reads the facts,
 writes what the outcome says in the caller's unit of work, and audits who asked.
 
-Concurrency: an application locks its clinic's row (``SELECT ... FOR UPDATE`` on PostgreSQL)
-before counting the clinic's attached persons, so simultaneous applications to a clinic with one
-place left accept exactly one. SQLite serialises writers, so the lock is not needed there.
+Concurrency: an application locks its person's row, reads everything about the person (history,
+guardians, family, insured status), and only then locks its clinic's row (``SELECT ... FOR
+UPDATE`` on PostgreSQL) before counting the clinic's attached persons and writing, so simultaneous
+applications to a clinic with one place left accept exactly one, and a burst to one clinic queues
+only for the count and the write. Every writer takes its locks in one order (persons by IIN, then
+clinics by id), so two writers never wait for each other. SQLite serialises writers, so the locks
+are not needed there.
 """
 
 from __future__ import annotations
@@ -540,11 +544,14 @@ def apply(
         authorize_apply(session, principal, number, clinic_id, channel=channel)
         if principal.role == "citizen":
             applicant = principal.iin
-    clinic = lock_clinic(session, clinic_id)
+    if session.scalar(select(Clinic.clinic_id).where(Clinic.clinic_id == clinic_id)) is None:
+        raise NotFound(f"no clinic {clinic_id!r} in the clinic register", code="unknown_clinic")
+    # Everything about the person first, under the person's row lock only (their attachments change
+    # only under it): an application to a busy clinic does not queue behind the others for this.
     person = session.scalars(select(Person).where(Person.iin == number).with_for_update()).one_or_none()
     if person is None:
         raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")
-    application = rules.Application(number, clinic.clinic_id, reason, on, district_id, applicant, contract_until)
+    application = rules.Application(number, clinic_id, reason, on, district_id, applicant, contract_until)
     applicant_birth = None
     if applicant and applicant != number:
         applicant_row = session.get(Person, applicant)
@@ -552,14 +559,22 @@ def apply(
             raise NotFound(f"no person with IIN {applicant} in the registry", code="unknown_applicant")
         applicant_birth = applicant_row.birth_date
     needs_status = reason == "choice" and book.free_choice_requires_insured(on) is not None
+    person_facts = _person_facts(person)
+    history = history_periods(session, number)
+    applicant_is_guardian = bool(applicant and applicant in guardians_of(session, number))
+    applicant_is_family = bool(applicant and applicant != number and is_family(session, applicant, number))
+    insured = _insured(session, number, on, book) if needs_status else None
+    # Then the clinic: its row lock serialises the applications to it from here to the commit, so
+    # its places are counted under the lock and the last one goes to exactly one (docs/attachment.md).
+    clinic = lock_clinic(session, clinic_id)
     facts = rules.Facts(
-        person=_person_facts(person),
+        person=person_facts,
         clinic=clinic_facts(session, clinic, on),
-        history=history_periods(session, number),
-        applicant_is_guardian=bool(applicant and applicant in guardians_of(session, number)),
-        applicant_is_family=bool(applicant and applicant != number and is_family(session, applicant, number)),
+        history=history,
+        applicant_is_guardian=applicant_is_guardian,
+        applicant_is_family=applicant_is_family,
         applicant_birth_date=applicant_birth,
-        insured=_insured(session, number, on, book) if needs_status else None,
+        insured=insured,
     )
     outcome = rules.decide(application, facts, book)
     app_id = _store(
@@ -630,9 +645,9 @@ def apply_family(
         # Every member first: a refusal must not leave the others' applications half-written.
         for number in numbers:
             authorize_apply(session, principal, number, clinic_id.strip(), channel=channel)
-    # Locks in the order every writer takes them: the clinic, then the persons by IIN.
-    lock_clinic(session, clinic_id)
+    # Locks in the order every writer takes them: the persons by IIN, then the clinic (``apply``).
     session.execute(select(Person.iin).where(Person.iin.in_(numbers)).order_by(Person.iin).with_for_update())
+    lock_clinic(session, clinic_id)
     decisions: list[Decision] = []
     chosen: ClinicDistrict | None = None
     if district_id:
@@ -1126,14 +1141,14 @@ class _Campaign:
         applicants = sorted({a.applicant_iin for a in apps if a.applicant_iin and a.applicant_iin != a.iin})
         first_day = min(a.on for a in apps)
 
-        # Lock the clinics of the chunk (in a fixed order), then read their loads.
+        # Lock the persons in IIN order, then the clinics of the chunk in a fixed order (the order
+        # single applications take them in: persons, then their clinic), then read their loads.
         clinic_ids = sorted({a.clinic_id for a in apps if a.clinic_id in self.clinics})
+        if self.pg:
+            s.execute(select(Person.iin).where(self._in(Person.iin, iins)).order_by(Person.iin).with_for_update())
         if self.pg and clinic_ids:
             for part in self._parts(clinic_ids):
                 s.execute(select(Clinic.clinic_id).where(self._in(Clinic.clinic_id, part)).with_for_update())
-        if self.pg:
-            # Then the persons, in IIN order (the order single applications take them in).
-            s.execute(select(Person.iin).where(self._in(Person.iin, iins)).order_by(Person.iin).with_for_update())
         loads: dict[str, _ClinicLoad] = {c: _ClinicLoad() for c in clinic_ids}
         for part in self._parts(clinic_ids):
             for clinic_id, district_id, end, n in s.execute(

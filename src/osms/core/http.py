@@ -1,5 +1,5 @@
 """What every API router shares: the request's database session, who is asking, and
-errors as RFC 9457 problem+json (never a traceback)."""
+errors as RFC 9457 problem+json (never a traceback); on ``/fhir/...`` as FHIR OperationOutcomes."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.db import overload_reason
 from osms.core.errors import Forbidden, OsmsError, Overloaded, Unauthorized
+from osms.core.fhir_outcome import operation_outcome
 from osms.core.security import Principal, principal_for_token, principal_for_web_session
 
 log = logging.getLogger("osms")
@@ -150,31 +152,42 @@ def problem(status: int, code: str, detail: str, instance: str | None = None) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def error_answer(request: Request, status: int, code: str, detail: str) -> Response:
+    """An error in the form of the request's channel: an OperationOutcome on ``/fhir/...`` (a FHIR
+    client understands nothing else), problem+json elsewhere."""
+    path = str(request.url.path)
+    if channel_of(path) == "fhir":
+        return operation_outcome(status, code, detail)
+    return problem(status, code, detail, path)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OsmsError)
-    async def _osms_error(request: Request, exc: OsmsError) -> JSONResponse:
+    async def _osms_error(request: Request, exc: OsmsError) -> Response:
         if exc.status == 403:
             await run_in_threadpool(log_refusal, request, exc.message)
-        answer = problem(exc.status, exc.code, exc.message, str(request.url.path))
+        answer = error_answer(request, exc.status, exc.code, exc.message)
         if isinstance(exc, Overloaded):
             answer.headers["Retry-After"] = str(exc.retry_after)
         return answer
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         parts = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return problem(422, "invalid_request", "; ".join(parts), str(request.url.path))
+        return error_answer(request, 422, "invalid_request", "; ".join(parts))
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(request.url.path))
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        answer = error_answer(request, exc.status_code, f"http_{exc.status_code}", str(exc.detail))
+        answer.headers.update(exc.headers or {})  # e.g. Allow on 405
+        return answer
 
     @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
+    async def _data(request: Request, exc: DataError) -> Response:
         # The database refused a value (SQLSTATE class 22, e.g. a NUL byte in text): bad input.
-        return problem(422, "invalid_data", f"a value cannot be stored: {exc.orig}", str(request.url.path))
+        return error_answer(request, 422, "invalid_data", f"a value cannot be stored: {exc.orig}")
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        return problem(500, "internal_error", "an unexpected error occurred; it has been logged", str(request.url.path))
+        return error_answer(request, 500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from osms.benefits.service import ASK_ANY
 from osms.core import audit
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
+from osms.core.fhir_outcome import FHIR_JSON, FhirResponse, operation_outcome
 from osms.core.http import DbSession, bearer, optional_principal
 from osms.core.identity import check_iin
 from osms.core.openapi import rulebook_schema
@@ -36,7 +36,6 @@ from osms.registry.service import get_person_row
 from osms.rulebooks.loader import load_rulebook
 from osms.web.i18n import normalize
 
-FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
 
 #: The canonical identifier system of an IIN in OSMS FHIR resources.
@@ -88,13 +87,8 @@ REASON_EXTENSION = "http://osms.kz/fhir/StructureDefinition/benefit-reason"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://id.who.int/icd/release/10/2019")
 BENEFIT_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/benefit-type"
 PURPOSES = ("auth-requirements", "benefits", "discovery", "validation")
-ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 413: "too-costly", 422: "invalid"}
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
-
-
-class FhirResponse(JSONResponse):
-    media_type = FHIR_JSON
 
 
 def _fhir_content(description: str) -> dict[str, Any]:
@@ -107,23 +101,8 @@ FHIR_ERRORS: dict[int | str, dict[str, Any]] = {
     403: _fhir_content("OperationOutcome: the role may not see this person's status"),
     404: _fhir_content("OperationOutcome: unknown rulebook"),
     422: _fhir_content("OperationOutcome: the IIN fails a check, or the date is outside the rulebook"),
+    503: _fhir_content("OperationOutcome `overloaded`: the system is busy, nothing was done; retry after Retry-After"),
 }
-
-
-def operation_outcome(status: int, code: str, text: str) -> FhirResponse:
-    body = {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": ISSUE_CODES.get(status, "exception"),
-                "details": {"coding": [{"system": "urn:osms:problem", "code": code}], "text": text},
-                "diagnostics": text,
-            }
-        ],
-    }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return FhirResponse(body, status_code=status, headers=headers)
 
 
 async def raw_body(request: Request) -> bytes:
