@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -95,7 +96,8 @@ def main() -> None:
         url = fresh_database(kind, Path(tmp), args.database_url)
         people, token = setup(url, args.n, args.capacity)
         port = free_port()
-        env = {**os.environ, "OSMS_DATABASE_URL": url}
+        key = os.environ.get("OSMS_SECRET_KEY") or secrets.token_urlsafe(48)  # the app refuses to serve without one
+        env = {**os.environ, "OSMS_DATABASE_URL": url, "OSMS_SECRET_KEY": key}
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "osms.app:app", "--port", str(port), "--log-level", "warning"], env=env
         )
@@ -106,6 +108,8 @@ def main() -> None:
                     httpx.get(f"{base}/health", timeout=5)
                     break
                 except httpx.TransportError:
+                    if server.poll() is not None:
+                        raise SystemExit(f"the server stopped before answering (exit {server.returncode})") from None
                     time.sleep(0.2)
             answers: list[tuple[int, float]] = []
             health: list[tuple[int, float]] = []
