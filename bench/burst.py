@@ -11,7 +11,7 @@ one thread polls ``/health``. Prints one JSON line.
     uv run python bench/burst.py [--n 60] [--capacity 25] [--reason first] [--date 2024-03-01] [--database-url URL]
 
 ``--reason choice --date 2026-03-01``: free choices under kz-law 2026, each of which needs the
-person's insured status (rules.md §5), so each application reads more about its person.
+person's insured status (docs/attachment.md), so each application reads more about its person.
 
 The code measured is the ``osms`` package on the path (PYTHONPATH=... to measure another tree).
 Without ``--database-url``: PostgreSQL ``osms_bench_burst`` on 127.0.0.1.

@@ -120,7 +120,7 @@ def _without_identity(line: dict) -> dict:
 
 def test_a_payroll_tells_nothing_of_strangers(client: TestClient, people: dict[str, str]) -> None:
     """A stranger in the registry with a disability and a number nobody holds get the same line:
-    computed at the standard rates (rules.md §2.1: 3% deduction, 2% contribution of 300,000.00),
+    computed at the standard rates (docs/calculators.md: 3% deduction, 2% contribution of 300,000.00),
     no category, no "unknown person"."""
     answer = _payroll(client, people["employer"], STRANGER, UNKNOWN)
     assert answer["rejections"] == [] and answer["exclusions"] == []

@@ -1,4 +1,4 @@
-"""The pure decision (rules.md §5), worked by hand from the rules and seed 000's examples."""
+"""The pure decision (docs/attachment.md), worked by hand from the rules and seed 000's examples."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_campaign_dates_come_from_the_rulebook() -> None:
 
 
 def test_free_change_outside_the_campaign_is_immediate_and_limited_to_one_per_half_year() -> None:
-    # rules.md §5 (c), seed 000: at most once per half-year (kz-law free_change_limit 1 per 6 months).
+    # docs/attachment.md (c), seed 000: at most once per half-year (kz-law free_change_limit 1 per 6 months).
     history = (
         attached_to("N", date(2019, 2, 1), until=date(2024, 2, 9), id_=1),
         attached_to("M", date(2024, 2, 10), kind="free_choice", id_=2),

@@ -1,5 +1,5 @@
 """Applications through the service on a real database: seed 000's examples, history kept,
-capacity, districts, families (rules.md §5)."""
+capacity, districts, families (docs/attachment.md)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def test_pending_attachments_count_against_capacity(country) -> None:
 
 def test_a_death_frees_the_place(country, engine, tmp_path) -> None:
     # An attachment ends with its person's death: the dead hold no place in a clinic's capacity
-    # (rules.md §5 capacity), in a single application as in the campaign file.
+    # (docs/attachment.md capacity), in a single application as in the campaign file.
     s = country
     add_clinic(s, "TINY", capacity=1, area="AST-001")
     holder = add_person(s, iin(date(1940, 1, 1), "M", serial=310))

@@ -19,7 +19,7 @@ __all__ = ["aw"]
 def test_decisions_name_the_clinic_and_write_the_date_per_language(client: Any, aw: AttWorld) -> None:  # noqa: F811
     login(client, "dana")
     answer = apply(client, clinic="AST-1", district="T1", reason="first", iin=[aw.mother])
-    # a first attachment takes effect on the day of the application, 2025-03-10 (rules.md §5)
+    # a first attachment takes effect on the day of the application, 2025-03-10 (docs/attachment.md)
     expected = {
         "kk": "10.03.2025 бастап «Қалалық емхана №1» (AST-1) емханасына тіркелді.",
         "ru": "Прикреплён к поликлинике «Қалалық емхана №1» (AST-1) с 10 марта 2025 г.",

@@ -153,7 +153,7 @@ def test_care_types_are_public(client) -> None:  # type: ignore[no-untyped-def]
 def test_openapi_describes_the_endpoint(client) -> None:  # type: ignore[no-untyped-def]
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/api/v1/entitlements"]["post"]
-    assert "rules.md §4" in operation["description"]
+    assert "docs/benefits.md" in operation["description"]
     assert {"401", "403", "404", "422"} <= set(operation["responses"])
     schema = spec["components"]["schemas"]["EntitlementRequest"]["properties"]
     assert all(schema[k].get("description") for k in ("iin", "care_type", "icd10", "emergency", "referral"))

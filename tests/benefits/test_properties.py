@@ -1,4 +1,4 @@
-"""Properties of the decision (rules.md §4) over generated people, care, diagnoses and dates."""
+"""Properties of the decision (docs/benefits.md) over generated people, care, diagnoses and dates."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The pure decision (rules.md §4), against a table written out by hand.
+"""The pure decision (docs/benefits.md), against a table written out by hand.
 
-Each expected package below is derived by hand from rules.md §4 (and the rulebook data it cites),
+Each expected package below is derived by hand from docs/benefits.md (and the rulebook data it cites),
 not computed by the code under test:
 - GOBMP care types (kz-law from 2020): ambulance, air ambulance, PHC, urgent/emergency care,
   palliative care, vaccinations; who: citizens, kandas, refugees, foreigners and stateless persons
@@ -105,7 +105,7 @@ def test_package_by_residency_group_and_status(residency: str, group: str, statu
         on=DAY,
         care=care,
         residency=None if residency == "-" else residency,
-        insured=status != "uninsured",  # a state-paid category is insured (rules.md §3 item 1)
+        insured=status != "uninsured",  # a state-paid category is insured (docs/status.md item 1)
         referral=referral,
     )
     assert decision.covered_by == expected
@@ -146,7 +146,7 @@ def test_dangerous_disease_applies_only_to_care_that_treats_it() -> None:
 
 
 def test_socially_significant_disease_for_an_uninsured_citizen() -> None:
-    # diabetes E10-E14 is on the list until 2025 [seed 001 Q100] and leaves it in 2026 (rules.md §4)
+    # diabetes E10-E14 is on the list until 2025 [seed 001 Q100] and leaves it in 2026 (docs/benefits.md)
     before = decide(
         rulebook=KZ,
         on=date(2025, 6, 1),

@@ -44,7 +44,7 @@ def entitle(client: Any, token: str, **body: object) -> dict[str, Any]:
 
 def test_socially_significant_diagnosis_in_kazakh_and_russian(client, tokens) -> None:  # type: ignore[no-untyped-def]
     # E11.9 (type 2 diabetes) is in the socially significant list of kz-law 2017-2025 (diabetes
-    # E10-E14, benefits.yaml, rules.md §4): GOBMP for a citizen, with the list's words in each language.
+    # E10-E14, benefits.yaml, docs/benefits.md): GOBMP for a citizen, with the list's words in each language.
     body = entitle(client, tokens["clinic"], iin=CITIZEN_INSURED, care_type="inpatient_planned", icd10="E11.9")
     assert body["covered_by"] == "GOBMP"
     reason = body["reasons"][0]

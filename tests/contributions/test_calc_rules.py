@@ -1,6 +1,6 @@
-"""The calculators (rules.md §2) against hand-computed and published amounts, and their properties.
+"""The calculators (docs/calculators.md) against hand-computed and published amounts, and their properties.
 
-Every expected amount below is computed by hand from rules.md §2 and cited there; the rulebooks
+Every expected amount below is computed by hand from docs/calculators.md and cited there; the rulebooks
 hold the figures (rates, MW, AMW, caps), ``osms.contributions.rules`` the formula.
 """
 
@@ -40,7 +40,7 @@ def amount(book: str, payer: str, period: str, income: str | None = None) -> str
 
 
 # --------------------------------------------------------------------------------------------
-# seeds-2016: the worked examples of the documents (rules.md §2.2)
+# seeds-2016: the worked examples of the documents (docs/calculators.md)
 
 
 def test_seeds_ie_2017_07_is_2445_90() -> None:
@@ -94,7 +94,7 @@ def test_seeds_has_no_self_employed_special() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# kz-law: the published checks (rules.md §2.1)
+# kz-law: the published checks (docs/calculators.md)
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_kz_state_2020_is_unverified() -> None:
     assert data["rate"] == "0.014"
 
 
-# The brief's hand-computed employer cases (rules.md §2.1).
+# The brief's hand-computed employer cases (docs/calculators.md).
 @pytest.mark.parametrize(
     ("payer", "period", "income", "expected", "base", "capped"),
     [
@@ -342,7 +342,7 @@ def test_flat_kinds_do_not_depend_on_income(period: Month) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Deadlines and state-paid categories (rules.md §2.1, §3.1)
+# Deadlines and state-paid categories (docs/calculators.md, docs/status.md)
 
 
 @pytest.mark.parametrize(
@@ -354,7 +354,7 @@ def test_flat_kinds_do_not_depend_on_income(period: Month) -> None:
     ],
 )
 def test_deadlines(period: Month, statement: date, payment: date) -> None:
-    # rules.md §2.1 [seed 001 Q19, Q23]: statement by the 15th, payment by the 25th of the next month,
+    # docs/calculators.md [seed 001 Q19, Q23]: statement by the 15th, payment by the 25th of the next month,
     # as rulebook data (deadlines.employer-statement, deadlines.employer-deduction).
     due = deadlines(KZ, period)
     assert (due.statement_due, due.payment_due) == (statement, payment)
@@ -400,7 +400,7 @@ def test_employee_charges_2024() -> None:
 
 
 def test_working_pensioner_pays_nothing() -> None:
-    # rules.md §2.1: no employer deduction [seed 001 Q25, Q52]; §3.1: the person pays nothing
+    # docs/calculators.md: no employer deduction [seed 001 Q25, Q52]; docs/status.md: the person pays nothing
     charges = employee_charges(KZ, Month(2024, 3), D("300000"), [Membership("pensioner", date(2023, 5, 10), None)])
     assert charges.excluded
     assert charges.deduction is None and charges.contribution is None and charges.total == 0

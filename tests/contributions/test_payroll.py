@@ -1,7 +1,7 @@
 """The employer payroll (``compute_payroll``) on the database: deductions and withheld contributions
 per employee, state-paid exclusions, rejections with reasons, totals, deadlines, audit.
 
-Hand-computed values (rules.md §2.1, kz-law 2024: MW 85,000, deduction 3%, contribution 2%, caps
+Hand-computed values (docs/calculators.md, kz-law 2024: MW 85,000, deduction 3%, contribution 2%, caps
 10 MW = 850,000): income 300,000 -> 9,000.00 + 6,000.00; income 1,000,000 -> 25,500.00 + 17,000.00;
 income 200,000 -> 6,000.00 + 4,000.00.
 """

@@ -83,7 +83,7 @@ def test_api_takes_a_workbook(client: TestClient, tokens: dict[str, str]) -> Non
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    # rules.md §2.1, 2024: 3% + 2% of 300,000 = 15,000; capped at 10 MW (850,000): 25,500 + 17,000 = 42,500
+    # docs/calculators.md, 2024: 3% + 2% of 300,000 = 15,000; capped at 10 MW (850,000): 25,500 + 17,000 = 42,500
     assert [(x["line"], x["total"]) for x in body["lines"]] == [(2, "15000.00"), (3, "42500.00")]
     assert [(r["line"], r["reason"]) for r in body["rejections"]] == [(5, "bad_iin")]
 

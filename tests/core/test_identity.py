@@ -1,4 +1,4 @@
-"""IIN/BIN checks (rules.md §1): every failed check has its own code; property tests."""
+"""IIN/BIN checks (docs/domain.md): every failed check has its own code; property tests."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_check_digit_second_weights() -> None:
 
 
 def test_published_bins_are_valid() -> None:
-    # rules.md §1: published examples.
+    # docs/domain.md: published examples.
     for number in ("940140000385", "990140004654"):
         result = check_bin(number)
         assert result.valid, result.errors

@@ -15,7 +15,7 @@ from osms.core.workdays import add_working_days, is_working_day, working_days_be
 
 
 def test_round_half_up() -> None:
-    # rules.md §2: IE 2018 = 5% x 2 x 28,284 = 2,828.40; 2,828.405 rounds up, 2,828.404 down.
+    # docs/calculators.md: IE 2018 = 5% x 2 x 28,284 = 2,828.40; 2,828.405 rounds up, 2,828.404 down.
     assert round_money(Decimal("0.05") * 2 * 28284) == Decimal("2828.40")
     assert round_money(Decimal("2828.405")) == Decimal("2828.41")
     assert round_money(Decimal("2828.404")) == Decimal("2828.40")
@@ -74,7 +74,7 @@ def test_kazakh_public_holidays_are_not_working_days() -> None:
 
 
 def test_three_working_days_across_nauryz() -> None:
-    # rules.md §3.1: the pregnant-woman category is assigned within 3 working days of entry.
+    # docs/status.md: the pregnant-woman category is assigned within 3 working days of entry.
     # Entry Thu 2025-03-20; Nauryz 21-23 March, of which 22 and 23 fall on the weekend, so
     # Mon 24 and Tue 25 are observed holidays. Wed 26 is day 1, Thu 27 day 2, Fri 28 day 3.
     assert add_working_days(date(2025, 3, 20), 3) == date(2025, 3, 28)

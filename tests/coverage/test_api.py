@@ -65,7 +65,7 @@ def test_answer_shape(client, tokens) -> None:
     assert (body["provisional"], body["carried_forward"], body["provisional_message"]) == (False, [], None)
     assert body["on"] == "2024-09-15" and body["insured_until"] == "2024-09-30"
     assert body["basis"] == {"code": "grace", "payer": EMPLOYER, "kind": "employer_deduction", "category": None}
-    # Only 2024-07 is past its deadline (2024-08-25; deadlines.employer-deduction, rules.md §2.1):
+    # Only 2024-07 is past its deadline (2024-08-25; deadlines.employer-deduction, docs/calculators.md):
     # 4,250.00; 2024-08 and 09 are due by the 25th of the following month.
     assert body["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}
     assert body["due"] == [{"month": "2024-08", "due_by": "2024-09-25"}, {"month": "2024-09", "due_by": "2024-10-25"}]

@@ -1,11 +1,11 @@
 """Nobody is told they owe what is not yet due (issue 10 item 2): the status engine against
 hand-computed cases.
 
-Deadlines (rules.md §2.1, kz-law ``deadlines.yaml``): an employer pays a month's deductions and the
+Deadlines (docs/calculators.md, kz-law ``deadlines.yaml``): an employer pays a month's deductions and the
 contributions it withheld by the 25th of the month after it [seed 001 Q19, Q23]; individual
 entrepreneurs and self-payers by the 25th of the following month too (Law No. 405-V art. 28, Order
 No. 478). A month is in arrears only when the date asked is after its deadline; on the deadline day
-it is still due. Self-payer price 2026: 5% × MW 85,000 = 4,250.00 (rules.md §2.1).
+it is still due. Self-payer price 2026: 5% × MW 85,000 = 4,250.00 (docs/calculators.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 (and, on PostgreSQL, the hot path that answers a clinic's repeated checks), FHIR and ``osms status``.
 
 The person: an employer paid every month 2026-01 .. 2026-10, each credited on the 20th of the next
-month. Deadlines (rules.md §2.1, kz-law ``deadlines.employer-deduction``): the 25th of the following
+month. Deadlines (docs/calculators.md, kz-law ``deadlines.employer-deduction``): the 25th of the following
 month. On 2026-12-04: insured in grace, no arrears; 2026-11 due by 2026-12-25, 2026-12 by 2027-01-25.
 On 2026-12-26: 2026-11 is in arrears at the self-payer's 5% × 85,000 = 4,250.00.
 """

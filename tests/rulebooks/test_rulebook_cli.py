@@ -38,7 +38,7 @@ def test_show_json_kz_law_2022() -> None:
     assert (data["rulebook"], data["on"]) == ("kz-law", "2022-03-01")
     assert data["covers"] == {"valid_from": "2017-07-01", "valid_to": "2026-12-31"}
     assert data["mw"]["value"] == "60000" and data["mw"]["id"] == "wages.mw.2022-01-01"
-    # rules.md §2.1: the 2022 state contribution uses the AMW of 2020 = 212,600 (verified)
+    # docs/calculators.md: the 2022 state contribution uses the AMW of 2020 = 212,600 (verified)
     assert data["amw_for_state"]["year"] == 2020
     assert data["amw_for_state"]["value"] == "212600" and data["amw_for_state"]["verified"] is True
     employer = data["rates"]["employer-deduction"]
@@ -50,7 +50,7 @@ def test_show_json_kz_law_2022() -> None:
         "id": "rates.employer-deduction.2022-01-01",
         "verified": True,
     }
-    assert "rules.md §2.1" in employer["source"]
+    assert "docs/calculators.md" in employer["source"]
     ie = data["rates"]["individual-entrepreneur"]
     assert (ie["rate"], ie["base"], ie["multiplier"], ie["cap"]) == ("0.05", "mw_multiple", "1.4", None)
     assert data["rates"]["state"]["rate"] == "0.017"
@@ -66,8 +66,8 @@ def test_show_json_kz_law_2022() -> None:
     assert (data["campaign"]["start"], data["campaign"]["end"]) == ("2022-09-15", "2022-11-15")
     assert data["free_change_limit"]["changes"] == 1 and data["free_change_limit"]["per_months"] == 6
     assert data["minor_age"]["value"] == 18
-    assert data["free_choice_requires_insured"] is None  # kz-law: only from 2026 (rules.md §5)
-    # rules.md §4: adult dentistry, sanatorium, cosmetology and care abroad are in neither package
+    assert data["free_choice_requires_insured"] is None  # kz-law: only from 2026 (docs/attachment.md)
+    # docs/benefits.md: adult dentistry, sanatorium, cosmetology and care abroad are in neither package
     assert set(data["benefits"]["never_covered"]["care_types"]) == {
         "dentistry_adult",
         "sanatorium",
@@ -81,7 +81,7 @@ def test_show_json_2026_attachment_and_disease_lists() -> None:
     data = show_json("--on", "2026-03-01")
     assert data["free_choice_requires_insured"]["id"] == "attachment.free_choice_requires_insured.2026-01-01"
     names = " ".join(d["name"].lower() for d in data["benefits"]["socially_significant"]["diseases"])
-    assert "epilepsy" in names and "diabetes" not in names  # rules.md §4: the kz-law 2026 list
+    assert "epilepsy" in names and "diabetes" not in names  # docs/benefits.md: the kz-law 2026 list
 
 
 def test_show_json_rate_keeps_all_its_digits() -> None:
@@ -211,7 +211,7 @@ def test_validate_bad_directory(tmp_path: Path) -> None:
 
 
 def test_show_lists_the_payment_deadlines() -> None:
-    # rules.md §2.1 [seed 001 Q19, Q23]: the employer pays by the 25th of the following month.
+    # docs/calculators.md [seed 001 Q19, Q23]: the employer pays by the 25th of the following month.
     result = runner.invoke(app, ["rulebook", "show", "--rulebook", "kz-law", "--on", "2026-12-04", "--json"])
     assert result.exit_code == 0, result.output
     deadlines = json.loads(result.stdout)["deadlines"]

@@ -1,6 +1,7 @@
-"""The shipped rulebooks reproduce the published figures of rules.md §2-§5.
+"""The shipped rulebooks reproduce the published figures of docs/calculators.md, docs/status.md,
+docs/benefits.md and docs/attachment.md.
 
-Every expected value is computed by hand from rules.md (the section is cited) and compared
+Every expected value is computed by hand from the project's domain docs (the doc is cited) and compared
 with what the loaded data gives: rate × base, as Decimal, rounded half-up to 0.01.
 """
 
@@ -39,7 +40,7 @@ def seeds() -> Rulebook:
 
 
 def amount(rb: Rulebook, kind: str, on: date, income: Decimal | None = None) -> Decimal:
-    """rate × base (after the cap), half-up to 0.01 — rules.md §2."""
+    """rate × base (after the cap), half-up to 0.01 — docs/calculators.md."""
     return round_money(rb.rate(kind, on).rate * rb.base_amount(kind, on, income))
 
 
@@ -60,7 +61,7 @@ def test_unknown_rulebook_names_the_available_ones() -> None:
 
 
 def test_periods(kz: Rulebook, seeds: Rulebook) -> None:
-    # rules.md §0: kz-law 2017-07 to 2026; seeds-2016 reaches the seeds' last figure (state 2021)
+    # docs/rulebooks.md: kz-law 2017-07 to 2026; seeds-2016 reaches the seeds' last figure (state 2021)
     assert (kz.covers_from, kz.covers_to) == (date(2017, 7, 1), date(2026, 12, 31))
     assert (seeds.covers_from, seeds.covers_to) == (date(2017, 1, 1), date(2021, 12, 31))
 
@@ -96,7 +97,7 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
             e.id for s in rb.series_names() if not s.startswith("benefits.") for e in rb.series(s) if not e.verified
         }
 
-    # rules.md §2.1: state 2020 1.4%, civil-contract cap 20 MW from 2026, self-employed cap 20 MW
+    # docs/calculators.md: state 2020 1.4%, civil-contract cap 20 MW from 2026, self-employed cap 20 MW
     # and every AMW other than 2020 and 2023 are unverified.
     assert unverified(kz) == {
         "wages.amw.2018-01-01",
@@ -131,7 +132,7 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
     }
 
 
-# --- kz-law: wages (rules.md §2.1) ----------------------------------------------------------
+# --- kz-law: wages (docs/calculators.md) ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -156,7 +157,7 @@ def test_kz_mw(kz: Rulebook, year: int, mw: int) -> None:
 
 
 def test_kz_amw_verified_figures(kz: Rulebook) -> None:
-    # rules.md §2.1: AMW 2023 = 364,295 (verified); AMW 2020 = 212,600 implied by 3,614.2 at 1.7%
+    # docs/calculators.md: AMW 2023 = 364,295 (verified); AMW 2020 = 212,600 implied by 3,614.2 at 1.7%
     assert kz.amw(2023) == Decimal("364295")
     assert kz.amw_entry(2023).verified
     assert kz.amw(2020) == Decimal("212600")
@@ -177,7 +178,7 @@ def test_no_mw_outside_the_data(kz: Rulebook) -> None:
         kz.amw(2015)
 
 
-# --- kz-law: rates (rules.md §2.1) ----------------------------------------------------------
+# --- kz-law: rates (docs/calculators.md) ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -201,13 +202,13 @@ def test_kz_employer_deduction(kz: Rulebook, on: date, rate: str, cap: str) -> N
 def test_kz_employer_deduction_2022_entry(kz: Rulebook) -> None:
     rule = kz.rate("employer-deduction", date(2022, 3, 15))
     assert rule.id == "rates.employer-deduction.2022-01-01"
-    assert rule.verified and "rules.md §2.1" in rule.source
+    assert rule.verified and "docs/calculators.md" in rule.source
     assert kz.entry("rates.employer-deduction", date(2022, 3, 15)) is rule
 
 
 @pytest.mark.parametrize(
     ("year", "maximum"),
-    # rules.md §2.1 published maxima: 3% × 10 MW
+    # docs/calculators.md published maxima: 3% × 10 MW
     [(2022, "18000.00"), (2023, "21000.00"), (2024, "25500.00"), (2025, "25500.00")],
 )
 def test_kz_maximum_employer_deduction(kz: Rulebook, year: int, maximum: str) -> None:
@@ -221,7 +222,7 @@ def test_kz_maximum_employer_deduction_2026_is_40_mw(kz: Rulebook) -> None:
 
 
 def test_kz_maximum_employee_contribution_2024(kz: Rulebook) -> None:
-    # rules.md §2.1: 2% × 10 × 85,000 = 17,000
+    # docs/calculators.md: 2% × 10 × 85,000 = 17,000
     assert amount(kz, "employee-contribution", date(2024, 7, 1), HUGE_INCOME) == Decimal("17000.00")
 
 
@@ -277,7 +278,7 @@ def test_kz_ie_base_is_1_4_mw(kz: Rulebook) -> None:
 
 @pytest.mark.parametrize(
     ("year", "expected"),
-    # rules.md §2.1 published: 5% × 1.4 MW
+    # docs/calculators.md published: 5% × 1.4 MW
     [(2020, "2975.00"), (2021, "2975.00"), (2022, "4200.00"), (2023, "4900.00")]
     + [(y, "5950.00") for y in (2024, 2025, 2026)],
 )
@@ -287,7 +288,7 @@ def test_kz_ie_published_amounts(kz: Rulebook, year: int, expected: str) -> None
 
 @pytest.mark.parametrize(
     ("year", "expected"),
-    # rules.md §2.1 published: 5% × 1 MW (2020-21: 0.05 × 42,500 = 2,125)
+    # docs/calculators.md published: 5% × 1 MW (2020-21: 0.05 × 42,500 = 2,125)
     [(2020, "2125.00"), (2021, "2125.00"), (2022, "3000.00"), (2023, "3500.00")]
     + [(y, "4250.00") for y in (2024, 2025, 2026)],
 )
@@ -313,7 +314,7 @@ def test_kz_state_rates(kz: Rulebook, year: int, rate: str, verified: bool) -> N
 
 
 def test_kz_state_contribution_2022_published(kz: Rulebook) -> None:
-    # rules.md §2.1: 1.7% × AMW 2020 (212,600) = 3,614.20 per person
+    # docs/calculators.md: 1.7% × AMW 2020 (212,600) = 3,614.20 per person
     assert kz.base_amount("state", date(2022, 4, 1)) == kz.amw(2020)
     assert amount(kz, "state", date(2022, 4, 1)) == Decimal("3614.20")
 
@@ -354,7 +355,7 @@ def test_income_base_needs_an_income(kz: Rulebook) -> None:
         kz.base_amount("employer-deduction", date(2022, 1, 1))
 
 
-# --- kz-law: status (rules.md §3) -----------------------------------------------------------
+# --- kz-law: status (docs/status.md) -----------------------------------------------------------
 
 
 def test_kz_grace(kz: Rulebook) -> None:
@@ -383,7 +384,7 @@ def test_kz_insurance_start_and_transition(kz: Rulebook) -> None:
     assert kz.transitional_insured(date(2020, 7, 1)) is None
 
 
-# --- kz-law: categories (rules.md §3.1) -----------------------------------------------------
+# --- kz-law: categories (docs/status.md) -----------------------------------------------------
 
 
 def test_kz_categories_2020(kz: Rulebook) -> None:
@@ -414,7 +415,7 @@ def test_unknown_category_code(kz: Rulebook) -> None:
         kz.category("kid", date(2022, 1, 1))
 
 
-# --- kz-law: attachment (rules.md §5) -------------------------------------------------------
+# --- kz-law: attachment (docs/attachment.md) -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -448,7 +449,7 @@ def test_kz_free_change_limit(kz: Rulebook) -> None:
 
 
 def test_kz_attachment_eligibility_rules(kz: Rulebook, seeds: Rulebook) -> None:
-    # rules.md §5: children under 18 by a parent or guardian; kz-law from 2026 free choice only for
+    # docs/attachment.md: children under 18 by a parent or guardian; kz-law from 2026 free choice only for
     # the insured or state-paid; EAEU labour migrants for their contract's term (kz-law).
     assert kz.minor_age(date(2026, 5, 1)) == 18 and seeds.minor_age(date(2018, 1, 1)) == 18
     assert kz.free_choice_requires_insured(date(2025, 12, 31)) is None
@@ -459,7 +460,7 @@ def test_kz_attachment_eligibility_rules(kz: Rulebook, seeds: Rulebook) -> None:
     assert seeds.eaeu_contract_term(date(2021, 1, 1)) is None
 
 
-# --- seeds-2016 (rules.md §2.2): the worked examples ----------------------------------------
+# --- seeds-2016 (docs/calculators.md): the worked examples ----------------------------------------
 
 
 def test_seeds_ie_2017_worked_example(seeds: Rulebook) -> None:
@@ -487,7 +488,7 @@ def test_seeds_employer_deduction(seeds: Rulebook, on: date, rate: str) -> None:
 
 
 def test_seeds_employer_deduction_conflict_is_recorded(seeds: Rulebook) -> None:
-    # rules.md §2.2: seed 003 says 1% from 2017-07; record both, use seed 004's 2%
+    # docs/calculators.md: seed 003 says 1% from 2017-07; record both, use seed 004's 2%
     rule = seeds.rate("employer-deduction", date(2017, 7, 1))
     assert rule.rate == Decimal("0.02") and "seed 004" in rule.source
     assert [a.rate for a in rule.alternatives] == [Decimal("0.01")]

@@ -26,12 +26,12 @@ mw:
   - valid_from: 2020-01
     valid_to: 2020-12
     value: "42500"
-    source: rules.md §2.1
+    source: docs/calculators.md
     verified: true
   - valid_from: 2021-01
     valid_to: 2021-12
     value: "42500"
-    source: rules.md §2.1
+    source: docs/calculators.md
     verified: true
 amw:
   - valid_from: 2018-01
@@ -50,108 +50,108 @@ employer-deduction:
     rate: "0.02"
     base: income
     cap: "10"
-    source: rules.md §2.1
+    source: docs/calculators.md
     verified: true
   - valid_from: 2021-01-01
     rate: "0.02"
     base: income
     cap: "10"
-    source: rules.md §2.1
+    source: docs/calculators.md
     verified: true
 state:
   - valid_from: 2020-01-01
     rate: "0.016"
     base: amw_two_years_earlier
-    source: rules.md §2.1
+    source: docs/calculators.md
 """,
     "status.yaml": """\
 grace:
   - valid_from: 2020-01-01
     grace_months: 3
-    source: rules.md §3
+    source: docs/status.md
 arrears_cap_months:
   - valid_from: 2020-01-01
     value: 12
-    source: rules.md §3
+    source: docs/status.md
 self_payer_prepay_months:
   - valid_from: 2020-01-01
     value: 0
-    source: rules.md §3
+    source: docs/status.md
 insurance_starts:
   - valid_from: 2020-01-01
-    source: rules.md §3
+    source: docs/status.md
 """,
     "categories.yaml": """\
 child:
   - valid_from: 2020-01-01
     payer: state
-    source: rules.md §3.1
+    source: docs/status.md
 """,
     "attachment.yaml": """\
 campaign:
   - valid_from: 2020-01-01
     start: "09-15"
     end: "11-15"
-    source: rules.md §5
+    source: docs/attachment.md
 free_change_limit:
   - valid_from: 2020-01-01
     changes: 1
     per_months: 6
-    source: rules.md §5
+    source: docs/attachment.md
 minor_age:
   - valid_from: 2020-01-01
     value: 18
-    source: rules.md §5
+    source: docs/attachment.md
 """,
     "deadlines.yaml": """\
 employer-deduction:
   - valid_from: 2020-01-01
     months_after: 1
     day: 25
-    source: rules.md §2.1
+    source: docs/calculators.md
 employer-statement:
   - valid_from: 2020-01-01
     months_after: 1
     day: 15
-    source: rules.md §2.1
+    source: docs/calculators.md
 self-payer:
   - valid_from: 2020-01-01
     months_after: 1
     day: 25
-    source: rules.md §2.1
+    source: docs/calculators.md
 """,
     "benefits.yaml": """\
 gobmp_care_types:
   - valid_from: 2020-01-01
     care_types: [ambulance, phc]
-    source: rules.md §4
+    source: docs/benefits.md
 osms_care_types:
   - valid_from: 2020-01-01
     care_types: [inpatient_planned]
-    source: rules.md §4
+    source: docs/benefits.md
 never_covered:
   - valid_from: 2020-01-01
     care_types: [cosmetology]
-    source: rules.md §4
+    source: docs/benefits.md
 referral_required:
   - valid_from: 2020-01-01
     care_types: [inpatient_planned]
-    source: rules.md §4
+    source: docs/benefits.md
 disease_care_types:
   - valid_from: 2020-01-01
     care_types: [phc, inpatient_planned]
-    source: rules.md §4
+    source: docs/benefits.md
 gobmp_residency:
   - valid_from: 2020-01-01
     residencies: [citizen]
-    source: rules.md §4
+    source: docs/benefits.md
 osms_residency:
   - valid_from: 2020-01-01
     residencies: [citizen]
-    source: rules.md §4
+    source: docs/benefits.md
 socially_significant:
   - valid_from: 2020-01-01
-    source: rules.md §4
+    source: docs/benefits.md
     diseases:
       - name: tuberculosis
         codes: [A15-A19]
@@ -160,7 +160,7 @@ socially_significant:
         mapping: ours
 dangerous:
   - valid_from: 2020-01-01
-    source: rules.md §4
+    source: docs/benefits.md
     diseases:
       - name: mental disorders
         codes: [F00-F99]
@@ -283,7 +283,7 @@ def test_missing_source(tmp_path: Path) -> None:
         tmp_path,
         **edit(
             "rates",
-            "    source: rules.md §2.1\n    verified: true\n  - valid_from: 2021",
+            "    source: docs/calculators.md\n    verified: true\n  - valid_from: 2021",
             "    verified: true\n  - valid_from: 2021",
         ),
     )
@@ -294,7 +294,7 @@ def test_missing_source(tmp_path: Path) -> None:
 
 
 def test_empty_source(tmp_path: Path) -> None:
-    err = error_for(tmp_path, **edit("categories", "source: rules.md §3.1", 'source: "  "'))
+    err = error_for(tmp_path, **edit("categories", "source: docs/status.md", 'source: "  "'))
     assert "categories.yaml: child entry 1 (valid_from 2020-01-01): source: source must not be empty" in str(err)
 
 

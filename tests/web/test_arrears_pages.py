@@ -3,7 +3,7 @@ page opens on a month with payments.
 
 The scenario, checked on 2026-12-04 (and 2026-12-26) under kz-law: ТОО Жарық (``employer1``) paid for
 Әсел Нұрова (login ``asel``) every month 2026-01 .. 2026-10, each credited on the 20th of the
-following month. An employer pays a month by the 25th of the next one (rules.md §2.1 [seed 001 Q19,
+following month. An employer pays a month by the 25th of the next one (docs/calculators.md [seed 001 Q19,
 Q23]; ``deadlines.employer-deduction``): November is due by 25.12.2026 and December by 25.01.2027, so
 on 4 December she owes nothing; on 26 December November is in arrears at the self-payer's 5% × 85,000 =
 4,250.00. Болат Серіков (login ``bolat``) has a disability since 2019 (state-paid, open-ended); the

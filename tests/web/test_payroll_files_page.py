@@ -33,7 +33,7 @@ def test_the_page_computes_a_workbook(client, sw: StatusWorld) -> None:  # noqa:
     )
     assert page.status_code == 200, page.text
     assert "1 rows: 1 computed, 0 excluded, 0 refused." in page.text or "1 row: 1 computed" in page.text
-    assert '<td class="num" data-total="total">15,000.00</td>' in page.text  # 3% + 2% of 300,000 (rules.md §2.1)
+    assert '<td class="num" data-total="total">15,000.00</td>' in page.text  # 3% + 2% of 300,000 (docs/calculators.md)
 
 
 @pytest.mark.parametrize("kind", sorted(BINARIES))

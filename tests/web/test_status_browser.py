@@ -71,7 +71,7 @@ def test_citizen_logs_in_and_sees_arrears_and_payments(page: Any, sw: StatusWorl
     panel = page.locator("section.status-panel")
     expect(panel.locator(".status-headline")).to_have_text("Insured until 30 Sep 2024")
     # Only July is past its deadline (25.08.2024); August and September are due by the 25th of the
-    # following month (rules.md §2.1): neutral tiles, not red.
+    # following month (docs/calculators.md): neutral tiles, not red.
     expect(panel.locator(".status-message")).to_contain_text("Arrears: 1 months, 4,250.00 tenge.")
     arrears = panel.locator("section.arrears")
     expect(arrears.locator("tbody tr")).to_have_count(1)

@@ -6,7 +6,7 @@ The scenario (``status_world``, checked on 2024-09-15 under ``kz-law``): Сер�
 month, plus a duplicate deduction for 2024-06 that was reversed. So on 2024-09-15 he is insured in
 the grace period until 30.09.2024 and owes 2024-07 at the self-payer's 4,250.00 (docs/status.md,
 worked example): 2024-08 and 2024-09 are not yet due (by 25.09.2024 and 25.10.2024, the 25th of the
-following month, rules.md §2.1). ТОО Самал (``employer2``) paid for Пётр
+following month, docs/calculators.md). ТОО Самал (``employer2``) paid for Пётр
 Иванов (``petr``) for 2024-06. ТОО Жарық also paid for a former employee for 2023-01 only.
 """
 

@@ -1,1 +1,1 @@
-"""The attachment room: clinics, doctors' districts and who is attached where (rules.md §5)."""
+"""The attachment room: clinics, doctors' districts and who is attached where (docs/attachment.md)."""

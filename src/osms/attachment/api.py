@@ -1,5 +1,5 @@
 """Attachment API (thin): applications and decisions, who is attached where, clinics of a region,
-a clinic's applications and population (rules.md §5)."""
+a clinic's applications and population (docs/attachment.md)."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ class AttachmentAnswer(BaseModel):
     response_model=DecisionAnswer | FamilyAnswer,
     summary="Apply for attachment to a primary-care clinic",
     description=(
-        "Decides the application at once (rules.md §5): accepted (effective date), accepted without home visits "
+        "Decides the application at once (docs/attachment.md): accepted (effective date), accepted without home visits "
         "(address outside the clinic's service area), another district offered (the chosen one is over its norm), "
         "or refused (clinic full, change limit reached, not eligible, already attached there...), each reason with "
         "a code and a sentence in kk/ru/en. Grounds (move, job_or_study, release, military_service_end, "

@@ -25,7 +25,7 @@ from osms.core.jsonout import fail, print_json
 from osms.core.progress import file_progress
 from osms.coverage.cli import cli_principal
 
-attach_app = typer.Typer(help="Attachment to a primary-care clinic (rules.md §5).", no_args_is_help=True)
+attach_app = typer.Typer(help="Attachment to a primary-care clinic (docs/attachment.md).", no_args_is_help=True)
 import_app = typer.Typer(help="Import clinics and districts (upsert by key, idempotent, all-or-nothing).")
 attach_app.add_typer(import_app, name="import")
 console = Console()

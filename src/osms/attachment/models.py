@@ -1,4 +1,4 @@
-"""Attachment tables (rules.md §5): clinics, their doctors' districts, applications and the
+"""Attachment tables (docs/attachment.md): clinics, their doctors' districts, applications and the
 attachment history (the register of attached population).
 
 History is append-only in meaning: a change of clinic closes the running row's period
@@ -29,7 +29,7 @@ from osms.core.db import Base
 SPECIALTIES = ("therapist", "gp", "pediatrician")
 REASONS = ("first", "move", "job_or_study", "release", "military_service_end", "reorganisation", "choice")
 DECISIONS = ("accepted", "accepted_no_home_visits", "offered_other_district", "refused")
-# How an attachment row came about: first attachment, a ground of rules.md §5 (a), a choice during
+# How an attachment row came about: first attachment, a ground of docs/attachment.md (a), a choice during
 # the campaign (b, effective 1 January), a free choice outside the campaign (c).
 KINDS = ("first", "ground", "campaign_choice", "free_choice")
 

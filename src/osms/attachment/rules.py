@@ -1,4 +1,4 @@
-"""Attachment rules (rules.md §5): one application and the facts about it -> a decision.
+"""Attachment rules (docs/attachment.md): one application and the facts about it -> a decision.
 
 Pure: no I/O, no framework. The service reads the facts (set-based for a campaign), calls
 :func:`decide`, and writes what the outcome says (:func:`apply_outcome` does the same to an
@@ -17,7 +17,7 @@ Interpretations (docs/attachment.md):
   need the person insured (paying or state-paid) on the application day; first attachments and
   the grounds (a) stay open to everyone.
 - Temporary foreigners and asylum seekers are not attached: PHC is part of GOBMP, which covers
-  citizens, kandas, refugees and foreigners/stateless persons with permits (rules.md §4); they
+  citizens, kandas, refugees and foreigners/stateless persons with permits (docs/benefits.md); they
   keep emergency care and care for diseases dangerous to others.
 - EAEU labour migrants (rulebook entry ``eaeu_contract_term``): attached until the contract's end.
 """
@@ -282,7 +282,7 @@ def best_district(
 
 
 def decide(app: Application, facts: Facts, book: Rulebook) -> Outcome:
-    """The decision on one application (rules.md §5); see the module's notes for interpretations."""
+    """The decision on one application (docs/attachment.md); see the module's notes for interpretations."""
     on = app.on
     if app.reason not in REASONS:
         return refused("bad_row", detail=f"reason {app.reason!r} is not one of {', '.join(REASONS)}")

@@ -1,4 +1,4 @@
-"""Attachment use cases (rules.md §5): clinic and district imports, applications and their
+"""Attachment use cases (docs/attachment.md): clinic and district imports, applications and their
 decisions, who is attached where, the campaign at scale, the monthly attached-population export.
 
 Decisions come from the pure :func:`osms.attachment.rules.decide`; this module reads the facts,
@@ -287,7 +287,7 @@ class Decision:
         } | self.horizon.as_dict()
 
 
-#: The dated attachment parameters a decision rests on (rules.md §5).
+#: The dated attachment parameters a decision rests on (docs/attachment.md).
 ATTACHMENT_SERIES: Final = (
     "attachment.campaign",
     "attachment.free_change_limit",
@@ -528,7 +528,7 @@ def apply(
     channel: str = "api",
     principal: Principal | None = None,
 ) -> Decision:
-    """Decide one application (rules.md §5), store it with its decision, attach (closing the
+    """Decide one application (docs/attachment.md), store it with its decision, attach (closing the
     previous row's period) when accepted, audit it. Errors: a bad IIN or reason (422), an unknown
     person or clinic (404), a date the rulebook does not cover (422), a role that may not (403)."""
     number = checked_iin(iin)

@@ -1,1 +1,1 @@
-"""The benefits room: care types, the GOBMP and OSMS packages, and entitlement (rules.md §4)."""
+"""The benefits room: care types, the GOBMP and OSMS packages, and entitlement (docs/benefits.md)."""

@@ -28,7 +28,7 @@ class CareTypeAnswer(BaseModel):
     "/care-types",
     response_model=list[CareTypeAnswer],
     summary="The care types of the benefit packages",
-    description="Every care type: code, name in kk/ru/en, planned or emergency (rules.md §4). Public.",
+    description="Every care type: code, name in kk/ru/en, planned or emergency (docs/benefits.md). Public.",
 )
 def read_care_types() -> list[dict[str, Any]]:
     return catalogue()
@@ -84,7 +84,7 @@ class EntitlementAnswer(BaseModel):
     residency: str | None = Field(description="The registry's residency; null when the person is not in it")
     diagnosis: Diagnosis | None
     message: Message = Field(description="The answer in one line")
-    reasons: list[Reason] = Field(description="Why, in the order of rules.md §4")
+    reasons: list[Reason] = Field(description="Why, in the order of docs/benefits.md")
     rulebook: str
     rules: list[str] = Field(description="Ids of the rulebook entries applied (benefits.*)")
     provisional: bool = Field(
@@ -105,7 +105,7 @@ class EntitlementAnswer(BaseModel):
     summary="Is this care free for the patient, and from which package?",
     description=(
         "Decides GOBMP / OSMS / none for a patient, care type, date, diagnosis (ICD-10), emergency and referral, "
-        "in the order of rules.md §4: never-covered care types; emergency (never depends on status); diseases "
+        "in the order of docs/benefits.md: never-covered care types; emergency (never depends on status); diseases "
         "dangerous to others (everyone on the territory); GOBMP care types and socially significant diseases for "
         "eligible residents; OSMS care types for the insured (with a referral for planned care). Clinics, "
         "operators and auditors ask about anyone; citizens about themselves and their children or wards. Every "

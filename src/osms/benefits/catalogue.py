@@ -1,4 +1,4 @@
-"""The care types of the benefit packages (rules.md §4): code, name in kk/ru/en, planned or emergency.
+"""The care types of the benefit packages (docs/benefits.md): code, name in kk/ru/en, planned or emergency.
 
 The codes are the rulebooks' closed vocabulary (``osms.rulebooks.loader.CARE_TYPE_CODES``); which
 package holds a care type on a date is rulebook data (``benefits.yaml``), not this catalogue.

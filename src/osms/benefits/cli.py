@@ -25,7 +25,7 @@ from osms.coverage.cli import cli_principal
 console = Console()
 errors = Console(stderr=True)
 
-benefits_app = typer.Typer(help="Benefit packages: care types, GOBMP and OSMS (rules.md §4).", no_args_is_help=True)
+benefits_app = typer.Typer(help="Benefit packages: care types, GOBMP and OSMS (docs/benefits.md).", no_args_is_help=True)
 
 
 def _fail(exc: OsmsError, as_json: bool) -> NoReturn:
@@ -46,7 +46,7 @@ def care_types_command(
         print_json(catalogue())
         return
     language = _language(lang)
-    table = Table(title="Care types (rules.md §4)")
+    table = Table(title="Care types (docs/benefits.md)")
     table.add_column("code", style="bold")
     table.add_column("name")
     table.add_column("nature")
@@ -104,7 +104,7 @@ def entitle_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON line")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the sentences: kk, ru or en")] = None,
 ) -> None:
-    """Is this care free for the patient, and from which package: GOBMP, OSMS or none (rules.md §4)?"""
+    """Is this care free for the patient, and from which package: GOBMP, OSMS or none (docs/benefits.md)?"""
     day = _parse_day(on)
     try:
         with unit_of_work(get_engine(get_settings().database_url)) as session:

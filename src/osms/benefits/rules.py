@@ -1,7 +1,7 @@
-"""Entitlement: is this care free, and from which package (rules.md §4)? Pure: no database.
+"""Entitlement: is this care free, and from which package (docs/benefits.md)? Pure: no database.
 
 The decision for (care type, date, residency, insured?, ICD-10 diagnosis, emergency?, referral?)
-follows rules.md §4 in this order, and every step that applies names its rulebook entry:
+follows docs/benefits.md in this order, and every step that applies names its rulebook entry:
 
 1. the care type is never covered (adult dentistry, sanatorium, cosmetology, abroad) → none;
 2. emergency (the flag, or a care type of emergency nature) → GOBMP, whoever the person is;
@@ -179,7 +179,7 @@ def decide(
     emergency: bool = False,
     referral: bool = False,
 ) -> Decision:
-    """Which package covers ``care`` on ``on`` for this person (rules.md §4), with reasons and rules.
+    """Which package covers ``care`` on ``on`` for this person (docs/benefits.md), with reasons and rules.
 
     ``residency`` is the registry's (None: the person is not in the registry); ``insured`` the
     status answer's. Raises UnknownCareType, UnknownIcd10, DateOutsideRulebook.

@@ -123,7 +123,7 @@ class CalcAnswer(BaseModel):
                     "rulebook": "kz-law",
                     "rule": {
                         "id": "rates.employer-deduction.2022-01-01",
-                        "source": "rules.md §2.1; Law 'On compulsory social health insurance'",
+                        "source": "docs/calculators.md; Law 'On compulsory social health insurance'",
                         "verified": True,
                         "description": "3% of income, capped at 10 MW",
                         "valid_from": "2022-01-01",
@@ -153,7 +153,7 @@ class CalcAnswer(BaseModel):
     response_model=CalcAnswer,
     summary="Calculator: what a payer kind owes for a month",
     description=(
-        "Public (no login). The amount one payer kind owes for one month under a rulebook (rules.md §2): "
+        "Public (no login). The amount one payer kind owes for one month under a rulebook (docs/calculators.md): "
         "`amount = round_half_up(rate × base, 0.01)`, with the base the income capped at cap × MW, a multiple "
         "of the MW (individual entrepreneur, self-payer) or the AMW of two years earlier (state). Errors are "
         "problem+json 422 with `code`: `unknown_payer_kind`, `unknown_rulebook`, `bad_period`, "
@@ -403,7 +403,7 @@ def _rows_from_json(body: bytes) -> PayrollRequest:
     description=(
         "For each employee and month: the employer's deduction (ООСМС) and the employee's contribution "
         "(ВОСМС, withheld), caps applied; employees in a state-paid category on any day of the month are "
-        "excluded (no deduction, no contribution; rules.md §2.1, §3.1); rows that cannot be computed are "
+        "excluded (no deduction, no contribution; docs/calculators.md, docs/status.md); rows that cannot be computed are "
         "returned with a reason code. Also the employees' statement: deadlines are the 15th (statement) and "
         "the 25th (payment) of the following month. Nothing is stored.\n\n"
         f"Body: JSON `{{employer, rulebook?, rows: [{{iin, period, income}}]}}` (at most {MAX_API_ROWS:,} rows), "

@@ -56,7 +56,7 @@ def calc_command(
     rulebook: RulebookOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """What one payer kind owes for one month (rules.md §2): amount, base, rate, cap, rule applied.
+    """What one payer kind owes for one month (docs/calculators.md): amount, base, rate, cap, rule applied.
 
     Exit code 0 with the answer; 2 with the error code (no_rule, exempt_period,
     period_outside_rulebook, income_required, bad_income, bad_period, unknown_payer_kind,

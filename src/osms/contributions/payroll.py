@@ -1,4 +1,4 @@
-"""The employer's payroll: deductions and withheld contributions per employee (rules.md §2.1).
+"""The employer's payroll: deductions and withheld contributions per employee (docs/calculators.md).
 
 ``compute_payroll(session, employer_bin, rows, rulebook_name, principal=..., channel=...)``
 checks every row, reads the employees' registry entries and state-paid category memberships
@@ -8,7 +8,7 @@ of ``osms.contributions.rules``, and answers with
 - ``lines``: per employee and month, the employer's deduction (ООСМС) and the employee's
   contribution (ВОСМС, withheld by the employer), caps applied, with the rule ids;
 - ``exclusions``: employees in a state-paid category on some day of the month (no deduction,
-  no contribution; rules.md §2.1 [seed 001 Q25, Q52], §3.1), with the memberships;
+  no contribution; docs/calculators.md [seed 001 Q25, Q52], docs/status.md), with the memberships;
 - ``rejections``: rows that could not be computed, each with a reason code, kept in the answer;
 - ``periods``: totals per month with the deadlines (the rulebook's ``deadlines.employer-statement``
   and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month)
@@ -192,7 +192,7 @@ class PayrollExclusion:
             "reason": EXCLUSION_REASON,
             "message": (
                 f"state-paid category in {self.period}{codes}: the state pays for this person; "
-                "no employer deduction and no employee contribution are due (rules.md §2.1, §3.1)"
+                "no employer deduction and no employee contribution are due (docs/calculators.md, docs/status.md)"
             ),
             "categories": [h.as_dict() for h in self.categories] if self.disclose else None,
             "warnings": self.warnings,

@@ -1,4 +1,4 @@
-"""Contribution and deduction calculators (rules.md §2): pure functions, no I/O, no framework.
+"""Contribution and deduction calculators (docs/calculators.md): pure functions, no I/O, no framework.
 
 Every figure comes from a rulebook (``osms.rulebooks.loader``); this module holds the formula:
 
@@ -9,10 +9,10 @@ Every figure comes from a rulebook (``osms.rulebooks.loader``); this module hold
 
 with MW the minimum monthly wage of the period's year, and the rule the one in force on the
 first day of the period (rates change on the 1st of a month). Rounding is half-up to 0.01
-tenge after the cap (rules.md §2).
+tenge after the cap (docs/calculators.md).
 
-Also here: the employer's deadlines for a period (rules.md §2.1) and the test of a payroll
-employee against their state-paid category memberships (rules.md §2.1, §3.1), so that the
+Also here: the employer's deadlines for a period (docs/calculators.md) and the test of a payroll
+employee against their state-paid category memberships (docs/calculators.md, docs/status.md), so that the
 payroll use case (``osms.contributions.payroll``) only loads data and assembles answers.
 """
 
@@ -64,14 +64,14 @@ __all__ = [
     "state_paid_hits",
 ]
 
-# The payer kinds a calculator answers for (rules.md §2; the rulebook says which it has).
+# The payer kinds a calculator answers for (docs/calculators.md; the rulebook says which it has).
 CALC_PAYER_KINDS: Final[tuple[str, ...]] = PAYER_KINDS
 
 # A sanity bound on one month's income, not a rule of law: 1 trillion tenge. It keeps every
 # product exact within Decimal's default 28 digits and refuses typos such as "1e30".
 MAX_INCOME: Final = Decimal("1000000000000.00")
 
-# State-paid categories whose definition (rules.md §3.1) is "non-working ...": a person on a
+# State-paid categories whose definition (docs/status.md) is "non-working ...": a person on a
 # payroll who is in one of them is still excluded for the month (the register is the truth and
 # the state pays for that month), but the exclusion carries a warning so that the employer can
 # have a stale membership ended in the source register.
@@ -170,7 +170,7 @@ def format_rate(rate: Decimal) -> str:
 
 
 def contribution_amount(rate: Decimal, income: Decimal, cap: Decimal | None) -> Decimal:
-    """The formula of rules.md §2 for an income base: ``round_half_up(rate × min(income, cap))``."""
+    """The formula of docs/calculators.md for an income base: ``round_half_up(rate × min(income, cap))``."""
     base = income if cap is None or income <= cap else cap
     return round_money(rate * base)
 
@@ -362,7 +362,7 @@ def calculate(rulebook: Rulebook, payer_kind: str, period: Month, income: Decima
 
 
 # --------------------------------------------------------------------------------------------
-# Deadlines (rules.md §2.1)
+# Deadlines (docs/calculators.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,7 +376,7 @@ class Deadlines:
 def deadlines(rulebook: Rulebook, period: Month) -> Deadlines:
     """The employer's deadlines for ``period``, from the rulebook (``deadlines.employer-statement``
     and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month,
-    rules.md §2.1 [seed 001 Q19, Q23])."""
+    docs/calculators.md [seed 001 Q19, Q23])."""
     statement = rulebook.deadline("employer-statement", period.year, period.month)
     payment = rulebook.deadline("employer-deduction", period.year, period.month)
     return Deadlines(
@@ -388,7 +388,7 @@ def deadlines(rulebook: Rulebook, period: Month) -> Deadlines:
 
 
 # --------------------------------------------------------------------------------------------
-# An employee on a payroll: state-paid categories (rules.md §2.1, §3.1), deduction, contribution
+# An employee on a payroll: state-paid categories (docs/calculators.md, docs/status.md), deduction, contribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,10 +494,10 @@ EMPLOYER_KINDS: Final[tuple[str, str]] = ("employer-deduction", "employee-contri
 def employee_charges(
     rulebook: Rulebook, period: Month, income: Decimal, memberships: Sequence[Membership] = ()
 ) -> EmployeeCharges:
-    """Deduction and withheld contribution for one employee's month (rules.md §2.1).
+    """Deduction and withheld contribution for one employee's month (docs/calculators.md).
 
     An employee in a state-paid category on any day of the period is excluded: no employer
-    deduction [seed 001 Q25, Q52] and no employee contribution (rules.md §3.1: "the state pays;
+    deduction [seed 001 Q25, Q52] and no employee contribution (docs/status.md: "the state pays;
     the person pays nothing"). Raises ``CalcError`` (``period_outside_rulebook``, or ``no_rule``
     when neither the deduction nor the contribution is in force in the period).
     """

@@ -1,6 +1,6 @@
 """IIN (individuals) and BIN (legal entities): 12-digit numbers with a check digit.
 
-rules.md §1. IIN: ``YYMMDD`` birth date, 7th digit century and sex (1/2: 1800s male/female,
+docs/domain.md. IIN: ``YYMMDD`` birth date, 7th digit century and sex (1/2: 1800s male/female,
 3/4: 1900s, 5/6: 2000s; 0 is found on some foreigners' numbers), 4-digit serial, check digit.
 BIN: ``YYMM`` registration, 5th digit type (4 resident, 5 non-resident, 6 IE joint venture),
 6th digit (0 head office, 1 branch, 2 representative office, 3 peasant farm), serial, check digit.

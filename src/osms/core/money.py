@@ -1,6 +1,6 @@
 """Money: ``Decimal`` tenge, one rounding rule, one exact database type.
 
-Rule (rules.md §2): amounts are rounded half-up to 0.01 tenge after a cap is applied.
+Rule (docs/calculators.md): amounts are rounded half-up to 0.01 tenge after a cap is applied.
 SQLite has no exact decimal type, so money is stored there as integer tiyn (1 tenge = 100
 tiyn); on PostgreSQL it is ``NUMERIC(18, 2)``. Both read back as ``Decimal``.
 """

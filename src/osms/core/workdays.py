@@ -30,7 +30,7 @@ def is_working_day(day: date) -> bool:
 def add_working_days(start: date, days: int) -> date:
     """The date ``days`` working days after ``start`` (``start`` itself not counted).
 
-    Used for deadlines such as "within 3 working days of entry" (rules.md §3.1).
+    Used for deadlines such as "within 3 working days of entry" (docs/status.md).
     """
     if days < 0:
         raise ValueError("days must be >= 0")

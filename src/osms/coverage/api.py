@@ -30,7 +30,7 @@ class StatusBasis(BaseModel):
         description="Payer of the month (BIN/IIN of the largest payment), or state / local_budget for a category"
     )
     kind: str | None = Field(description="Payment kind of the month, e.g. employer_deduction, self_payment")
-    category: str | None = Field(description="State-paid category code (rules.md §3.1)")
+    category: str | None = Field(description="State-paid category code (docs/status.md)")
 
 
 class Arrears(BaseModel):
@@ -90,7 +90,7 @@ class StatusAnswer(BaseModel):
     description=(
         "Insured or not on `on` (default today), why (basis code), until when, the months paid in the last 12, "
         "arrears (months past their payment deadline) at the self-payer rate, the months not yet due with their "
-        "deadline, the rulebook entries applied, and a sentence in kk/ru/en (rules.md §3). "
+        "deadline, the rulebook entries applied, and a sentence in kk/ru/en (docs/status.md). "
         "Citizens see themselves, their children under 18 (the rulebook's minor age) and their wards; clinics, "
         "operators and auditors anyone; employers their own employees (a payment by them in the last 12 months). "
         "Clinics get insured, until when and the basis in a word; employers only insured or not (docs/access.md). "
@@ -197,7 +197,7 @@ class PregnancyDecision(BaseModel):
     status_code=201,
     summary="Enter a pregnant woman in the register (non-working pregnant woman category)",
     description=(
-        "Decides at once (rules.md §3.1): with no employer or agent payment for the entry month and the 2 months "
+        "Decides at once (docs/status.md): with no employer or agent payment for the entry month and the 2 months "
         "before, the category pregnant_nonworking is assigned from the 3rd working day after the entry; otherwise "
         "refused (she must pay arrears for up to 12 months). Clinics and operators. The same IIN and day sent again "
         "returns the first decision."

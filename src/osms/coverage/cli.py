@@ -99,7 +99,7 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON line")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the sentence: kk, ru or en")] = None,
 ) -> None:
-    """Insured status of a person on a date (rules.md §3), with its basis, arrears and rules."""
+    """Insured status of a person on a date (docs/status.md), with its basis, arrears and rules."""
     day = _parse_day(on, "--on")
     language = lang if lang in ("kk", "ru", "en") else get_settings().language
     try:
@@ -124,7 +124,7 @@ def pregnancy_register(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as one JSON line")] = False,
 ) -> None:
-    """Enter a woman in the register of pregnant women; the category is decided at once (rules.md §3.1)."""
+    """Enter a woman in the register of pregnant women; the category is decided at once (docs/status.md)."""
     entered_on = _parse_day(entered, "--entered")
     assert entered_on is not None
     delivery = _parse_day(expected_delivery, "--expected-delivery")

@@ -1,7 +1,7 @@
 """FHIR R4 (4.0.1) eligibility for clinics' systems: ``POST /fhir/CoverageEligibilityRequest`` and
 ``GET /fhir/Coverage?beneficiary:identifier=IIN``, answering with the OSMS insured status and, for
 requested items (or every care type when the purpose is ``benefits``), the benefit package that
-covers each (rules.md §4, ``osms.benefits.rules``).
+covers each (docs/benefits.md, ``osms.benefits.rules``).
 
 Thin: the resources are built from the same status answer as ``GET /api/v1/persons/{iin}/status``,
 under the same access rules and audit (channel ``fhir``). Every answer, errors included, is
@@ -507,7 +507,7 @@ ELIGIBILITY_BODY = {
         "`insurance[0].inforce`, the OSMS Coverage contained, the status basis code, sentence (kk/ru/en), arrears and "
         f"rules in the extension `{STATUS_EXTENSION}`. Same access rules and audit as the status API. For each "
         "requested item (or every care type, purpose `benefits`), `insurance[0].item` answers which package covers "
-        "it (rules.md §4): `excluded`, `benefit[0].allowedString` GOBMP or OSMS, the reasons in `description` and "
+        "it (docs/benefits.md): `excluded`, `benefit[0].allowedString` GOBMP or OSMS, the reasons in `description` and "
         f"in the extension `{REASON_EXTENSION}`; employers get no items."
     ),
     responses={200: _fhir_content("CoverageEligibilityResponse"), **FHIR_ERRORS},
@@ -631,7 +631,7 @@ def capability_statement() -> FhirResponse:
             "publisher": FUND["display"],
             "kind": "instance",
             "software": {"name": "OSMS"},
-            "implementation": {"description": "OSMS insured status (rules.md §3) as FHIR R4"},
+            "implementation": {"description": "OSMS insured status (docs/status.md) as FHIR R4"},
             "fhirVersion": FHIR_VERSION,
             "format": ["json"],
             "rest": [

@@ -11,7 +11,7 @@ from osms.core.db import Base
 
 
 class PregnancyEntry(Base):
-    """An obstetrician's entry in the register of pregnant women (rules.md §3.1, seed 002).
+    """An obstetrician's entry in the register of pregnant women (docs/status.md, seed 002).
 
     The category ``pregnant_nonworking`` is assigned within 3 working days of ``entered_on`` when no
     employer or agent payment was made for her in the 2 months before; ``decision`` records which.

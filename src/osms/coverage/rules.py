@@ -1,12 +1,13 @@
-"""Insured status on a date (rules.md §3): the pure engine.
+"""Insured status on a date (docs/status.md): the pure engine.
 
 Input: the check date, the rulebook, the person's month facts (for each period with a credited
 payment: the kinds still credited, the payer of the largest payment, the day the period first
 became paid) and the person's state-paid category memberships. Output: a :class:`Status` that
 explains itself (basis code, rules applied, arrears, a sentence in kk/ru/en).
 
-No database, no framework. ``docs/status.md`` states every rule as implemented, with the
-decisions taken where rules.md is silent; the comments below name the item of §3 they apply.
+No database, no framework. ``docs/status.md`` states every rule as implemented, with its legal sources
+and the decisions taken where the law is silent; the comments below name the item of docs/status.md's
+"Status on D" they apply.
 
 Vocabulary:
 
@@ -22,7 +23,7 @@ Vocabulary:
 - a month's *deadline*: the rulebook's (``deadlines.<kind>``) for the payer expected to pay it (the
   kind of the latest covered month before it: an employer's month is due when the employer must pay;
   a month after a self-payment, a category or nothing is due as a self-payer's). An uncovered month
-  is *in arrears* only once D is after its deadline; before, it is *due* (rules.md §2.1).
+  is *in arrears* only once D is after its deadline; before, it is *due* (docs/calculators.md).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def window(on: date) -> tuple[Month, Month]:
 
 
 def restores_at_once(kinds: Iterable[str]) -> bool:
-    """True if a month paid with these kinds restores status at once (rules.md §3 item 4):
+    """True if a month paid with these kinds restores status at once (docs/status.md item 4):
     any payment by an employer, withholding agent, IE for themselves or the state."""
     return any(kind != SELF_PAYMENT for kind in kinds)
 
@@ -358,7 +359,7 @@ def _intervals(memberships: Iterable[Membership], rulebook: Rulebook, on: date) 
 
 def _interval_order(iv: _Interval) -> tuple[int, date, int]:
     """Which of several categories on D the basis names: an open-ended one, else the one lasting
-    longest, else the first in rules.md §3.1's order."""
+    longest, else the first in the order of the category table in docs/domain.md."""
     return (0 if iv.end is None else 1, date.max if iv.end is None else iv.end, CATEGORY_CODES.index(iv.code))
 
 
@@ -461,7 +462,7 @@ class _Person:
         return None
 
     def history(self) -> tuple[int | None, int | None, int | None]:
-        """Rebuild the months before M, in order, as D knows them (rules.md §3 items 2-4).
+        """Rebuild the months before M, in order, as D knows them (docs/status.md items 2-4).
 
         Returns (latest insured covered month, latest applicable uncovered month, latest covered
         month), all before M, and records in ``self.unpaid_insured`` the uncovered months in
@@ -603,7 +604,7 @@ def evaluate(
     known: bool = True,
     category_label: Callable[[str, str], str] | None = None,
 ) -> Status:
-    """Insured status of one person on ``on`` (rules.md §3). ``known=False``: not in the registry.
+    """Insured status of one person on ``on`` (docs/status.md). ``known=False``: not in the registry.
 
     Raises ``DateOutsideRulebook`` when ``on`` is outside the rulebook's period. Month facts
     outside (M - 72, M + 12) are ignored, so the answer depends only on what a check reads.
@@ -771,7 +772,7 @@ def _run_start(p: _Person, last: int | None) -> Month | None:
 
 
 # --------------------------------------------------------------------------------------------
-# The sentence, in Kazakh, Russian and English (glossary.md wording)
+# The sentence, in Kazakh, Russian and English (docs/glossary.md wording)
 
 Lang = Literal["kk", "ru", "en"]
 LANGS: tuple[Lang, ...] = ("kk", "ru", "en")

@@ -1,5 +1,5 @@
 """Coverage use cases: insured status of one person or of many (set-based), who may ask, the
-audit of every lookup, and the register of non-working pregnant women (rules.md §3, §3.1).
+audit of every lookup, and the register of non-working pregnant women (docs/status.md).
 
 A status check reads only the person's registry row, their category memberships and the
 ``person_month`` summary rows from M - 72 to M + 12 (``rules.window``); never the ledger. A batch
@@ -281,7 +281,7 @@ def read_statuses(
 
 
 # --------------------------------------------------------------------------------------------
-# Non-working pregnant women (rules.md §3.1, seed 002)
+# Non-working pregnant women (docs/status.md, seed 002)
 
 #: Working days after the register entry within which the category is assigned [seed 002].
 DECISION_WORKING_DAYS = 3
@@ -291,7 +291,7 @@ DECISION_WORKING_DAYS = 3
 #: of a child under 3. Without an expected delivery the category stays open until the register
 #: closes it.
 POSTNATAL_DAYS = 56
-#: Kinds that show work with an employer or an agent (rules.md §3.1: "no employer or agent payment").
+#: Kinds that show work with an employer or an agent (docs/status.md: "no employer or agent payment").
 WORK_KINDS = ("employer_deduction", "employee_contribution", "civil_contract")
 PREGNANCY_SOURCE = "register of pregnant women"
 HAS_EMPLOYER = "has employer payments: must pay arrears up to 12 months"
@@ -367,7 +367,7 @@ def register_pregnancy(
     principal: Principal,
     channel: str,
 ) -> dict[str, Any]:
-    """An obstetrician's entry in the register of pregnant women, decided at once (rules.md §3.1).
+    """An obstetrician's entry in the register of pregnant women, decided at once (docs/status.md).
 
     No employer-deduction, employee-contribution or civil-contract payment credited for her for
     the entry month or the 2 months before it → the category ``pregnant_nonworking`` from the

@@ -23,7 +23,7 @@ class FamilyMember(BaseModel):
 
 
 class CategoryMembership(BaseModel):
-    category: str = Field(description="State-paid category code (rules.md §3.1)")
+    category: str = Field(description="State-paid category code (docs/status.md)")
     valid_from: date
     valid_to: date | None
     source: str = Field(description="The register the membership comes from")

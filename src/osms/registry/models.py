@@ -55,7 +55,7 @@ class FamilyLink(Base):
 
 
 class PersonCategory(Base):
-    """Membership of a state-paid category (rules.md §3.1), effective-dated, with its source."""
+    """Membership of a state-paid category (docs/status.md), effective-dated, with its source."""
 
     __tablename__ = "person_category"
 

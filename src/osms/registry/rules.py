@@ -1,6 +1,6 @@
 """Registry rules: the lists and the checks of one incoming row (pure: no I/O).
 
-Residency statuses and family relations: issue "Foundation" item 8; category codes: rules.md §3.1.
+Residency statuses and family relations: issue "Foundation" item 8; category codes: docs/status.md.
 Each check returns the cleaned values or a ``Rejection`` with a stable reason code.
 """
 
@@ -26,7 +26,7 @@ RESIDENCY: Final = (
 )
 RELATIONS: Final = ("parent", "guardian", "spouse")
 PAYER_KINDS: Final = ("employer", "individual_entrepreneur", "agent", "state", "local_budget")
-# rules.md §3.1: the codes under which state-paid category memberships are held (one list, in the
+# docs/status.md: the codes under which state-paid category memberships are held (one list, in the
 # rulebooks, which say per period which codes are state-paid).
 CATEGORY_CODES: Final = RULEBOOK_CATEGORY_CODES
 

@@ -130,7 +130,7 @@ BENEFIT_LISTS = ("gobmp_care_types", "osms_care_types", "never_covered", "referr
 
 
 def _benefits(rulebook: Rulebook, on: date) -> dict[str, Any]:
-    """The packages in force on ``on`` (rules.md §4): care-type lists, who receives them, disease lists."""
+    """The packages in force on ``on`` (docs/benefits.md): care-type lists, who receives them, disease lists."""
     lists = {key: _optional(rulebook.care_type_list(key, on)) for key in BENEFIT_LISTS}
     who = {key: rulebook.residency_rule(key, on).as_dict() for key in ("gobmp_residency", "osms_residency")}
     diseases = {key: rulebook.disease_list(key, on).as_dict() for key in ("socially_significant", "dangerous")}

@@ -1,4 +1,4 @@
-"""Rulebooks: the law as versioned, effective-dated data (rules.md §0).
+"""Rulebooks: the law as versioned, effective-dated data (docs/rulebooks.md).
 
 A rulebook is a directory of YAML files shipped inside this package
 (``osms/rulebooks/data/<name>/``): ``rulebook.yaml`` (name, title, the period it covers)
@@ -94,7 +94,7 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Closed vocabularies (rules.md §2, §3.1)
+# Closed vocabularies (docs/calculators.md, docs/status.md)
 
 PAYER_KINDS: tuple[str, ...] = (
     "employer-deduction",
@@ -131,7 +131,7 @@ CATEGORY_CODES: tuple[str, ...] = (
     "wellbeing_d_e",
 )
 
-#: Care types of the benefit packages (rules.md §4); names and nature in ``osms.benefits.catalogue``.
+#: Care types of the benefit packages (docs/benefits.md); names and nature in ``osms.benefits.catalogue``.
 CARE_TYPE_CODES: tuple[str, ...] = (
     "ambulance",
     "air_ambulance",
@@ -168,7 +168,7 @@ RESIDENCY_CODES: tuple[str, ...] = (
     "foreigner_temporary",
 )
 
-#: Payment deadlines (rules.md §2.1): who pays (or tells) by which day after the month concerned.
+#: Payment deadlines (docs/calculators.md): who pays (or tells) by which day after the month concerned.
 #: ``employer-statement`` is the employer's statement to each employee of what was withheld and paid.
 DEADLINE_KINDS: tuple[str, ...] = (
     "employer-deduction",
@@ -273,7 +273,7 @@ class RateAlternative:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateRule(Entry):
-    """The contribution or deduction rule for one payer kind (rules.md §2).
+    """The contribution or deduction rule for one payer kind (docs/calculators.md).
 
     ``rate`` is a fraction (``0.02`` = 2%). ``base`` is ``income``, ``mw_multiple``
     (``multiplier`` × MW of the period's year) or ``amw_two_years_earlier``. ``cap`` caps an
@@ -306,7 +306,7 @@ class RateRule(Entry):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GraceRule(Entry):
-    """Months a person stays insured after the last covered month (rules.md §3 item 3)."""
+    """Months a person stays insured after the last covered month (docs/status.md item 3)."""
 
     grace_months: int
     grace_months_extended: int | None = None
@@ -346,7 +346,7 @@ class RegisterCeilingRule(Entry):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CategoryRule(Entry):
-    """A state-paid category code in force, and who pays for it (rules.md §3.1)."""
+    """A state-paid category code in force, and who pays for it (docs/status.md)."""
 
     code: str
     payer: CategoryPayer
@@ -355,7 +355,7 @@ class CategoryRule(Entry):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeadlineRule(Entry):
     """When a month's payment (or the employer's statement) is due: on ``day`` of the month
-    ``months_after`` months after the month concerned (rules.md §2.1). The rule in force on the
+    ``months_after`` months after the month concerned (docs/calculators.md). The rule in force on the
     month's first day applies."""
 
     kind: str
@@ -370,7 +370,7 @@ class DeadlineRule(Entry):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CampaignRule(Entry):
-    """The yearly attachment campaign's dates as ``MM-DD`` (rules.md §5)."""
+    """The yearly attachment campaign's dates as ``MM-DD`` (docs/attachment.md)."""
 
     start: str
     end: str
@@ -412,7 +412,7 @@ class Campaign:
 
 
 # --------------------------------------------------------------------------------------------
-# Benefits (rules.md §4): care-type lists, residencies, disease lists as WHO ICD-10 codes
+# Benefits (docs/benefits.md): care-type lists, residencies, disease lists as WHO ICD-10 codes
 
 
 def icd10_code(text: str) -> str | None:
@@ -1347,7 +1347,7 @@ class Rulebook:
         cap = self.cap_amount(payer_kind, on)
         return income if cap is None else min(income, cap)
 
-    # -- status parameters (rules.md §3) ----------------------------------------------------
+    # -- status parameters (docs/status.md) ----------------------------------------------------
 
     def grace(self, on: date) -> GraceRule:
         found = self.entry("status.grace", on)
@@ -1402,7 +1402,7 @@ class Rulebook:
         self.check_date(on)
         return self.find("status.transitional_insured", on)
 
-    # -- deadlines (rules.md §2.1) -----------------------------------------------------------
+    # -- deadlines (docs/calculators.md) -----------------------------------------------------------
 
     def deadline(self, kind: str, year: int, month: int) -> DeadlineRule:
         """The deadline rule of ``kind`` for the month ``year``-``month``: the entry in force on
@@ -1420,7 +1420,7 @@ class Rulebook:
         assert isinstance(found, DeadlineRule)
         return found
 
-    # -- categories (rules.md §3.1) ----------------------------------------------------------
+    # -- categories (docs/status.md) ----------------------------------------------------------
 
     def categories(self, on: date) -> dict[str, CategoryRule]:
         """The state-paid category codes in force on ``on`` and who pays, by code."""
@@ -1442,7 +1442,7 @@ class Rulebook:
         assert found is None or isinstance(found, CategoryRule)
         return found
 
-    # -- attachment (rules.md §5) ------------------------------------------------------------
+    # -- attachment (docs/attachment.md) ------------------------------------------------------------
 
     def campaign(self, year: int) -> Campaign:
         """The attachment campaign of ``year`` (its dates and the entry they come from)."""
@@ -1463,7 +1463,7 @@ class Rulebook:
         return found
 
     def minor_age(self, on: date) -> int:
-        """Below this age a person is attached by a parent or guardian (rules.md §5, family)."""
+        """Below this age a person is attached by a parent or guardian (docs/attachment.md, family)."""
         return self._int_parameter("attachment.minor_age", on)
 
     def free_choice_requires_insured(self, on: date) -> Entry | None:
@@ -1476,7 +1476,7 @@ class Rulebook:
         self.check_date(on)
         return self.find("attachment.eaeu_contract_term", on)
 
-    # -- benefits (rules.md §4) -------------------------------------------------------------
+    # -- benefits (docs/benefits.md) -------------------------------------------------------------
 
     def care_type_list(self, key: str, on: date) -> CareTypeListRule | None:
         """The care-type list ``benefits.<key>`` in force on ``on`` (None if none is, e.g. the OSMS

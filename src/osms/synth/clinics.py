@@ -84,7 +84,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 RULEBOOK: Final = "kz-law"
 
-# People per doctor's district. Ours, not from the sources (seeds-digest §6 gives no figures):
+# People per doctor's district. Ours, not from the sources (the source documents give no figures):
 # plausible list sizes for a district therapist, a general practitioner and a pediatrician.
 NORMS: Final[dict[str, int]] = {"therapist": 2200, "gp": 1700, "pediatrician": 900}
 ADDRESSES_PER_CLINIC: Final = 8  # address codes (about 1,500 people each) per clinic

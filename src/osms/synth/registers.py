@@ -89,8 +89,8 @@ BAD_REASONS: Final[Mapping[str, str]] = {
 REVERSAL_SHARE: Final = 0.0005  # of good payments, reversed 1-3 months later
 BAD_SHARE: Final = 0.003  # of the rows of a bad file
 BAD_FILE_EVERY: Final = 3  # files 2, 5, 8, ... of the window have bad rows
-EMPLOYER_LAST_DAY: Final = 25  # employers pay by the 25th of the next month (rules.md §2.1)
-STATE_WORKING_DAYS: Final = 5  # the state pays in the first 5 working days (rules.md §2.1)
+EMPLOYER_LAST_DAY: Final = 25  # employers pay by the 25th of the next month (docs/calculators.md)
+STATE_WORKING_DAYS: Final = 5  # the state pays in the first 5 working days (docs/calculators.md)
 BLOCK: Final = 8192  # lines per write
 
 # Habits (shares of individual entrepreneurs and of self-payers), drawn once per person.

@@ -34,7 +34,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 FILES: tuple[str, ...] = tuple(COLUMNS)
 
-# rules.md §3.1 codes, exactly (the one list lives in the rulebooks).
+# docs/status.md codes, exactly (the one list lives in the rulebooks).
 CATEGORY_CODES: tuple[str, ...] = RULEBOOK_CATEGORY_CODES
 
 # The register each category comes from (categories.csv `source`).

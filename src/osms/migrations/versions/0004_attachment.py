@@ -1,4 +1,4 @@
-"""attachment: clinics, doctors' districts, applications and the attachment history (rules.md §5)
+"""attachment: clinics, doctors' districts, applications and the attachment history (docs/attachment.md)
 
 Revision ID: 0004
 Revises: 0003
