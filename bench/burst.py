@@ -1,5 +1,5 @@
 """Benchmark: a burst of simultaneous attachment applications to one clinic, with /health polled
-throughout (issue 10, item 8). Figures, never asserts: answers by status, latency (median, max),
+throughout (docs/decisions/0003-bounded-waits.md). Figures, never asserts: answers by status, latency (median, max),
 /health's latency during the burst, and (PostgreSQL) how many backends wait for a lock, sampled
 every 20 ms: the queue behind the clinic's row lock. Results in docs/performance.md.
 

@@ -1,12 +1,12 @@
 """Measure: how long the load lock outlives a load killed with SIGKILL in the middle of a long
-statement (issue 10, item 8). A child process takes the register load's lock
+statement (docs/decisions/0003-bounded-waits.md). A child process takes the register load's lock
 (``bulkload.take_load_lock``) on the engine every command uses, starts a 30 s statement, and is
 killed; this process then polls until it gets the lock. Prints one JSON line. Results in
 docs/performance.md.
 
     uv run python bench/killed_load.py [--database-url URL] [--check-interval SECONDS]
 
-``--check-interval 0`` switches PostgreSQL's client check off (the behaviour before issue 10).
+``--check-interval 0`` switches PostgreSQL's client check off (PostgreSQL's default).
 """
 
 from __future__ import annotations

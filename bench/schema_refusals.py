@@ -1,6 +1,6 @@
 """Benchmark-style count: schema-valid requests the server refuses for what the schema could state.
 
-Issue 10, item 9: the OpenAPI document states the constraints the server enforces (IIN pattern,
+The OpenAPI document should state the constraints the server enforces (IIN pattern,
 enums, bounds). This builds the app on a fresh migrated SQLite database with a small synthetic
 country (``osms demo``'s loading: registry, 24 months of registers, clinics and attachments) and
 one login per role bound to real rows (a parent, an employer that paid, the parent's clinic: as

@@ -1,4 +1,4 @@
-"""The access findings of issue 10 item 4, each reproduced: the public status box, the employer's
+"""Access holes, each reproduced: the public status box, the employer's
 payroll naming strangers, and the one rule of who a parent or guardian may act for
 (docs/access.md)."""
 

@@ -71,7 +71,7 @@ def _refusals(operation, headers: dict[str, str], refused: dict[tuple[str, str |
 
 
 def test_schema_valid_requests_are_not_refused_for_what_the_schema_could_state(app, session) -> None:
-    """Issue 10, item 9: the OpenAPI document states the constraints the server enforces (IIN
+    """The OpenAPI document states the constraints the server enforces (IIN
     pattern, enums, bounds); at most 40 schema-valid examples per main operation."""
     user = create_user(session, "op", "pw", "operator", "Operator")
     token = create_token(session, user, "schemathesis")

@@ -1,5 +1,5 @@
 """Attachment decisions after the confirmed horizon are provisional (docs/rulebooks.md, "The confirmed
-horizon"; issue 10 item 1): over the API, the command line and the campaign's results file.
+horizon"): over the API, the command line and the campaign's results file.
 
 Fixture rulebook ``horizon-test`` (tests/horizon_fixture.py), confirmed until 2026-12-31, with the
 attachment parameters ``campaign`` (15.09-15.11), ``free_change_limit`` (1 per 6 months) and

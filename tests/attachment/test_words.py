@@ -1,5 +1,5 @@
 """The attachment pages in words a reader understands: clinic and region names instead of their
-codes, dates in sentences written as the page's language writes them (issue 10, item 10)."""
+codes, dates in sentences written as the page's language writes them."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def test_answer_in_each_language(client, people, lang: str) -> None:  # type: ig
         "en": "a disease dangerous to others",
     }[lang]
     assert expected in r.text
-    # the diagnosis: WHO's English title in English; in kk and ru the code and the list's words (issue 10)
+    # the diagnosis: WHO's English title in English; in kk and ru the code and the list's words
     diagnosis = {"kk": "A15.0 (туберкулез)", "ru": "A15.0 (туберкулез)", "en": "A15.0 Tuberculosis of lung"}[lang]
     assert diagnosis in r.text
 

@@ -1,5 +1,5 @@
 """What a Kazakh or Russian reader of an entitlement answer sees: the disease in their language,
-dates written their way, and no English words inside a kk or ru sentence (issue 10, item 10)."""
+dates written their way, and no English words inside a kk or ru sentence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``osms calc``: through a local Typer app wrapping ``calc_command`` (the lead wires the real one)."""
+"""``osms calc``: through a local Typer app wrapping ``calc_command`` (``osms.cli`` wires the real one)."""
 
 from __future__ import annotations
 

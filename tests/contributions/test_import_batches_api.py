@@ -1,4 +1,4 @@
-"""The register upload says which rows failed (issue 10, item 9): GET /api/v1/import-batches/{id}
+"""The register upload says which rows failed: GET /api/v1/import-batches/{id}
 and /rejections (paged JSON, CSV), linked from the upload's answer; operators, auditors and the
 login that loaded the batch may read it, every read audited."""
 

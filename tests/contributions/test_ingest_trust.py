@@ -1,4 +1,4 @@
-"""One bad row never blocks a register, and nothing implausible is credited (issue 10, item 7).
+"""One bad row never blocks a register, and nothing implausible is credited.
 
 Amounts exactly as documented; a ceiling per kind and period from the rulebook
 (``status.register_ceiling``); value dates neither in the future nor before the scheme; periods not

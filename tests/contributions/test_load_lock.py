@@ -1,4 +1,4 @@
-"""The load lock (issue 10, item 8): a load killed with SIGKILL in the middle of a long statement
+"""The load lock: a load killed with SIGKILL in the middle of a long statement
 releases it promptly, so the next load runs; a load waiting for a running one gives up after
 OSMS_LOAD_LOCK_TIMEOUT with 503 ``load_in_progress`` instead of waiting for ever."""
 

@@ -1,4 +1,4 @@
-"""``osms payroll compute`` through the Typer app ``payroll_app`` (the lead mounts it as ``osms payroll``)."""
+"""``osms payroll compute`` through the Typer app ``payroll_app`` (``osms.cli`` mounts it as ``osms payroll``)."""
 
 from __future__ import annotations
 

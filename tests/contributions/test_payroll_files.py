@@ -1,4 +1,4 @@
-"""Payroll files as accountants have them (issue 10, item 9): an Excel workbook (.xlsx) as well as
+"""Payroll files as accountants have them: an Excel workbook (.xlsx) as well as
 CSV, through the API and the CLI; any other file (PDF, ZIP, PNG, binary) a clear 422 with a code."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""A register upload killed with SIGKILL leaves no temporary copy of the file behind (issue 10,
-item 8): the server reads the upload where it received it (an unnamed temporary file past 1 MB),
-never a named copy in the temporary directory."""
+"""A register upload killed with SIGKILL leaves no temporary copy of the file behind: the
+server reads the upload where it received it (an unnamed temporary file past 1 MB), never a named
+copy in the temporary directory."""
 
 from __future__ import annotations
 

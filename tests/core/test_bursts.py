@@ -1,4 +1,4 @@
-"""Bursts degrade, never stall (issue 10, item 8): every wait is bounded, an overloaded moment is
+"""Bursts degrade, never stall: every wait is bounded, an overloaded moment is
 answered 503 ``overloaded`` with Retry-After, never a 500, and /health keeps answering."""
 
 from __future__ import annotations

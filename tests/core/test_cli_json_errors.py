@@ -1,4 +1,4 @@
-"""Errors of ``--json`` commands are one JSON line (issue 10, item 9): ``{"error": {"code",
+"""Errors of ``--json`` commands are one JSON line: ``{"error": {"code",
 "message"}}`` on standard output, nothing else, and a non-zero exit code; usage errors included."""
 
 from __future__ import annotations

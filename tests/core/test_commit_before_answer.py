@@ -1,4 +1,4 @@
-"""An answer leaves only after its transaction commits (issue 10, item 3).
+"""An answer leaves only after its transaction commits.
 
 Three ways to see it, on both databases, through the real app:
 

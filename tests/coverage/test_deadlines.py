@@ -1,4 +1,4 @@
-"""Nobody is told they owe what is not yet due (issue 10 item 2): the status engine against
+"""Nobody is told they owe what is not yet due: the status engine against
 hand-computed cases.
 
 Deadlines (docs/calculators.md, kz-law ``deadlines.yaml``): an employer pays a month's deductions and the

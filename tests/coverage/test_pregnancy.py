@@ -148,7 +148,7 @@ def test_api(client, session, women) -> None:
     ],
 )
 def test_dates_the_rulebook_does_not_answer_for_are_a_422_not_a_500(client, session, women, body) -> None:
-    # Issue 10, item 9 (bench/schema_refusals.py found 13 errors 500): every schema-valid date gets an
+    # bench/schema_refusals.py once found 13 errors 500 here: every schema-valid date gets an
     # answer; an entry the rulebook (kz-law, from 2017-07-01) cannot decide is date_outside_rulebook.
     tokens = make_tokens(session, citizen_iin=AIGERIM)
     session.commit()

@@ -1,4 +1,4 @@
-"""Every import, like the payment register (issue 10, item 7): a line that is not UTF-8 or not CSV
+"""Every import, like the payment register: a line that is not UTF-8 or not CSV
 is rejected alone with its line number and the others load; numbers and dates exactly as
 documented (ASCII digits; no "²", "٤٢", week dates); nothing raises."""
 

@@ -168,7 +168,7 @@ def test_show_errors_exit_2_without_traceback(args: list[str], message: str) -> 
     for extra in ([], ["--json"]):
         result = runner.invoke(app, ["rulebook", "show", *args, *extra])
         assert result.exit_code == 2
-        if extra:  # one JSON line on standard output, nothing else (issue 10, item 9)
+        if extra:  # one JSON line on standard output, nothing else
             assert result.stderr == ""
             assert json.loads(result.stdout)["error"]["message"].startswith(sentence)
         else:

@@ -527,7 +527,7 @@ def test_a_required_deadline_is_missing(tmp_path: Path) -> None:
 
 
 def test_a_disease_title_in_kk_or_ru_holds_no_english(tmp_path: Path) -> None:
-    # issue 10: the names are printed for the patient inside kk and ru sentences
+    # the names are printed for the patient inside kk and ru sentences
     err = error_for(tmp_path, **edit("benefits", "ru: туберкулез,", "ru: tuberculosis,"))
     assert "Latin-letter words" in str(err) and "tuberculosis" in str(err)
     err = error_for(tmp_path, **edit("benefits", "kk: туберкулез, ", ""))

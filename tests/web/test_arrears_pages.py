@@ -1,4 +1,4 @@
-"""Nobody is told on a page that they owe what is not yet due (issue 10 item 2), and the employer's
+"""Nobody is told on a page that they owe what is not yet due, and the employer's
 page opens on a month with payments.
 
 The scenario, checked on 2026-12-04 (and 2026-12-26) under kz-law: ТОО Жарық (``employer1``) paid for

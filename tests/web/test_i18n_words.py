@@ -1,5 +1,5 @@
 """Every Kazakh and Russian message reads as Kazakh or Russian: no English words glued in, dates
-and months written as each language writes them inside a sentence (issue 10, item 10)."""
+and months written as each language writes them inside a sentence."""
 
 from __future__ import annotations
 

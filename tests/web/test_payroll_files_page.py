@@ -1,5 +1,5 @@
 """The employer's payroll page takes an Excel workbook; a PDF, a ZIP, a PNG or any binary is a clear
-422 in the page's language, never a server error (issue 10, item 9)."""
+422 in the page's language, never a server error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Logins and sessions an attacker cannot walk through (issue 10, item 6; docs/security.md): the
+"""Logins and sessions an attacker cannot walk through (docs/security.md): the
 session key, login throttling, server-side sessions, cookie flags, CSRF on cookie-authenticated
 API calls, security headers on every answer, the public status box's rate limit, and the API
 documentation served from vendored files."""

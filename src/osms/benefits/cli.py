@@ -25,7 +25,9 @@ from osms.coverage.cli import cli_principal
 console = Console()
 errors = Console(stderr=True)
 
-benefits_app = typer.Typer(help="Benefit packages: care types, GOBMP and OSMS (docs/benefits.md).", no_args_is_help=True)
+benefits_app = typer.Typer(
+    help="Benefit packages: care types, GOBMP and OSMS (docs/benefits.md).", no_args_is_help=True
+)
 
 
 def _fail(exc: OsmsError, as_json: bool) -> NoReturn:

@@ -1,6 +1,6 @@
 """Calculator and payroll API (thin): ``GET /api/v1/calc`` (public) and ``POST /api/v1/payrolls``.
 
-The lead includes ``router`` in ``osms.app.create_app``: ``app.include_router(calc_router)``.
+``osms.app.create_app`` includes ``router``: ``app.include_router(calc_router)``.
 """
 
 from __future__ import annotations
@@ -403,9 +403,9 @@ def _rows_from_json(body: bytes) -> PayrollRequest:
     description=(
         "For each employee and month: the employer's deduction (ООСМС) and the employee's contribution "
         "(ВОСМС, withheld), caps applied; employees in a state-paid category on any day of the month are "
-        "excluded (no deduction, no contribution; docs/calculators.md, docs/status.md); rows that cannot be computed are "
-        "returned with a reason code. Also the employees' statement: deadlines are the 15th (statement) and "
-        "the 25th (payment) of the following month. Nothing is stored.\n\n"
+        "excluded (no deduction, no contribution; docs/calculators.md, docs/status.md); rows that cannot be "
+        "computed are returned with a reason code. Also the employees' statement: deadlines are the 15th "
+        "(statement) and the 25th (payment) of the following month. Nothing is stored.\n\n"
         f"Body: JSON `{{employer, rulebook?, rows: [{{iin, period, income}}]}}` (at most {MAX_API_ROWS:,} rows), "
         "or `text/csv` with the header `iin,period,income`, or an Excel workbook (`" + XLSX_MEDIA_TYPE + "`: the "
         "first sheet, its first row that header), with the `employer` (and `rulebook`) as query parameters; "

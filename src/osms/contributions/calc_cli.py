@@ -1,6 +1,6 @@
 """``osms calc`` and ``osms payroll compute``: the calculators and the employer payroll (thin).
 
-The lead wires them in ``osms.cli``::
+``osms.cli`` wires them in::
 
     app.command("calc")(calc_command)
     app.add_typer(payroll_app, name="payroll")

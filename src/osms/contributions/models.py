@@ -21,7 +21,7 @@ from osms.core.db import Base
 from osms.core.money import Money
 from osms.core.periods import Month, MonthType
 
-# Register kinds (issue "Contributions ledger" item 3) and their bit in person_month.kinds.
+# Register kinds (docs/payment-registers.md) and their bit in person_month.kinds.
 PAYMENT_KINDS: dict[str, int] = {
     "employer_deduction": 1,
     "employee_contribution": 2,

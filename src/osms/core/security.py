@@ -1,6 +1,6 @@
 """Logins, roles and API tokens.
 
-Roles (issue "Foundation" item 10): ``citizen`` (bound to an IIN), ``employer`` (bound to a BIN),
+Roles (docs/access.md): ``citizen`` (bound to an IIN), ``employer`` (bound to a BIN),
 ``clinic`` (bound to a provider), ``operator`` (the fund's staff), ``auditor`` (read-only oversight).
 Passwords are hashed with scrypt; API tokens are random and only their SHA-256 is stored.
 """

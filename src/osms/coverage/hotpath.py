@@ -1,4 +1,4 @@
-"""The single status check's hot path on PostgreSQL (issue 3, item 5; docs/performance.md).
+"""The single status check's hot path on PostgreSQL (docs/decisions/0002-status-hot-path.md, docs/performance.md).
 
 ``GET /api/v1/persons/{iin}/status`` is what clinics call for every patient at the desk. On
 PostgreSQL, ``StatusFastLane`` (an ASGI middleware in front of the framework) answers the common

@@ -1,6 +1,7 @@
 """Registry rules: the lists and the checks of one incoming row (pure: no I/O).
 
-Residency statuses and family relations: issue "Foundation" item 8; category codes: docs/status.md.
+Residency statuses, family relations and category codes: docs/domain.md; which categories are state-paid:
+docs/status.md.
 Each check returns the cleaned values or a ``Rejection`` with a stable reason code.
 """
 
