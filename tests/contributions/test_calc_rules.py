@@ -150,7 +150,7 @@ def test_kz_state_2020_is_unverified() -> None:
     assert data["rate"] == "0.014"
 
 
-# The brief's hand-computed employer cases (docs/calculators.md).
+# Hand-computed employer cases (docs/calculators.md).
 @pytest.mark.parametrize(
     ("payer", "period", "income", "expected", "base", "capped"),
     [

@@ -1,4 +1,4 @@
-"""``osms status`` and ``osms pregnancy register`` (mounted here as the lead wires them in osms.cli)."""
+"""``osms status`` and ``osms pregnancy register`` (mounted here as osms.cli mounts them)."""
 
 from __future__ import annotations
 
