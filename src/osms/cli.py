@@ -50,6 +50,7 @@ def main() -> None:
     """
     import sys
 
+    from pydantic import ValidationError
     from rich.console import Console
     from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
@@ -79,6 +80,8 @@ def main() -> None:
         fail("usage" if exit_code == 2 else "error", message, exit_code)
     except OsmsError as exc:
         fail(exc.code, exc.message)
+    except ValidationError as exc:  # an OSMS_ setting the settings refuse (osms.core.config)
+        fail("bad_setting", "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
     except (OperationalError, ProgrammingError) as exc:
         fail(
             "database_error",

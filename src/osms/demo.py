@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from osms.core import migrate
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.security import PUBLISHED_KEY, create_token, create_user, demo_secret_key
@@ -53,7 +54,7 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
         # Registers run up to last month, so that today's statuses show every case.
-        as_of = date.today().replace(day=1)
+        as_of = fund_today().replace(day=1)
         generate(SynthConfig(people=people, seed=seed, as_of=as_of, registers=REGISTER_MONTHS), out)
         write_clinics(out, seed=seed, as_of=as_of)
     for kind in IMPORT_ORDER:
@@ -121,7 +122,7 @@ def _clinic_of(session: Session, iin: str | None) -> tuple[str, str] | None:
     """(clinic_id, name) of the clinic ``iin`` is attached to today, else the first clinic (None: none)."""
     from osms.attachment.models import Attachment, Clinic
 
-    today = date.today()
+    today = fund_today()
     clinic_id = None
     if iin:
         clinic_id = session.scalar(
@@ -144,7 +145,7 @@ def demo_logins(engine: Engine) -> list[DemoLogin]:
     """One login per role, bound to real demo rows: a parent with children under the minor age (whom
     a parent sees: docs/access.md), an employer, the parent's clinic."""
     with unit_of_work(engine) as session:
-        today = date.today()
+        today = fund_today()
         minor_age = minor_age_on(today)
         children = select(FamilyLink.relative_iin).where(FamilyLink.relation == "parent")
         if minor_age is not None:
@@ -187,7 +188,7 @@ def showcase(engine: Engine, sample: int = 5000) -> list[tuple[str, str, str]]:
             session.scalars(select(Person.iin).where(Person.death_date.is_(None)).order_by(Person.iin).limit(sample))
         )
         found: dict[str, tuple[str, str, str]] = {}
-        for answer in statuses(session, iins, date.today()):
+        for answer in statuses(session, iins, fund_today()):
             code = answer.get("basis", {}).get("code")
             if code in SHOWCASE and code not in found:
                 found[code] = (code, answer["iin"], answer["message"]["en"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.errors import Forbidden
 from osms.core.http import CurrentPrincipal, DbSession, require_role
 from osms.core.openapi import IDENT_PATTERN, OFFSET_MAX, iin_list_schema, iin_schema, rulebook_schema
@@ -244,7 +245,7 @@ def clinics(
     ],
     on: Annotated[date | None, Query(description="Day of the counts (default today)")] = None,
 ) -> Any:
-    return service.clinics_in_region(session, region, on or date.today())
+    return service.clinics_in_region(session, region, on or fund_today())
 
 
 def _clinic_access(session: Session, principal: Principal, clinic_id: str, *, action: str) -> None:
@@ -298,7 +299,7 @@ def clinic_population(
     page: Annotated[int, Query(ge=1, le=OFFSET_MAX // 50, description="Page of the list, 50 per page")] = 1,
 ) -> dict[str, Any]:
     _clinic_access(session, principal, clinic_id, action="attachment.population.read")
-    day = on or date.today()
+    day = on or fund_today()
     population = service.clinic_population(session, clinic_id, day, page=page)
     audit.record_many(
         session,

@@ -34,6 +34,7 @@ from osms.attachment import rules
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
 from osms.core import audit
 from osms.core.bulkload import ImportFileError, ImportResult, ImportSpec, Reference, run_import
+from osms.core.clock import fund_today
 from osms.core.config import LANGUAGES, get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
 from osms.core.identity import check_bin, check_iin
@@ -736,7 +737,7 @@ def read_attachment(
     """The use case behind ``GET /api/v1/persons/{iin}/attachment`` and ``osms attach show``:
     authorize, read, audit. Not attached: every field null."""
     number = checked_iin(iin)
-    day = on or date.today()
+    day = on or fund_today()
     authorize_read(session, principal, number, day, channel=channel)
     found = show(session, number, day)
     audit.record(

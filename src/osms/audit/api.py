@@ -3,7 +3,6 @@ citizen's ``GET /api/v1/me/audit`` (who looked at my data). docs/audit.md."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from osms.audit import service
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import OUTCOMES
 from osms.core.openapi import OFFSET_MAX, iin_schema
@@ -108,7 +108,7 @@ def search(
         form="csv" if as_csv else "json",
     )
     if as_csv:
-        name = f"audit-{date.today().isoformat()}.csv"
+        name = f"audit-{fund_today().isoformat()}.csv"
         return Response(
             service.csv_text(entries),
             media_type="text/csv; charset=utf-8",

@@ -9,7 +9,7 @@ rule as ``POST /api/v1/entitlements``); employers never. Every answer is audited
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from osms.benefits import service
 from osms.benefits.catalogue import CARE_TYPES
+from osms.core.clock import fund_now
 from osms.core.errors import OsmsError
 from osms.core.http import DbSession
 from osms.core.identity import check_iin
@@ -80,7 +81,7 @@ def _page(
         answer=answer,
         error=error,
         iin_reasons=reasons,
-        checked_at=datetime.now().replace(microsecond=0),
+        checked_at=fund_now().replace(microsecond=0),
         answer_day=date.fromisoformat(answer["date"]) if answer else None,
         insured_until=_day(answer["insured"]["insured_until"]) if answer else None,
         # clinics see whether and until when the patient is insured and why in a word, never amounts

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from osms.benefits import rules
 from osms.benefits.catalogue import care_type
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.errors import Forbidden
 from osms.core.security import Principal
 from osms.coverage import service as coverage
@@ -69,7 +70,7 @@ def entitlement(
     if icd10:
         rules.diagnosis_code(icd10)
     book = coverage.resolve_rulebook(rulebook)
-    day = on or date.today()
+    day = on or fund_today()
     checked_day(book, day)
     authorize(session, principal, number, channel=channel, resource=resource)
     status = coverage.status_of(session, number, day, book.name)

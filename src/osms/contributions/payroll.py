@@ -49,6 +49,7 @@ from osms.contributions.rules import (
 )
 from osms.contributions.service import employees_among
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput
 from osms.core.identity import check_bin, check_iin
@@ -646,7 +647,7 @@ def compute_payroll(
     # registry or not, so a payroll tells nothing of people the employer has not paid for.
     iins = sorted({c.iin for c in unique})
     disclose = principal.role != "employer"
-    known = set(iins) if disclose else employees_among(session, employer, iins, today or date.today())
+    known = set(iins) if disclose else employees_among(session, employer, iins, today or fund_today())
     facts: dict[str, _PersonFacts] = {}
     if unique and known:
         first = min(c.period for c in unique).first_day

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -43,6 +43,7 @@ from osms.contributions import register_rules as rr
 from osms.contributions import summary
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
 from osms.core.bulkload import BadLine, ImportFileError, take_load_lock, write_rejections
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -125,15 +126,6 @@ def prepay_months_from_rulebook(rulebook_name: str | None = None) -> Callable[[d
             return entry.value if isinstance(entry, ParameterEntry) else 0
 
     return months
-
-
-# The fund works on Kazakhstan's time (UTC+5 for the whole country since 1 March 2024).
-FUND_TZ = timezone(timedelta(hours=5))
-
-
-def fund_today() -> date:
-    """The fund's today: the date in Kazakhstan now (no payment can have arrived after it)."""
-    return datetime.now(FUND_TZ).date()
 
 
 def register_checker(

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from osms import __version__
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.db import overload_reason
 from osms.core.errors import Overloaded, Unauthorized
@@ -92,7 +93,7 @@ async def health(request: Request) -> Health:
         status="ok",
         version=__version__,
         database=state.engine.dialect.name,
-        rulebooks=rulebook_horizons(date.today()),
+        rulebooks=rulebook_horizons(fund_today()),
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["kk", "ru", "en"]
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
         description="Public status checks (``/check``) per client address: N/sec, N/min or N/hour",
     )
     language: Language = Field(default="kk", description="Default language of pages and messages")
+    timezone: str = Field(
+        default="Asia/Almaty",
+        description=(
+            "The fund's time zone (an IANA name): the calendar date 'today' is taken in it, never in the "
+            "server's (docs/decisions/0004-fund-time-zone.md)"
+        ),
+    )
     var_dir: Path = Field(default=Path("var"), description="Where the embedded database and reports live")
     status_hot_path: bool = Field(
         default=True,
@@ -96,6 +104,17 @@ class Settings(BaseSettings):
             "load's locks are released within about this long (client_connection_check_interval)"
         ),
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f"OSMS_TIMEZONE={name!r} is not a known time zone; give an IANA name such as Asia/Almaty"
+            ) from None
+        return name
 
 
 @lru_cache(maxsize=1)

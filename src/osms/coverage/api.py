@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from osms.core.clock import fund_today
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.openapi import iin_list_schema, iin_schema, rulebook_schema
 from osms.coverage import service
@@ -162,7 +163,7 @@ class BatchAnswer(BaseModel):
     },
 )
 def read_statuses(body: BatchRequest, session: DbSession, principal: CurrentPrincipal) -> JSONResponse:
-    day = body.on or date.today()
+    day = body.on or fund_today()
     results = service.read_statuses(
         session, principal, body.iins, day, body.rulebook, channel="api", resource="/api/v1/status:batch"
     )

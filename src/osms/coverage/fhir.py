@@ -23,6 +23,7 @@ from osms.benefits import rules as benefit_rules
 from osms.benefits.catalogue import CARE_TYPES, care_type
 from osms.benefits.service import ASK_ANY
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
 from osms.core.fhir_outcome import FHIR_JSON, FhirResponse, operation_outcome
@@ -627,7 +628,7 @@ def capability_statement() -> FhirResponse:
         {
             "resourceType": "CapabilityStatement",
             "status": "active",
-            "date": date.today().isoformat(),
+            "date": fund_today().isoformat(),
             "publisher": FUND["display"],
             "kind": "instance",
             "software": {"name": "OSMS"},

@@ -40,6 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.db import overload_reason
 from osms.core.errors import OsmsError
@@ -177,7 +178,7 @@ class StatusHotPath:
             return None
         try:
             book = service.resolve_rulebook(rulebook)
-            day = date.fromisoformat(on) if on else date.today()
+            day = date.fromisoformat(on) if on else fund_today()
             book.check_date(day)
         except (OsmsError, ValueError):
             return None

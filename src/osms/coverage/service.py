@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from osms.contributions.models import PAYMENT_KINDS
 from osms.contributions.service import employees_among, summary_months
 from osms.core import audit
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
 from osms.core.identity import IdCheck, check_iin
@@ -126,7 +127,7 @@ def status_of(session: Session, iin: str, on: date | None = None, rulebook: str 
     """Insured status of one person on ``on`` (default today). Raises InvalidInput for a bad IIN,
     UnknownRulebook, DateOutsideRulebook (422) for a date the rulebook does not cover."""
     number = checked_iin(iin)
-    day = on or date.today()
+    day = on or fund_today()
     book = resolve_rulebook(rulebook)
     book.check_date(day)
     persons, months = load_facts(session, [number], day)
@@ -162,7 +163,7 @@ def is_employee(session: Session, employer: str, iin: str, today: date | None = 
     """Has ``employer`` (BIN, or an IE's IIN) a credited payment for ``iin`` for a period of the
     last 12 months (the current month and the 12 before it, counted from today)?
     (``contributions.service.employees_among``, docs/access.md)"""
-    return iin in employees_among(session, employer, [iin], today or date.today())
+    return iin in employees_among(session, employer, [iin], today or fund_today())
 
 
 def authorize_status_read(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
@@ -267,7 +268,7 @@ def read_statuses(
         raise InvalidInput(
             f"at most {BATCH_LIMIT:,} IINs per request, got {len(iins):,}", code="too_many_iins", status=413
         )
-    day = on or date.today()
+    day = on or fund_today()
     result = [
         answer if "error" in answer else visible_status(principal.role, answer)
         for answer in statuses(session, iins, day, rulebook)

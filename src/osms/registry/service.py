@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from osms.core import audit
 from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -25,7 +26,7 @@ from osms.rulebooks.loader import RulebookError, load_rulebook
 
 
 def _person_check(values: dict[str, str]) -> Any:
-    return rules.check_person(values, date.today())
+    return rules.check_person(values, fund_today())
 
 
 SPECS: dict[str, ImportSpec] = {
@@ -206,7 +207,7 @@ def citizen_may_read(session: Session, principal: Principal, iin: str, on: date 
     """``may_act_for`` for a logged-in citizen, today (or ``on``) under the default rulebook."""
     if principal.role != "citizen" or principal.iin is None:
         return False
-    day = on or date.today()
+    day = on or fund_today()
     if iin == principal.iin:
         return True
     return may_act_for(session, principal.iin, iin, day, minor_age_on(day))

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.jsonout import fail, print_json
 from osms.rulebooks.loader import (
@@ -53,7 +54,7 @@ def _open(name: str | None, as_json: bool = False) -> Rulebook:
 
 def _parse_on(text: str | None, as_json: bool = False) -> date:
     if text is None:
-        return date.today()
+        return fund_today()
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

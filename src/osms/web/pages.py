@@ -40,6 +40,7 @@ from osms.contributions.service import (
     payments_of,
 )
 from osms.core import audit, throttle
+from osms.core.clock import fund_today
 from osms.core.config import LANGUAGES, get_settings
 from osms.core.errors import InvalidInput, NotFound, OsmsError, Overloaded
 from osms.core.http import DbSession, csrf_matches, log_refusal, optional_principal
@@ -89,7 +90,7 @@ STATUS_UNAVAILABLE = N_(
 
 def today() -> date:
     """The day statuses are computed for (tests replace this function)."""
-    return date.today()
+    return fund_today()
 
 
 # --- Rendering -------------------------------------------------------------------------------
