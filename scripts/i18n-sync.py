@@ -24,7 +24,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "src" / "osms" / "web" / "translations"
+TRANSLATIONS = ROOT / "src" / "osms" / "core" / "i18n" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LANGS = ("kk", "ru", "en")
 

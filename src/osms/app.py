@@ -1,4 +1,4 @@
-"""The ASGI app: ``osms.app:app``. Wires each room's API router and the web pages."""
+"""The ASGI app: ``osms.app:app``. Wires each room's API router and pages (the composition lists)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from osms import __version__
 from osms.attachment.api import router as attachment_router
-from osms.attachment.pages import router as attachment_pages
+from osms.attachment.pages import PAGES as attachment_pages
 from osms.audit.api import router as audit_router
-from osms.audit.pages import router as audit_pages
+from osms.audit.pages import PAGES as audit_pages
 from osms.benefits.api import router as benefits_router
-from osms.benefits.pages import router as benefits_pages
+from osms.benefits.pages import PAGES as benefits_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
+from osms.contributions.pages import PAGES as contributions_pages
 from osms.core.api import router as core_router
 from osms.core.audit import AuditContext
 from osms.core.batches_api import router as batches_router
@@ -32,10 +33,11 @@ from osms.core.throttle import LoginPolicy, Rate
 from osms.coverage.api import router as coverage_router
 from osms.coverage.fhir import router as fhir_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
+from osms.coverage.pages import PAGES as coverage_pages
 from osms.registry.api import router as registry_router
+from osms.registry.pages import PAGES as registry_pages
 from osms.web.apidocs import install_api_docs
-from osms.web.pages import install_error_pages
-from osms.web.pages import router as web_router
+from osms.web.pages import PageSet, install_error_pages, install_pages
 
 DESCRIPTION = """
 The information system of Kazakhstan's compulsory social health insurance fund
@@ -47,6 +49,17 @@ the audit log with the caller, role, time and subject.
 
 **Errors** are `application/problem+json` with a stable `code`.
 """
+
+#: Every room's pages, in this order: their routers, template directories, menu entries and the
+#: sections they add to other rooms' pages (``osms.web.pages.install_pages``).
+PAGES: tuple[PageSet, ...] = (
+    registry_pages,
+    contributions_pages,
+    coverage_pages,
+    attachment_pages,
+    benefits_pages,
+    audit_pages,
+)
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -107,10 +120,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(benefits_router)
     app.include_router(fhir_router)
     app.include_router(audit_router)
-    app.include_router(attachment_pages)
-    app.include_router(benefits_pages)
-    app.include_router(audit_pages)
-    app.include_router(web_router)
+    install_pages(app, PAGES)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     return app

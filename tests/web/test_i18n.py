@@ -12,10 +12,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from osms.core import i18n
 from osms.core.config import LANGUAGES
 from osms.core.identity import check_iin
+from osms.registry.labels import CATEGORY_LABELS, RESIDENCY_LABELS
 from osms.registry.rules import CATEGORY_CODES, RESIDENCY
-from osms.web import i18n
+from osms.web.i18n import from_accept_language
 
 ROOT = Path(__file__).resolve().parents[2]
 POT = i18n.TRANSLATIONS / "messages.pot"
@@ -72,8 +74,8 @@ def test_catalogs_are_in_step_with_the_sources() -> None:
 
 
 def test_every_code_has_a_translated_label() -> None:
-    assert set(i18n.RESIDENCY_LABELS) == set(RESIDENCY)
-    assert set(i18n.CATEGORY_LABELS) == set(CATEGORY_CODES)
+    assert set(RESIDENCY_LABELS) == set(RESIDENCY)
+    assert set(CATEGORY_LABELS) == set(CATEGORY_CODES)
     for kind, codes in (("residency", RESIDENCY), ("category", CATEGORY_CODES)):
         for code in codes:
             english = i18n.label("en", kind, code)
@@ -123,7 +125,7 @@ def test_iin_check_reasons_cover_every_code(number: str, codes: list[str]) -> No
     ],
 )
 def test_accept_language(header: str, expected: str | None) -> None:
-    assert i18n.from_accept_language(header) == expected
+    assert from_accept_language(header) == expected
 
 
 def test_dates_are_written_per_language() -> None:

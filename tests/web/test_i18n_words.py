@@ -11,14 +11,14 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
+from osms.core import i18n
 from osms.core.periods import Month
-from osms.web import i18n
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z]+\b")
 #: Latin-letter words a kk or ru text may hold: file formats and protocols, and the column names
 #: of the payroll file (codes a user types as they are).
-CODES = {"CSV", "UTC", "Excel", "xlsx", "XLSX", "JSON", "API", "FHIR", "iin", "period", "income"}
+CODES = {"CSV", "UTC", "UTF", "REV", "Excel", "xlsx", "XLSX", "JSON", "API", "FHIR", "iin", "period", "income"}
 
 
 def messages(lang: str) -> list[tuple[str, str]]:

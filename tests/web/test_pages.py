@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_helpers import PASSWORD, World, csrf_of, login, new_iin
 
+from osms.core import i18n
 from osms.core.config import get_settings
 from osms.core.identity import check_digit
 from osms.core.models import AuditEntry
-from osms.web import i18n, pages
+from osms.web import pages
 
 
 def audit_rows(session: Session, action: str) -> list[AuditEntry]:

@@ -22,16 +22,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web_helpers import PASSWORD, World, add_person, csrf_of, login, new_iin
 
+from osms.contributions.labels import KIND_LABELS, PAYROLL_REASON_LABELS
 from osms.contributions.models import PAYMENT_KINDS, REVERSAL, Payment
 from osms.contributions.payroll import REJECTION_REASONS
 from osms.contributions.summary import refresh_all
+from osms.core import i18n
 from osms.core.identity import make_bin
 from osms.core.models import AuditEntry, ImportBatch
 from osms.core.periods import Month
 from osms.core.security import create_user
+from osms.coverage.labels import BASIS_LABELS
 from osms.coverage.rules import BASIS_CODES
 from osms.registry.models import Payer, Person, PersonCategory
-from osms.web import i18n, pages
+from osms.web import pages
 
 CHECK_DAY = date(2024, 9, 15)
 NBSP = "\u00a0"
@@ -185,9 +188,9 @@ def test_money_months_and_rates_are_written_per_language() -> None:
 
 
 def test_every_basis_kind_and_payroll_reason_has_a_translated_label() -> None:
-    assert set(i18n.BASIS_LABELS) == set(BASIS_CODES)
-    assert set(i18n.KIND_LABELS) == {*PAYMENT_KINDS, REVERSAL}
-    assert set(i18n.PAYROLL_REASON_LABELS) == set(REJECTION_REASONS)
+    assert set(BASIS_LABELS) == set(BASIS_CODES)
+    assert set(KIND_LABELS) == {*PAYMENT_KINDS, REVERSAL}
+    assert set(PAYROLL_REASON_LABELS) == set(REJECTION_REASONS)
     for kind, codes in (("basis", BASIS_CODES), ("kind", PAYMENT_KINDS), ("payroll_reason", REJECTION_REASONS)):
         for code in codes:
             english = i18n.label("en", kind, code)

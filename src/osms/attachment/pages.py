@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -29,16 +30,16 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
 from osms.attachment.models import Clinic, ClinicDistrict
-from osms.core import audit
+from osms.core import audit, i18n
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.http import DbSession
+from osms.core.i18n import N_
 from osms.core.security import Principal
 from osms.registry.models import Person
 from osms.registry.service import cared_for, get_person, get_person_row, minor_age_on
 from osms.rulebooks.loader import RulebookError
-from osms.web import i18n
 from osms.web import pages as web
-from osms.web.i18n import N_
+from osms.web.i18n import pick_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -289,7 +290,7 @@ def _citizen_context(
 ) -> dict[str, Any]:
     """Everything ``attachment.html`` needs; ``me`` is None when the citizen is not in the registry."""
     assert principal.iin is not None
-    lang = i18n.pick_language(request)
+    lang = pick_language(request)
     day = today()
     context: dict[str, Any] = {
         "on": day,
@@ -587,7 +588,7 @@ def clinic_attachments(
     clinic_id, refused = _which_clinic(request, principal, clinic)
     if refused is not None:
         return refused
-    lang = i18n.pick_language(request)
+    lang = pick_language(request)
     base: dict[str, Any] = {"names": _names(lang), "clinic_param": clinic, "on_text": on, "error": None}
     if clinic_id is None:
         return web.render(request, "clinic_attachments.html", principal, clinic=None, **base)
@@ -677,3 +678,21 @@ def clinic_attachments(
         pages=pages,
         **base,
     )
+
+
+def _citizen(principal: Principal | None) -> bool:
+    return principal is not None and principal.role == "citizen"
+
+
+def _clinic(principal: Principal | None) -> bool:
+    return principal is not None and principal.role == "clinic"
+
+
+PAGES = web.PageSet(
+    router=router,
+    templates=Path(__file__).parent / "templates",
+    menu=(
+        web.MenuEntry(50, "/attachment", N_("Choose a clinic"), _citizen, prefix=True),
+        web.MenuEntry(60, "/clinic/attachments", N_("Attachment applications"), _clinic, prefix=True),
+    ),
+)

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final
 
+from osms.core.i18n import N_
 from osms.rulebooks.loader import Rulebook
-from osms.web.i18n import N_
 
 REASONS: Final = ("first", "move", "job_or_study", "release", "military_service_end", "reorganisation", "choice")
 GROUNDS: Final = ("move", "job_or_study", "release", "military_service_end", "reorganisation")

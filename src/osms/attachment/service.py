@@ -37,6 +37,7 @@ from osms.core.bulkload import ImportFileError, ImportResult, ImportSpec, Refere
 from osms.core.clock import fund_today
 from osms.core.config import LANGUAGES, get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.i18n import gettext, sentence_days
 from osms.core.identity import check_bin, check_iin
 from osms.core.periods import Month
 from osms.core.rows import Rejection, Row
@@ -45,7 +46,6 @@ from osms.registry.models import FamilyLink, Person
 from osms.registry.service import citizen_may_read, guardians_of
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
-from osms.web.i18n import gettext, sentence_days
 
 # --------------------------------------------------------------------------------------------
 # Imports of clinics and districts (core/bulkload: upsert by key, rejections, all-or-nothing)

@@ -1,22 +1,26 @@
 """The auditor's page ``/audit`` (thin): the audit log searched with the API's filters, paged,
 with a link to the same entries as CSV. Auditors only; every search is logged (docs/audit.md).
-A citizen's own view (who looked at my data) is a section of ``/me`` (``osms.web.pages``)."""
+A citizen's own view (who looked at my data) is a section this room adds to ``/me``
+(``osms.web.pages.Section``; the page is ``osms.coverage.pages``'s)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from osms.audit import service
 from osms.core import audit
 from osms.core.errors import InvalidInput
 from osms.core.http import DbSession
+from osms.core.i18n import N_
 from osms.core.models import OUTCOMES
+from osms.core.security import Principal
 from osms.web import pages as web
-from osms.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,3 +90,22 @@ def audit_page(
         "csv_url": link("/api/v1/audit", format="csv"),
     }
     return web.render(request, "audit.html", principal, headers=web.PRIVATE, **context)
+
+
+def looked_at_section(request: Request, session: Session, principal: Principal) -> dict[str, Any] | None:
+    """A citizen's ``/me``: who looked at their data (docs/audit.md)."""
+    if principal.role != "citizen" or not principal.iin:
+        return None
+    return {"looked_at": service.looked_at(session, principal, channel="web", resource="/me")}
+
+
+def _auditor(principal: Principal | None) -> bool:
+    return principal is not None and principal.role == "auditor"
+
+
+PAGES = web.PageSet(
+    router=router,
+    templates=Path(__file__).parent / "templates",
+    menu=(web.MenuEntry(80, "/audit", N_("Audit log"), _auditor),),
+    sections={"me": (web.Section("_looked_at.html", looked_at_section),)},
+)

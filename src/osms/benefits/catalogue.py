@@ -2,7 +2,7 @@
 
 The codes are the rulebooks' closed vocabulary (``osms.rulebooks.loader.CARE_TYPE_CODES``); which
 package holds a care type on a date is rulebook data (``benefits.yaml``), not this catalogue.
-Names are English message ids, translated by the kk/ru catalogs (``osms.web.i18n``).
+Names are English message ids, translated by the kk/ru catalogs (``osms.core.i18n``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from osms.core.errors import InvalidInput
+from osms.core.i18n import N_, gettext
 from osms.rulebooks.loader import CARE_TYPE_CODES
-from osms.web.i18n import N_, gettext
 
 Nature = Literal["planned", "emergency"]
 LANGS = ("kk", "ru", "en")

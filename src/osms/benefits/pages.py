@@ -10,6 +10,7 @@ rule as ``POST /api/v1/entitlements``); employers never. Every answer is audited
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,14 +18,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from osms.benefits import service
 from osms.benefits.catalogue import CARE_TYPES
+from osms.core import i18n
 from osms.core.clock import fund_now
 from osms.core.errors import OsmsError
 from osms.core.http import DbSession
+from osms.core.i18n import N_
 from osms.core.identity import check_iin
 from osms.core.security import Principal
-from osms.web import i18n
-from osms.web.i18n import N_
-from osms.web.pages import FULL_STATUS_ROLES, PRIVATE, PagePrincipal, csrf_ok, error_page, login_redirect, render, today
+from osms.web import pages as web
+from osms.web.i18n import pick_language
+from osms.web.pages import FULL_STATUS_ROLES, PRIVATE, PagePrincipal, csrf_ok, error_page, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +56,7 @@ def _form(
     return {
         "iin": iin,
         "care_type": care_type,
-        "date": on or today().isoformat(),
+        "date": on or web.today().isoformat(),
         "icd10": icd10,
         "emergency": emergency,
         "referral": referral,
@@ -127,7 +130,7 @@ def entitlement(
         return _page(request, allowed, 400, form=form, error=FORM_ERRORS["expired"])
     check = check_iin(iin)
     if not check.valid:
-        lang = i18n.pick_language(request)
+        lang = pick_language(request)
         reasons = i18n.iin_check_reasons(lang, check)
         return _page(request, allowed, 422, form=form, error=N_("This IIN fails a check."), reasons=reasons)
     try:
@@ -152,3 +155,14 @@ def entitlement(
             return _page(request, allowed, 422, form=form, error=FORM_ERRORS[exc.code])
         raise
     return _page(request, allowed, form=form, answer=answer)
+
+
+def _answers_entitlement(principal: Principal | None) -> bool:
+    return principal is not None and principal.role in ("clinic", "operator")
+
+
+PAGES = web.PageSet(
+    router=router,
+    templates=Path(__file__).parent / "templates",
+    menu=(web.MenuEntry(70, "/entitlement", N_("Is it covered?"), _answers_entitlement, prefix=True),),
+)

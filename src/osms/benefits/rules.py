@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 from osms.benefits.catalogue import LANGS, CareType, care_type
 from osms.core.errors import InvalidInput
+from osms.core.i18n import N_, format_sentence_day, gettext, label
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Disease, Entry, Rulebook, icd10_code, icd10_description
-from osms.web.i18n import N_, format_sentence_day, gettext, label
 
 Package = Literal["GOBMP", "OSMS", "none"]
 PACKAGES: tuple[str, ...] = ("GOBMP", "OSMS", "none")

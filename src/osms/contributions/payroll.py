@@ -52,6 +52,7 @@ from osms.core import audit
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput
+from osms.core.i18n import N_
 from osms.core.identity import check_bin, check_iin
 from osms.core.money import format_money
 from osms.core.periods import Month
@@ -80,14 +81,14 @@ MAX_API_ROWS: Final = 10_000
 
 # Every reason a payroll row is refused for (stable codes), with the sentence shown in reports.
 REJECTION_REASONS: Final = {
-    "bad_iin": "the IIN fails a check",
-    "bad_period": "the period is not a month YYYY-MM",
-    "bad_income": "the income is not an amount in tenge (0 or more, at most 2 decimals)",
-    "period_outside_rulebook": "the period is outside the rulebook's years",
-    "no_rule": "neither a deduction nor a contribution was due in the period",
-    "duplicate_row": "the same employee and month appear on more than one row: give one row with the month's total",
-    "unknown_person": "no person with this IIN in the registry",
-    "deceased": "the registry records the person's death before the period",
+    "bad_iin": N_("the IIN fails a check"),
+    "bad_period": N_("the period is not a month YYYY-MM"),
+    "bad_income": N_("the income is not an amount in tenge (0 or more, at most 2 decimals)"),
+    "period_outside_rulebook": N_("the period is outside the rulebook's years"),
+    "no_rule": N_("neither a deduction nor a contribution was due in the period"),
+    "duplicate_row": N_("the same employee and month appear on more than one row: give one row with the month's total"),
+    "unknown_person": N_("no person with this IIN in the registry"),
+    "deceased": N_("the registry records the person's death before the period"),
 }
 EXCLUSION_REASON: Final = "state_paid_category"
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from operator import mul
 from typing import Final
 
+from osms.core.i18n import N_, translator
 from osms.core.identity import check_iin
 from osms.core.money import format_money
 from osms.core.rows import Rejection
@@ -68,90 +69,42 @@ MAX_AMOUNT_DIGITS: Final = 16  # NUMERIC(18, 2)
 # (4,656,612.87 tenge) is refused whatever the rulebook's ceiling, so no accepted data overflows.
 MAX_ROW_TIYN: Final = 10**18 // (2**31 - 1)
 
-# Every reason a register row can end in, with the sentence shown in reports. ``already_credited``
-# is not a rejection: the row was credited by an earlier load and is counted, not reported.
+# Every reason a register row can end in, with the sentence shown in reports (in kk and ru from the
+# catalogs of osms.core.i18n). ``already_credited`` is not a rejection: the row was credited by an
+# earlier load and is counted, not reported.
 REASONS: Final[Mapping[str, str]] = {
-    "bad_row_shape": "the row does not have the columns of the header",
-    "bad_encoding": "the line is not UTF-8 text",
-    "bad_kind": "unknown kind of payment",
-    "bad_reference": "the payment reference is empty, too long, or misuses the REV: prefix",
-    "bad_payer_kind": "unknown payer kind",
-    "payer_mismatch": "the payer does not fit the payment (kind of payer, or not the person themselves)",
-    "bad_iin": "the IIN fails a check",
-    "bad_payer_id": "the payer's BIN/IIN is not 12 digits",
-    "bad_period": "the period is not a month YYYY-MM",
-    "bad_amount": "the amount is not a number with at most 2 decimals",
-    "non_positive_amount": "the amount is zero or negative",
-    "bad_date": "the value date is not a date YYYY-MM-DD",
-    "period_before_scheme": "the period is before the insurance scheme began",
-    "future_value_date": "the value date is in the future or before the insurance scheme began",
-    "implausible_amount": "the amount is above the largest plausible payment of its kind for the period",
-    "period_too_far_ahead": "the period is later than the value date allows",
-    "duplicate_reference": "the same reference appears earlier in the file",
-    "reference_conflict": "the reference was credited earlier with different values",
-    "unknown_person": "the IIN is not in the person registry",
-    "unknown_payer": "the payer is not in the payer registry",
-    "unknown_original": "a reversal of a payment that is not credited",
-    "already_reversed": "the payment has already been reversed",
-    "reversal_mismatch": "a reversal whose payer, IIN, period or amount differ from the original payment",
-}
-# The same sentences in Kazakh and Russian (reports and pages pick by language).
-REASONS_KK: Final[Mapping[str, str]] = {
-    "bad_row_shape": "жолдағы бағандар саны тақырыптағыға сәйкес келмейді",
-    "bad_encoding": "жол UTF-8 мәтіні емес",
-    "bad_kind": "төлем түрі белгісіз",
-    "bad_reference": "төлем сілтемесі бос, тым ұзын немесе REV: префиксі дұрыс қолданылмаған",
-    "bad_payer_kind": "төлеуші түрі белгісіз",
-    "payer_mismatch": "төлеуші төлемге сәйкес келмейді (төлеуші түрі немесе адамның өзі емес)",
-    "bad_iin": "ЖСН тексеруден өтпеді",
-    "bad_payer_id": "төлеушінің БСН/ЖСН-і 12 цифр емес",
-    "bad_period": "кезең ЖЖЖЖ-АА түріндегі ай емес",
-    "bad_amount": "сома 2 ондық таңбадан аспайтын сан емес",
-    "non_positive_amount": "сома нөлге тең немесе теріс",
-    "bad_date": "валюталау күні ЖЖЖЖ-АА-КК түріндегі күн емес",
-    "period_before_scheme": "кезең сақтандыру жүйесі басталғанға дейін",
-    "future_value_date": "валюталау күні болашақта немесе сақтандыру жүйесі басталғанға дейін",
-    "implausible_amount": "сома кезеңдегі осы түрдегі ең үлкен ықтимал төлемнен асады",
-    "period_too_far_ahead": "кезең валюталау күні рұқсат еткеннен кеш",
-    "duplicate_reference": "дәл осы сілтеме файлда бұрын кездеседі",
-    "reference_conflict": "бұл сілтеме бұрын басқа мәндермен есептелген",
-    "unknown_person": "ЖСН жеке тұлғалар тізілімінде жоқ",
-    "unknown_payer": "төлеуші төлеушілер тізілімінде жоқ",
-    "unknown_original": "есептелмеген төлемді қайтару",
-    "already_reversed": "төлем бұрын қайтарылған",
-    "reversal_mismatch": "қайтарудың төлеушісі, ЖСН-і, кезеңі немесе сомасы бастапқы төлемнен өзгеше",
-}
-REASONS_RU: Final[Mapping[str, str]] = {
-    "bad_row_shape": "в строке не столько полей, сколько в заголовке",
-    "bad_encoding": "строка не является текстом в UTF-8",
-    "bad_kind": "неизвестный вид платежа",
-    "bad_reference": "номер платежа пуст, слишком длинный или префикс REV: использован неверно",
-    "bad_payer_kind": "неизвестный вид плательщика",
-    "payer_mismatch": "плательщик не соответствует платежу (вид плательщика или не сам человек)",
-    "bad_iin": "ИИН не проходит проверку",
-    "bad_payer_id": "БИН/ИИН плательщика не из 12 цифр",
-    "bad_period": "период не является месяцем ГГГГ-ММ",
-    "bad_amount": "сумма не является числом с не более чем 2 знаками после запятой",
-    "non_positive_amount": "сумма равна нулю или отрицательна",
-    "bad_date": "дата валютирования не является датой ГГГГ-ММ-ДД",
-    "period_before_scheme": "период раньше начала системы медицинского страхования",
-    "future_value_date": "дата валютирования в будущем или раньше начала системы медицинского страхования",
-    "implausible_amount": "сумма больше наибольшего правдоподобного платежа этого вида за период",
-    "period_too_far_ahead": "период позже, чем допускает дата валютирования",
-    "duplicate_reference": "такой же номер платежа уже встречается выше в файле",
-    "reference_conflict": "этот номер платежа уже зачислен ранее с другими значениями",
-    "unknown_person": "ИИН отсутствует в регистре физических лиц",
-    "unknown_payer": "плательщик отсутствует в регистре плательщиков",
-    "unknown_original": "сторно незачисленного платежа",
-    "already_reversed": "платёж уже сторнирован",
-    "reversal_mismatch": "плательщик, ИИН, период или сумма сторно отличаются от исходного платежа",
+    "bad_row_shape": N_("the row does not have the columns of the header"),
+    "bad_encoding": N_("the line is not UTF-8 text"),
+    "bad_kind": N_("unknown kind of payment"),
+    "bad_reference": N_("the payment reference is empty, too long, or misuses the REV: prefix"),
+    "bad_payer_kind": N_("unknown payer kind"),
+    "payer_mismatch": N_("the payer does not fit the payment (kind of payer, or not the person themselves)"),
+    "bad_iin": N_("the IIN fails a check"),
+    "bad_payer_id": N_("the payer's BIN/IIN is not 12 digits"),
+    "bad_period": N_("the period is not a month YYYY-MM"),
+    "bad_amount": N_("the amount is not a number with at most 2 decimals"),
+    "non_positive_amount": N_("the amount is zero or negative"),
+    "bad_date": N_("the value date is not a date YYYY-MM-DD"),
+    "period_before_scheme": N_("the period is before the insurance scheme began"),
+    "future_value_date": N_("the value date is in the future or before the insurance scheme began"),
+    "implausible_amount": N_("the amount is above the largest plausible payment of its kind for the period"),
+    "period_too_far_ahead": N_("the period is later than the value date allows"),
+    "duplicate_reference": N_("the same reference appears earlier in the file"),
+    "reference_conflict": N_("the reference was credited earlier with different values"),
+    "unknown_person": N_("the IIN is not in the person registry"),
+    "unknown_payer": N_("the payer is not in the payer registry"),
+    "unknown_original": N_("a reversal of a payment that is not credited"),
+    "already_reversed": N_("the payment has already been reversed"),
+    "reversal_mismatch": N_("a reversal whose payer, IIN, period or amount differ from the original payment"),
 }
 
 
 def reason(code: str, language: str = "en") -> str:
-    """The sentence for a reason code in ``kk``, ``ru`` or ``en`` (English when unknown)."""
-    table = {"kk": REASONS_KK, "ru": REASONS_RU}.get(language, REASONS)
-    return table.get(code) or REASONS.get(code, code)
+    """The sentence for a reason code in ``kk`` or ``ru``, else English (the code itself when unknown)."""
+    sentence = REASONS.get(code)
+    if sentence is None:
+        return code
+    return translator(language).gettext(sentence) if language in ("kk", "ru") else sentence
 
 
 # Cleaned row: reference, payer_id, payer_kind, iin, period (Month.index), kind, amount in tiyn,

@@ -866,3 +866,80 @@ def employees_among(session: Session, employer: str, iins: Sequence[str], today:
     The one rule behind an employer's status reads and its payroll (docs/access.md)."""
     month = Month.of(today)
     return paid_for(session, employer, iins, month - EMPLOYEE_MONTHS, month)
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeMonth:
+    """What an employer paid for one person in a month: credited deductions, credited contributions
+    (withheld, civil-contract or other kinds), and the sum of its payments reversed since."""
+
+    iin: str
+    name: str | None
+    deduction: Decimal
+    contribution: Decimal
+    reversed: Decimal
+    current: bool  # an employee today (``employees_among``): the employer may see their status
+
+    @property
+    def total(self) -> Decimal:
+        return self.deduction + self.contribution
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerMonth:
+    """An employer's month, person by person (by name, then IIN), with the totals."""
+
+    payer_id: str
+    period: Month
+    employees: tuple[EmployeeMonth, ...]
+    deduction: Decimal
+    contribution: Decimal
+    reversed: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.deduction + self.contribution
+
+    @property
+    def current(self) -> list[str]:
+        """The IINs of the current employees, sorted."""
+        return sorted(e.iin for e in self.employees if e.current)
+
+
+def employer_default_month(session: Session, payer_id: str, day: date) -> Month:
+    """The month an employer's page opens on: the latest with its payments up to ``day``'s month
+    (an employer pays a month by the 25th of the next, so on 4 December last month usually has
+    none yet), else last month."""
+    return latest_paid_period(session, payer_id, Month.of(day)) or Month.of(day) - 1
+
+
+def employer_month(session: Session, payer_id: str, period: Month, day: date) -> EmployerMonth:
+    """Whom ``payer_id`` paid for in ``period`` and how much, and which of them are its employees
+    on ``day`` (the 12-month rule of ``employees_among``, read set-based)."""
+    zero = Decimal("0.00")
+    grouped: dict[str, list[EmployeePayment]] = {}
+    for line in employer_payments(session, payer_id, period):
+        grouped.setdefault(line.iin, []).append(line)
+    current = employees_among(session, payer_id, sorted(grouped), day) if grouped else set()
+    employees = []
+    for iin, lines in grouped.items():
+        credited = [x for x in lines if x.kind != REVERSAL and x.reversed_by is None]
+        employees.append(
+            EmployeeMonth(
+                iin=iin,
+                name=lines[0].name,
+                deduction=sum((x.amount for x in credited if x.kind == "employer_deduction"), zero),
+                contribution=sum((x.amount for x in credited if x.kind != "employer_deduction"), zero),
+                reversed=sum((x.amount for x in lines if x.kind != REVERSAL and x.reversed_by), zero),
+                current=iin in current,
+            )
+        )
+    employees.sort(key=lambda e: (e.name or "", e.iin))
+    return EmployerMonth(
+        payer_id=payer_id,
+        period=period,
+        employees=tuple(employees),
+        deduction=sum((e.deduction for e in employees), zero),
+        contribution=sum((e.contribution for e in employees), zero),
+        reversed=sum((e.reversed for e in employees), zero),
+    )

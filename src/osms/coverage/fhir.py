@@ -28,6 +28,7 @@ from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
 from osms.core.fhir_outcome import FHIR_JSON, FhirResponse, operation_outcome
 from osms.core.http import DbSession, bearer, optional_principal
+from osms.core.i18n import normalize
 from osms.core.identity import check_iin
 from osms.core.openapi import rulebook_schema
 from osms.core.security import Principal
@@ -35,7 +36,6 @@ from osms.coverage import service
 from osms.coverage.rules import Status
 from osms.registry.service import get_person_row
 from osms.rulebooks.loader import load_rulebook
-from osms.web.i18n import normalize
 
 FHIR_VERSION = "4.0.1"
 

@@ -35,6 +35,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple, get_args
 
+from osms.core.i18n import N_, format_sentence_day, tidy, translator
 from osms.core.money import format_money, round_money
 from osms.core.periods import Month
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
@@ -48,7 +49,6 @@ from osms.rulebooks.loader import (
     ParameterEntry,
     Rulebook,
 )
-from osms.web.i18n import format_sentence_day, tidy
 
 __all__ = [
     "BASIS_CODES",
@@ -772,7 +772,7 @@ def _run_start(p: _Person, last: int | None) -> Month | None:
 
 
 # --------------------------------------------------------------------------------------------
-# The sentence, in Kazakh, Russian and English (docs/glossary.md wording)
+# The sentence, in Kazakh, Russian and English (docs/glossary.md wording; the catalogs of osms.core.i18n)
 
 Lang = Literal["kk", "ru", "en"]
 LANGS: tuple[Lang, ...] = ("kk", "ru", "en")
@@ -783,7 +783,7 @@ def _code_label(lang: str, code: str) -> str:
 
 
 def _day(lang: str, day: date | None) -> str:
-    """A date inside a status sentence (``1 января 2025 г.``; ``osms.web.i18n.format_sentence_day``)."""
+    """A date inside a status sentence (``1 января 2025 г.``; ``osms.core.i18n.format_sentence_day``)."""
     return format_sentence_day(lang, day)
 
 
@@ -801,124 +801,48 @@ def _money(lang: str, amount: Decimal) -> str:
     return text.replace(",", "\u00a0").replace(".", ",")
 
 
-PAYER_WORDS: dict[str, dict[str, str]] = {
-    "state": {"kk": "мемлекет", "ru": "государство", "en": "the state"},
-    "local_budget": {"kk": "жергілікті бюджет", "ru": "местный бюджет", "en": "the local budget"},
+#: The payer of a state-paid category, as named inside a status sentence.
+PAYER_WORDS: dict[str, str] = {
+    "state": N_("the state"),
+    "local_budget": N_("the local budget"),
 }
 
-KIND_WORDS: dict[str, dict[str, str]] = {
-    "employer_deduction": {
-        "kk": "жұмыс берушінің аударымдары",
-        "ru": "отчисления работодателя",
-        "en": "employer's deductions",
-    },
-    "employee_contribution": {
-        "kk": "жұмыс беруші ұстап қалған жұмыскердің жарналары",
-        "ru": "взносы работника, удержанные работодателем",
-        "en": "employee's contributions withheld by the employer",
-    },
-    "civil_contract": {
-        "kk": "азаматтық-құқықтық шарт бойынша агент ұстап қалған жарналар",
-        "ru": "взносы по договору гражданско-правового характера, удержанные агентом",
-        "en": "contributions withheld by an agent under a civil-law contract",
-    },
-    "ie_contribution": {
-        "kk": "жеке кәсіпкердің өзі үшін жарналары",
-        "ru": "взносы индивидуального предпринимателя за себя",
-        "en": "an individual entrepreneur's contributions for themselves",
-    },
-    "state_contribution": {
-        "kk": "мемлекеттің жарналары",
-        "ru": "взносы государства",
-        "en": "state contributions",
-    },
-    "self_payment": {
-        "kk": "өз бетінше төленген жарна",
-        "ru": "самостоятельный платёж",
-        "en": "a self-payment",
-    },
+#: A kind of payment, as named inside a status sentence.
+KIND_WORDS: dict[str, str] = {
+    "employer_deduction": N_("employer's deductions"),
+    "employee_contribution": N_("employee's contributions withheld by the employer"),
+    "civil_contract": N_("contributions withheld by an agent under a civil-law contract"),
+    "ie_contribution": N_("an individual entrepreneur's contributions for themselves"),
+    "state_contribution": N_("state contributions"),
+    "self_payment": N_("a self-payment"),
 }
 
-# One template per basis code and language; {placeholders} are filled by _with_message.
-TEMPLATES: dict[str, dict[str, str]] = {
-    "state_paid_category": {
-        "kk": "Сақтандырылған: жеңілдікті санат «{category}», жарналарды {payer} төлейді.",
-        "ru": "Застрахован: льготная категория «{category}», взносы за него платит {payer}.",
-        "en": "Insured: state-paid category «{category}»; {payer} pays the contributions.",
-    },
-    "paid": {
-        "kk": "Сақтандырылған: {month} үшін жарна түсті ({kind}).",
-        "ru": "Застрахован: взносы за {month} поступили ({kind}).",
-        "en": "Insured: contributions for {month} have been received ({kind}).",
-    },
-    "grace": {
-        "kk": "Сақтандырылған: соңғы төленген {last} айынан кейін {grace} ай бойы құқық сақталады (жеңілдік кезеңі).",
-        "ru": "Застрахован: право сохраняется {grace} мес. после последнего оплаченного месяца {last} "
-        "(льготный период).",
-        "en": "Insured: rights are kept for {grace} months after the last covered month, {last} (grace period).",
-    },
-    "transitional_2020": {
-        "kk": "Сақтандырылған: {start} бастап {end} дейін барлығы сақтандырылған болып саналады (өтпелі кезең).",
-        "ru": "Застрахован: с {start} по {end} все считаются застрахованными (переходный период).",
-        "en": "Insured: from {start} to {end} everyone is treated as insured (transitional period).",
-    },
-    "not_applicable_before_insurance": {
-        "kk": "Мәртебе қолданылмайды: МӘМС пакеті {start} бастап қолданылады.",
-        "ru": "Статус не применяется: пакет ОСМС действует с {start}.",
-        "en": "Not applicable: the insurance package exists from {start}.",
-    },
-    "lapsed": {
-        "kk": "Сақтандырылмаған: соңғы төленген ай — {last}{grace_end}. Тек ТМККК қолжетімді.",
-        "ru": "Не застрахован: последний оплаченный месяц — {last}{grace_end}. Доступен только ГОБМП.",
-        "en": "Not insured: the last covered month was {last}{grace_end}. "
-        "Only the guaranteed free package (GOBMP) is available.",
-    },
-    "arrears_unpaid_after_lapse": {
-        "kk": "Сақтандырылмаған: {month} үшін өз бетінше төлем алдыңғы {cap} айдың берешегі өтелгенде ғана "
-        "сақтандыруды қалпына келтіреді. Тек ТМККК қолжетімді.",
-        "ru": "Не застрахован: самостоятельный платёж за {month} восстанавливает страхование только после "
-        "погашения задолженности за предыдущие {cap} мес. Доступен только ГОБМП.",
-        "en": "Not insured: a self-payment for {month} restores insurance only once the arrears of the "
-        "previous {cap} months are paid. Only the guaranteed free package (GOBMP) is available.",
-    },
-    "never_paid": {
-        "kk": "Сақтандырылмаған: соңғы {history} айда жарна түспеген. Тек ТМККК қолжетімді.",
-        "ru": "Не застрахован: за последние {history} мес. взносы не поступали. Доступен только ГОБМП.",
-        "en": "Not insured: no contributions were received in the last {history} months. "
-        "Only the guaranteed free package (GOBMP) is available.",
-    },
-    "deceased": {
-        "kk": "Сақтандырылмаған: адам {death} қайтыс болған.",
-        "ru": "Не застрахован: дата смерти — {death}.",
-        "en": "Not insured: the person died on {death}.",
-    },
-    "not_born": {
-        "kk": "Сақтандырылмаған: адам {birth} туған, яғни бұл күні әлі туылмаған.",
-        "ru": "Не застрахован: дата рождения — {birth}, на эту дату человек ещё не родился.",
-        "en": "Not insured: the person was born on {birth}, after this date.",
-    },
-    "unknown_person": {
-        "kk": "ЖСН {iin} бар адам тізілімде жоқ.",
-        "ru": "Лица с ИИН {iin} нет в реестре.",
-        "en": "No person with IIN {iin} is in the registry.",
-    },
+# One sentence per basis code; %(placeholders)s are filled by _with_message.
+TEMPLATES: dict[str, str] = {
+    "state_paid_category": N_("Insured: state-paid category «%(category)s»; %(payer)s pays the contributions."),
+    "paid": N_("Insured: contributions for %(month)s have been received (%(kind)s)."),
+    "grace": N_("Insured: rights are kept for %(grace)s months after the last covered month, %(last)s (grace period)."),
+    "transitional_2020": N_("Insured: from %(start)s to %(end)s everyone is treated as insured (transitional period)."),
+    "not_applicable_before_insurance": N_("Not applicable: the insurance package exists from %(start)s."),
+    "lapsed": N_(
+        "Not insured: the last covered month was %(last)s%(grace_end)s. Only the guaranteed free package "
+        "(GOBMP) is available."
+    ),
+    "arrears_unpaid_after_lapse": N_(
+        "Not insured: a self-payment for %(month)s restores insurance only once the arrears of the previous "
+        "%(cap)s months are paid. Only the guaranteed free package (GOBMP) is available."
+    ),
+    "never_paid": N_(
+        "Not insured: no contributions were received in the last %(history)s months. Only the guaranteed free "
+        "package (GOBMP) is available."
+    ),
+    "deceased": N_("Not insured: the person died on %(death)s."),
+    "not_born": N_("Not insured: the person was born on %(birth)s, after this date."),
+    "unknown_person": N_("No person with IIN %(iin)s is in the registry."),
 }
-
-UNTIL: dict[str, str] = {
-    "kk": " {until} дейін сақтандырылған.",
-    "ru": " Застрахован до {until}.",
-    "en": " Insured until {until}.",
-}
-GRACE_ENDED: dict[str, str] = {
-    "kk": ", жеңілдік кезеңі {day} аяқталды",
-    "ru": ", льготный период закончился {day}",
-    "en": "; the grace period ended on {day}",
-}
-ARREARS: dict[str, str] = {
-    "kk": " Берешек: {count} ай, {amount} теңге.",
-    "ru": " Задолженность: {count} мес., {amount} тенге.",
-    "en": " Arrears: {count} months, {amount} tenge.",
-}
+UNTIL = N_("Insured until %(until)s.")  # after the sentence, with a space
+GRACE_ENDED = N_("; the grace period ended on %(day)s")  # inside the lapsed sentence, after the last covered month
+ARREARS = N_("Arrears: %(count)s months, %(amount)s tenge.")  # after the sentence, with a space
 
 
 def _with_message(status: Status, category_label: Callable[[str, str], str]) -> Status:
@@ -927,16 +851,19 @@ def _with_message(status: Status, category_label: Callable[[str, str], str]) -> 
     detail = status.detail
     month = Month.of(status.on)
     owed = status.arrears_amount if status.arrears else None
+    payer = status.basis.payer or ""
+    kind = status.basis.kind or ""
     for lang in LANGS:
+        words = translator(lang).gettext
         params = {
             "iin": status.iin,
             "category": category_label(lang, status.basis.category) if status.basis.category else "",
-            "payer": PAYER_WORDS.get(status.basis.payer or "", {}).get(lang, status.basis.payer or ""),
-            "kind": KIND_WORDS.get(status.basis.kind or "", {}).get(lang, status.basis.kind or ""),
+            "payer": words(PAYER_WORDS[payer]) if payer in PAYER_WORDS else payer,
+            "kind": words(KIND_WORDS[kind]) if kind in KIND_WORDS else kind,
             "month": _month_text(lang, month),
             "last": _month_text(lang, status.last_covered),
             "grace": str(status.grace_months or ""),
-            "grace_end": GRACE_ENDED[lang].format(day=_day(lang, status.grace_end)) if status.grace_end else "",
+            "grace_end": words(GRACE_ENDED) % {"day": _day(lang, status.grace_end)} if status.grace_end else "",
             "cap": detail.get("cap", ""),
             "history": detail.get("history", ""),
             "start": _day(lang, _parse(detail.get("starts") or detail.get("from"))),
@@ -944,11 +871,12 @@ def _with_message(status: Status, category_label: Callable[[str, str], str]) -> 
             "death": _day(lang, _parse(detail.get("death_date"))),
             "birth": _day(lang, _parse(detail.get("birth_date"))),
         }
-        text = TEMPLATES[code][lang].format(**params)
+        text = words(TEMPLATES[code]) % params
         if status.insured and status.insured_until is not None:
-            text += UNTIL[lang].format(until=_day(lang, status.insured_until))
+            text += " " + words(UNTIL) % {"until": _day(lang, status.insured_until)}
         if status.arrears:
-            text += ARREARS[lang].format(count=len(status.arrears), amount=_money(lang, owed or Decimal(0)))
+            amount = _money(lang, owed or Decimal(0))
+            text += " " + words(ARREARS) % {"count": len(status.arrears), "amount": amount}
         messages[lang] = tidy(text)
     return _replace_message(status, messages)
 

@@ -22,6 +22,7 @@ from osms.core import audit
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.i18n import N_, label, translator
 from osms.core.identity import IdCheck, check_iin
 from osms.core.periods import Month
 from osms.core.security import Principal
@@ -38,7 +39,6 @@ from osms.registry.service import (
     put_membership,
 )
 from osms.rulebooks.loader import Rulebook, load_rulebook
-from osms.web.i18n import label
 
 BATCH_LIMIT = 10_000
 
@@ -297,37 +297,21 @@ WORK_KINDS = ("employer_deduction", "employee_contribution", "civil_contract")
 PREGNANCY_SOURCE = "register of pregnant women"
 HAS_EMPLOYER = "has employer payments: must pay arrears up to 12 months"
 
-PREGNANCY_MESSAGES: dict[str, dict[str, str]] = {
-    "assigned": {
-        "kk": "«Жұмыс істемейтін жүкті әйел» санаты {since} бастап беріледі; жарналарды мемлекет төлейді.",
-        "ru": "Категория «неработающая беременная» присваивается с {since}; взносы за неё платит государство.",
-        "en": "The category «non-working pregnant woman» is assigned from {since}; the state pays the contributions.",
-    },
-    "refused_has_employer": {
-        "kk": "Бас тартылды: соңғы 2 айда жұмыс беруші немесе агент төлемдері бар ({periods}); "
-        "соңғы 12 айдағы берешекті төлеу қажет.",
-        "ru": "Отказано: за последние 2 месяца есть платежи работодателя или агента ({periods}); "
-        "необходимо погасить задолженность не более чем за 12 месяцев.",
-        "en": "Refused: an employer or agent paid for her in the last 2 months ({periods}); "
-        "she must pay the arrears for up to 12 months.",
-    },
-    "refused_not_eligible": {
-        "kk": "Бас тартылды: {reason}.",
-        "ru": "Отказано: {reason}.",
-        "en": "Refused: {reason}.",
-    },
+#: The answer's sentence for each decision of the register of pregnant women.
+PREGNANCY_MESSAGES: dict[str, str] = {
+    "assigned": N_(
+        "The category «non-working pregnant woman» is assigned from %(since)s; the state pays the contributions."
+    ),
+    "refused_has_employer": N_(
+        "Refused: an employer or agent paid for her in the last 2 months (%(periods)s); she must pay the "
+        "arrears for up to 12 months."
+    ),
+    "refused_not_eligible": N_("Refused: %(reason)s."),
 }
-NOT_ELIGIBLE: dict[str, dict[str, str]] = {
-    "male": {
-        "kk": "тізілімде адам ер жынысты болып көрсетілген",
-        "ru": "в реестре лицо указано как мужчина",
-        "en": "the registry records the person as male",
-    },
-    "deceased": {
-        "kk": "адам қайтыс болған",
-        "ru": "лицо умерло",
-        "en": "the person has died",
-    },
+#: Why a woman cannot have the category (stored in English as the entry's reason).
+NOT_ELIGIBLE: dict[str, str] = {
+    "male": N_("the registry records the person as male"),
+    "deceased": N_("the person has died"),
 }
 
 
@@ -336,14 +320,15 @@ def _day(lang: str, day: date) -> str:
 
 
 def _pregnancy_answer(entry: PregnancyEntry, category_to: date | None, periods: list[str]) -> dict[str, Any]:
-    reason_key = next((key for key, words in NOT_ELIGIBLE.items() if words["en"] == entry.reason), None)
+    known = entry.reason in NOT_ELIGIBLE.values()
     messages = {}
     for lang in ("kk", "ru", "en"):
-        messages[lang] = PREGNANCY_MESSAGES[entry.decision][lang].format(
-            since=_day(lang, entry.category_from) if entry.category_from else "",
-            periods=", ".join(periods),
-            reason=NOT_ELIGIBLE[reason_key][lang] if reason_key else (entry.reason or ""),
-        )
+        words = translator(lang).gettext
+        messages[lang] = words(PREGNANCY_MESSAGES[entry.decision]) % {
+            "since": _day(lang, entry.category_from) if entry.category_from else "",
+            "periods": ", ".join(periods),
+            "reason": words(entry.reason) if known and entry.reason else (entry.reason or ""),
+        }
     return {
         "id": entry.id,
         "iin": entry.iin,
@@ -423,7 +408,7 @@ def register_pregnancy(
             expected_delivery=expected_delivery,
             decision="refused_not_eligible",
             category_from=None,
-            reason=NOT_ELIGIBLE[key]["en"],
+            reason=NOT_ELIGIBLE[key],
         )
     elif work:
         entry = PregnancyEntry(

@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import Final
 
+from osms.core.i18n import N_, translator
 from osms.core.identity import check_bin, check_iin
 from osms.core.rows import Rejection, Row
 from osms.rulebooks.loader import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
@@ -47,30 +48,38 @@ CATEGORY_COLUMNS: Final = ("iin", "category", "valid_from", "valid_to", "source"
 FAMILY_COLUMNS: Final = ("iin", "relative_iin", "relation")
 PAYER_COLUMNS: Final = ("payer_id", "kind", "name", "region")
 
-# Every reason a row can be rejected for, with the sentence shown in reports.
+# Every reason a row can be rejected for, with the sentence shown in reports (kk and ru: ``reason``).
 REASONS: Final = {
-    "bad_row_shape": "the row does not have the columns of the header",
-    "bad_encoding": "the line is not UTF-8 text",
-    "bad_iin": "the IIN fails a check",
-    "bad_relative_iin": "the relative's IIN fails a check",
-    "missing_field": "a required field is empty",
-    "field_too_long": "a field is longer than allowed",
-    "bad_date": "a date is not a real date in the form YYYY-MM-DD",
-    "future_date": "a date lies in the future",
-    "bad_sex": "sex must be M or F",
-    "bad_residency": "unknown residency status",
-    "death_before_birth": "the death date is before the birth date",
-    "unknown_category": "unknown state-paid category code",
-    "bad_period": "valid_to is before valid_from",
-    "missing_source": "the source register is empty",
-    "bad_relation": "relation must be parent, guardian or spouse",
-    "self_link": "a person cannot be their own relative",
-    "bad_payer_kind": "unknown payer kind",
-    "bad_payer_id": "the payer's BIN/IIN fails a check",
-    "duplicate_key": "the same key appears earlier in the file",
-    "unknown_person": "the IIN is not in the person registry",
-    "unknown_relative": "the relative's IIN is not in the person registry",
+    "bad_row_shape": N_("the row does not have the columns of the header"),
+    "bad_encoding": N_("the line is not UTF-8 text"),
+    "bad_iin": N_("the IIN fails a check"),
+    "bad_relative_iin": N_("the relative's IIN fails a check"),
+    "missing_field": N_("a required field is empty"),
+    "field_too_long": N_("a field is longer than allowed"),
+    "bad_date": N_("a date is not a real date in the form YYYY-MM-DD"),
+    "future_date": N_("a date lies in the future"),
+    "bad_sex": N_("sex must be M or F"),
+    "bad_residency": N_("unknown residency status"),
+    "death_before_birth": N_("the death date is before the birth date"),
+    "unknown_category": N_("unknown state-paid category code"),
+    "bad_period": N_("valid_to is before valid_from"),
+    "missing_source": N_("the source register is empty"),
+    "bad_relation": N_("relation must be parent, guardian or spouse"),
+    "self_link": N_("a person cannot be their own relative"),
+    "bad_payer_kind": N_("unknown payer kind"),
+    "bad_payer_id": N_("the payer's BIN/IIN fails a check"),
+    "duplicate_key": N_("the same key appears earlier in the file"),
+    "unknown_person": N_("the IIN is not in the person registry"),
+    "unknown_relative": N_("the relative's IIN is not in the person registry"),
 }
+
+
+def reason(code: str, language: str = "en") -> str:
+    """The sentence for a reason code in ``kk`` or ``ru``, else English (the code itself when unknown)."""
+    sentence = REASONS.get(code)
+    if sentence is None:
+        return code
+    return translator(language).gettext(sentence) if language in ("kk", "ru") else sentence
 
 
 _MAX = {

@@ -19,8 +19,8 @@ from functools import lru_cache
 from typing import Any
 
 from osms.core.config import LANGUAGES
+from osms.core.i18n import N_, gettext, normalize
 from osms.rulebooks.loader import Rulebook
-from osms.web.i18n import N_, gettext, normalize
 
 __all__ = ["NOT_PROVISIONAL", "Horizon", "horizon_of", "provisional_sentences"]
 
