@@ -2,8 +2,9 @@
 cards with the insured status and payments, the clinics' batch status check and the employer's
 page of employees and payments.
 
-These pages compose the rooms below coverage: the registry's card (``osms.registry.pages``), the
-contributions' payments and employer's month (``osms.contributions.service``) and the status. The
+These pages compose the rooms below coverage: the registry's card (template ``_person_card.html``
+of ``osms.registry``), the contributions' payments and employer's month
+(``osms.contributions.service``, template ``_payments.html``) and the status. The
 personal cabinet also shows the sections other rooms add to ``/me`` (``osms.web.pages.sections``:
 who looked at your data, from the audit room). Every read of a person's data is authorised by the
 registry or coverage service and written to the audit log with channel ``web`` (an anonymous
@@ -35,8 +36,7 @@ from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.coverage import rules as status_rules
 from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
-from osms.registry.pages import read_card
-from osms.registry.service import READ_ANY_PERSON, authorize_person_read, cared_for, minor_age_on
+from osms.registry.service import READ_ANY_PERSON, authorize_person_read, cared_for, get_person, minor_age_on
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import RulebookError
 from osms.web import pages as web
@@ -270,6 +270,13 @@ def _dependants(session: Session, principal: Principal, card: dict[str, Any], re
 # --- The personal cabinet and registry cards -------------------------------------------------
 
 
+def _read_card(session: Session, principal: Principal, iin: str, resource: str) -> dict[str, Any]:
+    """Read a card the caller has been authorised for, and audit the read (channel ``web``)."""
+    card = get_person(session, iin)
+    audit.record(session, principal, channel="web", action="person.read", resource=resource, subject_iin=card["iin"])
+    return card
+
+
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, session: DbSession, principal: PagePrincipal, payments: str = "") -> Response:
     """The personal cabinet. A citizen sees their status with its reason, arrears and what to do,
@@ -281,7 +288,7 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
     if principal.role == "citizen" and principal.iin:
         authorize_person_read(session, principal, principal.iin, channel="web")
         try:
-            context["card"] = read_card(session, principal, principal.iin, "/me")
+            context["card"] = _read_card(session, principal, principal.iin, "/me")
         except NotFound:
             context["card"] = None
         if context["card"] is not None:
@@ -317,7 +324,7 @@ def person(request: Request, session: DbSession, principal: PagePrincipal, iin: 
     if result and not result["valid"]:
         return error_page(request, principal, 422, N_("This IIN fails a check."), reasons=result["reasons"])
     resource = f"/persons/{iin}"
-    card = read_card(session, principal, iin, resource)
+    card = _read_card(session, principal, iin, resource)
     sections = _status_sections(
         request,
         session,
