@@ -29,7 +29,7 @@ from osms.attachment.models import Attachment, AttachmentApplication, Clinic, Cl
 from osms.core.config import Settings
 from osms.core.security import create_token, create_user
 from osms.coverage import cli as coverage_cli
-from osms.coverage.fhir import IIN_SYSTEM
+from osms.fhir.api import IIN_SYSTEM
 from osms.registry.models import FamilyLink, Person, PersonCategory
 from osms.web import pages
 from tests.coverage.helpers import EMPLOYER, OTHER_EMPLOYER, Ledger

@@ -31,9 +31,9 @@ from osms.core.http import install_problem_handlers
 from osms.core.security import InsecureSecretKey, check_secret_key
 from osms.core.throttle import LoginPolicy, Rate
 from osms.coverage.api import router as coverage_router
-from osms.coverage.fhir import router as fhir_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
+from osms.fhir.api import router as fhir_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
 from osms.web.apidocs import install_api_docs

@@ -35,7 +35,7 @@ from osms.core.errors import InvalidInput, NotFound
 from osms.core.http import DbSession
 from osms.core.i18n import N_
 from osms.core.security import Principal
-from osms.registry.models import Person
+from osms.registry import queries as registry
 from osms.registry.service import cared_for, get_person, get_person_row, minor_age_on
 from osms.rulebooks.loader import RulebookError
 from osms.web import pages as web
@@ -604,11 +604,12 @@ def clinic_attachments(
     population = service.clinic_population(session, row.clinic_id, day, page=max(page, 1), page_size=POPULATION_PAGE)
     applications = service.clinic_applications(session, row.clinic_id, limit=APPLICATIONS_SHOWN)
 
+    registered = registry.persons().subquery()
     names = {
         number: f"{last} {first}"
         for number, last, first in session.execute(
-            select(Person.iin, Person.last_name, Person.first_name).where(
-                Person.iin.in_({a["iin"] for a in applications})
+            select(registered.c.iin, registered.c.last_name, registered.c.first_name).where(
+                registered.c.iin.in_({a["iin"] for a in applications})
             )
         )
     }

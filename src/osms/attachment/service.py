@@ -42,8 +42,15 @@ from osms.core.identity import check_bin, check_iin
 from osms.core.periods import Month
 from osms.core.rows import Rejection, Row
 from osms.core.security import Principal
-from osms.registry.models import FamilyLink, Person
-from osms.registry.service import citizen_may_read, guardians_of
+from osms.registry import queries as registry
+from osms.registry.service import (
+    PersonRecord,
+    citizen_may_read,
+    get_person_row,
+    guardians_of,
+    lock_person,
+    lock_persons,
+)
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
 
@@ -69,6 +76,10 @@ IMPORT_REASONS: Final = {
 }
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _MAX = {"name": 300, "region": 16, "doctor": 200}
+
+# The registry's published surfaces this room joins (registry.queries).
+_person = registry.persons().subquery("persons")
+_link = registry.family_links().subquery("family_links")
 
 
 def _text(values: dict[str, str], name: str) -> str | Rejection:
@@ -324,7 +335,7 @@ def _on_or_after(on: date) -> Any:
 def _alive_on(on: date) -> Any:
     """The person (joined) has not died before ``on``: an attachment ends with its person's death,
     so the dead hold no place in a clinic's capacity or a doctor's norm (the registry records deaths)."""
-    return or_(Person.death_date.is_(None), Person.death_date >= on)
+    return or_(_person.c.death_date.is_(None), _person.c.death_date >= on)
 
 
 def _period(row: Attachment) -> rules.Period:
@@ -343,7 +354,7 @@ def clinic_facts(session: Session, clinic: Clinic, on: date) -> rules.ClinicFact
     counts: Counter[str | None] = Counter()
     for district_id, n in session.execute(
         select(Attachment.district_id, func.count())
-        .join(Person, Person.iin == Attachment.iin)
+        .join(_person, _person.c.iin == Attachment.iin)
         .where(Attachment.clinic_id == clinic.clinic_id, _on_or_after(on), _alive_on(on))
         .group_by(Attachment.district_id)
     ):
@@ -360,7 +371,7 @@ def clinic_facts(session: Session, clinic: Clinic, on: date) -> rules.ClinicFact
     )
 
 
-def _person_facts(person: Person) -> rules.PersonFacts:
+def _person_facts(person: PersonRecord) -> rules.PersonFacts:
     return rules.PersonFacts(person.iin, person.birth_date, person.death_date, person.residency, person.address_code)
 
 
@@ -369,11 +380,11 @@ def is_family(session: Session, a: str, b: str) -> bool:
     return (
         session.scalar(
             select(func.count())
-            .select_from(FamilyLink)
+            .select_from(_link)
             .where(
                 or_(
-                    and_(FamilyLink.iin == a, FamilyLink.relative_iin == b),
-                    and_(FamilyLink.iin == b, FamilyLink.relative_iin == a),
+                    and_(_link.c.iin == a, _link.c.relative_iin == b),
+                    and_(_link.c.iin == b, _link.c.relative_iin == a),
                 )
             )
         )
@@ -549,13 +560,13 @@ def apply(
         raise NotFound(f"no clinic {clinic_id!r} in the clinic register", code="unknown_clinic")
     # Everything about the person first, under the person's row lock only (their attachments change
     # only under it): an application to a busy clinic does not queue behind the others for this.
-    person = session.scalars(select(Person).where(Person.iin == number).with_for_update()).one_or_none()
+    person = lock_person(session, number)
     if person is None:
         raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")
     application = rules.Application(number, clinic_id, reason, on, district_id, applicant, contract_until)
     applicant_birth = None
     if applicant and applicant != number:
-        applicant_row = session.get(Person, applicant)
+        applicant_row = get_person_row(session, applicant)
         if applicant_row is None:
             raise NotFound(f"no person with IIN {applicant} in the registry", code="unknown_applicant")
         applicant_birth = applicant_row.birth_date
@@ -647,7 +658,7 @@ def apply_family(
         for number in numbers:
             authorize_apply(session, principal, number, clinic_id.strip(), channel=channel)
     # Locks in the order every writer takes them: the persons by IIN, then the clinic (``apply``).
-    session.execute(select(Person.iin).where(Person.iin.in_(numbers)).order_by(Person.iin).with_for_update())
+    lock_persons(session, numbers)
     lock_clinic(session, clinic_id)
     decisions: list[Decision] = []
     chosen: ClinicDistrict | None = None
@@ -657,7 +668,7 @@ def apply_family(
     for number in numbers:
         member_district = district_id
         if chosen is not None:
-            person = session.get(Person, number)
+            person = get_person_row(session, number)
             minor = person is not None and rules.is_minor(person.birth_date, on, minor_age)
             if chosen.specialty not in rules.specialties_for(minor):
                 member_district = None
@@ -701,7 +712,7 @@ def show(session: Session, iin: str, on: date) -> dict[str, Any] | None:
     from 1 January), else None. None when the person is not attached on that day (or has died by
     then: an attachment ends with the person's death, as in the population export)."""
     number = checked_iin(iin)
-    died = session.scalar(select(Person.death_date).where(Person.iin == number))
+    died = session.scalar(select(_person.c.death_date).where(_person.c.iin == number))
     if died is not None and died < on:
         return None
     rows = session.execute(
@@ -763,7 +774,7 @@ def clinics_in_region(session: Session, region: str, on: date) -> list[dict[str,
     counts: Counter[tuple[str, str | None]] = Counter()
     for clinic_id, district_id, n in session.execute(
         select(Attachment.clinic_id, Attachment.district_id, func.count())
-        .join(Person, Person.iin == Attachment.iin)
+        .join(_person, _person.c.iin == Attachment.iin)
         .where(Attachment.clinic_id.in_(ids), _on_or_after(on), _alive_on(on))
         .group_by(Attachment.clinic_id, Attachment.district_id)
     ):
@@ -880,7 +891,9 @@ def clinic_population(
     by_age: Counter[str] = Counter()
     total = 0
     for district_id, birth in session.execute(
-        select(Attachment.district_id, Person.birth_date).join(Person, Person.iin == Attachment.iin).where(running)
+        select(Attachment.district_id, _person.c.birth_date)
+        .join(_person, _person.c.iin == Attachment.iin)
+        .where(running)
     ):
         total += 1
         by_district[district_id or "-"] += 1
@@ -892,8 +905,8 @@ def clinic_population(
     )
     page = max(page, 1)
     rows = session.execute(
-        select(Attachment, Person.last_name, Person.first_name, Person.birth_date, Person.sex)
-        .join(Person, Person.iin == Attachment.iin)
+        select(Attachment, _person.c.last_name, _person.c.first_name, _person.c.birth_date, _person.c.sex)
+        .join(_person, _person.c.iin == Attachment.iin)
         .where(running)
         .order_by(Attachment.iin)
         .offset((page - 1) * page_size)
@@ -1146,7 +1159,7 @@ class _Campaign:
         # single applications take them in: persons, then their clinic), then read their loads.
         clinic_ids = sorted({a.clinic_id for a in apps if a.clinic_id in self.clinics})
         if self.pg:
-            s.execute(select(Person.iin).where(self._in(Person.iin, iins)).order_by(Person.iin).with_for_update())
+            lock_persons(s, iins)
         if self.pg and clinic_ids:
             for part in self._parts(clinic_ids):
                 s.execute(select(Clinic.clinic_id).where(self._in(Clinic.clinic_id, part)).with_for_update())
@@ -1154,7 +1167,7 @@ class _Campaign:
         for part in self._parts(clinic_ids):
             for clinic_id, district_id, end, n in s.execute(
                 select(Attachment.clinic_id, Attachment.district_id, Attachment.valid_to, func.count())
-                .join(Person, Person.iin == Attachment.iin)
+                .join(_person, _person.c.iin == Attachment.iin)
                 .where(self._in(Attachment.clinic_id, part), _on_or_after(first_day), _alive_on(first_day))
                 .group_by(Attachment.clinic_id, Attachment.district_id, Attachment.valid_to)
             ):
@@ -1163,9 +1176,13 @@ class _Campaign:
         persons: dict[str, rules.PersonFacts] = {}
         for part in self._parts(sorted(set(iins) | set(applicants))):
             for p in s.execute(
-                select(Person.iin, Person.birth_date, Person.death_date, Person.residency, Person.address_code).where(
-                    self._in(Person.iin, part)
-                )
+                select(
+                    _person.c.iin,
+                    _person.c.birth_date,
+                    _person.c.death_date,
+                    _person.c.residency,
+                    _person.c.address_code,
+                ).where(self._in(_person.c.iin, part))
             ):
                 persons[p.iin] = rules.PersonFacts(*p)
         histories: dict[str, list[rules.Period]] = defaultdict(list)
@@ -1192,15 +1209,13 @@ class _Campaign:
             wanted = set(applicants)
             for part in self._parts(iins):
                 for x, y, relation in s.execute(
-                    select(FamilyLink.iin, FamilyLink.relative_iin, FamilyLink.relation).where(
-                        self._in(FamilyLink.iin, part)
-                    )
+                    select(_link.c.iin, _link.c.relative_iin, _link.c.relation).where(self._in(_link.c.iin, part))
                 ):
                     if y in wanted:
                         links.add((x, y, relation))
                 for x, y, relation in s.execute(
-                    select(FamilyLink.iin, FamilyLink.relative_iin, FamilyLink.relation).where(
-                        self._in(FamilyLink.relative_iin, part)
+                    select(_link.c.iin, _link.c.relative_iin, _link.c.relation).where(
+                        self._in(_link.c.relative_iin, part)
                     )
                 ):
                     if x in wanted:
@@ -1513,12 +1528,12 @@ def export_population(engine: Engine, month: str, out: Path) -> dict[str, Any]:
             Attachment.iin,
             Attachment.district_id,
             ClinicDistrict.specialty,
-            Person.birth_date,
-            Person.sex,
+            _person.c.birth_date,
+            _person.c.sex,
             Attachment.valid_from,
             Attachment.home_visits,
         )
-        .join(Person, Person.iin == Attachment.iin)
+        .join(_person, _person.c.iin == Attachment.iin)
         .outerjoin(
             ClinicDistrict,
             and_(
@@ -1528,7 +1543,7 @@ def export_population(engine: Engine, month: str, out: Path) -> dict[str, Any]:
         .where(
             Attachment.valid_from <= day,
             or_(Attachment.valid_to.is_(None), Attachment.valid_to >= day),
-            or_(Person.death_date.is_(None), Person.death_date > day),
+            or_(_person.c.death_date.is_(None), _person.c.death_date > day),
         )
         .order_by(Attachment.clinic_id, Attachment.iin)
     )

@@ -13,13 +13,13 @@ from typing import IO, Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from osms.attachment.models import Clinic
+from osms.attachment import queries as attachment
 from osms.core import audit
 from osms.core.errors import Forbidden, InvalidInput
 from osms.core.identity import check_iin
 from osms.core.models import OUTCOMES, ROLES, AuditEntry, User
 from osms.core.security import Principal
-from osms.registry.models import Payer
+from osms.registry import queries as registry
 
 #: Who may search the log: auditors. Operators may not: they are among those it watches.
 SEARCHERS = ("auditor",)
@@ -246,11 +246,12 @@ def looked_at(
         raise Forbidden("only a citizen has an own audit view: the reads of their data")
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise bad(f"limit must be 1..{MAX_LIMIT:,} and offset 0 or more")
+    clinics, payers = attachment.clinics().subquery(), registry.payers().subquery()
     rows = session.execute(
-        select(AuditEntry, User.provider_id, User.bin, Clinic.name, Payer.name)
+        select(AuditEntry, User.provider_id, User.bin, clinics.c.name, payers.c.name)
         .outerjoin(User, User.username == AuditEntry.actor)
-        .outerjoin(Clinic, Clinic.clinic_id == User.provider_id)
-        .outerjoin(Payer, Payer.payer_id == User.bin)
+        .outerjoin(clinics, clinics.c.clinic_id == User.provider_id)
+        .outerjoin(payers, payers.c.payer_id == User.bin)
         .where(
             AuditEntry.subject_iin == principal.iin,
             AuditEntry.outcome == "ok",

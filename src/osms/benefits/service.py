@@ -3,6 +3,8 @@ the pure decision (``osms.benefits.rules``), and the audit of every lookup."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,8 +17,9 @@ from osms.core.clock import fund_today
 from osms.core.errors import Forbidden
 from osms.core.security import Principal
 from osms.coverage import service as coverage
+from osms.coverage.rules import Status
 from osms.registry.service import citizen_may_read, get_person_row
-from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, iter_rulebooks
+from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, iter_rulebooks, load_rulebook
 
 #: Roles that may ask about anyone: a clinic before care, the fund's operators, auditors (read only).
 #: Citizens ask about themselves, their children under the minor age and their wards
@@ -34,6 +37,77 @@ def authorize(session: Session, principal: Principal, iin: str, *, channel: str,
         session, principal, channel=channel, action="entitlement.read.denied", resource=resource, subject_iins=[iin]
     )
     raise Forbidden(f"{principal.role} {principal.username!r} may not ask about the entitlement of {iin}")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One entitlement question: a care type, an optional ICD-10 diagnosis, emergency, referral."""
+
+    care: str
+    icd10: str | None = None
+    emergency: bool = False
+    referral: bool = False
+
+
+@dataclass(frozen=True)
+class Entitled:
+    """The answer to one question: the decision, and whether the care type needs a referral on
+    that date (the rulebook's ``referral_required`` list)."""
+
+    decision: rules.Decision
+    referral_required: bool
+
+
+def decide(
+    session: Session, book: Rulebook, number: str, on: date, insured: bool, question: Question
+) -> rules.Decision:
+    """The decision for ``question`` about the person ``number`` whose insured status on ``on`` is
+    ``insured``: the registry's residency and the pure rules (``rules.decide``)."""
+    person = get_person_row(session, number)
+    return rules.decide(
+        rulebook=book,
+        on=on,
+        care=question.care,
+        residency=person.residency if person is not None else None,
+        insured=insured,
+        icd10=question.icd10,
+        emergency=question.emergency,
+        referral=question.referral,
+    )
+
+
+def entitlements_for_status(
+    session: Session,
+    principal: Principal,
+    status: Status,
+    questions: Sequence[Question],
+    *,
+    channel: str,
+    resource: str,
+) -> list[Entitled]:
+    """The entitlements for ``questions`` about the person of a status answer ``principal`` was
+    given (``coverage.service.read_status`` checked the access and audited the status): one per
+    question, none for a role that may not ask (employers: a diagnosis is medical data). The
+    lookup is audited once as ``entitlement.read`` with the number of items."""
+    if not questions or (principal.role not in ASK_ANY and principal.role != "citizen"):
+        return []
+    book = load_rulebook(status.rulebook)
+    referral_list = book.care_type_list("referral_required", status.on)
+    needs_referral = set(referral_list.care_types) if referral_list is not None else set()
+    answers = []
+    for question in questions:
+        decision = decide(session, book, status.iin, status.on, status.insured, question)
+        answers.append(Entitled(decision, decision.care_type.code in needs_referral))
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="entitlement.read",
+        resource=resource,
+        subject_iin=status.iin,
+        detail=f"on={status.on.isoformat()} rulebook={status.rulebook} items={len(answers)}",
+    )
+    return answers
 
 
 def checked_day(book: Rulebook, day: date) -> None:
@@ -74,17 +148,7 @@ def entitlement(
     checked_day(book, day)
     authorize(session, principal, number, channel=channel, resource=resource)
     status = coverage.status_of(session, number, day, book.name)
-    person = get_person_row(session, number)
-    decision = rules.decide(
-        rulebook=book,
-        on=day,
-        care=care,
-        residency=person.residency if person is not None else None,
-        insured=status.insured,
-        icd10=icd10 or None,
-        emergency=emergency,
-        referral=referral,
-    )
+    decision = decide(session, book, number, day, status.insured, Question(care, icd10 or None, emergency, referral))
     audit.record(
         session,
         principal,

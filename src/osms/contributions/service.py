@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import Integer, Table, column, exists, func, insert, select, table, text, type_coerce
+from sqlalchemy import Subquery, Table, exists, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 
+from osms.contributions import queries, summary
 from osms.contributions import register_rules as rr
-from osms.contributions import summary
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
 from osms.core.bulkload import BadLine, ImportFileError, take_load_lock, write_rejections
 from osms.core.clock import fund_today
@@ -51,6 +51,7 @@ from osms.core.models import ImportBatch, ImportRejection
 from osms.core.money import CENT, format_money
 from osms.core.periods import Month
 from osms.core.rows import Rejection
+from osms.registry import queries as registry
 from osms.rulebooks.loader import ParameterEntry, RulebookError, load_rulebook
 
 BATCH_KIND = "payment_register"
@@ -60,9 +61,15 @@ STAGE = "stage_payment"
 _LOCK_KEY = 7_301_001  # bulkload.take_load_lock: one register load at a time
 _SPECIAL = re.compile(r'["\\\t\r\x00 ]').search
 
-# The registries are the registry room's tables; ingestion joins them set-based by name only.
-_person = table("person", column("iin"), column("last_name"), column("first_name"))
-_payer = table("payer", column("payer_id"), column("kind"), column("name"))
+# The registry's published surfaces (registry.queries) that ingestion and the ledger's reads join.
+_person = registry.persons().subquery("persons")
+_payer = registry.payers().subquery("payers")
+
+
+def _derived(conn: Connection, surface: Subquery) -> str:
+    """``surface`` as SQL of ``conn``'s dialect, in parentheses: a derived table for the
+    statements written as text."""
+    return f"({surface.element.compile(dialect=conn.dialect)})"
 
 
 @dataclass
@@ -304,20 +311,21 @@ def _classify(conn: Connection, *, reversals: bool = True) -> None:
         f"FROM payment x WHERE x.reference = {s}.reference AND {open_}"
     )
     # 3. The person and the payer must be in the registries (a reversal is checked against its original).
+    persons, payers = _derived(conn, _person), _derived(conn, _payer)
     conn.exec_driver_sql(
         f"UPDATE {s} SET code = 'unknown_person', message = 'IIN ' || iin || ' is not in the person registry' "
-        f"WHERE code IS NULL AND kind <> 'reversal' AND NOT EXISTS (SELECT 1 FROM person p WHERE p.iin = {s}.iin)"
+        f"WHERE code IS NULL AND kind <> 'reversal' AND NOT EXISTS (SELECT 1 FROM {persons} p WHERE p.iin = {s}.iin)"
     )
     conn.exec_driver_sql(
         f"UPDATE {s} SET code = 'unknown_payer', "
         f"message = payer_kind || ' ' || payer_id || ' is not in the payer registry' "
         f"WHERE code IS NULL AND kind <> 'reversal' AND payer_kind <> 'self' "
-        f"AND NOT EXISTS (SELECT 1 FROM payer r WHERE r.payer_id = {s}.payer_id)"
+        f"AND NOT EXISTS (SELECT 1 FROM {payers} r WHERE r.payer_id = {s}.payer_id)"
     )
     conn.exec_driver_sql(
         f"UPDATE {s} SET code = 'payer_mismatch', "
         f"message = 'payer ' || r.payer_id || ' is registered as ' || r.kind || ', not ' || {s}.payer_kind "
-        f"FROM payer r WHERE r.payer_id = {s}.payer_id AND {open_} AND {s}.kind <> 'reversal' "
+        f"FROM {payers} r WHERE r.payer_id = {s}.payer_id AND {open_} AND {s}.kind <> 'reversal' "
         f"AND {s}.payer_kind <> 'self' AND r.kind <> {s}.payer_kind"
     )
     if not reversals:
@@ -819,14 +827,11 @@ def summary_months(
     payer of the largest payment, first value date); a few queries, never one per IIN."""
     for start in range(0, len(iins), SUMMARY_CHUNK):
         chunk = iins[start : start + SUMMARY_CHUNK]
+        # The month as its index: callers cache Month objects.
         yield from session.execute(
-            select(
-                PersonMonth.iin,
-                type_coerce(PersonMonth.period, Integer),  # the month index: callers cache Month objects
-                PersonMonth.kinds,
-                PersonMonth.payer_id,
-                PersonMonth.first_value_date,
-            ).where(PersonMonth.iin.in_(chunk), PersonMonth.period >= first, PersonMonth.period <= last)
+            queries.summary_months().where(
+                PersonMonth.iin.in_(chunk), PersonMonth.period >= first, PersonMonth.period <= last
+            )
         )
 
 

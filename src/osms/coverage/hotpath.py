@@ -10,17 +10,14 @@ case itself, without a worker thread, an ORM session or FastAPI's routing and va
   (``coverage.api.read_status``, the ORM path), which answers errors, every other role and the web
   login, and fills the token cache;
 * one statement reads the facts a check needs (the person, the category memberships overlapping
-  the window, the coverage-summary months of the window), the same facts
-  ``service.load_facts`` reads with the registry's and the ledger's queries (a test keeps them
-  equal), for every check waiting at that moment (``Batches``); then the same
+  the window, the coverage-summary months of the window) from the registry's and the
+  contributions' published surfaces (``registry.queries``, ``contributions.queries``), the same
+  facts ``service.load_facts`` reads through their services (a test keeps them equal), for every
+  check waiting at that moment (``Batches``); then the same
   ``service.evaluate_facts`` as every channel;
 * the audit entries of concurrent checks are written together, one ``INSERT ... unnest`` and one
   commit per batch: an answer leaves only after its own audit entry is committed, and a failed
   audit write fails the check (500), so no status is answered unaudited.
-
-Deviation from the rooms' rule of reading other rooms only through their services
-(docs/decisions/0002-status-hot-path.md): the statement reads ``person``, ``person_category``
-(registry) and ``person_month`` (contributions) directly.
 """
 
 from __future__ import annotations
@@ -35,10 +32,13 @@ from urllib.parse import parse_qs
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import ClauseElement
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from osms.contributions import queries as contributions
 from osms.core import audit
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
@@ -48,28 +48,38 @@ from osms.core.http import problem
 from osms.core.identity import check_iin
 from osms.core.security import Principal, cached_principal
 from osms.coverage import rules, service
+from osms.registry import queries as registry
 from osms.registry.service import READ_ANY_PERSON, PersonFacts
 from osms.rulebooks.loader import Rulebook
 
 log = logging.getLogger("osms")
 
-FACTS_SQL = """
+
+def _derived(surface: ClauseElement) -> str:
+    """A room's published surface as PostgreSQL SQL, in parentheses: a derived table of the statement."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return f"({surface.compile(dialect=dialect)})"
+
+
+# The facts through the registry's and the contributions' published surfaces (registry.queries,
+# contributions.queries); PostgreSQL plans them as the tables themselves.
+FACTS_SQL = f"""
 SELECT q.n, p.iin IS NOT NULL, p.birth_date, p.death_date, p.residency,
        c.codes, c.froms, c.tos, m.periods, m.kinds, m.payers, m.value_dates
 FROM unnest(%(iins)s::varchar[], %(first_days)s::date[], %(last_days)s::date[], %(los)s::int[], %(his)s::int[])
      WITH ORDINALITY AS q(iin, first_day, last_day, lo, hi, n)
-LEFT JOIN person AS p ON p.iin = q.iin
+LEFT JOIN {_derived(registry.persons())} AS p ON p.iin = q.iin
 LEFT JOIN LATERAL (
     SELECT array_agg(pc.category ORDER BY pc.valid_from, pc.category) AS codes,
            array_agg(pc.valid_from ORDER BY pc.valid_from, pc.category) AS froms,
            array_agg(pc.valid_to ORDER BY pc.valid_from, pc.category) AS tos
-    FROM person_category AS pc
+    FROM {_derived(registry.memberships())} AS pc
     WHERE pc.iin = p.iin AND pc.valid_from <= q.last_day AND (pc.valid_to IS NULL OR pc.valid_to >= q.first_day)
 ) AS c ON true
 LEFT JOIN LATERAL (
     SELECT array_agg(pm.period) AS periods, array_agg(pm.kinds) AS kinds,
            array_agg(pm.payer_id) AS payers, array_agg(pm.first_value_date) AS value_dates
-    FROM person_month AS pm
+    FROM {_derived(contributions.summary_months())} AS pm
     WHERE pm.iin = q.iin AND pm.period BETWEEN q.lo AND q.hi
 ) AS m ON true
 """

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osms.contributions.models import PAYMENT_KINDS
+from osms.contributions.queries import PAYMENT_KINDS
 from osms.contributions.service import employees_among, summary_months
 from osms.core import audit
 from osms.core.clock import fund_today

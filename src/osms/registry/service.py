@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ARRAY, String, and_, any_, bindparam, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -317,9 +317,56 @@ def person_facts(session: Session, iins: Sequence[str], first: date, last: date)
     }
 
 
-def get_person_row(session: Session, iin: str) -> Person | None:
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """A person's registry row as other rooms see it."""
+
+    iin: str
+    last_name: str
+    first_name: str
+    middle_name: str | None
+    birth_date: date | None
+    sex: str | None
+    residency: str
+    address_code: str | None
+    death_date: date | None
+
+
+def _record(person: Person) -> PersonRecord:
+    return PersonRecord(
+        person.iin,
+        person.last_name,
+        person.first_name,
+        person.middle_name,
+        person.birth_date,
+        person.sex,
+        person.residency,
+        person.address_code,
+        person.death_date,
+    )
+
+
+def get_person_row(session: Session, iin: str) -> PersonRecord | None:
     """The registry row of a checked IIN (for other rooms' decisions), or None."""
-    return session.get(Person, iin)
+    person = session.get(Person, iin)
+    return _record(person) if person is not None else None
+
+
+def lock_person(session: Session, iin: str) -> PersonRecord | None:
+    """The registry row of a checked IIN, locked until the end of the transaction (PostgreSQL
+    ``FOR UPDATE``): the lock other rooms serialise a person's changes under. None if unknown."""
+    person = session.scalars(select(Person).where(Person.iin == iin).with_for_update()).one_or_none()
+    return _record(person) if person is not None else None
+
+
+def lock_persons(session: Session, iins: Sequence[str]) -> None:
+    """Lock the registry rows of ``iins`` in IIN order (the order every writer takes them); on
+    PostgreSQL one array parameter, however many IINs."""
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = Person.iin == any_(bindparam(None, list(iins), type_=ARRAY(String())))
+    else:
+        wanted = Person.iin.in_(iins)
+    session.execute(select(Person.iin).where(wanted).order_by(Person.iin).with_for_update())
 
 
 def membership_end(session: Session, iin: str, category: str, valid_from: date) -> date | None:

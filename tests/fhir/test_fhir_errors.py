@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from osms.coverage.fhir import IIN_SYSTEM
+from osms.fhir.api import IIN_SYSTEM
 from tests.coverage.helpers import add_person, auth, iin, make_tokens
 
 FHIR = "application/fhir+json"

@@ -16,7 +16,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from sqlalchemy import select
 
 from osms.core.models import AuditEntry
-from osms.coverage.fhir import (
+from osms.fhir.api import (
     BASIS_SYSTEM,
     CARE_TYPE_SYSTEM,
     EMERGENCY_EXTENSION,

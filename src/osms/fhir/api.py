@@ -1,7 +1,7 @@
 """FHIR R4 (4.0.1) eligibility for clinics' systems: ``POST /fhir/CoverageEligibilityRequest`` and
 ``GET /fhir/Coverage?beneficiary:identifier=IIN``, answering with the OSMS insured status and, for
 requested items (or every care type when the purpose is ``benefits``), the benefit package that
-covers each (docs/benefits.md, ``osms.benefits.rules``).
+covers each (docs/benefits.md), as the benefits use case decides it (``osms.benefits.service``).
 
 Thin: the resources are built from the same status answer as ``GET /api/v1/persons/{iin}/status``,
 under the same access rules and audit (channel ``fhir``). Every answer, errors included, is
@@ -19,10 +19,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
-from osms.benefits import rules as benefit_rules
+from osms.benefits import service as benefits
 from osms.benefits.catalogue import CARE_TYPES, care_type
-from osms.benefits.service import ASK_ANY
-from osms.core import audit
+from osms.benefits.service import Question
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
@@ -34,8 +33,6 @@ from osms.core.openapi import rulebook_schema
 from osms.core.security import Principal
 from osms.coverage import service
 from osms.coverage.rules import Status
-from osms.registry.service import get_person_row
-from osms.rulebooks.loader import load_rulebook
 
 FHIR_VERSION = "4.0.1"
 
@@ -250,7 +247,7 @@ def _diagnosis_of(item: dict[str, Any]) -> str | None:
     return None
 
 
-def requested_items(resource: dict[str, Any]) -> list[dict[str, Any]]:
+def requested_items(resource: dict[str, Any]) -> list[Question]:
     """The benefit questions of a request: one per ``item`` (care type, ICD-10 diagnosis, emergency,
     referral). With no items and the purpose ``benefits``, one per care type of the catalogue."""
     items = resource.get("item")
@@ -261,38 +258,27 @@ def requested_items(resource: dict[str, Any]) -> list[dict[str, Any]]:
                 raise _invalid("item must be a list of objects", "bad_item")
             code = care_type(_care_type_of(item)).code
             questions.append(
-                {
-                    "care": code,
-                    "icd10": _diagnosis_of(item),
-                    "emergency": _flag(item, EMERGENCY_EXTENSION),
-                    "referral": _flag(item, REFERRAL_EXTENSION),
-                }
+                Question(code, _diagnosis_of(item), _flag(item, EMERGENCY_EXTENSION), _flag(item, REFERRAL_EXTENSION))
             )
         return questions
     if "benefits" in (resource.get("purpose") or []):
-        return [{"care": code, "icd10": None, "emergency": False, "referral": False} for code in CARE_TYPES]
+        return [Question(code) for code in CARE_TYPES]
     return []
 
 
 def benefit_items(
-    session: Session, principal: Principal, status: Status, questions: list[dict[str, Any]], lang: str
+    session: Session, principal: Principal, status: Status, questions: list[Question], lang: str
 ) -> list[dict[str, Any]]:
-    """``insurance.item`` for each question: the care type as category and productOrService, excluded
-    when no package covers it, the package as benefit (``allowedString``) and extension, the reasons
-    in ``description`` (``lang``) and as extensions, ``authorizationRequired`` for care needing a referral.
-    Employers get none (a diagnosis is medical data); the lookup is audited as ``entitlement.read``."""
-    if not questions or (principal.role not in ASK_ANY and principal.role != "citizen"):
-        return []
-    book = load_rulebook(status.rulebook)
-    person = get_person_row(session, status.iin)
-    residency = person.residency if person is not None else None
-    referral_list = book.care_type_list("referral_required", status.on)
-    needs_referral = set(referral_list.care_types) if referral_list is not None else set()
+    """``insurance.item`` for each question, answered by the benefits use case
+    (``benefits.service.entitlements_for_status``): the care type as category and
+    productOrService, excluded when no package covers it, the package as benefit
+    (``allowedString``) and extension, the reasons in ``description`` (``lang``) and as extensions,
+    ``authorizationRequired`` for care needing a referral. Employers get none."""
     items = []
-    for question in questions:
-        decision = benefit_rules.decide(
-            rulebook=book, on=status.on, residency=residency, insured=status.insured, **question
-        )
+    for answer in benefits.entitlements_for_status(
+        session, principal, status, questions, channel="fhir", resource="/fhir/CoverageEligibilityRequest"
+    ):
+        decision = answer.decision
         kind = decision.care_type
         coding = {"system": CARE_TYPE_SYSTEM, "code": kind.code, "display": kind.names()["en"]}
         package = {"system": PACKAGE_SYSTEM, "code": decision.covered_by}
@@ -310,7 +296,7 @@ def benefit_items(
             "excluded": decision.covered_by == "none",
             "name": kind.names()[lang],
             "description": " ".join(r.message(lang) for r in decision.reasons),
-            "authorizationRequired": kind.code in needs_referral and decision.covered_by == "OSMS",
+            "authorizationRequired": answer.referral_required and decision.covered_by == "OSMS",
         }
         if decision.covered_by != "none":
             item["benefit"] = [
@@ -320,15 +306,6 @@ def benefit_items(
                 }
             ]
         items.append(item)
-    audit.record(
-        session,
-        principal,
-        channel="fhir",
-        action="entitlement.read",
-        resource="/fhir/CoverageEligibilityRequest",
-        subject_iin=status.iin,
-        detail=f"on={status.on.isoformat()} rulebook={status.rulebook} items={len(items)}",
-    )
     return items
 
 
