@@ -33,6 +33,7 @@ from osms.coverage.api import router as coverage_router
 from osms.coverage.fhir import router as fhir_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.registry.api import router as registry_router
+from osms.rulebooks.api import router as rulebooks_router
 from osms.web.apidocs import install_api_docs
 from osms.web.pages import install_error_pages
 from osms.web.pages import router as web_router
@@ -97,6 +98,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
     install_problem_handlers(app)
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
+    app.include_router(rulebooks_router)
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(calc_router)

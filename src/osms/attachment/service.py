@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import rules
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
+from osms.attachment.rulebook import AttachmentTopic
 from osms.core import audit
 from osms.core.bulkload import ImportFileError, ImportResult, ImportSpec, Reference, run_import
 from osms.core.clock import fund_today
@@ -42,6 +43,7 @@ from osms.core.periods import Month
 from osms.core.rows import Rejection, Row
 from osms.core.security import Principal
 from osms.registry.models import FamilyLink, Person
+from osms.registry.rulebook import RegistryTopic
 from osms.registry.service import citizen_may_read, guardians_of
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
@@ -559,7 +561,7 @@ def apply(
         if applicant_row is None:
             raise NotFound(f"no person with IIN {applicant} in the registry", code="unknown_applicant")
         applicant_birth = applicant_row.birth_date
-    needs_status = reason == "choice" and book.free_choice_requires_insured(on) is not None
+    needs_status = reason == "choice" and book.topic(AttachmentTopic).free_choice_requires_insured(on) is not None
     person_facts = _person_facts(person)
     history = history_periods(session, number)
     applicant_is_guardian = bool(applicant and applicant in guardians_of(session, number))
@@ -653,7 +655,7 @@ def apply_family(
     chosen: ClinicDistrict | None = None
     if district_id:
         chosen = session.get(ClinicDistrict, (clinic_id.strip(), district_id.strip()))
-    minor_age = book.minor_age(on)
+    minor_age = book.topic(RegistryTopic).minor_age(on)
     for number in numbers:
         member_district = district_id
         if chosen is not None:
@@ -1314,7 +1316,7 @@ class _Campaign:
         """Insured status for the choices that need it (kz-law 2026), one batch per day."""
         by_day: dict[date, set[str]] = defaultdict(set)
         for a in apps:
-            if a.reason == "choice" and self.book.free_choice_requires_insured(a.on) is not None:
+            if a.reason == "choice" and self.book.topic(AttachmentTopic).free_choice_requires_insured(a.on) is not None:
                 by_day[a.on].add(a.iin)
         result: dict[tuple[str, date], bool] = {}
         if not by_day:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from osms.benefits.rulebook import CARE_TYPE_CODES
 from osms.core.errors import InvalidInput
-from osms.rulebooks.loader import CARE_TYPE_CODES
 from osms.web.i18n import N_, gettext
 
 Nature = Literal["planned", "emergency"]

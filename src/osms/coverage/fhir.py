@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from osms.benefits import rules as benefit_rules
 from osms.benefits.catalogue import CARE_TYPES, care_type
+from osms.benefits.rulebook import BenefitsTopic
 from osms.benefits.service import ASK_ANY
 from osms.core import audit
 from osms.core.clock import fund_today
@@ -29,11 +30,11 @@ from osms.core.errors import InvalidInput, OsmsError, Unauthorized
 from osms.core.fhir_outcome import FHIR_JSON, FhirResponse, operation_outcome
 from osms.core.http import DbSession, bearer, optional_principal
 from osms.core.identity import check_iin
-from osms.core.openapi import rulebook_schema
 from osms.core.security import Principal
 from osms.coverage import service
 from osms.coverage.rules import Status
 from osms.registry.service import get_person_row
+from osms.rulebooks.api import rulebook_schema
 from osms.rulebooks.loader import load_rulebook
 from osms.web.i18n import normalize
 
@@ -286,7 +287,7 @@ def benefit_items(
     book = load_rulebook(status.rulebook)
     person = get_person_row(session, status.iin)
     residency = person.residency if person is not None else None
-    referral_list = book.care_type_list("referral_required", status.on)
+    referral_list = book.topic(BenefitsTopic).care_type_list("referral_required", status.on)
     needs_referral = set(referral_list.care_types) if referral_list is not None else set()
     items = []
     for question in questions:
