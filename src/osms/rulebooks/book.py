@@ -18,7 +18,7 @@ from datetime import date
 from typing import TypeVar
 
 from osms.rulebooks.entries import DateOutsideRulebook, Entry, NoRuleInForce, ParameterEntry, RulebookError
-from osms.rulebooks.topic import SeriesSpec, Topic
+from osms.rulebooks.topic import ANY_KEY, SeriesSpec, Topic
 
 __all__ = ["LAST_ANSWERABLE", "Rulebook"]
 
@@ -125,20 +125,25 @@ class Rulebook:
         """Every series with at least one entry, e.g. ``rates.state``, ``wages.mw``."""
         return sorted(self._series)
 
-    def series(self, name: str) -> tuple[Entry, ...]:
-        """The entries of a series, oldest first (empty if the rulebook has none)."""
-        if name not in self._specs:
+    def _spec(self, name: str) -> SeriesSpec:
+        spec = self._specs.get(name) or self._specs.get(f"{name.partition('.')[0]}.{ANY_KEY}")
+        if spec is None:
             files = sorted({n.partition(".")[0] for n in self._specs})
             known = ", ".join(f"{f}.<key>" for f in files)
             raise RulebookError(f"unknown series {name!r} (series are named {known})")
+        return spec
+
+    def series(self, name: str) -> tuple[Entry, ...]:
+        """The entries of a series, oldest first (empty if the rulebook has none)."""
+        self._spec(name)
         return self._series.get(name, ())
 
     def is_continuous(self, name: str) -> bool:
         """True if the series has no gaps between its first and last entry."""
-        return name in self._series and self._specs[name].kind == "continuous"
+        return name in self._series and self._spec(name).kind == "continuous"
 
     def _carried(self, series: str) -> bool:
-        return self._specs[series].carried
+        return self._spec(series).carried
 
     def find(self, series: str, day: date) -> Entry | None:
         """The entry of ``series`` in force on ``day``, or None (no date-range check).
@@ -209,7 +214,7 @@ class Rulebook:
 
     def _none_message(self, series: str, on: date) -> str:
         key = series.partition(".")[2]
-        template = self._specs[series].missing
+        template = self._spec(series).missing
         what = series if template is None else template.format(key=key)
         entries = self.series(series)
         if not entries:

@@ -43,7 +43,7 @@ from osms.rulebooks.entries import (
     validation_problems,
 )
 from osms.rulebooks.readers import RawEntry, RawFile, load_yaml_document, read_csv, read_yaml
-from osms.rulebooks.topic import Loaded, Problems, SeriesSpec, Topic, composition
+from osms.rulebooks.topic import ANY_KEY, Loaded, Problems, SeriesSpec, Topic, composition
 
 __all__ = [
     "LAST_ANSWERABLE",
@@ -271,7 +271,7 @@ def _read(
         raw = read_csv(item, label, problems) if file in csv_files else read_yaml(item, label, allowed, problems)
         result.labels[file] = label
         if raw is None:
-            result.files[file] = {}
+            result.files.pop(file, None)
             continue
         result.files[file] = _merge(result.files[file], raw) if file in result.files else raw
     return result
@@ -379,11 +379,15 @@ def _load(folder: Traversable, *, expected_name: str | None, topics: Sequence[ty
         if raw_file is None:
             continue
         label = read.labels[file]
+        any_key = specs.get(ANY_KEY)
         for key, raws in raw_file.items():
-            if key not in specs:
+            if key not in specs and any_key is None:
                 where = raws[0].file if raws else label
                 problems.add(f"{where}: unknown key {key!r} (allowed: {', '.join(specs)})")
-        for key, spec in specs.items():
+        keys = {k: v for k, v in specs.items() if k != ANY_KEY}
+        if any_key is not None:
+            keys |= {key: any_key for key in raw_file if key not in keys}
+        for key, spec in keys.items():
             name = f"{file}.{key}"
             raws = raw_file.get(key)
             if raws is None:

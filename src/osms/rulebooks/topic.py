@@ -2,7 +2,8 @@
 
 A room declares each topic it owns as a ``Topic`` subclass in its own module (e.g.
 ``osms/<room>/rulebook.py``): ``series`` maps each series name (``<file>.<key>``) to a
-``SeriesSpec`` (its row model and how its entries must tile the rulebook's period), ``csv_files``
+``SeriesSpec`` (its row model and how its entries must tile the rulebook's period; ``<file>.*``
+for every key of the file), ``csv_files``
 names the files read as CSV, ``check`` adds checks that need every topic loaded, and the instance
 methods are the typed accessors over one loaded rulebook (``book.topic(SomeTopic).figure(on)``).
 ``show`` and ``print_tables`` are what ``osms rulebook show`` prints for it.
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from osms.rulebooks.show import ShowTables
 
 __all__ = [
+    "ANY_KEY",
     "COMPOSITION_MODULE",
     "Loaded",
     "Problems",
@@ -40,6 +42,10 @@ __all__ = [
 #: ``continuous``: no gap between the first and the last entry; ``windows``: entries may leave
 #: gaps (a rule in force now and then); ``single``: exactly one open-ended entry (a start date).
 SeriesKind = Literal["continuous", "windows", "single"]
+
+#: The key of a series spec that holds for every key of its file (``tariffs.*``: a table keyed by
+#: an open vocabulary, e.g. service codes).
+ANY_KEY = "*"
 
 #: The module whose import hands the composition list to ``use_topics``.
 COMPOSITION_MODULE = "osms.topics"
