@@ -3,7 +3,8 @@
 
 Series of ``attachment.yaml``: ``campaign`` (``MM-DD`` start and end, by calendar year),
 ``free_change_limit`` (free changes of clinic outside the campaign), ``free_choice_requires_insured``
-and ``eaeu_contract_term`` (windows). The age below which a parent acts for a child
+and ``eaeu_contract_term`` (windows), ``not_attached_residency`` (residencies refused attachment) and
+``age_groups`` (the lower bounds of the population export's age groups). The age below which a parent acts for a child
 (``attachment.minor_age``) is the registry's (``osms.registry.rulebook``). Accessors:
 ``book.topic(AttachmentTopic).campaign(year)``, ``.free_change_limit(on)`` ...
 """
@@ -18,12 +19,30 @@ from typing import Any, Self
 
 from pydantic import field_validator, model_validator
 
+from osms.registry.rules import RESIDENCY
 from osms.rulebooks.book import LAST_ANSWERABLE
-from osms.rulebooks.entries import DateOutsideRulebook, Entry, Int, NoRuleInForce, Row, Strict, non_empty
+from osms.rulebooks.entries import (
+    DateOutsideRulebook,
+    Entry,
+    Int,
+    NoRuleInForce,
+    Row,
+    Strict,
+    non_empty,
+    unique_members,
+)
 from osms.rulebooks.show import ShowTables
 from osms.rulebooks.topic import SeriesSpec, Topic
 
-__all__ = ["AttachmentTopic", "Campaign", "CampaignRule", "ChangeLimitAlternative", "ChangeLimitRule"]
+__all__ = [
+    "AgeGroupsRule",
+    "AttachmentTopic",
+    "Campaign",
+    "CampaignRule",
+    "ChangeLimitAlternative",
+    "ChangeLimitRule",
+    "ResidencyListRule",
+]
 
 _MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -83,6 +102,64 @@ class Campaign:
         return {"year": self.year, "start": self.start.isoformat(), "end": self.end.isoformat()} | {
             k: v for k, v in self.rule.as_dict().items() if k not in ("start", "end")
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidencyListRule(Entry):
+    """Residencies (the registry's codes) a rule names, e.g. those refused attachment."""
+
+    residencies: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgeGroupsRule(Entry):
+    """The age groups of the population export: each from its lower bound to the next one's."""
+
+    lower_bounds: tuple[int, ...]
+
+    def groups(self) -> tuple[str, ...]:
+        """The groups' names: ``0``, ``1-4`` ... ``70+`` for the bounds 0, 1, 5 ... 70."""
+        names = []
+        for lower, upper in zip(self.lower_bounds, self.lower_bounds[1:], strict=False):
+            names.append(str(lower) if upper - 1 == lower else f"{lower}-{upper - 1}")
+        return (*names, f"{self.lower_bounds[-1]}+")
+
+    def group(self, age: int) -> str:
+        """The name of the group of a person aged ``age``."""
+        names = self.groups()
+        label = names[0]
+        for lower, name in zip(self.lower_bounds, names, strict=True):
+            if age >= lower:
+                label = name
+        return label
+
+
+class _ResidencyListRow(Row):
+    residencies: list[str]
+
+    @field_validator("residencies")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        return unique_members(value, RESIDENCY, "residency")
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return ResidencyListRule(**self.entry_fields(series), residencies=tuple(self.residencies))
+
+
+class _AgeGroupsRow(Row):
+    lower_bounds: list[Int]
+
+    @field_validator("lower_bounds")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if not value or value[0] != 0:
+            raise ValueError("the first age group must start at 0")
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError(f"the lower bounds must increase, got {value}")
+        return value
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return AgeGroupsRule(**self.entry_fields(series), lower_bounds=tuple(self.lower_bounds))
 
 
 class _CampaignRow(Row):
@@ -145,6 +222,8 @@ class AttachmentTopic(Topic):
         "attachment.free_change_limit": SeriesSpec(_ChangeLimitRow, "continuous", True, spans_rulebook=True),
         "attachment.free_choice_requires_insured": SeriesSpec(Row, "windows"),
         "attachment.eaeu_contract_term": SeriesSpec(Row, "windows"),
+        "attachment.not_attached_residency": SeriesSpec(_ResidencyListRow, "continuous", spans_rulebook=True),
+        "attachment.age_groups": SeriesSpec(_AgeGroupsRow, "continuous", spans_rulebook=True),
     }
 
     def campaign(self, year: int) -> Campaign:
@@ -174,6 +253,18 @@ class AttachmentTopic(Topic):
         """The rule attaching EAEU migrant workers for their contract's term, if in force on ``on``."""
         return self.book.optional("attachment.eaeu_contract_term", on)
 
+    def not_attached_residency(self, on: date) -> tuple[str, ...]:
+        """The residencies refused attachment on ``on`` (``not_eligible_residency``; none without a rule)."""
+        found = self.book.optional("attachment.not_attached_residency", on)
+        assert found is None or isinstance(found, ResidencyListRule)
+        return () if found is None else found.residencies
+
+    def age_groups(self, on: date) -> AgeGroupsRule:
+        """The age groups of the population export on ``on``."""
+        found = self.book.entry("attachment.age_groups", on)
+        assert isinstance(found, AgeGroupsRule)
+        return found
+
     def show(self, on: date) -> dict[str, Any]:
         free_choice = self.free_choice_requires_insured(on)
         eaeu = self.eaeu_contract_term(on)
@@ -182,6 +273,8 @@ class AttachmentTopic(Topic):
             "free_change_limit": self.free_change_limit(on).as_dict(),
             "free_choice_requires_insured": None if free_choice is None else free_choice.as_dict(),
             "eaeu_contract_term": None if eaeu is None else eaeu.as_dict(),
+            "not_attached_residency": _optional(self.book.find("attachment.not_attached_residency", on)),
+            "age_groups": _optional(self.book.find("attachment.age_groups", on)),
         }
 
     def print_tables(self, on: date, data: Mapping[str, Any], out: ShowTables) -> None:
@@ -197,4 +290,15 @@ class AttachmentTopic(Topic):
             out.row(params, "free choice of clinic", "insured or state-paid only", data["free_choice_requires_insured"])
         if data["eaeu_contract_term"] is not None:
             out.row(params, "EAEU migrant workers", "attached for their contract's term", data["eaeu_contract_term"])
+        refused = data["not_attached_residency"]
+        if refused is not None:
+            out.row(params, "not attached (residency)", ", ".join(refused["residencies"]), refused)
+        groups = data["age_groups"]
+        if groups is not None:
+            names = self.age_groups(on).groups()
+            out.row(params, "age groups of the export", ", ".join(names), groups)
         out.print(params)
+
+
+def _optional(entry: Entry | None) -> dict[str, Any] | None:
+    return None if entry is None else entry.as_dict()

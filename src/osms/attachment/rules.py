@@ -39,7 +39,6 @@ REASONS: Final = ("first", "move", "job_or_study", "release", "military_service_
 GROUNDS: Final = ("move", "job_or_study", "release", "military_service_end", "reorganisation")
 DECISIONS: Final = ("accepted", "accepted_no_home_visits", "offered_other_district", "refused")
 SPECIALTIES: Final = ("therapist", "gp", "pediatrician")
-NOT_ATTACHED_RESIDENCY: Final = ("foreigner_temporary", "asylum_seeker")
 
 # Every reason code with its English sentence (``%(name)s`` parameters); translated by the service.
 MESSAGES: Final[Mapping[str, str]] = {
@@ -295,7 +294,7 @@ def decide(app: Application, facts: Facts, book: Rulebook) -> Outcome:
         return refused("unknown_clinic", clinic=app.clinic_id)
     if person.death_date is not None and person.death_date <= on:
         return refused("deceased", date=person.death_date.isoformat())
-    if person.residency in NOT_ATTACHED_RESIDENCY:
+    if person.residency in book.topic(AttachmentTopic).not_attached_residency(on):
         return refused("not_eligible_residency", residency=person.residency)
 
     # Who applies: children by a parent or guardian; an adult for themselves or family members.

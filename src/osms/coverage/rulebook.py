@@ -2,8 +2,10 @@
 
 Series of ``status.yaml``: ``grace`` (months insured after the last covered month),
 ``arrears_cap_months``, ``insurance_starts`` (one open entry), ``transitional_insured`` (windows
-treating everyone as insured). Accessors: ``book.topic(CoverageTopic).grace(on)``,
-``.arrears_cap_months(on)``, ``.insurance_starts()``, ``.transitional_insured(on)``.
+treating everyone as insured), ``pregnancy_decision_working_days``, ``pregnancy_lookback_months``.
+Accessors: ``book.topic(CoverageTopic).grace(on)``,
+``.arrears_cap_months(on)``, ``.insurance_starts()``, ``.transitional_insured(on)``; and the register of
+pregnant women's ``pregnancy_decision_working_days`` and ``pregnancy_lookback_months``.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class CoverageTopic(Topic):
         "status.arrears_cap_months": SeriesSpec(IntRow, "continuous", True, spans_rulebook=True),
         "status.insurance_starts": SeriesSpec(Row, "single", True),
         "status.transitional_insured": SeriesSpec(Row, "windows", needs_valid_to=True),
+        "status.pregnancy_decision_working_days": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
+        "status.pregnancy_lookback_months": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
     }
 
     def grace(self, on: date) -> GraceRule:
@@ -96,6 +100,15 @@ class CoverageTopic(Topic):
         """The transitional window treating everyone as insured, if ``on`` falls in one."""
         return self.book.optional("status.transitional_insured", on)
 
+    def pregnancy_decision_working_days(self, on: date) -> int:
+        """Working days after her entry in the register of pregnant women from which a non-working
+        pregnant woman's category starts (docs/status.md, "Non-working pregnant women")."""
+        return self.book.parameter("status.pregnancy_decision_working_days", on)
+
+    def pregnancy_lookback_months(self, on: date) -> int:
+        """Months before the entry month in which an employer or agent payment refuses the category."""
+        return self.book.parameter("status.pregnancy_lookback_months", on)
+
     def show(self, on: date) -> dict[str, Any]:
         starts = self.insurance_starts_entry()
         transitional = self.transitional_insured(on)
@@ -106,6 +119,10 @@ class CoverageTopic(Topic):
                 "transitional_insured": None if transitional is None else transitional.as_dict(),
                 "grace": self.grace(on).as_dict(),
                 "arrears_cap_months": self.book.entry("status.arrears_cap_months", on).as_dict(),
+                "pregnancy_decision_working_days": _optional(
+                    self.book.find("status.pregnancy_decision_working_days", on)
+                ),
+                "pregnancy_lookback_months": _optional(self.book.find("status.pregnancy_lookback_months", on)),
             }
         }
 
@@ -125,4 +142,15 @@ class CoverageTopic(Topic):
             out.row(params, "transitional", "everyone is treated as insured", status["transitional_insured"])
         out.row(params, "grace", grace_text, grace)
         out.row(params, "arrears cap", f"{status['arrears_cap_months']['value']} months", status["arrears_cap_months"])
+        days, months = status["pregnancy_decision_working_days"], status["pregnancy_lookback_months"]
+        if days is not None:
+            out.row(
+                params, "pregnant, not working: category from", f"working day {days['value']} after the entry", days
+            )
+        if months is not None:
+            out.row(params, "pregnant, not working: employer payments read", f"{months['value']} months back", months)
         out.print(params)
+
+
+def _optional(entry: Entry | None) -> dict[str, Any] | None:
+    return None if entry is None else entry.as_dict()

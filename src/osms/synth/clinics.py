@@ -169,7 +169,7 @@ PRIVATE_WORDS: Final = (
     "Медикер",
     "Эскулап",
 )
-# Residency statuses the attachment rules do not attach (as osms.attachment.rules.NOT_ATTACHED_RESIDENCY):
+# Residency statuses the attachment rules do not attach (as the rulebook's attachment.not_attached_residency):
 # they get a first application like everyone, refused, and do not count against capacities and norms.
 NOT_ATTACHED_RESIDENCY: Final = ("foreigner_temporary", "asylum_seeker")
 BLOCK: Final = 8192
