@@ -373,7 +373,7 @@ def test_register_rules_accept_the_good_rows_and_name_the_bad(country: Path, che
     assert tuple(rr.COLUMNS) == REGISTER_COLUMNS
     assert tuple(rr.KINDS) == KINDS
     assert set(BAD_REASONS) <= set(rr.REASONS)
-    checker = rr.RegisterChecker(RB.self_payer_prepay_months)
+    checker = rr.RegisterChecker(RB.topic(ContributionsTopic).self_payer_prepay_months)
     for _, row in checked.good:
         result = checker.check(*(row[c] for c in REGISTER_COLUMNS))
         assert not isinstance(result, rr.Rejection), (row, result)

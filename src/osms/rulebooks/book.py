@@ -110,7 +110,7 @@ class Rulebook:
             )
 
     def entry_by_id(self, entry_id: str) -> Entry | None:
-        """The entry with this id (``rates.state.2026-01-01``), or None."""
+        """The entry with this id (``<file>.<key>.<valid_from>``), or None."""
         return self._by_id.get(entry_id)
 
     def carried_forward(self, day: date, entry_ids: Iterable[str]) -> tuple[str, ...]:
@@ -122,7 +122,7 @@ class Rulebook:
         return tuple(dict.fromkeys(i for i in entry_ids if i in self._by_id))
 
     def series_names(self) -> list[str]:
-        """Every series with at least one entry, e.g. ``rates.state``, ``wages.mw``."""
+        """Every series with at least one entry, ``<file>.<key>``."""
         return sorted(self._series)
 
     def _spec(self, name: str) -> SeriesSpec:

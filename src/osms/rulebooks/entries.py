@@ -96,7 +96,7 @@ def plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
-    """One effective-dated entry of a series (e.g. ``rates.state``), as loaded."""
+    """One effective-dated entry of a series (``<file>.<key>``), as loaded."""
 
     id: str
     series: str

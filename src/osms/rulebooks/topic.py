@@ -82,7 +82,7 @@ class Loaded:
     covers_from: date
     covers_to: date
     series: Mapping[str, Sequence[Entry]]
-    files: Mapping[str, str]  # file name ("rates") -> the path read, for messages
+    files: Mapping[str, str]  # file name -> the path read, for messages
     origins: Mapping[str, str]  # entry id -> the path of the file it was read from
 
     def entries(self, series: str) -> Sequence[Entry]:
