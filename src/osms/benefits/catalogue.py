@@ -1,6 +1,6 @@
 """The care types of the benefit packages (docs/benefits.md): code, name in kk/ru/en, planned or emergency.
 
-The codes are the rulebooks' closed vocabulary (``osms.rulebooks.loader.CARE_TYPE_CODES``); which
+The codes are the rulebooks' closed vocabulary (``osms.benefits.rulebook.CARE_TYPE_CODES``); which
 package holds a care type on a date is rulebook data (``benefits.yaml``), not this catalogue.
 Names are English message ids, translated by the kk/ru catalogs (``osms.web.i18n``).
 """

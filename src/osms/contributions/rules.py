@@ -1,6 +1,6 @@
 """Contribution and deduction calculators (docs/calculators.md): pure functions, no I/O, no framework.
 
-Every figure comes from a rulebook (``osms.rulebooks.loader``); this module holds the formula:
+Every figure comes from a rulebook (its topic ``osms.contributions.rulebook``); this module holds the formula:
 
     amount = round_half_up_to_0.01(rate × base)
     base   = min(income, cap × MW)         for an income base (no ``min`` when uncapped)
