@@ -36,6 +36,7 @@ from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
+from osms.rulebooks.api import router as rulebooks_router
 from osms.web.apidocs import install_api_docs
 from osms.web.pages import PageSet, install_error_pages, install_pages
 
@@ -110,6 +111,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
     install_problem_handlers(app)
     install_error_pages(app)  # pages get error pages; /api keeps problem+json
+    app.include_router(rulebooks_router)
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(calc_router)

@@ -9,6 +9,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from osms.attachment import rules
+from osms.attachment.rulebook import AttachmentTopic
 from osms.attachment.rules import Application, DistrictFacts, Facts, Period
 from osms.rulebooks.loader import load_rulebook
 from tests.attachment.helpers import adult, clinic_facts
@@ -48,9 +49,9 @@ def test_history_stays_consistent(book_name: str, steps: list[tuple]) -> None:
     districts = (DistrictFacts("T1", "therapist", 3, 1), DistrictFacts("T2", "therapist", 3, 3))
     for delta, reason, clinic, district, insured, residency, contract in steps:
         if delta == "campaign":
-            day = book.campaign(day.year).start + timedelta(days=5)
+            day = book.topic(AttachmentTopic).campaign(day.year).start + timedelta(days=5)
         elif delta == "last campaign day":
-            day = book.campaign(day.year).end
+            day = book.topic(AttachmentTopic).campaign(day.year).end
         else:
             day = min(max(day + timedelta(days=delta), book.covers_from), book.covers_to)
         contract_until = day + timedelta(days=contract) if contract is not None else None

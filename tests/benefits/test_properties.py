@@ -7,8 +7,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from osms.benefits.rulebook import CARE_TYPE_CODES, RESIDENCY_CODES
 from osms.benefits.rules import decide
-from osms.rulebooks.loader import CARE_TYPE_CODES, RESIDENCY_CODES, load_rulebook
+from osms.rulebooks.loader import load_rulebook
 
 BOOKS = {name: load_rulebook(name) for name in ("kz-law", "seeds-2016")}
 NEVER = ("dentistry_adult", "sanatorium", "cosmetology", "abroad")

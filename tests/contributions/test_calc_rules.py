@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from osms.contributions.rulebook import ContributionsTopic
 from osms.contributions.rules import (
     CalcError,
     Membership,
@@ -304,8 +305,8 @@ def _half_up(value: Decimal) -> Decimal:
 @given(income=incomes, other=incomes)
 def test_income_properties(book: str, kind: str, period: Month, income: Decimal, other: Decimal) -> None:
     rulebook = open_rulebook(book)
-    rule = rulebook.rate(kind, period.first_day)
-    cap = None if rule.cap is None else rule.cap * rulebook.mw(period.first_day)
+    rule = rulebook.topic(ContributionsTopic).rate(kind, period.first_day)
+    cap = None if rule.cap is None else rule.cap * rulebook.topic(ContributionsTopic).mw(period.first_day)
     result = calculate(rulebook, kind, period, income)
     # amount = round_half_up(rate x min(income, cap)), exactly, as Decimal
     expected = _half_up(rule.rate * (income if cap is None else min(income, cap)))

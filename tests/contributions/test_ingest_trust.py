@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from osms.contributions import register_rules as rr
 from osms.contributions import service
 from osms.contributions.models import Payment, PersonMonth
+from osms.contributions.rulebook import ContributionsTopic
 from osms.contributions.service import ingest_register
 from osms.core.models import ImportRejection
 from osms.core.rows import Rejection
@@ -101,14 +102,25 @@ def test_the_documented_forms_are_taken(amount: str, tiyn: int) -> None:
 def test_the_ceiling_of_each_kind_is_rulebook_data() -> None:
     kz = load_rulebook("kz-law")
     # status.register_ceiling: mw[kind] x 12 months x MW of the period's year (MW 2024 = 85,000, 2017 = 24,459)
-    assert kz.register_ceiling("employer_deduction", date(2024, 3, 1)) == Decimal("306000.00")  # 0.3 x 12 x 85,000
-    assert kz.register_ceiling("employer_deduction", date(2026, 3, 1)) == Decimal("1224000.00")  # 1.2 x 12 x 85,000
-    assert kz.register_ceiling("self_payment", date(2024, 3, 1)) == Decimal("51000.00")  # 0.05 x 12 x 85,000
-    assert kz.register_ceiling("state_contribution", date(2017, 7, 1)) == Decimal("44026.20")  # 0.15 x 12 x 24,459
-    assert kz.scheme_start() == date(2017, 7, 1)
-    assert load_rulebook("seeds-2016").scheme_start() == date(2017, 1, 1)
+    assert kz.topic(ContributionsTopic).register_ceiling("employer_deduction", date(2024, 3, 1)) == Decimal(
+        "306000.00"
+    )  # 0.3 x 12 x 85,000
+    assert kz.topic(ContributionsTopic).register_ceiling("employer_deduction", date(2026, 3, 1)) == Decimal(
+        "1224000.00"
+    )  # 1.2 x 12 x 85,000
+    assert kz.topic(ContributionsTopic).register_ceiling("self_payment", date(2024, 3, 1)) == Decimal(
+        "51000.00"
+    )  # 0.05 x 12 x 85,000
+    assert kz.topic(ContributionsTopic).register_ceiling("state_contribution", date(2017, 7, 1)) == Decimal(
+        "44026.20"
+    )  # 0.15 x 12 x 24,459
+    assert kz.topic(ContributionsTopic).scheme_start() == date(2017, 7, 1)
+    assert load_rulebook("seeds-2016").topic(ContributionsTopic).scheme_start() == date(2017, 1, 1)
     # every ceiling leaves room for 2**31 ledger rows in one person-month of NUMERIC(18, 2)
-    assert kz.register_ceiling("employer_deduction", date(2026, 1, 1)) * (2**31 - 1) < Decimal(10) ** 16
+    assert (
+        kz.topic(ContributionsTopic).register_ceiling("employer_deduction", date(2026, 1, 1)) * (2**31 - 1)
+        < Decimal(10) ** 16
+    )
 
 
 def test_an_amount_above_the_ceiling_is_implausible() -> None:

@@ -18,7 +18,11 @@ from hypothesis import strategies as st
 from tests.horizon_fixture import NAME, FixtureRulebook, horizon_rulebook
 from typer.testing import CliRunner
 
+from osms.attachment.rulebook import AttachmentTopic
 from osms.cli import app
+from osms.contributions.rulebook import ContributionsTopic
+from osms.coverage.rulebook import CoverageTopic
+from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.horizon import horizon_of
 from osms.rulebooks.loader import (
     LAST_ANSWERABLE,
@@ -46,14 +50,16 @@ def test_lookups_after_the_horizon_carry_the_last_entries(horizon_rulebook: Fixt
     book = load_rulebook(NAME)
     day = date(2027, 1, 15)
     # MW 2026 ends on the horizon (valid_to 2026-12): the last confirmed figure, carried into 2027
-    assert book.mw_entry(day).id == "wages.mw.2026-01-01" and book.mw(2027) == Decimal("100000")
-    assert book.rate("self-payer", day).id == "rates.self-payer.2025-01-01"
-    assert book.grace(day).grace_months == 3
-    assert book.campaign(2027).start == date(2027, 9, 15)
-    assert set(book.categories(day)) == {"child", "pensioner"}
+    assert book.topic(ContributionsTopic).mw_entry(day).id == "wages.mw.2026-01-01" and book.topic(
+        ContributionsTopic
+    ).mw(2027) == Decimal("100000")
+    assert book.topic(ContributionsTopic).rate("self-payer", day).id == "rates.self-payer.2025-01-01"
+    assert book.topic(CoverageTopic).grace(day).grace_months == 3
+    assert book.topic(AttachmentTopic).campaign(2027).start == date(2027, 9, 15)
+    assert set(book.topic(RegistryTopic).categories(day)) == {"child", "pensioner"}
     # the state's base is carried too: the AMW of 2024 (the horizon's year - 2), not of 2025
-    assert book.state_base_year(day) == 2024
-    assert book.base_amount("state", day) == Decimal("400000")
+    assert book.topic(ContributionsTopic).state_base_year(day) == 2024
+    assert book.topic(ContributionsTopic).base_amount("state", day) == Decimal("400000")
     assert book.is_provisional(day) and not book.is_provisional(HORIZON)
 
 
@@ -62,19 +68,19 @@ def test_entries_that_end_on_purpose_are_not_carried(horizon_rulebook: FixtureRu
     # civil-contract: valid_to 2025-12-31, before the horizon: repealed, in 2026 as in 2027
     for day in (date(2026, 6, 1), date(2027, 1, 15)):
         with pytest.raises(NoRuleInForce, match="no rate for civil-contract after 2025-12-31"):
-            book.rate("civil-contract", day)
+            book.topic(ContributionsTopic).rate("civil-contract", day)
     # individual-entrepreneur: ends on the horizon with carry_forward: false
-    assert book.rate("individual-entrepreneur", HORIZON).rate == Decimal("0.05")
+    assert book.topic(ContributionsTopic).rate("individual-entrepreneur", HORIZON).rate == Decimal("0.05")
     with pytest.raises(NoRuleInForce, match="no rate for individual-entrepreneur after 2026-12-31"):
-        book.rate("individual-entrepreneur", date(2027, 1, 1))
+        book.topic(ContributionsTopic).rate("individual-entrepreneur", date(2027, 1, 1))
 
 
 def test_dates_before_the_rulebook_are_still_refused(horizon_rulebook: FixtureRulebook) -> None:
     book = load_rulebook(NAME)
     with pytest.raises(DateOutsideRulebook, match="2024-12-31 is outside the rulebook horizon-test"):
-        book.grace(date(2024, 12, 31))
+        book.topic(CoverageTopic).grace(date(2024, 12, 31))
     with pytest.raises(DateOutsideRulebook):
-        book.grace(LAST_ANSWERABLE + timedelta(days=1))
+        book.topic(CoverageTopic).grace(LAST_ANSWERABLE + timedelta(days=1))
 
 
 def test_confirming_2027_ends_the_carry_forward(horizon_rulebook: FixtureRulebook) -> None:
@@ -82,11 +88,15 @@ def test_confirming_2027_ends_the_carry_forward(horizon_rulebook: FixtureRuleboo
     horizon_rulebook.confirm_2027()
     book = load_rulebook(NAME)
     assert book.confirmed_until == date(2027, 12, 31) and not book.is_provisional(day)
-    assert book.mw_entry(day).id == "wages.mw.2027-01-01" and book.mw(day) == Decimal("120000")
-    assert book.base_amount("state", day) == Decimal("500000")  # the AMW of 2025
+    assert book.topic(ContributionsTopic).mw_entry(day).id == "wages.mw.2027-01-01" and book.topic(
+        ContributionsTopic
+    ).mw(day) == Decimal("120000")
+    assert book.topic(ContributionsTopic).base_amount("state", day) == Decimal("500000")  # the AMW of 2025
     assert book.carried_forward(day, ["rates.state.2025-01-01"]) == ()
     # 2028 is now the provisional year, carrying 2027's figures
-    assert book.mw(date(2028, 3, 1)) == Decimal("120000") and book.is_provisional(date(2028, 3, 1))
+    assert book.topic(ContributionsTopic).mw(date(2028, 3, 1)) == Decimal("120000") and book.is_provisional(
+        date(2028, 3, 1)
+    )
 
 
 def test_an_entry_after_the_horizon_is_refused_until_the_horizon_moves(tmp_path: Path) -> None:
@@ -166,9 +176,15 @@ def test_after_the_horizon_every_lookup_equals_the_horizons(horizon_rulebook: Fi
         if carried is not None:
             assert book.carried_forward(day, [carried.id]) == (carried.id,)
             assert book.carried_forward(HORIZON, [carried.id]) == ()
-    assert book.base_amount("self-payer", day) == book.base_amount("self-payer", HORIZON)
-    assert book.base_amount("state", day) == book.base_amount("state", HORIZON)
-    assert book.cap_amount("employer-deduction", day) == book.cap_amount("employer-deduction", HORIZON)
+    assert book.topic(ContributionsTopic).base_amount("self-payer", day) == book.topic(ContributionsTopic).base_amount(
+        "self-payer", HORIZON
+    )
+    assert book.topic(ContributionsTopic).base_amount("state", day) == book.topic(ContributionsTopic).base_amount(
+        "state", HORIZON
+    )
+    assert book.topic(ContributionsTopic).cap_amount("employer-deduction", day) == book.topic(
+        ContributionsTopic
+    ).cap_amount("employer-deduction", HORIZON)
     assert book.is_provisional(day)
 
 
@@ -183,8 +199,8 @@ def test_shipped_rulebooks_carry_their_horizon(name: str, data: st.DataObject) -
             continue
         found = book.find(series, day)
         assert found is None or found is book.find(series, book.confirmed_until)
-    assert book.mw(day) == book.mw(book.confirmed_until)
-    assert book.grace(day) is book.grace(book.confirmed_until)
+    assert book.topic(ContributionsTopic).mw(day) == book.topic(ContributionsTopic).mw(book.confirmed_until)
+    assert book.topic(CoverageTopic).grace(day) is book.topic(CoverageTopic).grace(book.confirmed_until)
 
 
 # --- osms rulebook show / list -----------------------------------------------------------------

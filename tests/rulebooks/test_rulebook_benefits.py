@@ -10,16 +10,9 @@ import pytest
 from tests.rulebooks.test_rulebook_validation import MINIMAL, write
 
 from osms.benefits.catalogue import CARE_TYPES
+from osms.benefits.rulebook import CARE_TYPE_CODES, RESIDENCY_CODES, BenefitsTopic, icd10_code, icd10_problem
 from osms.registry.rules import RESIDENCY
-from osms.rulebooks.loader import (
-    CARE_TYPE_CODES,
-    RESIDENCY_CODES,
-    RulebookError,
-    icd10_code,
-    icd10_problem,
-    load_rulebook,
-    load_rulebook_from_path,
-)
+from osms.rulebooks.loader import RulebookError, load_rulebook, load_rulebook_from_path
 
 KZ = load_rulebook("kz-law")
 SEEDS = load_rulebook("seeds-2016")
@@ -43,23 +36,30 @@ def test_every_disease_item_is_sourced_and_ours(book) -> None:  # type: ignore[n
 
 def test_kz_law_2026_list_change() -> None:
     def names(day: date) -> set[str]:
-        return {d.name.split(" (")[0] for d in KZ.disease_list("socially_significant", day).diseases}
+        return {
+            d.name.split(" (")[0] for d in KZ.topic(BenefitsTopic).disease_list("socially_significant", day).diseases
+        }
 
     old, new = names(date(2025, 12, 31)), names(date(2026, 1, 1))
     assert {"diabetes mellitus", "cerebral palsy", "rheumatism", "systemic connective-tissue lesions"} <= old
     assert not {"diabetes mellitus", "cerebral palsy", "rheumatism"} & new
     assert {"chronic hepatitis and cirrhosis", "orphan diseases", "epilepsy", "stroke, first year"} <= new
-    assert KZ.disease_list("socially_significant", date(2026, 1, 1)).id == "benefits.socially_significant.2026-01-01"
+    assert (
+        KZ.topic(BenefitsTopic).disease_list("socially_significant", date(2026, 1, 1)).id
+        == "benefits.socially_significant.2026-01-01"
+    )
 
 
 def test_packages_in_force() -> None:
-    never = KZ.care_type_list("never_covered", date(2024, 1, 1))
+    never = KZ.topic(BenefitsTopic).care_type_list("never_covered", date(2024, 1, 1))
     assert never is not None and set(never.care_types) == {"dentistry_adult", "sanatorium", "cosmetology", "abroad"}
-    osms = KZ.care_type_list("osms_care_types", date(2024, 1, 1))
+    osms = KZ.topic(BenefitsTopic).care_type_list("osms_care_types", date(2024, 1, 1))
     assert osms is not None and "ivf" in osms.care_types
-    assert KZ.care_type_list("osms_care_types", date(2019, 12, 31)) is None  # no insurance package before 2020
-    assert "eaeu_migrant" not in KZ.residency_rule("gobmp_residency", date(2024, 1, 1)).residencies
-    assert "eaeu_migrant" in KZ.residency_rule("osms_residency", date(2024, 1, 1)).residencies
+    assert (
+        KZ.topic(BenefitsTopic).care_type_list("osms_care_types", date(2019, 12, 31)) is None
+    )  # no insurance package before 2020
+    assert "eaeu_migrant" not in KZ.topic(BenefitsTopic).residency_rule("gobmp_residency", date(2024, 1, 1)).residencies
+    assert "eaeu_migrant" in KZ.topic(BenefitsTopic).residency_rule("osms_residency", date(2024, 1, 1)).residencies
 
 
 def test_unverified_benefit_entries_are_our_readings() -> None:

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 import pytest
 
+from osms.attachment.rulebook import AttachmentTopic
+from osms.contributions.rulebook import PAYER_KINDS, ContributionsTopic, RateRule
 from osms.core.money import round_money
+from osms.coverage.rulebook import CoverageTopic
+from osms.registry.rulebook import CATEGORY_CODES, RegistryTopic
 from osms.rulebooks.loader import (
-    CATEGORY_CODES,
-    PAYER_KINDS,
     DateOutsideRulebook,
     NoRuleInForce,
-    RateRule,
     Rulebook,
     RulebookError,
     UnknownRulebook,
@@ -41,7 +42,9 @@ def seeds() -> Rulebook:
 
 def amount(rb: Rulebook, kind: str, on: date, income: Decimal | None = None) -> Decimal:
     """rate × base (after the cap), half-up to 0.01 — docs/calculators.md."""
-    return round_money(rb.rate(kind, on).rate * rb.base_amount(kind, on, income))
+    return round_money(
+        rb.topic(ContributionsTopic).rate(kind, on).rate * rb.topic(ContributionsTopic).base_amount(kind, on, income)
+    )
 
 
 # --- the catalogue --------------------------------------------------------------------------
@@ -81,13 +84,13 @@ def test_every_entry_has_a_source_and_a_unique_stable_id(name: str) -> None:
 @pytest.mark.parametrize("name", ["kz-law", "seeds-2016"])
 def test_money_and_rates_are_decimal(name: str) -> None:
     rb = load_rulebook(name)
-    for kind in rb.payer_kinds():
+    for kind in rb.topic(ContributionsTopic).payer_kinds():
         for rule in rb.series(f"rates.{kind}"):
             assert isinstance(rule, RateRule)
             assert type(rule.rate) is Decimal
             assert rule.cap is None or type(rule.cap) is Decimal
             assert rule.multiplier is None or type(rule.multiplier) is Decimal
-    assert type(rb.mw(rb.covers_from)) is Decimal
+    assert type(rb.topic(ContributionsTopic).mw(rb.covers_from)) is Decimal
 
 
 def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: Rulebook) -> None:
@@ -151,31 +154,31 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
     ],
 )
 def test_kz_mw(kz: Rulebook, year: int, mw: int) -> None:
-    assert kz.mw(year) == Decimal(mw)
-    assert kz.mw(date(year, 12, 31)) == Decimal(mw)
-    assert kz.mw_entry(year).verified
+    assert kz.topic(ContributionsTopic).mw(year) == Decimal(mw)
+    assert kz.topic(ContributionsTopic).mw(date(year, 12, 31)) == Decimal(mw)
+    assert kz.topic(ContributionsTopic).mw_entry(year).verified
 
 
 def test_kz_amw_verified_figures(kz: Rulebook) -> None:
     # docs/calculators.md: AMW 2023 = 364,295 (verified); AMW 2020 = 212,600 implied by 3,614.2 at 1.7%
-    assert kz.amw(2023) == Decimal("364295")
-    assert kz.amw_entry(2023).verified
-    assert kz.amw(2020) == Decimal("212600")
-    assert kz.amw_entry(2020).verified
-    assert Decimal("3614.2") / Decimal("0.017") == kz.amw(2020)
+    assert kz.topic(ContributionsTopic).amw(2023) == Decimal("364295")
+    assert kz.topic(ContributionsTopic).amw_entry(2023).verified
+    assert kz.topic(ContributionsTopic).amw(2020) == Decimal("212600")
+    assert kz.topic(ContributionsTopic).amw_entry(2020).verified
+    assert Decimal("3614.2") / Decimal("0.017") == kz.topic(ContributionsTopic).amw(2020)
 
 
 def test_kz_has_amw_for_every_state_year(kz: Rulebook) -> None:
     # state contributions 2020-2026 use the AMW of 2018-2024
     for year in range(2020, 2027):
-        assert kz.amw(year - 2) > 0
+        assert kz.topic(ContributionsTopic).amw(year - 2) > 0
 
 
 def test_no_mw_outside_the_data(kz: Rulebook) -> None:
     with pytest.raises(NoRuleInForce, match="no MW for 2016"):
-        kz.mw(2016)
+        kz.topic(ContributionsTopic).mw(2016)
     with pytest.raises(NoRuleInForce, match="no AMW for 2015"):
-        kz.amw(2015)
+        kz.topic(ContributionsTopic).amw(2015)
 
 
 # --- kz-law: rates (docs/calculators.md) ----------------------------------------------------------
@@ -195,12 +198,12 @@ def test_no_mw_outside_the_data(kz: Rulebook) -> None:
     ],
 )
 def test_kz_employer_deduction(kz: Rulebook, on: date, rate: str, cap: str) -> None:
-    rule = kz.rate("employer-deduction", on)
+    rule = kz.topic(ContributionsTopic).rate("employer-deduction", on)
     assert (rule.rate, rule.cap, rule.base) == (Decimal(rate), Decimal(cap), "income")
 
 
 def test_kz_employer_deduction_2022_entry(kz: Rulebook) -> None:
-    rule = kz.rate("employer-deduction", date(2022, 3, 15))
+    rule = kz.topic(ContributionsTopic).rate("employer-deduction", date(2022, 3, 15))
     assert rule.id == "rates.employer-deduction.2022-01-01"
     assert rule.verified and "docs/calculators.md" in rule.source
     assert kz.entry("rates.employer-deduction", date(2022, 3, 15)) is rule
@@ -217,7 +220,7 @@ def test_kz_maximum_employer_deduction(kz: Rulebook, year: int, maximum: str) ->
 
 def test_kz_maximum_employer_deduction_2026_is_40_mw(kz: Rulebook) -> None:
     # 3% × 40 × 85,000 = 102,000
-    assert kz.cap_amount("employer-deduction", date(2026, 1, 1)) == Decimal("3400000")
+    assert kz.topic(ContributionsTopic).cap_amount("employer-deduction", date(2026, 1, 1)) == Decimal("3400000")
     assert amount(kz, "employer-deduction", date(2026, 1, 1), HUGE_INCOME) == Decimal("102000.00")
 
 
@@ -241,23 +244,23 @@ def test_kz_income_below_the_cap_is_not_capped(kz: Rulebook) -> None:
     ],
 )
 def test_kz_employee_contribution(kz: Rulebook, on: date, rate: str, cap: str, verified: bool) -> None:
-    rule = kz.rate("employee-contribution", on)
+    rule = kz.topic(ContributionsTopic).rate("employee-contribution", on)
     assert (rule.rate, rule.cap, rule.verified) == (Decimal(rate), Decimal(cap), verified)
 
 
 def test_kz_employee_contribution_starts_2020(kz: Rulebook) -> None:
     with pytest.raises(NoRuleInForce, match="no rate for employee-contribution before 2020-01-01"):
-        kz.rate("employee-contribution", date(2019, 12, 31))
+        kz.topic(ContributionsTopic).rate("employee-contribution", date(2019, 12, 31))
 
 
 def test_kz_civil_contract_cap_2026_is_unverified(kz: Rulebook) -> None:
-    rule = kz.rate("civil-contract", date(2026, 3, 1))
+    rule = kz.topic(ContributionsTopic).rate("civil-contract", date(2026, 3, 1))
     assert (rule.rate, rule.cap, rule.verified) == (Decimal("0.02"), Decimal("20"), False)
-    assert kz.rate("civil-contract", date(2025, 3, 1)).cap == Decimal("10")
+    assert kz.topic(ContributionsTopic).rate("civil-contract", date(2025, 3, 1)).cap == Decimal("10")
 
 
 def test_kz_ie_exempt_2018_2019(kz: Rulebook) -> None:
-    rule = kz.rate("individual-entrepreneur", date(2019, 6, 1))
+    rule = kz.topic(ContributionsTopic).rate("individual-entrepreneur", date(2019, 6, 1))
     assert rule.exempt and rule.rate == 0
     assert rule.id == "rates.individual-entrepreneur.2018-01-01"
     assert rule.describe() == "exempt"
@@ -266,14 +269,14 @@ def test_kz_ie_exempt_2018_2019(kz: Rulebook) -> None:
 
 def test_kz_ie_before_2018_has_no_rate(kz: Rulebook) -> None:
     with pytest.raises(NoRuleInForce) as info:
-        kz.rate("individual-entrepreneur", date(2017, 12, 31))
+        kz.topic(ContributionsTopic).rate("individual-entrepreneur", date(2017, 12, 31))
     assert str(info.value) == "no rate for individual-entrepreneur before 2018-01-01 (rulebook kz-law)"
 
 
 def test_kz_ie_base_is_1_4_mw(kz: Rulebook) -> None:
-    rule = kz.rate("individual-entrepreneur", date(2024, 1, 1))
+    rule = kz.topic(ContributionsTopic).rate("individual-entrepreneur", date(2024, 1, 1))
     assert (rule.base, rule.multiplier, rule.rate) == ("mw_multiple", Decimal("1.4"), Decimal("0.05"))
-    assert kz.base_amount("individual-entrepreneur", date(2024, 1, 1)) == Decimal("119000.0")
+    assert kz.topic(ContributionsTopic).base_amount("individual-entrepreneur", date(2024, 1, 1)) == Decimal("119000.0")
 
 
 @pytest.mark.parametrize(
@@ -309,13 +312,13 @@ def test_kz_self_payer_published_amounts(kz: Rulebook, year: int, expected: str)
     ],
 )
 def test_kz_state_rates(kz: Rulebook, year: int, rate: str, verified: bool) -> None:
-    rule = kz.rate("state", date(year, 2, 1))
+    rule = kz.topic(ContributionsTopic).rate("state", date(year, 2, 1))
     assert (rule.rate, rule.base, rule.verified) == (Decimal(rate), "amw_two_years_earlier", verified)
 
 
 def test_kz_state_contribution_2022_published(kz: Rulebook) -> None:
     # docs/calculators.md: 1.7% × AMW 2020 (212,600) = 3,614.20 per person
-    assert kz.base_amount("state", date(2022, 4, 1)) == kz.amw(2020)
+    assert kz.topic(ContributionsTopic).base_amount("state", date(2022, 4, 1)) == kz.topic(ContributionsTopic).amw(2020)
     assert amount(kz, "state", date(2022, 4, 1)) == Decimal("3614.20")
 
 
@@ -325,44 +328,46 @@ def test_kz_state_contribution_2025(kz: Rulebook) -> None:
 
 
 def test_kz_self_employed_special_2026(kz: Rulebook) -> None:
-    rule = kz.rate("self-employed-special", date(2026, 6, 1))
+    rule = kz.topic(ContributionsTopic).rate("self-employed-special", date(2026, 6, 1))
     assert (rule.rate, rule.base, rule.cap, rule.verified) == (Decimal("0.01"), "income", Decimal("20"), False)
     with pytest.raises(NoRuleInForce, match="before 2026-01-01"):
-        kz.rate("self-employed-special", date(2025, 12, 31))
+        kz.topic(ContributionsTopic).rate("self-employed-special", date(2025, 12, 31))
 
 
 def test_kz_defines_every_payer_kind(kz: Rulebook, seeds: Rulebook) -> None:
-    assert kz.payer_kinds() == list(PAYER_KINDS)
-    assert seeds.payer_kinds() == [k for k in PAYER_KINDS if k != "self-employed-special"]
+    assert kz.topic(ContributionsTopic).payer_kinds() == list(PAYER_KINDS)
+    assert seeds.topic(ContributionsTopic).payer_kinds() == [k for k in PAYER_KINDS if k != "self-employed-special"]
 
 
 def test_unknown_payer_kind(kz: Rulebook) -> None:
     with pytest.raises(RulebookError, match="unknown payer kind 'employer'"):
-        kz.rate("employer", date(2022, 1, 1))
+        kz.topic(ContributionsTopic).rate("employer", date(2022, 1, 1))
 
 
 def test_date_outside_the_rulebook(kz: Rulebook) -> None:
     with pytest.raises(DateOutsideRulebook, match=r"2017-06-30 is outside the rulebook kz-law \(from 2017-07-01;"):
-        kz.rate("state", date(2017, 6, 30))
+        kz.topic(ContributionsTopic).rate("state", date(2017, 6, 30))
     with pytest.raises(DateOutsideRulebook):
-        kz.categories(date(2017, 6, 30))
+        kz.topic(RegistryTopic).categories(date(2017, 6, 30))
     # after the confirmed horizon the last entries are carried forward (docs/rulebooks.md)
-    assert kz.rate("state", date(2027, 1, 1)) is kz.rate("state", date(2026, 12, 31))
+    assert kz.topic(ContributionsTopic).rate("state", date(2027, 1, 1)) is kz.topic(ContributionsTopic).rate(
+        "state", date(2026, 12, 31)
+    )
 
 
 def test_income_base_needs_an_income(kz: Rulebook) -> None:
     with pytest.raises(RulebookError, match="give the income"):
-        kz.base_amount("employer-deduction", date(2022, 1, 1))
+        kz.topic(ContributionsTopic).base_amount("employer-deduction", date(2022, 1, 1))
 
 
 # --- kz-law: status (docs/status.md) -----------------------------------------------------------
 
 
 def test_kz_grace(kz: Rulebook) -> None:
-    before = kz.grace(date(2025, 12, 31))
+    before = kz.topic(CoverageTopic).grace(date(2025, 12, 31))
     assert before.grace_months == 3 and before.grace_months_extended is None
     assert before.months_for(120) == 3
-    rule = kz.grace(date(2026, 1, 1))
+    rule = kz.topic(CoverageTopic).grace(date(2026, 1, 1))
     assert (rule.grace_months, rule.grace_months_extended, rule.extended_requires_covered_months) == (3, 6, 60)
     assert rule.months_for(59) == 3
     assert rule.months_for(60) == 6
@@ -370,40 +375,40 @@ def test_kz_grace(kz: Rulebook) -> None:
 
 
 def test_kz_arrears_and_prepayment(kz: Rulebook) -> None:
-    assert kz.arrears_cap_months(date(2024, 1, 1)) == 12
-    assert kz.self_payer_prepay_months(date(2022, 9, 4)) == 0
-    assert kz.self_payer_prepay_months(date(2022, 9, 5)) == 12
+    assert kz.topic(CoverageTopic).arrears_cap_months(date(2024, 1, 1)) == 12
+    assert kz.topic(ContributionsTopic).self_payer_prepay_months(date(2022, 9, 4)) == 0
+    assert kz.topic(ContributionsTopic).self_payer_prepay_months(date(2022, 9, 5)) == 12
 
 
 def test_kz_insurance_start_and_transition(kz: Rulebook) -> None:
-    assert kz.insurance_starts() == date(2020, 1, 1)
-    assert kz.transitional_insured(date(2019, 12, 31)) is None
-    window = kz.transitional_insured(date(2020, 1, 1))
+    assert kz.topic(CoverageTopic).insurance_starts() == date(2020, 1, 1)
+    assert kz.topic(CoverageTopic).transitional_insured(date(2019, 12, 31)) is None
+    window = kz.topic(CoverageTopic).transitional_insured(date(2020, 1, 1))
     assert window is not None and (window.valid_from, window.valid_to) == (date(2020, 1, 1), date(2020, 6, 30))
-    assert kz.transitional_insured(date(2020, 6, 30)) is not None
-    assert kz.transitional_insured(date(2020, 7, 1)) is None
+    assert kz.topic(CoverageTopic).transitional_insured(date(2020, 6, 30)) is not None
+    assert kz.topic(CoverageTopic).transitional_insured(date(2020, 7, 1)) is None
 
 
 # --- kz-law: categories (docs/status.md) -----------------------------------------------------
 
 
 def test_kz_categories_2020(kz: Rulebook) -> None:
-    codes = kz.categories(date(2020, 1, 1))
+    codes = kz.topic(RegistryTopic).categories(date(2020, 1, 1))
     assert set(codes) == set(CATEGORY_CODES) - {"house_arrest", "wellbeing_d_e"}
     assert {rule.payer for rule in codes.values()} == {"state"}
 
 
 def test_kz_house_arrest_from_2022_03_28(kz: Rulebook) -> None:
-    assert kz.category("house_arrest", date(2022, 3, 27)) is None
-    rule = kz.category("house_arrest", date(2022, 3, 28))
+    assert kz.topic(RegistryTopic).category("house_arrest", date(2022, 3, 27)) is None
+    rule = kz.topic(RegistryTopic).category("house_arrest", date(2022, 3, 28))
     assert rule is not None and rule.payer == "state"
     assert rule.id == "categories.house_arrest.2022-03-28"
 
 
 def test_kz_local_budgets_from_2026(kz: Rulebook) -> None:
-    assert kz.categories(date(2025, 12, 31))["unemployed_registered"].payer == "state"
-    assert "wellbeing_d_e" not in kz.categories(date(2025, 12, 31))
-    codes = kz.categories(date(2026, 1, 1))
+    assert kz.topic(RegistryTopic).categories(date(2025, 12, 31))["unemployed_registered"].payer == "state"
+    assert "wellbeing_d_e" not in kz.topic(RegistryTopic).categories(date(2025, 12, 31))
+    codes = kz.topic(RegistryTopic).categories(date(2026, 1, 1))
     assert set(codes) == set(CATEGORY_CODES)
     assert codes["unemployed_registered"].payer == "local_budget"
     assert codes["wellbeing_d_e"].payer == "local_budget"
@@ -412,7 +417,7 @@ def test_kz_local_budgets_from_2026(kz: Rulebook) -> None:
 
 def test_unknown_category_code(kz: Rulebook) -> None:
     with pytest.raises(RulebookError, match="unknown category code 'kid'"):
-        kz.category("kid", date(2022, 1, 1))
+        kz.topic(RegistryTopic).category("kid", date(2022, 1, 1))
 
 
 # --- kz-law: attachment (docs/attachment.md) -------------------------------------------------------
@@ -428,7 +433,7 @@ def test_unknown_category_code(kz: Rulebook) -> None:
     ],
 )
 def test_kz_campaign(kz: Rulebook, year: int, start: date, end: date) -> None:
-    campaign = kz.campaign(year)
+    campaign = kz.topic(AttachmentTopic).campaign(year)
     assert (campaign.start, campaign.end) == (start, end)
     assert campaign.is_open(start) and campaign.is_open(end)
     assert not campaign.is_open(end.replace(day=end.day + 1))
@@ -436,13 +441,13 @@ def test_kz_campaign(kz: Rulebook, year: int, start: date, end: date) -> None:
 
 def test_campaign_outside_the_rulebook(kz: Rulebook) -> None:
     with pytest.raises(DateOutsideRulebook, match="year 2016 is outside the rulebook kz-law"):
-        kz.campaign(2016)
+        kz.topic(AttachmentTopic).campaign(2016)
     # after the confirmed horizon the 2026 campaign dates are carried forward (docs/rulebooks.md)
-    assert kz.campaign(2027).rule is kz.campaign(2026).rule
+    assert kz.topic(AttachmentTopic).campaign(2027).rule is kz.topic(AttachmentTopic).campaign(2026).rule
 
 
 def test_kz_free_change_limit(kz: Rulebook) -> None:
-    rule = kz.free_change_limit(date(2024, 1, 1))
+    rule = kz.topic(AttachmentTopic).free_change_limit(date(2024, 1, 1))
     assert (rule.changes, rule.per_months) == (1, 6)
     assert [(a.changes, a.per_months) for a in rule.alternatives] == [(1, 12)]
     assert "seed 001 Q92" in rule.alternatives[0].source
@@ -451,13 +456,16 @@ def test_kz_free_change_limit(kz: Rulebook) -> None:
 def test_kz_attachment_eligibility_rules(kz: Rulebook, seeds: Rulebook) -> None:
     # docs/attachment.md: children under 18 by a parent or guardian; kz-law from 2026 free choice only for
     # the insured or state-paid; EAEU labour migrants for their contract's term (kz-law).
-    assert kz.minor_age(date(2026, 5, 1)) == 18 and seeds.minor_age(date(2018, 1, 1)) == 18
-    assert kz.free_choice_requires_insured(date(2025, 12, 31)) is None
-    rule = kz.free_choice_requires_insured(date(2026, 1, 1))
+    assert (
+        kz.topic(RegistryTopic).minor_age(date(2026, 5, 1)) == 18
+        and seeds.topic(RegistryTopic).minor_age(date(2018, 1, 1)) == 18
+    )
+    assert kz.topic(AttachmentTopic).free_choice_requires_insured(date(2025, 12, 31)) is None
+    rule = kz.topic(AttachmentTopic).free_choice_requires_insured(date(2026, 1, 1))
     assert rule is not None and rule.id == "attachment.free_choice_requires_insured.2026-01-01"
-    assert kz.eaeu_contract_term(date(2024, 1, 1)) is not None
-    assert seeds.free_choice_requires_insured(date(2021, 1, 1)) is None
-    assert seeds.eaeu_contract_term(date(2021, 1, 1)) is None
+    assert kz.topic(AttachmentTopic).eaeu_contract_term(date(2024, 1, 1)) is not None
+    assert seeds.topic(AttachmentTopic).free_choice_requires_insured(date(2021, 1, 1)) is None
+    assert seeds.topic(AttachmentTopic).eaeu_contract_term(date(2021, 1, 1)) is None
 
 
 # --- seeds-2016 (docs/calculators.md): the worked examples ----------------------------------------
@@ -483,13 +491,13 @@ def test_seeds_ie_2018_worked_example(seeds: Rulebook) -> None:
     [(date(2017, 7, 1), "0.02"), (date(2018, 1, 1), "0.03"), (date(2019, 1, 1), "0.04"), (date(2021, 12, 31), "0.05")],
 )
 def test_seeds_employer_deduction(seeds: Rulebook, on: date, rate: str) -> None:
-    rule = seeds.rate("employer-deduction", on)
+    rule = seeds.topic(ContributionsTopic).rate("employer-deduction", on)
     assert rule.rate == Decimal(rate) and rule.cap is None
 
 
 def test_seeds_employer_deduction_conflict_is_recorded(seeds: Rulebook) -> None:
     # docs/calculators.md: seed 003 says 1% from 2017-07; record both, use seed 004's 2%
-    rule = seeds.rate("employer-deduction", date(2017, 7, 1))
+    rule = seeds.topic(ContributionsTopic).rate("employer-deduction", date(2017, 7, 1))
     assert rule.rate == Decimal("0.02") and "seed 004" in rule.source
     assert [a.rate for a in rule.alternatives] == [Decimal("0.01")]
     assert "seed 003" in rule.alternatives[0].source
@@ -497,51 +505,55 @@ def test_seeds_employer_deduction_conflict_is_recorded(seeds: Rulebook) -> None:
 
 def test_seeds_no_employer_deduction_before_2017_07(seeds: Rulebook) -> None:
     with pytest.raises(NoRuleInForce, match="no rate for employer-deduction before 2017-07-01"):
-        seeds.rate("employer-deduction", date(2017, 6, 30))
+        seeds.topic(ContributionsTopic).rate("employer-deduction", date(2017, 6, 30))
 
 
 def test_seeds_employee_contribution(seeds: Rulebook) -> None:
     # [seed 001 Q41]: 1% from 2019, 2% from 2020
-    assert seeds.rate("employee-contribution", date(2019, 1, 1)).rate == Decimal("0.01")
-    assert seeds.rate("employee-contribution", date(2020, 1, 1)).rate == Decimal("0.02")
+    assert seeds.topic(ContributionsTopic).rate("employee-contribution", date(2019, 1, 1)).rate == Decimal("0.01")
+    assert seeds.topic(ContributionsTopic).rate("employee-contribution", date(2020, 1, 1)).rate == Decimal("0.02")
     with pytest.raises(NoRuleInForce):
-        seeds.rate("employee-contribution", date(2018, 12, 31))
+        seeds.topic(ContributionsTopic).rate("employee-contribution", date(2018, 12, 31))
 
 
 @pytest.mark.parametrize(("year", "rate"), [(2017, "0.02"), (2018, "0.03"), (2019, "0.05"), (2020, "0.07")])
 def test_seeds_civil_contract(seeds: Rulebook, year: int, rate: str) -> None:
     # [seed 004 Packages]
-    rule = seeds.rate("civil-contract", date(year, 1, 1))
+    rule = seeds.topic(ContributionsTopic).rate("civil-contract", date(year, 1, 1))
     assert (rule.rate, rule.base) == (Decimal(rate), "income")
 
 
 @pytest.mark.parametrize(("year", "rate"), [(2018, "0.04"), (2019, "0.05"), (2020, "0.06"), (2021, "0.07")])
 def test_seeds_state(seeds: Rulebook, year: int, rate: str) -> None:
     # [seed 004 Packages]; base: AMW two years earlier [seed 001 Q43]
-    rule = seeds.rate("state", date(year, 1, 1))
+    rule = seeds.topic(ContributionsTopic).rate("state", date(year, 1, 1))
     assert (rule.rate, rule.base) == (Decimal(rate), "amw_two_years_earlier")
-    assert seeds.base_amount("state", date(year, 1, 1)) == seeds.amw(year - 2)
+    assert seeds.topic(ContributionsTopic).base_amount("state", date(year, 1, 1)) == seeds.topic(
+        ContributionsTopic
+    ).amw(year - 2)
 
 
 def test_seeds_status_and_attachment(seeds: Rulebook) -> None:
-    assert seeds.insurance_starts() == date(2018, 1, 1)  # [seed 001 Q48]
-    assert seeds.transitional_insured(date(2018, 1, 1)) is None
-    assert seeds.grace(date(2019, 1, 1)).months_for(100) == 3
-    assert seeds.arrears_cap_months(date(2019, 1, 1)) == 12
-    campaign = seeds.campaign(2019)
+    assert seeds.topic(CoverageTopic).insurance_starts() == date(2018, 1, 1)  # [seed 001 Q48]
+    assert seeds.topic(CoverageTopic).transitional_insured(date(2018, 1, 1)) is None
+    assert seeds.topic(CoverageTopic).grace(date(2019, 1, 1)).months_for(100) == 3
+    assert seeds.topic(CoverageTopic).arrears_cap_months(date(2019, 1, 1)) == 12
+    campaign = seeds.topic(AttachmentTopic).campaign(2019)
     assert (campaign.start, campaign.end) == (date(2019, 9, 15), date(2019, 11, 15))
-    assert seeds.free_change_limit(date(2019, 1, 1)).per_months == 6
+    assert seeds.topic(AttachmentTopic).free_change_limit(date(2019, 1, 1)).per_months == 6
 
 
 def test_seeds_categories(seeds: Rulebook) -> None:
-    codes = seeds.categories(date(2018, 1, 1))
+    codes = seeds.topic(RegistryTopic).categories(date(2018, 1, 1))
     assert set(codes) == set(CATEGORY_CODES) - {"house_arrest", "wellbeing_d_e"}
     assert {rule.payer for rule in codes.values()} == {"state"}
 
 
 def test_seeds_dates_after_2021_are_carried(seeds: Rulebook) -> None:
     with pytest.raises(DateOutsideRulebook, match="outside the rulebook seeds-2016"):
-        seeds.rate("self-payer", date(2016, 12, 31))
+        seeds.topic(ContributionsTopic).rate("self-payer", date(2016, 12, 31))
     # after its confirmed horizon (2021-12-31) the last entries are carried forward, provisional
-    assert seeds.rate("self-payer", date(2022, 1, 1)) is seeds.rate("self-payer", date(2021, 12, 31))
+    assert seeds.topic(ContributionsTopic).rate("self-payer", date(2022, 1, 1)) is seeds.topic(ContributionsTopic).rate(
+        "self-payer", date(2021, 12, 31)
+    )
     assert seeds.is_provisional(date(2022, 1, 1))

@@ -19,6 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_rulebook_validation import MINIMAL
 
+from osms.attachment.rulebook import AttachmentTopic
+from osms.contributions.rulebook import ContributionsTopic
+from osms.coverage.rulebook import CoverageTopic
 from osms.rulebooks.loader import (
     DateOutsideRulebook,
     NoRuleInForce,
@@ -61,7 +64,7 @@ def test_exactly_one_entry_applies(name: str, series: str, data: st.DataObject) 
     applying = [e for e in rb.series(series) if e.applies_on(day)]
     assert len(applying) == 1, (series, day, applying)
     if series == "wages.amw":
-        assert rb.amw_entry(day.year) is applying[0]
+        assert rb.topic(ContributionsTopic).amw_entry(day.year) is applying[0]
     else:
         assert rb.entry(series, day) is applying[0]
 
@@ -73,13 +76,13 @@ def test_series_spanning_the_rulebook_answer_every_day(name: str, data: st.DataO
     day = data.draw(st.dates(rb.covers_from, rb.covers_to))
     for series in ("wages.mw", "status.grace", "status.arrears_cap_months", "status.self_payer_prepay_months"):
         assert rb.entry(series, day).applies_on(day)
-    assert rb.free_change_limit(day).applies_on(day)
-    assert rb.campaign(day.year).start.year == day.year
-    assert rb.mw(day) == rb.mw(day.year)
+    assert rb.topic(AttachmentTopic).free_change_limit(day).applies_on(day)
+    assert rb.topic(AttachmentTopic).campaign(day.year).start.year == day.year
+    assert rb.topic(ContributionsTopic).mw(day) == rb.topic(ContributionsTopic).mw(day.year)
     # every payer kind either has exactly one rule or a clear NoRuleInForce
-    for kind in rb.payer_kinds():
+    for kind in rb.topic(ContributionsTopic).payer_kinds():
         try:
-            rule = rb.rate(kind, day)
+            rule = rb.topic(ContributionsTopic).rate(kind, day)
         except NoRuleInForce as exc:
             assert f"no rate for {kind} " in str(exc)
         else:
@@ -99,10 +102,10 @@ def test_windows_never_overlap(name: str, series: str, data: st.DataObject) -> N
 def test_dates_outside_the_rulebook_are_refused(name: str, day: date) -> None:
     rb = load_rulebook(name)
     if rb.covers(day):
-        assert rb.grace(day).applies_on(day)
+        assert rb.topic(CoverageTopic).grace(day).applies_on(day)
     else:
         with pytest.raises(DateOutsideRulebook, match=f"outside the rulebook {name}"):
-            rb.grace(day)
+            rb.topic(CoverageTopic).grace(day)
 
 
 # --- the validator on generated series ------------------------------------------------------
@@ -168,7 +171,7 @@ def test_generated_partition_loads_and_answers(points: list[int], data: st.DataO
     bounds = partition(points)
     rb = load_generated(rates_yaml(bounds))
     day = data.draw(st.dates(START, END))
-    rule = rb.rate("self-payer", day)
+    rule = rb.topic(ContributionsTopic).rate("self-payer", day)
     index = max(i for i, (s, _) in enumerate(bounds) if s <= day)
     assert rule.valid_from == bounds[index][0]
     assert rule.rate == Decimal(f"0.0{index % 9 + 1}")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from osms.contributions.rulebook import ContributionsTopic
+from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.loader import RulebookError, load_rulebook_from_path
 
 # A small valid rulebook covering 2020-2021; each test breaks one thing.
@@ -197,9 +199,9 @@ def edit(stem: str, old: str, new: str, count: int = 1) -> dict[str, str]:
 def test_minimal_rulebook_is_valid(tmp_path: Path) -> None:
     rb = load_rulebook_from_path(write(tmp_path / "rb"))
     assert rb.name == "mini"
-    assert rb.rate("state", date(2021, 5, 1)).rate == Decimal("0.016")
-    assert rb.mw(2021) == Decimal("42500")
-    assert not rb.amw_entry(2019).verified  # verified defaults to false
+    assert rb.topic(ContributionsTopic).rate("state", date(2021, 5, 1)).rate == Decimal("0.016")
+    assert rb.topic(ContributionsTopic).mw(2021) == Decimal("42500")
+    assert not rb.topic(ContributionsTopic).amw_entry(2019).verified  # verified defaults to false
 
 
 # --- overlaps and gaps ----------------------------------------------------------------------
@@ -268,8 +270,8 @@ child:
     source: b
 """
     rb = load_rulebook_from_path(write(tmp_path / "ok", categories=categories))
-    assert rb.category("child", date(2020, 4, 1)) is None
-    rule = rb.category("child", date(2020, 6, 1))
+    assert rb.topic(RegistryTopic).category("child", date(2020, 4, 1)) is None
+    rule = rb.topic(RegistryTopic).category("child", date(2020, 6, 1))
     assert rule is not None and rule.payer == "local_budget"
     err = error_for(tmp_path, categories=categories.replace("2020-06-01", "2020-03-31"))
     assert "categories.child" in str(err) and "overlap" in str(err)
@@ -400,7 +402,7 @@ def test_valid_to_before_valid_from(tmp_path: Path) -> None:
 
 def test_month_dates(tmp_path: Path) -> None:
     rb = load_rulebook_from_path(write(tmp_path / "rb"))
-    entry = rb.mw_entry(2020)
+    entry = rb.topic(ContributionsTopic).mw_entry(2020)
     assert (entry.valid_from, entry.valid_to) == (date(2020, 1, 1), date(2020, 12, 31))
 
 
@@ -427,7 +429,7 @@ def test_infinite_number(tmp_path: Path) -> None:
 
 def test_unquoted_decimal_is_read_exactly(tmp_path: Path) -> None:
     rb = load_rulebook_from_path(write(tmp_path / "rb", **edit("rates", 'rate: "0.016"', "rate: 0.016")))
-    assert rb.rate("state", date(2020, 1, 1)).rate == Decimal("0.016")
+    assert rb.topic(ContributionsTopic).rate("state", date(2020, 1, 1)).rate == Decimal("0.016")
 
 
 def test_bad_wage(tmp_path: Path) -> None:

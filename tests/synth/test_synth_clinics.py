@@ -18,11 +18,13 @@ from typer.testing import CliRunner
 
 from osms.attachment import rules as attachment_rules
 from osms.attachment.models import Attachment
+from osms.attachment.rulebook import AttachmentTopic
 from osms.attachment.service import import_clinics, import_districts, run_campaign
 from osms.cli import app
 from osms.core.db import unit_of_work
 from osms.core.identity import check_bin
 from osms.registry.service import import_file
+from osms.rulebooks.loader import load_rulebook
 from osms.synth import clinics as synth_clinics
 from osms.synth.clinics import (
     APPLICATION_COLUMNS,
@@ -312,7 +314,9 @@ def test_cli_writes_the_files_unless_told_not_to(tmp_path: Path) -> None:
 
 
 def test_not_attached_residencies_agree_with_the_rules() -> None:
-    assert synth_clinics.NOT_ATTACHED_RESIDENCY == attachment_rules.NOT_ATTACHED_RESIDENCY
+    book = load_rulebook(synth_clinics.RULEBOOK)
+    on = book.confirmed_until
+    assert book.topic(AttachmentTopic).not_attached_residency(on) == synth_clinics.NOT_ATTACHED_RESIDENCY
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from osms.cli import app
+from osms.contributions.rulebook import ContributionsTopic
 from osms.contributions.rules import Membership, compute, employee_charges, state_paid_hits
 from osms.core.identity import check_bin, check_iin
 from osms.core.periods import Month
@@ -240,7 +241,7 @@ def test_good_rows_fit_the_registries(country: Path, checked: _Checked) -> None:
         elif kind == "ie_contribution":
             assert month - 12 <= period <= month
         else:  # self-payment: arrears up to 12 months back, prepayment up to 12 ahead (since 2022-09-05)
-            assert month - 12 <= period <= month + RB.self_payer_prepay_months(value_date)
+            assert month - 12 <= period <= month + RB.topic(ContributionsTopic).self_payer_prepay_months(value_date)
     assert kinds >= set(KINDS) - {"reversal"}  # reversals are 0.05%: see the 4,000-people test
 
 
@@ -372,7 +373,7 @@ def test_register_rules_accept_the_good_rows_and_name_the_bad(country: Path, che
     assert tuple(rr.COLUMNS) == REGISTER_COLUMNS
     assert tuple(rr.KINDS) == KINDS
     assert set(BAD_REASONS) <= set(rr.REASONS)
-    checker = rr.RegisterChecker(RB.self_payer_prepay_months)
+    checker = rr.RegisterChecker(RB.topic(ContributionsTopic).self_payer_prepay_months)
     for _, row in checked.good:
         result = checker.check(*(row[c] for c in REGISTER_COLUMNS))
         assert not isinstance(result, rr.Rejection), (row, result)

@@ -16,8 +16,9 @@ from osms.core import audit
 from osms.core.clock import fund_today
 from osms.core.errors import Forbidden
 from osms.core.http import CurrentPrincipal, DbSession, require_role
-from osms.core.openapi import IDENT_PATTERN, OFFSET_MAX, iin_list_schema, iin_schema, rulebook_schema
+from osms.core.openapi import IDENT_PATTERN, OFFSET_MAX, iin_list_schema, iin_schema
 from osms.core.security import Principal
+from osms.rulebooks.api import rulebook_schema
 
 router = APIRouter(prefix="/api/v1", tags=["attachment"])
 

@@ -30,12 +30,14 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
 from osms.attachment.models import Clinic, ClinicDistrict
+from osms.attachment.rulebook import AttachmentTopic
 from osms.core import audit, i18n
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.http import DbSession
 from osms.core.i18n import N_
 from osms.core.security import Principal
 from osms.registry import queries as registry
+from osms.registry.rulebook import RegistryTopic
 from osms.registry.service import cared_for, get_person, get_person_row, minor_age_on
 from osms.rulebooks.loader import RulebookError
 from osms.web import pages as web
@@ -487,8 +489,8 @@ def _param_value(code: str, name: str, row: dict[str, Any], clinic: dict[str, An
         try:
             book = service.resolve_rulebook(None)
             if name == "age":
-                return str(book.minor_age(on))
-            limit = book.free_change_limit(on)
+                return str(book.topic(RegistryTopic).minor_age(on))
+            limit = book.topic(AttachmentTopic).free_change_limit(on)
             return str(limit.changes if name == "changes" else limit.per_months)
         except RulebookError:
             return None

@@ -30,14 +30,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final
 
+from osms.attachment.rulebook import AttachmentTopic
 from osms.core.i18n import N_
+from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.loader import Rulebook
 
 REASONS: Final = ("first", "move", "job_or_study", "release", "military_service_end", "reorganisation", "choice")
 GROUNDS: Final = ("move", "job_or_study", "release", "military_service_end", "reorganisation")
 DECISIONS: Final = ("accepted", "accepted_no_home_visits", "offered_other_district", "refused")
 SPECIALTIES: Final = ("therapist", "gp", "pediatrician")
-NOT_ATTACHED_RESIDENCY: Final = ("foreigner_temporary", "asylum_seeker")
 
 # Every reason code with its English sentence (``%(name)s`` parameters); translated by the service.
 MESSAGES: Final[Mapping[str, str]] = {
@@ -293,11 +294,11 @@ def decide(app: Application, facts: Facts, book: Rulebook) -> Outcome:
         return refused("unknown_clinic", clinic=app.clinic_id)
     if person.death_date is not None and person.death_date <= on:
         return refused("deceased", date=person.death_date.isoformat())
-    if person.residency in NOT_ATTACHED_RESIDENCY:
+    if person.residency in book.topic(AttachmentTopic).not_attached_residency(on):
         return refused("not_eligible_residency", residency=person.residency)
 
     # Who applies: children by a parent or guardian; an adult for themselves or family members.
-    minor_age = book.minor_age(on)
+    minor_age = book.topic(RegistryTopic).minor_age(on)
     minor = is_minor(person.birth_date, on, minor_age)
     applicant = app.applicant_iin if app.applicant_iin and app.applicant_iin != app.iin else None
     if minor and (applicant is None or not facts.applicant_is_guardian):
@@ -312,7 +313,7 @@ def decide(app: Application, facts: Facts, book: Rulebook) -> Outcome:
     until: date | None = None
     extra: list[Reason] = []
     if person.residency == "eaeu_migrant":
-        if book.eaeu_contract_term(on) is not None and app.contract_until is None:
+        if book.topic(AttachmentTopic).eaeu_contract_term(on) is not None and app.contract_until is None:
             return refused("contract_term_required")
         until = app.contract_until
         if until is not None and until < on:
@@ -335,13 +336,13 @@ def decide(app: Application, facts: Facts, book: Rulebook) -> Outcome:
     elif app.reason in GROUNDS:
         kind, effective = "ground", on
     else:
-        campaign = book.campaign(on.year)
+        campaign = book.topic(AttachmentTopic).campaign(on.year)
         if pending is not None:
             return refused("campaign_change_pending", date=pending.valid_from.isoformat())
         if campaign.is_open(on):
             kind, effective = "campaign_choice", date(on.year + 1, 1, 1)
         else:
-            limit = book.free_change_limit(on)
+            limit = book.topic(AttachmentTopic).free_change_limit(on)
             window_start = months_before(on, limit.per_months)
             recent = [p for p in history if p.kind == "free_choice" and window_start < p.valid_from <= on]
             if len(recent) >= limit.changes:
@@ -356,7 +357,7 @@ def decide(app: Application, facts: Facts, book: Rulebook) -> Outcome:
                     {"date": on.isoformat(), "changes": str(limit.changes), "months": str(limit.per_months)},
                 )
             )
-        if book.free_choice_requires_insured(on) is not None and facts.insured is not True:
+        if book.topic(AttachmentTopic).free_choice_requires_insured(on) is not None and facts.insured is not True:
             return refused("not_insured_for_choice")
     if until is not None and until < effective:
         return refused("contract_expired", date=until.isoformat())

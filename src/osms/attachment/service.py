@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import rules
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
+from osms.attachment.rulebook import AgeGroupsRule, AttachmentTopic
 from osms.core import audit
 from osms.core.bulkload import ImportFileError, ImportResult, ImportSpec, Reference, run_import
 from osms.core.clock import fund_today
@@ -43,6 +44,7 @@ from osms.core.periods import Month
 from osms.core.rows import Rejection, Row
 from osms.core.security import Principal
 from osms.registry import queries as registry
+from osms.registry.rulebook import RegistryTopic
 from osms.registry.service import (
     PersonRecord,
     citizen_may_read,
@@ -570,7 +572,7 @@ def apply(
         if applicant_row is None:
             raise NotFound(f"no person with IIN {applicant} in the registry", code="unknown_applicant")
         applicant_birth = applicant_row.birth_date
-    needs_status = reason == "choice" and book.free_choice_requires_insured(on) is not None
+    needs_status = reason == "choice" and book.topic(AttachmentTopic).free_choice_requires_insured(on) is not None
     person_facts = _person_facts(person)
     history = history_periods(session, number)
     applicant_is_guardian = bool(applicant and applicant in guardians_of(session, number))
@@ -664,7 +666,7 @@ def apply_family(
     chosen: ClinicDistrict | None = None
     if district_id:
         chosen = session.get(ClinicDistrict, (clinic_id.strip(), district_id.strip()))
-    minor_age = book.minor_age(on)
+    minor_age = book.topic(RegistryTopic).minor_age(on)
     for number in numbers:
         member_district = district_id
         if chosen is not None:
@@ -848,31 +850,9 @@ def clinic_applications(session: Session, clinic_id: str, *, limit: int = 200) -
     ]
 
 
-AGE_GROUPS: Final = (
-    (0, "0"),
-    (1, "1-4"),
-    (5, "5-9"),
-    (10, "10-14"),
-    (15, "15-17"),
-    (18, "18-29"),
-    (30, "30-39"),
-    (40, "40-49"),
-    (50, "50-59"),
-    (60, "60-69"),
-    (70, "70+"),
-)
-
-
-def age_group(birth: date | None, on: date) -> str:
+def age_group(birth: date | None, on: date, groups: AgeGroupsRule) -> str:
     """The age group of a person on ``on`` (``unknown`` without a birth date)."""
-    if birth is None:
-        return "unknown"
-    age = rules.age_on(birth, on)
-    label = AGE_GROUPS[0][1]
-    for lower, name in AGE_GROUPS:
-        if age >= lower:
-            label = name
-    return label
+    return "unknown" if birth is None else groups.group(rules.age_on(birth, on))
 
 
 def clinic_population(
@@ -887,6 +867,7 @@ def clinic_population(
         or_(Attachment.valid_to.is_(None), Attachment.valid_to >= on),
         _alive_on(on),
     )
+    groups = resolve_rulebook(None).topic(AttachmentTopic).age_groups(on)
     by_district: Counter[str] = Counter()
     by_age: Counter[str] = Counter()
     total = 0
@@ -897,7 +878,7 @@ def clinic_population(
     ):
         total += 1
         by_district[district_id or "-"] += 1
-        by_age[age_group(birth, on)] += 1
+        by_age[age_group(birth, on, groups)] += 1
     pending = session.scalar(
         select(func.count())
         .select_from(Attachment)
@@ -920,7 +901,7 @@ def clinic_population(
         "attached": total,
         "pending": int(pending or 0),
         "by_district": dict(sorted(by_district.items())),
-        "by_age_group": {name: by_age[name] for _, name in AGE_GROUPS if by_age[name]}
+        "by_age_group": {name: by_age[name] for name in groups.groups() if by_age[name]}
         | ({"unknown": by_age["unknown"]} if by_age["unknown"] else {}),
         "page": page,
         "page_size": page_size,
@@ -1329,7 +1310,7 @@ class _Campaign:
         """Insured status for the choices that need it (kz-law 2026), one batch per day."""
         by_day: dict[date, set[str]] = defaultdict(set)
         for a in apps:
-            if a.reason == "choice" and self.book.free_choice_requires_insured(a.on) is not None:
+            if a.reason == "choice" and self.book.topic(AttachmentTopic).free_choice_requires_insured(a.on) is not None:
                 by_day[a.on].add(a.iin)
         result: dict[tuple[str, date], bool] = {}
         if not by_day:
@@ -1517,6 +1498,7 @@ def export_population(engine: Engine, month: str, out: Path) -> dict[str, Any]:
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"month {month!r} is not YYYY-MM", code="bad_month") from exc
     day = period.first_day
+    age_groups = resolve_rulebook(None).topic(AttachmentTopic).age_groups(day)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     summary_path = out.with_name(out.name.removesuffix(".csv") + ".summary.csv")
@@ -1553,7 +1535,7 @@ def export_population(engine: Engine, month: str, out: Path) -> dict[str, Any]:
         w.writerow(EXPORT_COLUMNS)
         result = conn.execution_options(yield_per=10_000).execute(query)
         for clinic_id, iin, district_id, specialty, birth, sex, since, home in result:
-            group = age_group(birth, day)
+            group = age_group(birth, day, age_groups)
             w.writerow(
                 [
                     clinic_id,
@@ -1572,7 +1554,7 @@ def export_population(engine: Engine, month: str, out: Path) -> dict[str, Any]:
             counts[f"sex_{sex or 'unknown'}"] += 1
             counts[f"age_{group}"] += 1
             rows += 1
-    groups = [name for _, name in AGE_GROUPS] + ["unknown"]
+    groups = [*age_groups.groups(), "unknown"]
     with summary_path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["clinic_id", "month", "attached", "male", "female", *[f"age_{g}" for g in groups]])

@@ -12,8 +12,9 @@ from osms.benefits import service
 from osms.benefits.catalogue import CARE_TYPES, catalogue
 from osms.benefits.rules import REASONS
 from osms.core.http import CurrentPrincipal, DbSession
-from osms.core.openapi import iin_schema, rulebook_schema
+from osms.core.openapi import iin_schema
 from osms.coverage.api import Message, StatusAnswer
+from osms.rulebooks.api import rulebook_schema
 
 router = APIRouter(prefix="/api/v1", tags=["benefits"])
 

@@ -1,6 +1,6 @@
 """The care types of the benefit packages (docs/benefits.md): code, name in kk/ru/en, planned or emergency.
 
-The codes are the rulebooks' closed vocabulary (``osms.rulebooks.loader.CARE_TYPE_CODES``); which
+The codes are the rulebooks' closed vocabulary (``osms.benefits.rulebook.CARE_TYPE_CODES``); which
 package holds a care type on a date is rulebook data (``benefits.yaml``), not this catalogue.
 Names are English message ids, translated by the kk/ru catalogs (``osms.core.i18n``).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from osms.benefits.rulebook import CARE_TYPE_CODES
 from osms.core.errors import InvalidInput
 from osms.core.i18n import N_, gettext
-from osms.rulebooks.loader import CARE_TYPE_CODES
 
 Nature = Literal["planned", "emergency"]
 LANGS = ("kk", "ru", "en")

@@ -21,10 +21,11 @@ from datetime import date
 from typing import Any, Literal
 
 from osms.benefits.catalogue import LANGS, CareType, care_type
+from osms.benefits.rulebook import BenefitsTopic, Disease, icd10_code, icd10_description
 from osms.core.errors import InvalidInput
 from osms.core.i18n import N_, format_sentence_day, gettext, label
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
-from osms.rulebooks.loader import Disease, Entry, Rulebook, icd10_code, icd10_description
+from osms.rulebooks.loader import Entry, Rulebook
 
 Package = Literal["GOBMP", "OSMS", "none"]
 PACKAGES: tuple[str, ...] = ("GOBMP", "OSMS", "none")
@@ -202,9 +203,9 @@ def decide(
             rules.append(entry.id)
 
     diagnosis: Diagnosis | None = None
-    treats = rulebook.care_type_list("disease_care_types", on)
-    ssd_list = rulebook.disease_list("socially_significant", on)
-    dangerous_list = rulebook.disease_list("dangerous", on)
+    treats = rulebook.topic(BenefitsTopic).care_type_list("disease_care_types", on)
+    ssd_list = rulebook.topic(BenefitsTopic).disease_list("socially_significant", on)
+    dangerous_list = rulebook.topic(BenefitsTopic).disease_list("dangerous", on)
     if code is not None:
         diagnosis = Diagnosis(
             code=code,
@@ -231,7 +232,7 @@ def decide(
         )
 
     # 1. never covered
-    never = rulebook.care_type_list("never_covered", on)
+    never = rulebook.topic(BenefitsTopic).care_type_list("never_covered", on)
     if never is not None and kind.code in never.care_types:
         use(never)
         reasons.append(Reason("never_covered", {"care": care_param}))
@@ -250,8 +251,8 @@ def decide(
         return done("GOBMP")
 
     # 4. GOBMP care type or socially significant disease, for an eligible resident
-    gobmp = rulebook.care_type_list("gobmp_care_types", on)
-    gobmp_who = rulebook.residency_rule("gobmp_residency", on)
+    gobmp = rulebook.topic(BenefitsTopic).care_type_list("gobmp_care_types", on)
+    gobmp_who = rulebook.topic(BenefitsTopic).residency_rule("gobmp_residency", on)
     gobmp_eligible = residency is not None and residency in gobmp_who.residencies
     in_gobmp = gobmp is not None and kind.code in gobmp.care_types
     ssd = diagnosis.socially_significant if diagnosis is not None and disease_care else None
@@ -274,7 +275,7 @@ def decide(
         return done("GOBMP")
 
     # 5. OSMS care type for an insured, eligible person, with a referral for planned care
-    osms = rulebook.care_type_list("osms_care_types", on)
+    osms = rulebook.topic(BenefitsTopic).care_type_list("osms_care_types", on)
     if osms is None:
         starts = next(iter(rulebook.series("benefits.osms_care_types")), None)
         if starts is not None and on < starts.valid_from:
@@ -289,7 +290,7 @@ def decide(
             reasons.append(Reason("not_in_packages", {"care": care_param}))
         return done("none")
     use(osms)
-    osms_who = rulebook.residency_rule("osms_residency", on)
+    osms_who = rulebook.topic(BenefitsTopic).residency_rule("osms_residency", on)
     if residency is None:
         if not any(r.code == "unknown_person" for r in reasons):
             reasons.append(Reason("unknown_person"))
@@ -302,7 +303,7 @@ def decide(
     if not insured:
         reasons.append(Reason("osms_not_insured", {"care": care_param}))
         return done("none")
-    needs = rulebook.care_type_list("referral_required", on)
+    needs = rulebook.topic(BenefitsTopic).care_type_list("referral_required", on)
     if needs is not None and kind.code in needs.care_types and not referral:
         use(needs)
         reasons.append(Reason("referral_needed", {"care": care_param}))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from osms.benefits import rules
 from osms.benefits.catalogue import care_type
+from osms.benefits.rulebook import BenefitsTopic
 from osms.core import audit
 from osms.core.clock import fund_today
 from osms.core.errors import Forbidden
@@ -92,7 +93,7 @@ def entitlements_for_status(
     if not questions or (principal.role not in ASK_ANY and principal.role != "citizen"):
         return []
     book = load_rulebook(status.rulebook)
-    referral_list = book.care_type_list("referral_required", status.on)
+    referral_list = book.topic(BenefitsTopic).care_type_list("referral_required", status.on)
     needs_referral = set(referral_list.care_types) if referral_list is not None else set()
     answers = []
     for question in questions:

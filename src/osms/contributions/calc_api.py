@@ -23,7 +23,8 @@ from osms.contributions.rules import CALC_PAYER_KINDS, calculate, open_rulebook,
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError
 from osms.core.http import CurrentPrincipal, DbSession
-from osms.core.openapi import AMOUNT_PATTERN, MONTH_PATTERN, iin_schema, rulebook_schema
+from osms.core.openapi import AMOUNT_PATTERN, MONTH_PATTERN, iin_schema
+from osms.rulebooks.api import rulebook_schema
 from osms.rulebooks.loader import available_rulebooks
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])

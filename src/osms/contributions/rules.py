@@ -1,6 +1,6 @@
 """Contribution and deduction calculators (docs/calculators.md): pure functions, no I/O, no framework.
 
-Every figure comes from a rulebook (``osms.rulebooks.loader``); this module holds the formula:
+Every figure comes from a rulebook (its topic ``osms.contributions.rulebook``); this module holds the formula:
 
     amount = round_half_up_to_0.01(rate × base)
     base   = min(income, cap × MW)         for an income base (no ``min`` when uncapped)
@@ -24,21 +24,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
+from osms.contributions.rulebook import PAYER_KINDS, ContributionsTopic, RateRule, WageEntry
 from osms.core.errors import OsmsError
 from osms.core.money import CENT, format_money, parse_money, round_money
 from osms.core.periods import Month
+from osms.registry.rulebook import CategoryRule
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import (
-    PAYER_KINDS,
-    CategoryRule,
     DateOutsideRulebook,
     Entry,
     NoRuleInForce,
-    RateRule,
     Rulebook,
     RulebookError,
     UnknownRulebook,
-    WageEntry,
     load_rulebook,
 )
 
@@ -237,15 +235,15 @@ class Calculation:
 
 
 def _rule(rulebook: Rulebook, payer_kind: str, period: Month) -> RateRule:
-    if payer_kind not in rulebook.payer_kinds():
-        known = ", ".join(rulebook.payer_kinds())
+    if payer_kind not in rulebook.topic(ContributionsTopic).payer_kinds():
+        known = ", ".join(rulebook.topic(ContributionsTopic).payer_kinds())
         if payer_kind in PAYER_KINDS:
             message = f"the rulebook {rulebook.name} has no rates for {payer_kind} (its payer kinds: {known})"
         else:
             message = f"unknown payer kind {payer_kind!r} (rulebook {rulebook.name} knows: {known})"
         raise CalcError(message, code="unknown_payer_kind")
     try:
-        return rulebook.rate(payer_kind, period.first_day)
+        return rulebook.topic(ContributionsTopic).rate(payer_kind, period.first_day)
     except DateOutsideRulebook:
         raise CalcError(
             f"the period {period} is outside the rulebook {rulebook.name} "
@@ -271,7 +269,7 @@ def compute(rulebook: Rulebook, payer_kind: str, period: Month, income: Decimal 
 def _compute(rulebook: Rulebook, payer_kind: str, period: Month, income: Decimal | None) -> Calculation:
     rule = _rule(rulebook, payer_kind, period)
     on = period.first_day
-    mw = rulebook.mw_entry(on)
+    mw = rulebook.topic(ContributionsTopic).mw_entry(on)
     notes: list[str] = []
     if income is not None:
         income = parse_income(income)  # bad_income: negative, too large, or finer than a tiyn
@@ -318,7 +316,7 @@ def _compute(rulebook: Rulebook, payer_kind: str, period: Month, income: Decimal
             notes.append(f"income ignored: the base of {payer_kind} is {rule.multiplier} MW, not income")
     elif rule.base == "amw_two_years_earlier":
         try:
-            amw = rulebook.amw_entry(rulebook.state_base_year(on))
+            amw = rulebook.topic(ContributionsTopic).amw_entry(rulebook.topic(ContributionsTopic).state_base_year(on))
         except RulebookError as exc:
             raise CalcError(exc.message, code="no_rule") from None
         base = amw.value
@@ -377,8 +375,8 @@ def deadlines(rulebook: Rulebook, period: Month) -> Deadlines:
     """The employer's deadlines for ``period``, from the rulebook (``deadlines.employer-statement``
     and ``deadlines.employer-deduction``: under kz-law the 15th and the 25th of the following month,
     docs/calculators.md [seed 001 Q19, Q23])."""
-    statement = rulebook.deadline("employer-statement", period.year, period.month)
-    payment = rulebook.deadline("employer-deduction", period.year, period.month)
+    statement = rulebook.topic(ContributionsTopic).deadline("employer-statement", period.year, period.month)
+    payment = rulebook.topic(ContributionsTopic).deadline("employer-deduction", period.year, period.month)
     return Deadlines(
         period=period,
         statement_due=statement.due(period.year, period.month),

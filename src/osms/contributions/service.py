@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, aliased
 from osms.contributions import queries, summary
 from osms.contributions import register_rules as rr
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
+from osms.contributions.rulebook import ContributionsTopic
 from osms.core.bulkload import BadLine, ImportFileError, take_load_lock, write_rejections
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
@@ -127,7 +128,7 @@ def prepay_months_from_rulebook(rulebook_name: str | None = None) -> Callable[[d
 
     def months(day: date) -> int:
         try:
-            return rulebook.self_payer_prepay_months(day)
+            return rulebook.topic(ContributionsTopic).self_payer_prepay_months(day)
         except RulebookError:
             entry = rulebook.find("status.self_payer_prepay_months", day)
             return entry.value if isinstance(entry, ParameterEntry) else 0
@@ -146,13 +147,13 @@ def register_checker(
     rulebook = load_rulebook(rulebook_name or get_settings().rulebook)
 
     def ceiling(kind: str, month: int) -> int | None:
-        tenge = rulebook.register_ceiling(kind, Month.from_index(month).first_day)
+        tenge = rulebook.topic(ContributionsTopic).register_ceiling(kind, Month.from_index(month).first_day)
         return None if tenge is None else int(tenge * 100)
 
     return rr.RegisterChecker(
         prepay_months or prepay_months_from_rulebook(rulebook.name),
         today=today or fund_today(),
-        scheme_start=rulebook.scheme_start(),
+        scheme_start=rulebook.topic(ContributionsTopic).scheme_start(),
         ceiling=ceiling,
     )
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from osms.rulebooks.loader import available_rulebooks
-
 IIN_PATTERN: Final = "^[0-9]{12}$"
 # A month YYYY-MM of years 0001-9999.
 MONTH_PATTERN: Final = "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])$"
@@ -35,11 +33,6 @@ def iin_list_schema(max_items: int | None = None) -> dict[str, Any]:
     if max_items is not None:
         extra["maxItems"] = max_items
     return extra
-
-
-def rulebook_schema() -> dict[str, Any]:
-    """The rulebooks the server ships (``osms rulebook list``)."""
-    return {"enum": available_rulebooks()}
 
 
 # What no JSON schema can state: an IIN's or BIN's check digit and date digits, a date or period

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from osms.core.clock import fund_today
 from osms.core.http import CurrentPrincipal, DbSession
-from osms.core.openapi import iin_list_schema, iin_schema, rulebook_schema
+from osms.core.openapi import iin_list_schema, iin_schema
 from osms.coverage import service
 from osms.coverage.rules import BASIS_CODES
+from osms.rulebooks.api import rulebook_schema
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"])
 

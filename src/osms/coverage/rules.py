@@ -35,20 +35,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple, get_args
 
+from osms.contributions.rulebook import ContributionsTopic, DeadlineRule
 from osms.core.i18n import N_, format_sentence_day, tidy, translator
 from osms.core.money import format_money, round_money
 from osms.core.periods import Month
+from osms.coverage.rulebook import CoverageTopic, GraceRule
+from osms.registry.rulebook import CATEGORY_CODES, CategoryRule
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
-from osms.rulebooks.loader import (
-    CATEGORY_CODES,
-    CategoryRule,
-    DeadlineRule,
-    Entry,
-    GraceRule,
-    NoRuleInForce,
-    ParameterEntry,
-    Rulebook,
-)
+from osms.rulebooks.loader import Entry, NoRuleInForce, ParameterEntry, Rulebook
 
 __all__ = [
     "BASIS_CODES",
@@ -289,15 +283,17 @@ def _self_payer_price(rulebook: Rulebook, index: int) -> tuple[Decimal, tuple[st
     if not rulebook.covers(day):
         return None
     try:
-        rule = rulebook.rate("self-payer", day)
-        base = rulebook.base_amount("self-payer", day)
+        rule = rulebook.topic(ContributionsTopic).rate("self-payer", day)
+        base = rulebook.topic(ContributionsTopic).base_amount("self-payer", day)
     except NoRuleInForce:
         return None
     used = [rule.id]
     if rule.base == "mw_multiple":
-        used.append(rulebook.mw_entry(day).id)
+        used.append(rulebook.topic(ContributionsTopic).mw_entry(day).id)
     elif rule.base == "amw_two_years_earlier":
-        used.append(rulebook.amw_entry(rulebook.state_base_year(day)).id)
+        used.append(
+            rulebook.topic(ContributionsTopic).amw_entry(rulebook.topic(ContributionsTopic).state_base_year(day)).id
+        )
     return round_money(rule.rate * base), tuple(used)
 
 
@@ -305,7 +301,7 @@ def _self_payer_price(rulebook: Rulebook, index: int) -> tuple[Decimal, tuple[st
 def _deadline_at(rulebook: Rulebook, kind: str, index: int) -> tuple[date, str]:
     """The deadline of month ``index`` for ``kind`` and the id of the entry it comes from."""
     month = _month(index)
-    rule: DeadlineRule = rulebook.deadline(kind, month.year, month.month)
+    rule: DeadlineRule = rulebook.topic(ContributionsTopic).deadline(kind, month.year, month.month)
     return rule.due(month.year, month.month), rule.id
 
 
@@ -391,7 +387,7 @@ class _Person:
             last = self.hi if iv.end is None else min(Month.of(iv.end).index, self.hi)
             for i in range(first, last + 1):
                 self.cat.setdefault(i, iv)
-        self.start = Month.of(rulebook.insurance_starts()).index
+        self.start = Month.of(rulebook.topic(CoverageTopic).insurance_starts()).index
         self.birth = Month.of(birth_date).index if birth_date is not None else None
         self.first_applicable = self.start if self.birth is None else max(self.start, self.birth)
         # covered(i) and the length of the covered run ending at i, for every month read
@@ -421,7 +417,7 @@ class _Person:
         return i > self.hi and any(iv.covers_month(i) for iv in self.intervals)
 
     def grace_rule(self, i: int) -> GraceRule:
-        return self.rulebook.grace(self.on) if i == self.m else _grace_at(self.rulebook, i)
+        return self.rulebook.topic(CoverageTopic).grace(self.on) if i == self.m else _grace_at(self.rulebook, i)
 
     def run_back(self, last: int) -> int:
         """How many consecutive covered months end at ``last`` (within the months read)."""
@@ -505,7 +501,11 @@ class _Person:
         not be insured in i (no grace, not transitional)."""
         if self.transitional(i) or self.in_grace(i, last_insured):
             return False
-        cap = self.rulebook.arrears_cap_months(self.on) if i == self.m else _cap_at(self.rulebook, i).value
+        cap = (
+            self.rulebook.topic(CoverageTopic).arrears_cap_months(self.on)
+            if i == self.m
+            else _cap_at(self.rulebook, i).value
+        )
         return last_uncovered is not None and last_uncovered >= i - cap
 
     def deadline_kind(self, i: int) -> str:
@@ -649,7 +649,7 @@ def evaluate(
         return done("deceased", False, detail={"death_date": death_date.isoformat()})
     if birth_date is not None and birth_date > on:
         return done("not_born", False, detail={"birth_date": birth_date.isoformat()})
-    starts = rulebook.insurance_starts_entry()
+    starts = rulebook.topic(CoverageTopic).insurance_starts_entry()
     p.use(starts.id)
     if on < starts.valid_from:
         return done("not_applicable_before_insurance", False, detail={"starts": starts.valid_from.isoformat()})
@@ -684,7 +684,7 @@ def evaluate(
 
     last_insured, last_uncovered, last_covered = p.history()
     p.last_insured = last_insured
-    p.use(rulebook.grace(on).id)
+    p.use(rulebook.topic(CoverageTopic).grace(on).id)
     facts = p.paid.get(m)
     since = _run_start(p, m if p.covered(m) else last_insured)
 

@@ -29,6 +29,7 @@ from osms.core.security import Principal
 from osms.core.workdays import add_working_days
 from osms.coverage import rules
 from osms.coverage.models import PregnancyEntry
+from osms.coverage.rulebook import CoverageTopic
 from osms.registry.service import (
     READ_ANY_PERSON,
     PersonFacts,
@@ -284,8 +285,6 @@ def read_statuses(
 # --------------------------------------------------------------------------------------------
 # Non-working pregnant women (docs/status.md, seed 002)
 
-#: Working days after the register entry within which the category is assigned [seed 002].
-DECISION_WORKING_DAYS = 3
 #: The category ends this many days after the expected delivery: the postnatal part of maternity
 #: leave (Labour Code of the RK, art. 99: 56 days after normal delivery), so that a birth a few
 #: weeks late does not interrupt coverage before the mother is entered as a non-working parent
@@ -383,9 +382,13 @@ def register_pregnancy(
     if expected_delivery is not None:
         book.check_date(expected_delivery)
     month = Month.of(entered_on)
+    law = book.topic(CoverageTopic)
+    lookback = law.pregnancy_lookback_months(entered_on)
     work = [
         str(month_of(period))
-        for _, period, bits, _, _ in sorted(summary_months(session, [number], month - 2, month), key=lambda r: r[1])
+        for _, period, bits, _, _ in sorted(
+            summary_months(session, [number], month - lookback, month), key=lambda r: r[1]
+        )
         if kinds_of(bits) & set(WORK_KINDS)
     ]
     existing = session.scalar(
@@ -420,7 +423,7 @@ def register_pregnancy(
             reason=HAS_EMPLOYER,
         )
     else:
-        since = add_working_days(entered_on, DECISION_WORKING_DAYS)
+        since = add_working_days(entered_on, law.pregnancy_decision_working_days(entered_on))
         category_to = expected_delivery + timedelta(days=POSTNATAL_DAYS) if expected_delivery else None
         entry = PregnancyEntry(
             iin=number,

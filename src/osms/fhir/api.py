@@ -29,10 +29,10 @@ from osms.core.fhir_outcome import FHIR_JSON, FhirResponse, operation_outcome
 from osms.core.http import DbSession, bearer, optional_principal
 from osms.core.i18n import normalize
 from osms.core.identity import check_iin
-from osms.core.openapi import rulebook_schema
 from osms.core.security import Principal
 from osms.coverage import service
 from osms.coverage.rules import Status
+from osms.rulebooks.api import rulebook_schema
 
 FHIR_VERSION = "4.0.1"
 

@@ -14,7 +14,7 @@ from typing import Final
 from osms.core.i18n import N_, translator
 from osms.core.identity import check_bin, check_iin
 from osms.core.rows import Rejection, Row
-from osms.rulebooks.loader import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
+from osms.registry.rulebook import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
 
 RESIDENCY: Final = (
     "citizen",

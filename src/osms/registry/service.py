@@ -22,6 +22,7 @@ from osms.core.identity import check_iin
 from osms.core.security import Principal
 from osms.registry import rules
 from osms.registry.models import FamilyLink, Payer, Person, PersonCategory
+from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.loader import RulebookError, load_rulebook
 
 
@@ -156,7 +157,7 @@ def minor_age_on(on: date, rulebook: str | None = None) -> int | None:
     child), or None when the rulebook does not cover the day: then no parent acts for an adult
     by mistake, and wards, who do not depend on it, are still served."""
     try:
-        return load_rulebook(rulebook or get_settings().rulebook).minor_age(on)
+        return load_rulebook(rulebook or get_settings().rulebook).topic(RegistryTopic).minor_age(on)
     except RulebookError:
         return None
 

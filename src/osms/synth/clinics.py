@@ -44,7 +44,9 @@ from pathlib import Path
 from random import Random
 from typing import Final, Protocol
 
+from osms.attachment.rulebook import AttachmentTopic
 from osms.core.identity import make_bin
+from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.loader import RulebookError, load_rulebook
 from osms.synth import data, names
 from osms.synth.rules import add_years
@@ -167,7 +169,7 @@ PRIVATE_WORDS: Final = (
     "Медикер",
     "Эскулап",
 )
-# Residency statuses the attachment rules do not attach (as osms.attachment.rules.NOT_ATTACHED_RESIDENCY):
+# Residency statuses the attachment rules do not attach (as the rulebook's attachment.not_attached_residency):
 # they get a first application like everyone, refused, and do not count against capacities and norms.
 NOT_ATTACHED_RESIDENCY: Final = ("foreigner_temporary", "asylum_seeker")
 BLOCK: Final = 8192
@@ -248,7 +250,7 @@ def campaign_window(as_of: date, rulebook: str = RULEBOOK) -> tuple[int, date, d
     book = load_rulebook(rulebook)
     for year in (as_of.year, as_of.year - 1):
         try:
-            campaign = book.campaign(year)
+            campaign = book.topic(AttachmentTopic).campaign(year)
         except RulebookError:
             start, end = date(year, 9, 15), date(year, 11, 15)
         else:
@@ -267,7 +269,7 @@ class _Clinics:
         self.rep = rep
         self.year, self.cstart, self.cend = campaign_window(as_of, rulebook)
         try:
-            self.minor_age = load_rulebook(rulebook).minor_age(self.cstart)
+            self.minor_age = load_rulebook(rulebook).topic(RegistryTopic).minor_age(self.cstart)
         except RulebookError:
             self.minor_age = 18
 

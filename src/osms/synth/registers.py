@@ -36,12 +36,14 @@ from pathlib import Path
 from random import Random
 from typing import Final, Protocol
 
+from osms.contributions.rulebook import ContributionsTopic
 from osms.contributions.rules import CalcError, Membership, compute, state_paid_hits
 from osms.core.identity import make_bin, make_iin
 from osms.core.money import format_money
 from osms.core.periods import Month
 from osms.core.workdays import is_working_day
-from osms.rulebooks.loader import CategoryRule, Rulebook, RulebookError, load_rulebook
+from osms.registry.rulebook import CategoryRule
+from osms.rulebooks.loader import Rulebook, RulebookError, load_rulebook
 
 __all__ = [
     "BAD_REASONS",
@@ -776,7 +778,7 @@ class _Registers:
                 periods = range(max(v, first), v + 1)  # the current month only, never the arrears
             elif habit == SELF_PREPAYER:
                 day = date.fromisoformat(vd_text)
-                ahead = self.rb.self_payer_prepay_months(day) if self.rb.covers(day) else 0
+                ahead = self.rb.topic(ContributionsTopic).self_payer_prepay_months(day) if self.rb.covers(day) else 0
                 if ahead:
                     if self.self_paid[k] & (1 << (v - base)):
                         continue  # still prepaid

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from osms.rulebooks.loader import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
+from osms.registry.rulebook import CATEGORY_CODES as RULEBOOK_CATEGORY_CODES
 
 GENERATOR_VERSION = "1.0.0"
 

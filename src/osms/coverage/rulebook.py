@@ -1,0 +1,156 @@
+"""The coverage room's rulebook topic: the status parameters (docs/status.md).
+
+Series of ``status.yaml``: ``grace`` (months insured after the last covered month),
+``arrears_cap_months``, ``insurance_starts`` (one open entry), ``transitional_insured`` (windows
+treating everyone as insured), ``pregnancy_decision_working_days``, ``pregnancy_lookback_months``.
+Accessors: ``book.topic(CoverageTopic).grace(on)``,
+``.arrears_cap_months(on)``, ``.insurance_starts()``, ``.transitional_insured(on)``; and the register of
+pregnant women's ``pregnancy_decision_working_days`` and ``pregnancy_lookback_months``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Self
+
+from pydantic import model_validator
+
+from osms.rulebooks.entries import Entry, Int, IntRow, Row
+from osms.rulebooks.show import ShowTables
+from osms.rulebooks.topic import SeriesSpec, Topic
+
+__all__ = ["CoverageTopic", "GraceRule"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GraceRule(Entry):
+    """Months a person stays insured after the last covered month (docs/status.md item 3)."""
+
+    grace_months: int
+    grace_months_extended: int | None = None
+    extended_requires_covered_months: int | None = None
+
+    def months_for(self, covered_months: int) -> int:
+        """Grace for a person whose last ``covered_months`` months (up to P) were all covered."""
+        if (
+            self.grace_months_extended is not None
+            and self.extended_requires_covered_months is not None
+            and covered_months >= self.extended_requires_covered_months
+        ):
+            return self.grace_months_extended
+        return self.grace_months
+
+
+class _GraceRow(Row):
+    grace_months: Int
+    grace_months_extended: Int | None = None
+    extended_requires_covered_months: Int | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.grace_months < 0:
+            raise ValueError(f"grace_months must not be negative, got {self.grace_months}")
+        if (self.grace_months_extended is None) != (self.extended_requires_covered_months is None):
+            raise ValueError("grace_months_extended and extended_requires_covered_months go together")
+        if self.grace_months_extended is not None and self.grace_months_extended <= self.grace_months:
+            raise ValueError("grace_months_extended must exceed grace_months")
+        if self.extended_requires_covered_months is not None and self.extended_requires_covered_months < 1:
+            raise ValueError("extended_requires_covered_months must be at least 1")
+        return self
+
+    def to_entry(self, series: str, key: str) -> Entry:
+        return GraceRule(
+            **self.entry_fields(series),
+            grace_months=self.grace_months,
+            grace_months_extended=self.grace_months_extended,
+            extended_requires_covered_months=self.extended_requires_covered_months,
+        )
+
+
+class CoverageTopic(Topic):
+    """The status keys of ``status.yaml``."""
+
+    series = {
+        "status.grace": SeriesSpec(_GraceRow, "continuous", True, spans_rulebook=True),
+        "status.arrears_cap_months": SeriesSpec(IntRow, "continuous", True, spans_rulebook=True),
+        "status.insurance_starts": SeriesSpec(Row, "single", True),
+        "status.transitional_insured": SeriesSpec(Row, "windows", needs_valid_to=True),
+        "status.pregnancy_decision_working_days": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
+        "status.pregnancy_lookback_months": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
+    }
+
+    def grace(self, on: date) -> GraceRule:
+        found = self.book.entry("status.grace", on)
+        assert isinstance(found, GraceRule)
+        return found
+
+    def arrears_cap_months(self, on: date) -> int:
+        return self.book.parameter("status.arrears_cap_months", on)
+
+    def insurance_starts_entry(self) -> Entry:
+        return self.book.series("status.insurance_starts")[0]
+
+    def insurance_starts(self) -> date:
+        """First day of the insurance package; before it status is "not applicable"."""
+        return self.insurance_starts_entry().valid_from
+
+    def transitional_insured(self, on: date) -> Entry | None:
+        """The transitional window treating everyone as insured, if ``on`` falls in one."""
+        return self.book.optional("status.transitional_insured", on)
+
+    def pregnancy_decision_working_days(self, on: date) -> int:
+        """Working days after her entry in the register of pregnant women from which a non-working
+        pregnant woman's category starts (docs/status.md, "Non-working pregnant women")."""
+        return self.book.parameter("status.pregnancy_decision_working_days", on)
+
+    def pregnancy_lookback_months(self, on: date) -> int:
+        """Months before the entry month in which an employer or agent payment refuses the category."""
+        return self.book.parameter("status.pregnancy_lookback_months", on)
+
+    def show(self, on: date) -> dict[str, Any]:
+        starts = self.insurance_starts_entry()
+        transitional = self.transitional_insured(on)
+        return {
+            "status": {
+                "insurance_starts": starts.as_dict(),
+                "insurance_in_force": on >= starts.valid_from,
+                "transitional_insured": None if transitional is None else transitional.as_dict(),
+                "grace": self.grace(on).as_dict(),
+                "arrears_cap_months": self.book.entry("status.arrears_cap_months", on).as_dict(),
+                "pregnancy_decision_working_days": _optional(
+                    self.book.find("status.pregnancy_decision_working_days", on)
+                ),
+                "pregnancy_lookback_months": _optional(self.book.find("status.pregnancy_lookback_months", on)),
+            }
+        }
+
+    def print_tables(self, on: date, data: Mapping[str, Any], out: ShowTables) -> None:
+        status = data["status"]
+        grace = status["grace"]
+        grace_text = f"{grace['grace_months']} months"
+        if grace["grace_months_extended"] is not None:
+            grace_text += (
+                f" ({grace['grace_months_extended']} after {grace['extended_requires_covered_months']} covered months)"
+            )
+        starts = status["insurance_starts"]
+        params = out.table("Status", "parameter", "value", "entry", "verified")
+        in_force = "" if status["insurance_in_force"] else " (not yet: status not applicable)"
+        out.row(params, "insurance package", f"from {starts['valid_from']}{in_force}", starts)
+        if status["transitional_insured"] is not None:
+            out.row(params, "transitional", "everyone is treated as insured", status["transitional_insured"])
+        out.row(params, "grace", grace_text, grace)
+        out.row(params, "arrears cap", f"{status['arrears_cap_months']['value']} months", status["arrears_cap_months"])
+        days, months = status["pregnancy_decision_working_days"], status["pregnancy_lookback_months"]
+        if days is not None:
+            out.row(
+                params, "pregnant, not working: category from", f"working day {days['value']} after the entry", days
+            )
+        if months is not None:
+            out.row(params, "pregnant, not working: employer payments read", f"{months['value']} months back", months)
+        out.print(params)
+
+
+def _optional(entry: Entry | None) -> dict[str, Any] | None:
+    return None if entry is None else entry.as_dict()
