@@ -9,31 +9,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from osms.benefits import rules
+from osms.benefits.access import ENTITLEMENT_READ
 from osms.benefits.catalogue import care_type
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
-from osms.core.errors import Forbidden
 from osms.core.security import Principal
 from osms.coverage import service as coverage
-from osms.registry.service import citizen_may_read, get_person_row
+from osms.registry.service import get_person_row
 from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, iter_rulebooks
-
-#: Roles that may ask about anyone: a clinic before care, the fund's operators, auditors (read only).
-#: Citizens ask about themselves, their children under the minor age and their wards
-#: (``registry.service.may_act_for``); employers never (a diagnosis is medical data).
-ASK_ANY = ("clinic", "operator", "auditor")
-
-
-def authorize(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
-    """May ``principal`` ask about ``iin``'s entitlement? A refusal is audited (in its own transaction), then raised."""
-    if principal.role in ASK_ANY:
-        return
-    if citizen_may_read(session, principal, iin):
-        return
-    audit.denied(
-        session, principal, channel=channel, action="entitlement.read.denied", resource=resource, subject_iins=[iin]
-    )
-    raise Forbidden(f"{principal.role} {principal.username!r} may not ask about the entitlement of {iin}")
 
 
 def checked_day(book: Rulebook, day: date) -> None:
@@ -72,7 +56,7 @@ def entitlement(
     book = coverage.resolve_rulebook(rulebook)
     day = on or fund_today()
     checked_day(book, day)
-    authorize(session, principal, number, channel=channel, resource=resource)
+    authorize(session, principal, ENTITLEMENT_READ, number, channel=channel, resource=resource)
     status = coverage.status_of(session, number, day, book.name)
     person = get_person_row(session, number)
     decision = rules.decide(

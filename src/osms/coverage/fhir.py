@@ -20,9 +20,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
 from osms.benefits import rules as benefit_rules
+from osms.benefits.access import ENTITLEMENT_READ
 from osms.benefits.catalogue import CARE_TYPES, care_type
-from osms.benefits.service import ASK_ANY
 from osms.core import audit
+from osms.core.authz import roles
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, OsmsError, Unauthorized
@@ -32,6 +33,7 @@ from osms.core.identity import check_iin
 from osms.core.openapi import rulebook_schema
 from osms.core.security import Principal
 from osms.coverage import service
+from osms.coverage.access import FULL_STATUS_ROLES
 from osms.coverage.rules import Status
 from osms.registry.service import get_person_row
 from osms.rulebooks.loader import load_rulebook
@@ -281,7 +283,7 @@ def benefit_items(
     when no package covers it, the package as benefit (``allowedString``) and extension, the reasons
     in ``description`` (``lang``) and as extensions, ``authorizationRequired`` for care needing a referral.
     Employers get none (a diagnosis is medical data); the lookup is audited as ``entitlement.read``."""
-    if not questions or (principal.role not in ASK_ANY and principal.role != "citizen"):
+    if not questions or principal.role not in roles(ENTITLEMENT_READ):
         return []
     book = load_rulebook(status.rulebook)
     person = get_person_row(session, status.iin)
@@ -449,7 +451,7 @@ def eligibility_response(
         "insurance": [insurance],
     }
     # The sentence quotes the arrears (docs/access.md); the provisional notice is for every role.
-    sentences = (status.message[lang] if role in service.FULL_STATUS_ROLES else None, status.horizon.message(lang))
+    sentences = (status.message[lang] if role in FULL_STATUS_ROLES else None, status.horizon.message(lang))
     if any(sentences):
         response["disposition"] = " ".join(filter(None, sentences))
     if status.basis.code == "unknown_person":

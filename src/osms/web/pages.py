@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from osms.audit import service as audit_view
+from osms.contributions.access import EMPLOYER_READ, PAYROLL_PAGE
 from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, read_payroll_file
 from osms.contributions.rules import CalcError, Calculation, Deadlines, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
@@ -40,9 +41,10 @@ from osms.contributions.service import (
     payments_of,
 )
 from osms.core import audit, throttle
+from osms.core.authz import anyone, authorize, authorize_role
 from osms.core.clock import fund_today
 from osms.core.config import LANGUAGES, get_settings
-from osms.core.errors import InvalidInput, NotFound, OsmsError, Overloaded
+from osms.core.errors import Forbidden, InvalidInput, NotFound, OsmsError, Overloaded
 from osms.core.http import DbSession, csrf_matches, log_refusal, optional_principal
 from osms.core.identity import check_iin
 from osms.core.periods import Month, months_between
@@ -54,8 +56,10 @@ from osms.core.security import (
     start_web_session,
 )
 from osms.coverage import rules as status_rules
+from osms.coverage.access import FULL_STATUS_ROLES, STATUS_BATCH
 from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
-from osms.registry.service import READ_ANY_PERSON, authorize_person_read, cared_for, get_person, minor_age_on
+from osms.registry.access import PERSON_READ
+from osms.registry.service import cared_for, get_person, minor_age_on
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import RulebookError
 from osms.web import i18n
@@ -72,10 +76,6 @@ PRIVATE = {"Cache-Control": "no-store"}
 MACHINE_PREFIXES = ("/api", "/fhir", "/health", "/openapi.json", "/docs", "/redoc")
 # Who an anonymous status check is recorded as (the audit log has no constraint on the role).
 PUBLIC = Principal(user_id=0, username="anonymous", role="public", display_name="anonymous")
-# Roles that see a person's whole status (reason, payer, arrears) and the payments in their name:
-# the person (or their parent or guardian), the fund's operators and auditors. Clinics see whether
-# and until when the person is insured and why in a word, never amounts.
-FULL_STATUS_ROLES = ("citizen", "operator", "auditor")
 # Payments shown by default: this many months back from the current one (``?payments=all``: every one).
 PAYMENT_MONTHS = 24
 # The clinics' batch form takes at most this many IINs (the API takes 10,000).
@@ -131,7 +131,7 @@ def render(
         "lang_urls": lang_urls(request),
         "csrf": csrf_token(request) if "session" in request.scope else "",
         "path": request.url.path,
-        "can_find_persons": principal is not None and principal.role in READ_ANY_PERSON,
+        "can_find_persons": principal is not None and principal.role in anyone(PERSON_READ),
         "is_employer": principal is not None and principal.role == "employer",
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code, headers=headers)
@@ -467,7 +467,7 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
         return login_redirect(request)
     context: dict[str, Any] = {"card": None, "children": [], "status": None, "status_error": None, "payments": None}
     if principal.role == "citizen" and principal.iin:
-        authorize_person_read(session, principal, principal.iin, channel="web")
+        authorize(session, principal, PERSON_READ, principal.iin, channel="web")
         try:
             context["card"] = _read_card(session, principal, principal.iin, "/me")
         except NotFound:
@@ -482,11 +482,14 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
 
 
 @router.get("/persons", response_class=HTMLResponse)
-def persons(request: Request, principal: PagePrincipal, iin: str = "") -> Response:
+def persons(request: Request, session: DbSession, principal: PagePrincipal, iin: str = "") -> Response:
     if principal is None:
         return login_redirect(request)
-    if principal.role not in READ_ANY_PERSON:
-        return error_page(request, principal, 403, N_("Your role does not give access to registry cards."))
+    refused = refusal_page(
+        request, session, principal, PERSON_READ, N_("Your role does not give access to registry cards.")
+    )
+    if refused is not None:
+        return refused
     result = _check_result(request, iin)
     if result and result["valid"]:
         return RedirectResponse(f"/persons/{result['number']}", status_code=303)
@@ -500,7 +503,7 @@ def person(request: Request, session: DbSession, principal: PagePrincipal, iin: 
     if principal is None:
         return login_redirect(request)
     # a refusal is audited, then a 403 page
-    authorize_person_read(session, principal, iin, channel="web", today=today())
+    authorize(session, principal, PERSON_READ, iin, channel="web", today=today())
     result = _check_result(request, iin)
     if result and not result["valid"]:
         return error_page(request, principal, 422, N_("This IIN fails a check."), reasons=result["reasons"])
@@ -527,11 +530,14 @@ def _split_iins(text: str) -> list[str]:
 
 
 @router.get("/statuses", response_class=HTMLResponse)
-def batch_form(request: Request, principal: PagePrincipal) -> Response:
+def batch_form(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
     if principal is None:
         return login_redirect(request)
-    if principal.role not in READ_ANY_PERSON:
-        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
+    refused = refusal_page(
+        request, session, principal, STATUS_BATCH, N_("This page is for clinics and the fund's staff.")
+    )
+    if refused is not None:
+        return refused
     return render(request, "statuses.html", principal, iins="", rows=None, counts=None, error=None)
 
 
@@ -546,8 +552,11 @@ def batch(
     """The statuses of up to 1,000 IINs today, in the order given (one audit entry per IIN)."""
     if principal is None:
         return login_redirect(request)
-    if principal.role not in READ_ANY_PERSON:
-        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
+    refused = refusal_page(
+        request, session, principal, STATUS_BATCH, N_("This page is for clinics and the fund's staff.")
+    )
+    if refused is not None:
+        return refused
 
     def again(status_code: int, error: str) -> HTMLResponse:
         return render(request, "statuses.html", principal, status_code, iins=iins, rows=None, counts=None, error=error)
@@ -605,10 +614,8 @@ def batch(
 # --- Employers: their employees' statuses and sums, and the payroll ---------------------------
 
 
-def _employer_only(request: Request, principal: Principal) -> Response | None:
-    if principal.role != "employer" or not principal.bin:
-        return error_page(request, principal, 403, N_("This page is for employers."))
-    return None
+def _employer_only(request: Request, session: Session, principal: Principal, action: str) -> Response | None:
+    return refusal_page(request, session, principal, action, N_("This page is for employers."), principal.bin)
 
 
 def _credited(line: EmployeePayment) -> bool:
@@ -670,7 +677,7 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
     each current employee's status today: insured or not, until when."""
     if principal is None:
         return login_redirect(request)
-    refused = _employer_only(request, principal)
+    refused = _employer_only(request, session, principal, EMPLOYER_READ)
     if refused is not None:
         return refused
     assert principal.bin is not None
@@ -822,10 +829,10 @@ def payroll_view(result: PayrollResult) -> dict[str, Any]:
 
 
 @router.get("/employer/payroll", response_class=HTMLResponse)
-def payroll_form(request: Request, principal: PagePrincipal) -> Response:
+def payroll_form(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
     if principal is None:
         return login_redirect(request)
-    refused = _employer_only(request, principal)
+    refused = _employer_only(request, session, principal, PAYROLL_PAGE)
     if refused is not None:
         return refused
     return render(request, "payroll.html", principal, rows_text="", result=None, error=None)
@@ -843,7 +850,7 @@ def payroll(
     """Compute the statements of a payroll (CSV ``iin,period,income``, uploaded or pasted)."""
     if principal is None:
         return login_redirect(request)
-    refused = _employer_only(request, principal)
+    refused = _employer_only(request, session, principal, PAYROLL_PAGE)
     if refused is not None:
         return refused
     assert principal.bin is not None
@@ -925,6 +932,36 @@ def error_page(
     return render(
         request, "error.html", principal, status, status=status, title=title, text=text, code=code, reasons=reasons
     )
+
+
+def refusal_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    action: str,
+    text: str,
+    subject: str | None = None,
+    **context: Any,
+) -> HTMLResponse | None:
+    """The 403 page saying ``text`` when ``authz.authorize`` refuses ``action`` (the refusal is
+    logged as the action's, with ``text`` as its detail); None when it allows it."""
+    try:
+        authorize(session, principal, action, subject, channel="web", resource=request.url.path, detail=text, **context)
+    except Forbidden:
+        return error_page(request, principal, 403, text)
+    return None
+
+
+def role_refusal_page(request: Request, principal: Principal, action: str, text: str) -> HTMLResponse | None:
+    """The 403 page saying ``text`` when ``principal``'s role may do ``action`` to nobody
+    (``authz.authorize_role``, logged); None when it may (the subject is checked later)."""
+    try:
+        authorize_role(
+            request.app.state.engine, principal, action, channel="web", resource=request.url.path, detail=text
+        )
+    except Forbidden:
+        return error_page(request, principal, 403, text)
+    return None
 
 
 def is_page(request: Request) -> bool:
