@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,7 +31,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
-from osms.core.config import Settings
+from osms.cli import app as osms_cli
+from osms.core.config import Settings, get_settings
+from osms.core.db import get_engine
 from osms.core.models import AuditEntry, ImportBatch
 from osms.core.security import create_token, create_user
 from osms.coverage import cli as coverage_cli
@@ -774,3 +777,52 @@ def test_route_answers_each_role_in_each_relation(
                 )
     for client in clients.values():
         client.__exit__(None, None, None)
+
+
+# --- The command line: the operator's tool (``osms audit search``: the auditor's) --------------
+#
+# Each command runs as the operating-system user (``cli:<user>``) in the role of its room's
+# ``cli_principal``, through the same ``authorize``; the row names the exit code and the entry.
+
+#: (arguments, exit code, the audit entry's action, its role)
+COMMANDS = (
+    (["status", Z, "--json"], 0, "status.read", "operator"),
+    (["attach", "show", Z, "--json"], 0, "attachment.read", "operator"),
+    (["entitle", "--iin", Z, "--care-type", "consult_diag", "--json"], 0, "entitlement.read", "operator"),
+    (["payroll", "compute", "{payroll}", "--employer", EMPLOYER, "--json"], 0, "payroll.compute", "operator"),
+    (["audit", "search", "--json"], 0, "audit.search", "auditor"),
+)
+
+
+@pytest.fixture
+def cli_db(world: dict[str, str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("OSMS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield db_url
+    get_engine(db_url).dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "action", "role"), COMMANDS, ids=lambda v: " ".join(v) if isinstance(v, list) else str(v)
+)
+def test_command_answers_and_is_audited(
+    cli_db: str, engine: Engine, tmp_path: Path, args: list[str], code: int, action: str, role: str
+) -> None:
+    payroll = tmp_path / "payroll.csv"
+    payroll.write_text(PAYROLL_ROWS + "\n", encoding="utf-8")
+    last = _last_entry(engine)
+    result = CliRunner().invoke(osms_cli, [a.format(payroll=payroll) for a in args])
+    assert result.exit_code == code, result.output
+    with engine.connect() as conn:
+        entries = conn.execute(
+            select(AuditEntry.actor, AuditEntry.role, AuditEntry.channel, AuditEntry.outcome).where(
+                AuditEntry.id > last, AuditEntry.action == action
+            )
+        ).all()
+    assert entries and all(
+        actor.startswith("cli:") and (r, channel, outcome) == (role, "cli", "ok")
+        for actor, r, channel, outcome in entries
+    ), entries
