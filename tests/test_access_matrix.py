@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
 from osms.cli import app as osms_cli
+from osms.core import authz
 from osms.core.config import Settings, get_settings
 from osms.core.db import get_engine
 from osms.core.models import AuditEntry, ImportBatch
@@ -720,6 +721,17 @@ def test_every_route_is_in_the_matrix(app: Any) -> None:
     assert not missing, f"routes with no access rows (add them to ROUTES, or to PUBLIC if open to anyone): {missing}"
     stale = sorted((listed | PUBLIC) - served)
     assert not stale, f"rows of routes the app does not serve: {stale}"
+
+
+def test_every_action_is_refused_somewhere_in_the_matrix(app: Any) -> None:
+    """Each action the app's rooms declare (``authz.declare``) has a route whose refusal it logs."""
+    refused = {route.denied for route in ROUTES}
+    unasked = sorted(
+        name
+        for name, action in authz.actions().items()
+        if not name.startswith("test:") and f"{action.audit_action}.denied" not in refused
+    )
+    assert not unasked, f"actions no route of the matrix refuses: {unasked}"
 
 
 def _csrf(client: TestClient) -> str:
