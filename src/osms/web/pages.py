@@ -4,9 +4,9 @@ batch status check.
 
 Every page is rendered in the language ``i18n.pick_language`` chooses. Every page with a person's
 data is authorised by ``osms.core.authz.authorize`` under its room's action (``refusal_page``)
-and every read written to the audit log with channel ``web`` (an anonymous status check as the actor ``anonymous``, role ``public``). Errors on pages
-are pages too (``install_error_pages``); ``/api/...`` keeps problem+json. What each role sees is
-in ``docs/pages.md``.
+and every read written to the audit log with channel ``web`` (an anonymous status check as the
+actor ``anonymous``, role ``public``). Errors on pages are pages too (``install_error_pages``);
+``/api/...`` keeps problem+json. What each role sees is in ``docs/pages.md``.
 """
 
 from __future__ import annotations
