@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
-from osms.core.config import Settings
+from osms.cli import app as osms_cli
+from osms.core import authz
+from osms.core.config import Settings, get_settings
+from osms.core.db import get_engine
+from osms.core.models import AuditEntry, ImportBatch
 from osms.core.security import create_token, create_user
 from osms.coverage import cli as coverage_cli
 from osms.fhir.api import IIN_SYSTEM
@@ -41,8 +50,11 @@ Z = iin(date(2009, 3, 1), "M")  # 17 on 4 December 2026: a minor (kz-law attachm
 ADULT_CHILD = iin(date(2000, 7, 7), "M")  # 26: an adult child of PARENT
 STRANGER = iin(date(1970, 2, 2), "F")
 CLINIC = "ALM-1"
+OTHER_CLINIC = "ALM-2"
 TODAY = date(2026, 12, 4)
 ROLES = ("anonymous", "citizen", "employer", "clinic", "operator", "auditor")
+#: The login of each role (``other_clinic``: a clinic the person is not attached to).
+USERNAMES = {role: role for role in (*ROLES, "other_clinic")} | {"citizen": "parent"}
 FIELDS = (
     "insured",
     "until",
@@ -98,6 +110,16 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     session.add(
         Clinic(clinic_id=CLINIC, bin="100540000018", name="Емхана", region="KZ-ALA", capacity=0, service_area="ALA-001")
     )
+    session.add(
+        Clinic(
+            clinic_id=OTHER_CLINIC,
+            bin="100540000026",
+            name="Басқа",
+            region="KZ-ALA",
+            capacity=0,
+            service_area="ALA-001",
+        )
+    )
     session.flush()
     session.add(ClinicDistrict(clinic_id=CLINIC, district_id="P1", specialty="pediatrician", doctor="Dr", norm=10))
     session.add(
@@ -122,10 +144,16 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "citizen": create_user(session, "parent", PASSWORD, "citizen", "Ботагөз", iin=PARENT),
         "employer": create_user(session, "employer", PASSWORD, "employer", "ТОО", bin=EMPLOYER),
         "clinic": create_user(session, "clinic", PASSWORD, "clinic", "Емхана", provider_id=CLINIC),
+        "other_clinic": create_user(session, "other_clinic", PASSWORD, "clinic", "Басқа", provider_id=OTHER_CLINIC),
         "operator": create_user(session, "operator", PASSWORD, "operator", "Оператор"),
         "auditor": create_user(session, "auditor", PASSWORD, "auditor", "Аудитор"),
     }
     tokens = {role: create_token(session, user, "t") for role, user in users.items()}
+    session.add(
+        ImportBatch(
+            kind="payments", file_name="r.csv", sha256="0" * 64, started_at=datetime.now(UTC), created_by="operator"
+        )
+    )
     session.commit()
     return tokens
 
@@ -142,7 +170,7 @@ def _login(client: TestClient, role: str) -> None:
     assert csrf
     answer = client.post(
         "/login",
-        data={"username": role if role != "citizen" else "parent", "password": PASSWORD, "csrf": csrf.group(1)},
+        data={"username": USERNAMES[role], "password": PASSWORD, "csrf": csrf.group(1)},
     )
     assert answer.status_code in (200, 303), answer.text
 
@@ -410,3 +438,403 @@ def test_parent_cabinet_lists_only_the_minor_childs_status(client: TestClient, w
     section = re.search(r'<section class="family-status".*?</section>', page.text, re.S)
     assert section is not None
     assert re.findall(r'data-iin="(\d{12})"', section.group(0)) == [Z]
+
+
+# --- Every route × every role × relation: the answer and the audit entry ----------------------
+#
+# One table, ``ROUTES``: for each route of the app (API, FHIR, pages), how to ask it about a
+# subject, and what each role gets in each relation to the subject: the status code and the
+# audit entry (a read logged ``ok``, a refusal logged ``denied``). A route that is neither here
+# nor in ``PUBLIC`` fails ``test_every_route_is_in_the_matrix``: a new room adds its rows.
+
+#: The subject each relation names (the person asked about; for a clinic's data the clinic).
+SUBJECTS = {
+    "self": PARENT,
+    "child": Z,  # a minor child of the citizen
+    "adult_child": ADULT_CHILD,
+    "stranger": STRANGER,  # no relation; the clinic's refused applicant; paid for by another employer
+    "employee": Z,  # paid for by the employer in the last 12 months
+    "attached": Z,  # attached to the clinic login's clinic
+    "another_clinic": Z,  # attached to the first clinic, asked about by the other one
+    "any": Z,
+    "own_clinic": CLINIC,
+    "other_clinics": CLINIC,  # the other clinic asks about the first one's data
+    "a_clinic": CLINIC,  # any other role asks about a clinic's data
+    "own_bin": EMPLOYER,
+    "other_bin": OTHER_EMPLOYER,
+    "none": "",
+}
+
+#: Each role asks in the relations it can have to a person.
+PERSON_CASES = (
+    ("anonymous", "any"),
+    ("citizen", "self"),
+    ("citizen", "child"),
+    ("citizen", "adult_child"),
+    ("citizen", "stranger"),
+    ("employer", "employee"),
+    ("employer", "stranger"),
+    ("clinic", "attached"),
+    ("clinic", "stranger"),
+    ("other_clinic", "another_clinic"),
+    ("operator", "any"),
+    ("auditor", "any"),
+)
+ROLE_CASES = tuple(
+    (role, "none") for role in ("anonymous", "citizen", "employer", "clinic", "other_clinic", "operator", "auditor")
+)
+CLINIC_CASES = tuple(
+    (role, {"clinic": "own_clinic", "other_clinic": "other_clinics"}.get(role, "a_clinic")) for role, _ in ROLE_CASES
+)
+EMPLOYER_CASES = (*((r, "own_bin" if r == "employer" else "none") for r, _ in ROLE_CASES), ("employer", "other_bin"))
+
+#: Who reads a person's data in which relation (docs/access.md).
+FAMILY = {("citizen", "self"), ("citizen", "child")}
+READ_ANYONE = {("operator", "any"), ("auditor", "any")}
+CLINICS = {("clinic", "attached"), ("clinic", "stranger"), ("other_clinic", "another_clinic")}
+CARD = FAMILY | READ_ANYONE | CLINICS
+STATUS = CARD | {("employer", "employee")}
+PAYMENTS = FAMILY | READ_ANYONE
+ATTACHMENT = FAMILY | READ_ANYONE | {("clinic", "attached")}
+#: A citizen applies for any family member linked in the registry (docs/attachment.md), a clinic
+#: to itself for anyone who comes to it (the clinic asks its own clinic: ``apply_body``).
+APPLY = {("citizen", "self"), ("citizen", "child"), ("citizen", "adult_child"), ("operator", "any")} | {
+    ("clinic", "attached"),
+    ("clinic", "stranger"),
+}
+
+
+def roles_of(*roles: str) -> set[tuple[str, str]]:
+    """The roles allowed whatever their relation to the subject."""
+    return {(role, relation) for role in roles for relation in SUBJECTS}
+
+
+Build = Callable[[str, str], tuple[str, dict[str, Any]]]  # (subject, csrf) -> (url, request keywords)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of the matrix: how to ask it, the cases asked, who is allowed, what is logged."""
+
+    method: str
+    path: str
+    build: Build
+    cases: tuple[tuple[str, str], ...]
+    allowed: set[tuple[str, str]]
+    read: str | None  # the audit action of an allowed read (None: not a read of a person)
+    denied: str  # the audit action of a refusal
+    ok: int = 200  # the allowed answer's status
+    page: bool = False
+
+    def expected(self, role: str, relation: str) -> int:
+        if role == "anonymous":
+            return 303 if self.page else 401
+        return self.ok if (role, relation) in self.allowed else 403
+
+
+def get(url: str, **params: Any) -> Build:
+    return lambda subject, csrf: (url.format(subject=subject), {"params": {"lang": "en", **params}})
+
+
+def post(url: str, body: Callable[[str], dict[str, Any]]) -> Build:
+    return lambda subject, csrf: (url.format(subject=subject), {"json": body(subject)})
+
+
+def form(url: str, fields: Callable[[str], dict[str, Any]]) -> Build:
+    return lambda subject, csrf: (url, {"data": {"csrf": csrf, **fields(subject)}, "params": {"lang": "en"}})
+
+
+def eligibility(subject: str) -> dict[str, Any]:
+    return {
+        "resourceType": "CoverageEligibilityRequest",
+        "status": "active",
+        "purpose": ["validation"],
+        "patient": {"identifier": {"system": IIN_SYSTEM, "value": subject}},
+        "created": TODAY.isoformat(),
+        "insurer": {"display": "ФСМС"},
+    }
+
+
+def fhir_post(url: str) -> Build:
+    return lambda subject, csrf: (
+        url,
+        {"content": json.dumps(eligibility(subject)), "headers": {"Content-Type": "application/fhir+json"}},
+    )
+
+
+def register_file(subject: str, csrf: str) -> tuple[str, dict[str, Any]]:
+    return "/api/v1/payment-registers", {"files": {"file": ("r.csv", b"", "text/csv")}}
+
+
+def batch_path(subject: str, csrf: str) -> tuple[str, dict[str, Any]]:
+    return "/api/v1/import-batches/1", {}
+
+
+def rejections_path(subject: str, csrf: str) -> tuple[str, dict[str, Any]]:
+    return "/api/v1/import-batches/1/rejections", {}
+
+
+PAYROLL_ROWS = f"iin,period,income\n{Z},2026-11,300000.00"
+
+CARD_READERS = ("clinic", "other_clinic", "operator", "auditor")
+LOGINS = ("citizen", "employer", "clinic", "other_clinic", "operator", "auditor")
+CLINIC_DATA = {("clinic", "own_clinic"), *roles_of("operator", "auditor")}
+PAYROLL = {("employer", "own_bin"), ("operator", "none")}
+
+
+def payroll_body(bin_: str) -> dict[str, Any]:
+    return {"employer": bin_ or EMPLOYER, "rows": [{"iin": Z, "period": "2026-11", "income": "300000.00"}]}
+
+
+def apply_body(subject: str) -> dict[str, Any]:
+    return {"iin": subject, "clinic_id": CLINIC, "reason": "move", "date": TODAY.isoformat()}
+
+
+def entitlement_body(subject: str) -> dict[str, Any]:
+    return {"iin": subject, "care_type": "consult_diag"}
+
+
+def entitlement_form(subject: str) -> dict[str, Any]:
+    return {"iin": subject, "care_type": "consult_diag", "date": TODAY.isoformat()}
+
+
+# fmt: off
+ROUTES: tuple[Route, ...] = (
+    # registry
+    Route("GET", "/api/v1/persons/{iin}", get("/api/v1/persons/{subject}"), PERSON_CASES, CARD,
+          "person.read", "person.read.denied"),
+    Route("GET", "/persons/{iin}", get("/persons/{subject}"), PERSON_CASES, CARD,
+          "person.read", "person.read.denied", page=True),
+    Route("GET", "/persons", get("/persons"), ROLE_CASES, roles_of(*CARD_READERS),
+          None, "person.read.denied", page=True),
+    Route("GET", "/me", get("/me"), ROLE_CASES, roles_of(*LOGINS),
+          None, "-", page=True),
+    # contributions
+    Route("GET", "/api/v1/persons/{iin}/payments", get("/api/v1/persons/{subject}/payments"), PERSON_CASES, PAYMENTS,
+          "payments.read", "payments.read.denied"),
+    Route("POST", "/api/v1/payment-registers", register_file, ROLE_CASES, roles_of("operator"),
+          None, "payments.load.denied", ok=422),  # allowed, and the empty file refused
+    Route("POST", "/api/v1/payrolls", post("/api/v1/payrolls", payroll_body), EMPLOYER_CASES, PAYROLL,
+          "payroll.compute", "payroll.compute.denied"),
+    Route("GET", "/employer", get("/employer", period="2026-10"), ROLE_CASES, roles_of("employer"),
+          None, "employer.read.denied", page=True),
+    Route("GET", "/employer/payroll", get("/employer/payroll"), ROLE_CASES, roles_of("employer"),
+          None, "payroll.compute.denied", page=True),
+    Route("POST", "/employer/payroll", form("/employer/payroll", lambda s: {"rows": PAYROLL_ROWS}), ROLE_CASES,
+          roles_of("employer"), "payroll.compute", "payroll.compute.denied", page=True),
+    Route("GET", "/api/v1/import-batches/{batch_id}", batch_path, ROLE_CASES, roles_of("operator", "auditor"),
+          None, "import.read.denied"),
+    Route("GET", "/api/v1/import-batches/{batch_id}/rejections", rejections_path, ROLE_CASES,
+          roles_of("operator", "auditor"), None, "import.read.denied"),
+    # coverage
+    Route("GET", "/api/v1/persons/{iin}/status", get("/api/v1/persons/{subject}/status"), PERSON_CASES, STATUS,
+          "status.read", "status.read.denied"),
+    Route("GET", "/fhir/Coverage", lambda s, c: ("/fhir/Coverage", {"params": {"beneficiary:identifier": s}}),
+          PERSON_CASES, STATUS, "status.read", "status.read.denied"),
+    Route("POST", "/fhir/CoverageEligibilityRequest", fhir_post("/fhir/CoverageEligibilityRequest"), PERSON_CASES,
+          STATUS, "status.read", "status.read.denied"),
+    Route("POST", "/api/v1/status:batch", post("/api/v1/status:batch", lambda s: {"iins": [Z]}), ROLE_CASES,
+          roles_of(*CARD_READERS), "status.read", "status.batch.denied"),
+    Route("GET", "/statuses", get("/statuses"), ROLE_CASES, roles_of(*CARD_READERS),
+          None, "status.batch.denied", page=True),
+    Route("POST", "/statuses", form("/statuses", lambda s: {"iins": Z}), ROLE_CASES, roles_of(*CARD_READERS),
+          "status.read", "status.batch.denied", page=True),
+    Route("POST", "/api/v1/pregnancies",
+          post("/api/v1/pregnancies", lambda s: {"iin": STRANGER, "entered_on": TODAY.isoformat()}), ROLE_CASES,
+          roles_of("clinic", "other_clinic", "operator"), None, "pregnancy.register.denied", ok=201),
+    # attachment
+    Route("GET", "/api/v1/persons/{iin}/attachment", get("/api/v1/persons/{subject}/attachment"), PERSON_CASES,
+          ATTACHMENT, "attachment.read", "attachment.read.denied"),
+    Route("POST", "/api/v1/attachments", post("/api/v1/attachments", apply_body), PERSON_CASES, APPLY,
+          "attachment.apply", "attachment.apply.denied"),
+    Route("GET", "/api/v1/clinics/{clinic_id}/applications", get("/api/v1/clinics/{subject}/applications"),
+          CLINIC_CASES, CLINIC_DATA, None, "attachment.applications.read.denied"),
+    Route("GET", "/api/v1/clinics/{clinic_id}/population", get("/api/v1/clinics/{subject}/population"),
+          CLINIC_CASES, CLINIC_DATA, None, "attachment.population.read.denied"),
+    Route("GET", "/clinic/attachments", get("/clinic/attachments", clinic=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "attachment.population.read.denied", page=True),
+    Route("GET", "/attachment", get("/attachment"), ROLE_CASES, roles_of("citizen"),
+          None, "attachment.apply.denied", page=True),
+    Route("GET", "/attachment/clinic", get("/attachment/clinic", clinic=CLINIC), ROLE_CASES, roles_of("citizen"),
+          None, "attachment.apply.denied", ok=303, page=True),  # without HTMX: to the whole page
+    Route("POST", "/attachment", form("/attachment", lambda s: {"clinic": CLINIC, "reason": "move", "iin": [Z]}),
+          ROLE_CASES, roles_of("citizen"), "attachment.apply", "attachment.apply.denied", ok=303, page=True),
+    # benefits
+    Route("POST", "/api/v1/entitlements", post("/api/v1/entitlements", entitlement_body), PERSON_CASES, CARD,
+          "entitlement.read", "entitlement.read.denied"),
+    Route("GET", "/entitlement", get("/entitlement"), ROLE_CASES, roles_of("citizen", *CARD_READERS),
+          None, "entitlement.read.denied", page=True),
+    Route("POST", "/entitlement", form("/entitlement", entitlement_form), PERSON_CASES, CARD,
+          "entitlement.read", "entitlement.read.denied", page=True),
+    # audit
+    Route("GET", "/api/v1/audit", get("/api/v1/audit"), ROLE_CASES, roles_of("auditor"),
+          None, "audit.search.denied"),
+    Route("GET", "/audit", get("/audit"), ROLE_CASES, roles_of("auditor"),
+          None, "audit.search.denied", page=True),
+    Route("GET", "/api/v1/me/audit", get("/api/v1/me/audit"), ROLE_CASES, roles_of("citizen"),
+          None, "audit.own.read.denied"),
+    # any login
+    Route("GET", "/api/v1/me", get("/api/v1/me"), ROLE_CASES, roles_of(*LOGINS), None, "-"),
+    Route("GET", "/api/v1/clinics", get("/api/v1/clinics", region="KZ-ALA"), ROLE_CASES, roles_of(*LOGINS),
+          None, "-"),
+)
+# fmt: on
+
+#: Routes open to anyone: public facts (rates, care types, the FHIR capability statement), the
+#: public status box, logging in and out, the API documents, static files.
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/check"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/redoc"),
+    ("GET", "/static"),
+    ("GET", "/api/v1/calc"),
+    ("GET", "/api/v1/care-types"),
+    ("GET", "/fhir/metadata"),
+    ("POST", "/api/v1/auth/tokens"),
+}
+
+
+def app_routes(routes: Any) -> set[tuple[str, str]]:
+    """(method, path) of every route of the app, the included routers' and the mounts' too."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI's included router
+            found |= app_routes(route.original_router.routes)
+            continue
+        methods = getattr(route, "methods", None) or {"GET"}
+        found |= {(method, route.path) for method in methods if method != "HEAD"}
+    return found
+
+
+def test_every_route_is_in_the_matrix(app: Any) -> None:
+    """A route neither in ``ROUTES`` nor in ``PUBLIC`` fails here, named: add its rows."""
+    listed = {(route.method, route.path) for route in ROUTES}
+    assert len(listed) == len(ROUTES), "a route is listed twice"
+    served = app_routes(app.routes)
+    missing = sorted(served - listed - PUBLIC)
+    assert not missing, f"routes with no access rows (add them to ROUTES, or to PUBLIC if open to anyone): {missing}"
+    stale = sorted((listed | PUBLIC) - served)
+    assert not stale, f"rows of routes the app does not serve: {stale}"
+
+
+def test_every_action_is_refused_somewhere_in_the_matrix(app: Any) -> None:
+    """Each action the app's rooms declare (``authz.declare``) has a route whose refusal it logs."""
+    refused = {route.denied for route in ROUTES}
+    unasked = sorted(
+        name
+        for name, action in authz.actions().items()
+        if not name.startswith("test:") and f"{action.audit_action}.denied" not in refused
+    )
+    assert not unasked, f"actions no route of the matrix refuses: {unasked}"
+
+
+def _csrf(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert found
+    return found.group(1)
+
+
+def _entries_after(engine: Engine, last: int) -> list[tuple[str, str, str, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.outcome, AuditEntry.subject_iin)
+            .where(AuditEntry.id > last)
+            .order_by(AuditEntry.id)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def _last_entry(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)) or 0
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_route_answers_each_role_in_each_relation(
+    app: Any, world: dict[str, str], engine: Engine, route: Route
+) -> None:
+    """Each (role, relation) of the route: the status code, and the audit entry — the read logged
+    (``ok``, with the person as subject) when allowed, the refusal logged (``denied``) when not."""
+    clients: dict[str, TestClient] = {}
+    with TestClient(app, follow_redirects=False) as api:
+        for role, relation in route.cases:
+            subject = SUBJECTS[relation]
+            if route.page:
+                if role not in clients:
+                    clients[role] = TestClient(app, follow_redirects=False).__enter__()
+                    if role != "anonymous":
+                        _login(clients[role], role)
+                client, headers = clients[role], {}
+            else:
+                client, headers = api, _auth(world, role)
+            url, keywords = route.build(subject, _csrf(client) if route.page else "")
+            keywords["headers"] = {**keywords.get("headers", {}), **headers}
+            last = _last_entry(engine)
+            answer = client.request(route.method, url, **keywords)
+            case = f"{route.method} {route.path} as {role} ({relation})"
+            assert answer.status_code == route.expected(role, relation), f"{case}: {answer.text[:300]}"
+            entries = [(a, o, s) for actor, a, o, s in _entries_after(engine, last) if actor == USERNAMES[role]]
+            if answer.status_code == 403:
+                assert (route.denied, "denied") in [(a, o) for a, o, _ in entries], f"{case}: {entries}"
+            elif route.read is not None and answer.status_code == route.ok and role != "anonymous":
+                person = subject if route.cases is PERSON_CASES else None
+                assert any(a == route.read and o == "ok" and (person is None or s == person) for a, o, s in entries), (
+                    f"{case}: {entries}"
+                )
+    for client in clients.values():
+        client.__exit__(None, None, None)
+
+
+# --- The command line: the operator's tool (``osms audit search``: the auditor's) --------------
+#
+# Each command runs as the operating-system user (``cli:<user>``) in the role of its room's
+# ``cli_principal``, through the same ``authorize``; the row names the exit code and the entry.
+
+#: (arguments, exit code, the audit entry's action, its role)
+COMMANDS = (
+    (["status", Z, "--json"], 0, "status.read", "operator"),
+    (["attach", "show", Z, "--json"], 0, "attachment.read", "operator"),
+    (["entitle", "--iin", Z, "--care-type", "consult_diag", "--json"], 0, "entitlement.read", "operator"),
+    (["payroll", "compute", "{payroll}", "--employer", EMPLOYER, "--json"], 0, "payroll.compute", "operator"),
+    (["audit", "search", "--json"], 0, "audit.search", "auditor"),
+)
+
+
+@pytest.fixture
+def cli_db(world: dict[str, str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("OSMS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield db_url
+    get_engine(db_url).dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "action", "role"), COMMANDS, ids=lambda v: " ".join(v) if isinstance(v, list) else str(v)
+)
+def test_command_answers_and_is_audited(
+    cli_db: str, engine: Engine, tmp_path: Path, args: list[str], code: int, action: str, role: str
+) -> None:
+    payroll = tmp_path / "payroll.csv"
+    payroll.write_text(PAYROLL_ROWS + "\n", encoding="utf-8")
+    last = _last_entry(engine)
+    result = CliRunner().invoke(osms_cli, [a.format(payroll=payroll) for a in args])
+    assert result.exit_code == code, result.output
+    with engine.connect() as conn:
+        entries = conn.execute(
+            select(AuditEntry.actor, AuditEntry.role, AuditEntry.channel, AuditEntry.outcome).where(
+                AuditEntry.id > last, AuditEntry.action == action
+            )
+        ).all()
+    assert entries and all(
+        actor.startswith("cli:") and (r, channel, outcome) == (role, "cli", "ok")
+        for actor, r, channel, outcome in entries
+    ), entries

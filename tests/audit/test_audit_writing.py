@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from osms.core.authz import authorize
 from osms.core.errors import Forbidden
 from osms.core.models import AuditEntry
 from osms.core.security import Principal
-from osms.coverage.service import authorize_status_read
+from osms.coverage.access import STATUS_READ
 from osms.registry.models import Person
 from tests.audit.conftest import PASSWORD, AuditWorld, auth
 from tests.registry.helpers import iin
@@ -128,7 +129,7 @@ def test_a_denial_survives_the_rollback_of_the_request(audit_world: AuditWorld, 
     )
     employer = Principal(user_id=0, username="acc.zharyk", role="employer", display_name="x", bin="000000000000")
     with pytest.raises(Forbidden):
-        authorize_status_read(session, employer, audit_world.citizen, channel="api", resource="/x")
+        authorize(session, employer, STATUS_READ, audit_world.citizen, channel="api", resource="/x")
     session.rollback()
     assert session.get(Person, newcomer) is None
     assert [(e.actor, e.outcome, e.subject_iin) for e in entries(session, "status.read.denied")] == [

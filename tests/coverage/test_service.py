@@ -12,11 +12,13 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from osms.contributions.models import PersonMonth
+from osms.core.authz import authorize
 from osms.core.errors import Forbidden, InvalidInput
 from osms.core.models import AuditEntry
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.coverage import service
+from osms.coverage.access import STATUS_READ
 from osms.rulebooks.loader import DateOutsideRulebook, UnknownRulebook
 from tests.coverage.helpers import EMPLOYER, OTHER_EMPLOYER, Ledger, add_category, add_person, iin
 
@@ -148,9 +150,9 @@ def test_employer_sees_only_employees_of_the_last_12_months(session, people) -> 
     assert service.is_employee(session, OTHER_EMPLOYER, recent)
     assert not service.is_employee(session, OTHER_EMPLOYER, former)
     assert not service.is_employee(session, OTHER_EMPLOYER, reversed_only)
-    service.authorize_status_read(session, employer, recent, channel="api", resource="r")
+    authorize(session, employer, STATUS_READ, recent, channel="api", resource="r")
     for number in (former, reversed_only, WORKER):
         with pytest.raises(Forbidden):
-            service.authorize_status_read(session, employer, number, channel="api", resource="r")
+            authorize(session, employer, STATUS_READ, number, channel="api", resource="r")
     denied = session.scalars(select(AuditEntry.subject_iin).where(AuditEntry.action == "status.read.denied")).all()
     assert sorted(denied) == sorted([former, reversed_only, WORKER])

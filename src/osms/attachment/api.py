@@ -9,15 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
+from osms.attachment.access import ATTACHMENT_APPLY, CLINIC_APPLICATIONS_READ, CLINIC_POPULATION_READ
 from osms.core import audit
+from osms.core.authz import authorize, authorize_role
 from osms.core.clock import fund_today
-from osms.core.errors import Forbidden
-from osms.core.http import CurrentPrincipal, DbSession, require_role
+from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.openapi import IDENT_PATTERN, OFFSET_MAX, iin_list_schema, iin_schema
-from osms.core.security import Principal
 from osms.rulebooks.api import rulebook_schema
 
 router = APIRouter(prefix="/api/v1", tags=["attachment"])
@@ -152,7 +151,7 @@ class AttachmentAnswer(BaseModel):
     },
 )
 def apply(body: ApplicationRequest, session: DbSession, principal: CurrentPrincipal) -> Any:
-    require_role(principal, "citizen", "clinic", "operator")
+    authorize_role(session, principal, ATTACHMENT_APPLY, channel="api", resource="/api/v1/attachments")
     if body.family:
         decisions = service.apply_family(
             session,
@@ -249,16 +248,6 @@ def clinics(
     return service.clinics_in_region(session, region, on or fund_today())
 
 
-def _clinic_access(session: Session, principal: Principal, clinic_id: str, *, action: str) -> None:
-    """The clinic itself, operators and auditors; a refusal is audited (``<action>.denied``)."""
-    if principal.role in ("operator", "auditor"):
-        return
-    if principal.role == "clinic" and principal.provider_id == clinic_id:
-        return
-    audit.denied(session, principal, channel="api", action=f"{action}.denied", resource=f"clinic/{clinic_id}")
-    raise Forbidden(f"{principal.role} {principal.username!r} may not see clinic {clinic_id}'s data")
-
-
 @router.get(
     "/clinics/{clinic_id}/applications",
     summary="A clinic's recent applications and decisions",
@@ -271,7 +260,7 @@ def clinic_applications(
     clinic_id: Annotated[str, Path(description="The clinic", json_schema_extra={"pattern": IDENT_PATTERN})],
     limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first")] = 200,
 ) -> list[dict[str, Any]]:
-    _clinic_access(session, principal, clinic_id, action="attachment.applications.read")
+    authorize(session, principal, CLINIC_APPLICATIONS_READ, channel="api", clinic=clinic_id)
     applications = service.clinic_applications(session, clinic_id, limit=limit)
     # one entry per person listed (the applicant, when another, is named in the row too)
     audit.record_many(
@@ -299,7 +288,7 @@ def clinic_population(
     on: Annotated[date | None, Query(description="Day (default today)")] = None,
     page: Annotated[int, Query(ge=1, le=OFFSET_MAX // 50, description="Page of the list, 50 per page")] = 1,
 ) -> dict[str, Any]:
-    _clinic_access(session, principal, clinic_id, action="attachment.population.read")
+    authorize(session, principal, CLINIC_POPULATION_READ, channel="api", clinic=clinic_id)
     day = on or fund_today()
     population = service.clinic_population(session, clinic_id, day, page=page)
     audit.record_many(

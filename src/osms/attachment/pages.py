@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.attachment import rules, service
+from osms.attachment.access import ATTACHMENT_CHOOSE, CLINIC_POPULATION_READ
 from osms.attachment.models import Clinic, ClinicDistrict
 from osms.attachment.rulebook import AttachmentTopic
 from osms.core import audit, i18n
@@ -50,8 +51,6 @@ SESSION_KEY = "attachment_decisions"
 # Applications shown on the clinic's page (newest first) and attached persons per page.
 APPLICATIONS_SHOWN = 100
 POPULATION_PAGE = 50
-# Roles that may open any clinic's page with ``?clinic=``.
-CLINIC_OVERSEERS = ("operator", "auditor")
 
 REASON_LABELS = {
     "first": N_("First attachment"),
@@ -332,10 +331,8 @@ def _citizen_context(
     return context
 
 
-def _citizen_only(request: Request, principal: Principal) -> Response | None:
-    if principal.role != "citizen" or not principal.iin:
-        return web.error_page(request, principal, 403, NOT_CITIZEN)
-    return None
+def _citizen_only(request: Request, session: Session, principal: Principal) -> Response | None:
+    return web.refusal_page(request, session, principal, ATTACHMENT_CHOOSE, NOT_CITIZEN, principal.iin)
 
 
 @router.get("/attachment", response_class=HTMLResponse)
@@ -344,7 +341,7 @@ def attachment(request: Request, session: DbSession, principal: web.PagePrincipa
     one clinic's doctors with the application form; the last application's decisions on top."""
     if principal is None:
         return web.login_redirect(request)
-    refused = _citizen_only(request, principal)
+    refused = _citizen_only(request, session, principal)
     if refused is not None:
         return refused
     context = _citizen_context(request, session, principal, clinic=clinic)
@@ -356,7 +353,7 @@ def attachment_clinic(request: Request, session: DbSession, principal: web.PageP
     """The chosen clinic's panel alone (HTMX swaps it in); a browser without JS gets the page."""
     if principal is None:
         return web.login_redirect(request)
-    refused = _citizen_only(request, principal)
+    refused = _citizen_only(request, session, principal)
     if refused is not None:
         return refused
     if request.headers.get("HX-Request") != "true":
@@ -396,7 +393,7 @@ def apply(
     """Apply for the citizen and the children and wards ticked; each gets a decision with reasons."""
     if principal is None:
         return web.login_redirect(request)
-    refused = _citizen_only(request, principal)
+    refused = _citizen_only(request, session, principal)
     if refused is not None:
         return refused
     assert principal.iin is not None
@@ -536,16 +533,17 @@ def _reason_sentences(row: dict[str, Any], clinic: dict[str, Any], lang: str) ->
     return result
 
 
-def _which_clinic(request: Request, principal: Principal, asked: str) -> tuple[str | None, Response | None]:
+def _which_clinic(
+    request: Request, session: Session, principal: Principal, asked: str
+) -> tuple[str | None, Response | None]:
     """The clinic the page is about: the clinic user's own; for operators and auditors ``?clinic=``."""
     asked = asked.strip()
-    if principal.role == "clinic" and principal.provider_id:
-        if asked and asked != principal.provider_id:
-            return None, web.error_page(request, principal, 403, OTHER_CLINIC)
-        return principal.provider_id, None
-    if principal.role in CLINIC_OVERSEERS:
-        return asked or None, None
-    return None, web.error_page(request, principal, 403, NOT_CLINIC)
+    own = principal.provider_id if principal.role == "clinic" else None
+    text = OTHER_CLINIC if own else NOT_CLINIC
+    refused = web.refusal_page(request, session, principal, CLINIC_POPULATION_READ, text, clinic=asked or own)
+    if refused is not None:
+        return None, refused
+    return asked or own or None, None
 
 
 def _clinic_entry(session: Session, clinic: Clinic, on: date) -> dict[str, Any]:
@@ -587,7 +585,7 @@ def clinic_attachments(
     a date: counts by district, speciality and age group, free places, a paged list of persons."""
     if principal is None:
         return web.login_redirect(request)
-    clinic_id, refused = _which_clinic(request, principal, clinic)
+    clinic_id, refused = _which_clinic(request, session, principal, clinic)
     if refused is not None:
         return refused
     lang = pick_language(request)

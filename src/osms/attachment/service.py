@@ -31,13 +31,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from osms.attachment import rules
+from osms.attachment.access import ATTACHMENT_APPLY, ATTACHMENT_READ
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
 from osms.attachment.rulebook import AgeGroupsRule, AttachmentTopic
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.bulkload import ImportFileError, ImportResult, ImportSpec, Reference, run_import
 from osms.core.clock import fund_today
 from osms.core.config import LANGUAGES, get_settings
-from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.errors import InvalidInput, NotFound
 from osms.core.i18n import gettext, sentence_days
 from osms.core.identity import check_bin, check_iin
 from osms.core.periods import Month
@@ -47,7 +49,6 @@ from osms.registry import queries as registry
 from osms.registry.rulebook import RegistryTopic
 from osms.registry.service import (
     PersonRecord,
-    citizen_may_read,
     get_person_row,
     guardians_of,
     lock_person,
@@ -411,66 +412,6 @@ def lock_clinic(session: Session, clinic_id: str) -> Clinic:
 
 
 # --------------------------------------------------------------------------------------------
-# Who may do what
-
-
-def _citizen_may_act_for(session: Session, citizen_iin: str, iin: str) -> bool:
-    return iin == citizen_iin or citizen_iin in guardians_of(session, iin) or is_family(session, citizen_iin, iin)
-
-
-def authorize_apply(session: Session, principal: Principal, iin: str, clinic_id: str, *, channel: str) -> None:
-    """Citizens apply for themselves, their children and wards, and family members linked in the
-    registry; a clinic for applications to itself; operators for anyone. Refusals are audited."""
-    if principal.role == "operator":
-        return
-    if principal.role == "clinic" and principal.provider_id == clinic_id:
-        return
-    if principal.role == "citizen" and principal.iin and _citizen_may_act_for(session, principal.iin, iin):
-        return
-    audit.denied(
-        session,
-        principal,
-        channel=channel,
-        action="attachment.apply.denied",
-        resource=f"attachment/{iin}",
-        subject_iins=[iin],
-    )
-    raise Forbidden(f"{principal.role} {principal.username!r} may not apply for {iin} to clinic {clinic_id}")
-
-
-def is_attached_to(session: Session, iin: str, clinic_id: str, on: date) -> bool:
-    """Attached to ``clinic_id`` on ``on`` or later (running or pending). An application alone,
-    refused or not, is not a relation: anyone can file one (docs/access.md)."""
-    attached = session.scalar(
-        select(func.count())
-        .select_from(Attachment)
-        .where(Attachment.iin == iin, Attachment.clinic_id == clinic_id, _on_or_after(on))
-    )
-    return bool(attached)
-
-
-def authorize_read(session: Session, principal: Principal, iin: str, on: date, *, channel: str) -> None:
-    """Citizens: themselves, their children under the minor age and their wards (today,
-    ``registry.service.may_act_for``); clinics: their attached population (running or pending
-    on ``on``, ``is_attached_to``); operators and auditors: anyone. Refusals are audited."""
-    if principal.role in ("operator", "auditor"):
-        return
-    if citizen_may_read(session, principal, iin):
-        return
-    if principal.role == "clinic" and principal.provider_id and is_attached_to(session, iin, principal.provider_id, on):
-        return
-    audit.denied(
-        session,
-        principal,
-        channel=channel,
-        action="attachment.read.denied",
-        resource=f"attachment/{iin}",
-        subject_iins=[iin],
-    )
-    raise Forbidden(f"{principal.role} {principal.username!r} may not see the attachment of {iin}")
-
-
-# --------------------------------------------------------------------------------------------
 # Applications
 
 
@@ -555,7 +496,7 @@ def apply(
     book = resolve_rulebook(rulebook)
     book.check_date(on)
     if principal is not None:
-        authorize_apply(session, principal, number, clinic_id, channel=channel)
+        authorize(session, principal, ATTACHMENT_APPLY, number, channel=channel, clinic=clinic_id)
         if principal.role == "citizen":
             applicant = principal.iin
     if session.scalar(select(Clinic.clinic_id).where(Clinic.clinic_id == clinic_id)) is None:
@@ -658,7 +599,7 @@ def apply_family(
     if principal is not None:
         # Every member first: a refusal must not leave the others' applications half-written.
         for number in numbers:
-            authorize_apply(session, principal, number, clinic_id.strip(), channel=channel)
+            authorize(session, principal, ATTACHMENT_APPLY, number, channel=channel, clinic=clinic_id.strip())
     # Locks in the order every writer takes them: the persons by IIN, then the clinic (``apply``).
     lock_persons(session, numbers)
     lock_clinic(session, clinic_id)
@@ -751,7 +692,7 @@ def read_attachment(
     authorize, read, audit. Not attached: every field null."""
     number = checked_iin(iin)
     day = on or fund_today()
-    authorize_read(session, principal, number, day, channel=channel)
+    authorize(session, principal, ATTACHMENT_READ, number, channel=channel, on=day)
     found = show(session, number, day)
     audit.record(
         session,

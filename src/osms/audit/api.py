@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from osms.audit import service
+from osms.audit.access import AUDIT_SEARCH
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import OUTCOMES
@@ -89,7 +91,7 @@ def search(
     format: Annotated[str | None, Query(pattern="^(json|csv)$", description="csv: a CSV file")] = None,
 ) -> Any:
     # Who may search is decided before the filters are read: a refused caller learns nothing of them.
-    service.authorize_search(session, principal, channel="api", resource="/api/v1/audit")
+    authorize(session, principal, AUDIT_SEARCH, channel="api", resource="/api/v1/audit")
     as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if limit is not None and limit > service.MAX_LIMIT and not as_csv:
         raise service.bad(f"limit must be 1..{service.MAX_LIMIT:,} for JSON pages, got {limit}")

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from osms.audit import service
+from osms.audit.access import AUDIT_SEARCH
 from osms.core import audit
 from osms.core.errors import InvalidInput
 from osms.core.http import DbSession
@@ -50,8 +51,9 @@ def audit_page(
     """Search form, one page of entries newest first, older/newer links and the CSV link."""
     if principal is None:
         return web.login_redirect(request)
-    if principal.role not in service.SEARCHERS:
-        return web.error_page(request, principal, 403, NOT_AUDITOR)
+    refused = web.refusal_page(request, session, principal, AUDIT_SEARCH, NOT_AUDITOR)
+    if refused is not None:
+        return refused
     values = dict(zip(FIELDS, (subject, user, role, action, channel, outcome, since, until), strict=True))
     given = {k: v.strip() for k, v in values.items() if v.strip()}
     context: dict[str, Any] = {

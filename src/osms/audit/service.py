@@ -14,15 +14,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from osms.attachment import queries as attachment
+from osms.audit.access import AUDIT_OWN_READ, AUDIT_SEARCH
 from osms.core import audit
-from osms.core.errors import Forbidden, InvalidInput
+from osms.core.authz import authorize
+from osms.core.errors import InvalidInput
 from osms.core.identity import check_iin
 from osms.core.models import OUTCOMES, ROLES, AuditEntry, User
 from osms.core.security import Principal
 from osms.registry import queries as registry
 
-#: Who may search the log: auditors. Operators may not: they are among those it watches.
-SEARCHERS = ("auditor",)
 #: Entries per JSON page at most (default ``DEFAULT_LIMIT``); a CSV export gives up to ``CSV_MAX``.
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -184,14 +184,6 @@ def csv_text(entries: list[AuditEntry]) -> str:
     return buffer.getvalue()
 
 
-def authorize_search(session: Session, principal: Principal, *, channel: str, resource: str) -> None:
-    """Auditors search the log; anyone else is refused, and the refusal is logged."""
-    if principal.role in SEARCHERS:
-        return
-    audit.denied(session, principal, channel=channel, action="audit.search.denied", resource=resource)
-    raise Forbidden(f"the role {principal.role!r} may not search the audit log; allowed: auditor")
-
-
 def audited_search(
     session: Session,
     principal: Principal,
@@ -205,7 +197,7 @@ def audited_search(
 ) -> tuple[list[AuditEntry], int | None]:
     """Authorize, search, and log the search itself (``audit.search``; the subject searched for,
     if any, as its subject: the person then sees that an auditor looked)."""
-    authorize_search(session, principal, channel=channel, resource=resource)
+    authorize(session, principal, AUDIT_SEARCH, channel=channel, resource=resource)
     entries, next_offset = search(session, filters, limit=limit, offset=offset)
     audit.record(
         session,
@@ -241,9 +233,7 @@ def looked_at(
     subject, by anyone but themselves. Each as ``by`` (clinic, employer, operator, auditor,
     family, public), the organisation's name for a clinic (the clinic register) or an employer
     (the payer register), when, the channel and the action. The view is itself logged."""
-    if principal.role != "citizen" or principal.iin is None:
-        audit.denied(session, principal, channel=channel, action="audit.own.read.denied", resource=resource)
-        raise Forbidden("only a citizen has an own audit view: the reads of their data")
+    authorize(session, principal, AUDIT_OWN_READ, principal.iin, channel=channel, resource=resource)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise bad(f"limit must be 1..{MAX_LIMIT:,} and offset 0 or more")
     clinics, payers = attachment.clinics().subquery(), registry.payers().subquery()

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from osms.benefits import service
+from osms.benefits.access import ENTITLEMENT_READ
 from osms.benefits.catalogue import CARE_TYPES
 from osms.core import i18n
 from osms.core.clock import fund_now
@@ -25,13 +26,13 @@ from osms.core.http import DbSession
 from osms.core.i18n import N_
 from osms.core.identity import check_iin
 from osms.core.security import Principal
+from osms.coverage.access import FULL_STATUS_ROLES
 from osms.web import pages as web
 from osms.web.i18n import pick_language
-from osms.web.pages import FULL_STATUS_ROLES, PRIVATE, PagePrincipal, csrf_ok, error_page, login_redirect, render
+from osms.web.pages import PRIVATE, PagePrincipal, csrf_ok, login_redirect, render, role_refusal_page
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_ROLES = ("clinic", "operator", "auditor", "citizen")
 FORM_ERRORS = {
     "unknown_care_type": N_("Choose a care type from the list."),
     "unknown_icd10": N_("The diagnosis is not a WHO ICD-10 code: write it like A15 or A15.0."),
@@ -95,9 +96,8 @@ def _page(
 def _allowed(request: Request, principal: Principal | None) -> Response | Principal:
     if principal is None:
         return login_redirect(request)
-    if principal.role not in PAGE_ROLES:
-        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
-    return principal
+    text = N_("This page is for clinics and the fund's staff.")
+    return role_refusal_page(request, principal, ENTITLEMENT_READ, text) or principal
 
 
 @router.get("/entitlement", response_class=HTMLResponse)

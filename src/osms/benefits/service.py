@@ -11,33 +11,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from osms.benefits import rules
+from osms.benefits.access import ENTITLEMENT_READ
 from osms.benefits.catalogue import care_type
 from osms.benefits.rulebook import BenefitsTopic
 from osms.core import audit
+from osms.core.authz import authorize, roles
 from osms.core.clock import fund_today
-from osms.core.errors import Forbidden
 from osms.core.security import Principal
 from osms.coverage import service as coverage
 from osms.coverage.rules import Status
-from osms.registry.service import citizen_may_read, get_person_row
+from osms.registry.service import get_person_row
 from osms.rulebooks.loader import DateOutsideRulebook, Rulebook, iter_rulebooks, load_rulebook
-
-#: Roles that may ask about anyone: a clinic before care, the fund's operators, auditors (read only).
-#: Citizens ask about themselves, their children under the minor age and their wards
-#: (``registry.service.may_act_for``); employers never (a diagnosis is medical data).
-ASK_ANY = ("clinic", "operator", "auditor")
-
-
-def authorize(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
-    """May ``principal`` ask about ``iin``'s entitlement? A refusal is audited (in its own transaction), then raised."""
-    if principal.role in ASK_ANY:
-        return
-    if citizen_may_read(session, principal, iin):
-        return
-    audit.denied(
-        session, principal, channel=channel, action="entitlement.read.denied", resource=resource, subject_iins=[iin]
-    )
-    raise Forbidden(f"{principal.role} {principal.username!r} may not ask about the entitlement of {iin}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +74,7 @@ def entitlements_for_status(
     given (``coverage.service.read_status`` checked the access and audited the status): one per
     question, none for a role that may not ask (employers: a diagnosis is medical data). The
     lookup is audited once as ``entitlement.read`` with the number of items."""
-    if not questions or (principal.role not in ASK_ANY and principal.role != "citizen"):
+    if not questions or principal.role not in roles(ENTITLEMENT_READ):
         return []
     book = load_rulebook(status.rulebook)
     referral_list = book.topic(BenefitsTopic).care_type_list("referral_required", status.on)
@@ -147,7 +131,7 @@ def entitlement(
     book = coverage.resolve_rulebook(rulebook)
     day = on or fund_today()
     checked_day(book, day)
-    authorize(session, principal, number, channel=channel, resource=resource)
+    authorize(session, principal, ENTITLEMENT_READ, number, channel=channel, resource=resource)
     status = coverage.status_of(session, number, day, book.name)
     decision = decide(session, book, number, day, status.insured, Question(care, icd10 or None, emergency, referral))
     audit.record(

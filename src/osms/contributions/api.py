@@ -10,15 +10,16 @@ from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from osms.contributions import register_rules
+from osms.contributions.access import PAYMENTS_LOAD, PAYMENTS_READ
 from osms.contributions.service import ingest_register, payments_of
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.batches_api import BatchLinks, links_of
 from osms.core.errors import InvalidInput
-from osms.core.http import CurrentPrincipal, DbSession, require_role
+from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.money import format_money
 from osms.core.openapi import MONTH_PATTERN, iin_schema
 from osms.core.periods import Month
-from osms.registry.service import authorize_payments_read
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
 
@@ -78,7 +79,7 @@ def post_register(
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="The register CSV")],
 ) -> IngestSummary:
-    require_role(principal, "operator")
+    authorize(session, principal, PAYMENTS_LOAD, channel="api", resource=request.url.path)
     name = FilePath(file.filename or "register.csv").name
     # Read where the server received it (in memory, or an unnamed temporary file past 1 MB):
     # no named copy that a killed process would leave behind.
@@ -154,7 +155,7 @@ def read_payments(
         json_schema_extra={"pattern": MONTH_PATTERN},
     ),
 ) -> PersonPayments:
-    authorize_payments_read(session, principal, iin, channel="api")
+    authorize(session, principal, PAYMENTS_READ, iin, channel="api")
     month: Month | None = None
     if since is not None:
         try:

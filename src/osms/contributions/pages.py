@@ -15,7 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from osms.contributions.access import PAYROLL_PAGE
 from osms.contributions.payroll import MAX_API_ROWS, PayrollResult, compute_payroll, read_payroll_file
 from osms.contributions.rules import Calculation
 from osms.core.errors import InvalidInput
@@ -24,7 +26,7 @@ from osms.core.i18n import N_
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.web import pages as web
-from osms.web.pages import PRIVATE, PagePrincipal, csrf_ok, error_page, login_redirect, render
+from osms.web.pages import PRIVATE, PagePrincipal, csrf_ok, login_redirect, refusal_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,10 +34,8 @@ router = APIRouter(include_in_schema=False)
 PAYROLL_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _employer_only(request: Request, principal: Principal) -> Response | None:
-    if principal.role != "employer" or not principal.bin:
-        return error_page(request, principal, 403, N_("This page is for employers."))
-    return None
+def _employer_only(request: Request, session: Session, principal: Principal, action: str) -> Response | None:
+    return refusal_page(request, session, principal, action, N_("This page is for employers."), principal.bin)
 
 
 def _calc_view(calc: Calculation | None) -> dict[str, Any] | None:
@@ -91,10 +91,10 @@ def payroll_view(result: PayrollResult) -> dict[str, Any]:
 
 
 @router.get("/employer/payroll", response_class=HTMLResponse)
-def payroll_form(request: Request, principal: PagePrincipal) -> Response:
+def payroll_form(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
     if principal is None:
         return login_redirect(request)
-    refused = _employer_only(request, principal)
+    refused = _employer_only(request, session, principal, PAYROLL_PAGE)
     if refused is not None:
         return refused
     return render(request, "payroll.html", principal, rows_text="", result=None, error=None)
@@ -112,7 +112,7 @@ def payroll(
     """Compute the statements of a payroll (CSV ``iin,period,income``, uploaded or pasted)."""
     if principal is None:
         return login_redirect(request)
-    refused = _employer_only(request, principal)
+    refused = _employer_only(request, session, principal, PAYROLL_PAGE)
     if refused is not None:
         return refused
     assert principal.bin is not None

@@ -33,6 +33,7 @@ from typing import Any, Final
 import openpyxl
 from sqlalchemy.orm import Session
 
+from osms.contributions.access import PAYROLL_COMPUTE
 from osms.contributions.rules import (
     CalcError,
     Calculation,
@@ -49,9 +50,10 @@ from osms.contributions.rules import (
 )
 from osms.contributions.service import employees_among
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
-from osms.core.errors import Forbidden, InvalidInput
+from osms.core.errors import InvalidInput
 from osms.core.i18n import N_
 from osms.core.identity import check_bin, check_iin
 from osms.core.money import format_money
@@ -70,7 +72,6 @@ __all__ = [
     "parse_payroll_xlsx",
     "read_payroll_file",
     "XLSX_MEDIA_TYPE",
-    "authorize_payroll",
     "compute_payroll",
     "parse_payroll_csv",
     "statements_csv",
@@ -349,28 +350,6 @@ def check_employer(raw: str) -> str:
     raise InvalidInput(f"the employer must be a valid BIN (or an IE's IIN): {reasons}", code="bad_bin")
 
 
-def authorize_payroll(session: Session, principal: Principal, employer_bin: str, *, channel: str) -> None:
-    """Employers compute their own payroll (the BIN their login is bound to); operators any.
-
-    A refusal is written to the audit log (in its own transaction) before ``Forbidden`` is raised.
-    """
-    if principal.role == "operator":
-        return
-    if principal.role == "employer" and principal.bin is not None and principal.bin == employer_bin:
-        return
-    audit.denied(
-        session,
-        principal,
-        channel=channel,
-        action="payroll.compute.denied",
-        resource=f"payroll/{employer_bin}",
-        detail=f"role {principal.role}, bound BIN {principal.bin or '-'}",
-    )
-    if principal.role == "employer":
-        raise Forbidden(f"the login {principal.username!r} is bound to {principal.bin}, not to {employer_bin}")
-    raise Forbidden(f"the role {principal.role!r} may not compute payrolls; allowed: employer (own BIN), operator")
-
-
 def parse_payroll_csv(text: str) -> list[PayrollRowIn]:
     """Rows of a payroll CSV (header ``iin,period,income``, any order, other columns ignored).
 
@@ -591,7 +570,7 @@ def compute_payroll(
     Raises ``InvalidInput(bad_bin)`` for a bad employer number and ``CalcError(unknown_rulebook)``.
     """
     employer = check_employer(employer_bin)
-    authorize_payroll(session, principal, employer, channel=channel)
+    authorize(session, principal, PAYROLL_COMPUTE, employer, channel=channel)
     rulebook: Rulebook = open_rulebook(rulebook_name or get_settings().rulebook)
 
     incoming = list(rows)

@@ -27,19 +27,6 @@ from osms.core.security import Principal
 #: The role an entry names when nobody is logged in (a public status check, a failed login).
 PUBLIC_ROLE = "public"
 CHANNELS = ("web", "api", "fhir", "cli")
-#: The action of a page's refusal that its room does not log itself (by the page's path); any
-#: other refusal is ``request.denied`` with the path as its resource.
-REFUSED_PAGES = {
-    "/persons": "person.read.denied",
-    "/statuses": "status.batch.denied",
-    "/employer": "employer.read.denied",
-    "/employer/payroll": "payroll.compute.denied",
-    "/attachment": "attachment.apply.denied",
-    "/attachment/clinic": "attachment.apply.denied",
-    "/clinic/attachments": "attachment.population.read.denied",
-    "/entitlement": "entitlement.read.denied",
-    "/audit": "audit.search.denied",
-}
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,23 +11,43 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from osms.core import audit
-from osms.core.errors import Forbidden, NotFound
+from osms.core import audit, authz
+from osms.core.errors import NotFound
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.models import ImportBatch, ImportRejection
 from osms.core.security import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 
-READERS = ("operator", "auditor")
+LOADER = "loader"
+
+
+@authz.relation(LOADER)
+def is_loader(session: Session, principal: Principal, subject: str | None, context: Mapping[str, Any]) -> bool:
+    """The batch (``context["loaded_by"]``) was loaded by this login."""
+    return context.get("loaded_by") == principal.username
+
+
+#: An import batch's summary and rejections: operators and auditors any; a login the batches it loaded.
+IMPORT_READ = authz.declare(
+    authz.Action(
+        "import:read",
+        anyone=("operator", "auditor"),
+        relations={role: (LOADER,) for role in ("citizen", "employer", "clinic")},
+        refusal="the role {role!r} may read only the batches it loaded; allowed: operator, auditor",
+        detail="not the loader",
+        person_subject=False,
+    )
+)
 MAX_LIMIT = 10_000
 BATCH_ID_MAX = 2**31 - 1  # import_batch.id is a 32-bit integer
 
@@ -91,12 +111,7 @@ def _load(session: Session, principal: Principal, batch_id: int, resource: str) 
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound(f"no import batch {batch_id}", code="unknown_batch")
-    if principal.role not in READERS and batch.created_by != principal.username:
-        audit.record(
-            session, principal, channel="api", action="import.read.denied", resource=resource, detail="not the loader"
-        )
-        session.commit()
-        raise Forbidden(f"the role {principal.role!r} may read only the batches it loaded; allowed: operator, auditor")
+    authz.authorize(session, principal, IMPORT_READ, channel="api", resource=resource, loaded_by=batch.created_by)
     audit.record(session, principal, channel="api", action="import.read", resource=resource)
     return batch
 

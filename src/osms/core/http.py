@@ -113,11 +113,6 @@ def current_principal(principal: Annotated[Principal | None, Depends(optional_pr
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(principal: Principal, *roles: str) -> None:
-    if principal.role not in roles:
-        raise Forbidden(f"the role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
-
-
 def channel_of(path: str) -> str:
     """The audit log's channel of a request path."""
     if path == "/fhir" or path.startswith("/fhir/"):
@@ -127,8 +122,9 @@ def channel_of(path: str) -> str:
     return "web"
 
 
-def log_refusal(request: Request, detail: str | None = None, action: str | None = None) -> None:
-    """Log a 403 answer (outcome ``denied``) unless the room that refused logged it already."""
+def log_refusal(request: Request, detail: str | None = None) -> None:
+    """Log a 403 answer (outcome ``denied``, action ``request.denied``) unless it is logged already
+    (``authz.authorize`` logs its refusals as the action's)."""
     state = audit.current()
     if state is not None and state.denied:
         return
@@ -137,7 +133,7 @@ def log_refusal(request: Request, detail: str | None = None, action: str | None 
         request.app.state.engine,
         state.principal if state is not None else None,
         channel=channel_of(path),
-        action=action or audit.REFUSED_PAGES.get(path, "request.denied"),
+        action="request.denied",
         resource=path,
         detail=detail,
     )

@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from osms.contributions import queries as contributions
 from osms.core import audit
+from osms.core.authz import anyone
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.db import overload_reason
@@ -48,8 +49,9 @@ from osms.core.http import problem
 from osms.core.identity import check_iin
 from osms.core.security import Principal, cached_principal
 from osms.coverage import rules, service
+from osms.coverage.access import STATUS_READ
 from osms.registry import queries as registry
-from osms.registry.service import READ_ANY_PERSON, PersonFacts
+from osms.registry.service import PersonFacts
 from osms.rulebooks.loader import Rulebook
 
 log = logging.getLogger("osms")
@@ -181,8 +183,9 @@ class StatusHotPath:
         self, principal: Principal | None, iin: str, on: str | None, rulebook: str | None
     ) -> tuple[Principal, str, date, Rulebook] | None:
         """The checked request if the hot path answers it exactly as the API route would (a
-        principal who may read anyone, no error to report); else None."""
-        if principal is None or principal.role not in READ_ANY_PERSON or not check_iin(iin).valid:
+        principal whom ``status:read`` admits for anyone, with no relation to check in the database;
+        no error to report); else None."""
+        if principal is None or principal.role not in anyone(STATUS_READ) or not check_iin(iin).valid:
             return None
         if on is not None and not ISO_DAY.fullmatch(on):
             return None

@@ -23,10 +23,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from osms.contributions.access import EMPLOYER_READ
 from osms.contributions.rules import CalcError, Deadlines, deadlines, open_rulebook
 from osms.contributions.rules import compute as compute_charge
 from osms.contributions.service import MonthPayments, employer_default_month, employer_month, payments_of
 from osms.core import audit, i18n, throttle
+from osms.core.authz import anyone, authorize
 from osms.core.config import get_settings
 from osms.core.errors import NotFound
 from osms.core.http import DbSession
@@ -35,13 +37,15 @@ from osms.core.identity import check_iin
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.coverage import rules as status_rules
+from osms.coverage.access import FULL_STATUS_ROLES, STATUS_BATCH
 from osms.coverage.service import read_status, read_statuses, record_reads, status_of, statuses
-from osms.registry.service import READ_ANY_PERSON, authorize_person_read, cared_for, get_person, minor_age_on
+from osms.registry.access import PERSON_READ
+from osms.registry.service import cared_for, get_person, minor_age_on
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import RulebookError
 from osms.web import pages as web
 from osms.web.i18n import pick_language
-from osms.web.pages import FULL_STATUS_ROLES, PRIVATE, PagePrincipal, csrf_ok, error_page, login_redirect, render
+from osms.web.pages import PRIVATE, PagePrincipal, csrf_ok, error_page, login_redirect, refusal_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -286,7 +290,7 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
         return login_redirect(request)
     context: dict[str, Any] = {"card": None, "children": [], "status": None, "status_error": None, "payments": None}
     if principal.role == "citizen" and principal.iin:
-        authorize_person_read(session, principal, principal.iin, channel="web")
+        authorize(session, principal, PERSON_READ, principal.iin, channel="web")
         try:
             context["card"] = _read_card(session, principal, principal.iin, "/me")
         except NotFound:
@@ -301,11 +305,14 @@ def me(request: Request, session: DbSession, principal: PagePrincipal, payments:
 
 
 @router.get("/persons", response_class=HTMLResponse)
-def persons(request: Request, principal: PagePrincipal, iin: str = "") -> Response:
+def persons(request: Request, session: DbSession, principal: PagePrincipal, iin: str = "") -> Response:
     if principal is None:
         return login_redirect(request)
-    if principal.role not in READ_ANY_PERSON:
-        return error_page(request, principal, 403, N_("Your role does not give access to registry cards."))
+    refused = refusal_page(
+        request, session, principal, PERSON_READ, N_("Your role does not give access to registry cards.")
+    )
+    if refused is not None:
+        return refused
     result = web.iin_check(request, iin)
     if result and result["valid"]:
         return RedirectResponse(f"/persons/{result['number']}", status_code=303)
@@ -319,7 +326,7 @@ def person(request: Request, session: DbSession, principal: PagePrincipal, iin: 
     if principal is None:
         return login_redirect(request)
     # a refusal is audited, then a 403 page
-    authorize_person_read(session, principal, iin, channel="web", today=today())
+    authorize(session, principal, PERSON_READ, iin, channel="web", today=today())
     result = web.iin_check(request, iin)
     if result and not result["valid"]:
         return error_page(request, principal, 422, N_("This IIN fails a check."), reasons=result["reasons"])
@@ -340,7 +347,7 @@ def person(request: Request, session: DbSession, principal: PagePrincipal, iin: 
         principal,
         headers=PRIVATE,
         card=card,
-        can_find_persons=principal.role in READ_ANY_PERSON,
+        can_find_persons=principal.role in anyone(PERSON_READ),
         **sections,
     )
 
@@ -354,11 +361,14 @@ def _split_iins(text: str) -> list[str]:
 
 
 @router.get("/statuses", response_class=HTMLResponse)
-def batch_form(request: Request, principal: PagePrincipal) -> Response:
+def batch_form(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
     if principal is None:
         return login_redirect(request)
-    if principal.role not in READ_ANY_PERSON:
-        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
+    refused = refusal_page(
+        request, session, principal, STATUS_BATCH, N_("This page is for clinics and the fund's staff.")
+    )
+    if refused is not None:
+        return refused
     return render(request, "statuses.html", principal, iins="", rows=None, counts=None, error=None)
 
 
@@ -373,8 +383,11 @@ def batch(
     """The statuses of up to 1,000 IINs today, in the order given (one audit entry per IIN)."""
     if principal is None:
         return login_redirect(request)
-    if principal.role not in READ_ANY_PERSON:
-        return error_page(request, principal, 403, N_("This page is for clinics and the fund's staff."))
+    refused = refusal_page(
+        request, session, principal, STATUS_BATCH, N_("This page is for clinics and the fund's staff.")
+    )
+    if refused is not None:
+        return refused
 
     def again(status_code: int, error: str) -> HTMLResponse:
         return render(request, "statuses.html", principal, status_code, iins=iins, rows=None, counts=None, error=error)
@@ -432,10 +445,8 @@ def batch(
 # --- Employers: their employees' statuses and sums -------------------------------------------
 
 
-def _employer_only(request: Request, principal: Principal) -> Response | None:
-    if principal.role != "employer" or not principal.bin:
-        return error_page(request, principal, 403, N_("This page is for employers."))
-    return None
+def _employer_only(request: Request, session: Session, principal: Principal, action: str) -> Response | None:
+    return refusal_page(request, session, principal, action, N_("This page is for employers."), principal.bin)
 
 
 def _employer_deadlines(month: Month) -> tuple[Deadlines | None, Horizon]:
@@ -456,7 +467,7 @@ def employer(request: Request, session: DbSession, principal: PagePrincipal, per
     or not."""
     if principal is None:
         return login_redirect(request)
-    refused = _employer_only(request, principal)
+    refused = _employer_only(request, session, principal, EMPLOYER_READ)
     if refused is not None:
         return refused
     assert principal.bin is not None
@@ -556,7 +567,7 @@ def _logged_in(principal: Principal | None) -> bool:
 
 
 def _finds_persons(principal: Principal | None) -> bool:
-    return principal is not None and principal.role in READ_ANY_PERSON
+    return principal is not None and principal.role in anyone(PERSON_READ)
 
 
 PAGES = web.PageSet(

@@ -19,21 +19,27 @@ from sqlalchemy.orm import Session
 from osms.contributions.queries import PAYMENT_KINDS
 from osms.contributions.service import employees_among, summary_months
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
-from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.errors import InvalidInput, NotFound
 from osms.core.i18n import N_, label, translator
 from osms.core.identity import IdCheck, check_iin
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.core.workdays import add_working_days
 from osms.coverage import rules
+from osms.coverage.access import (
+    CARD_STATUS_ROLES,
+    FULL_STATUS_ROLES,
+    PREGNANCY_REGISTER,
+    STATUS_BATCH,
+    STATUS_READ,
+)
 from osms.coverage.models import PregnancyEntry
 from osms.coverage.rulebook import CoverageTopic
 from osms.registry.service import (
-    READ_ANY_PERSON,
     PersonFacts,
-    citizen_may_read,
     get_person_row,
     membership_end,
     person_facts,
@@ -167,29 +173,6 @@ def is_employee(session: Session, employer: str, iin: str, today: date | None = 
     return iin in employees_among(session, employer, [iin], today or fund_today())
 
 
-def authorize_status_read(session: Session, principal: Principal, iin: str, *, channel: str, resource: str) -> None:
-    """May ``principal`` see ``iin``'s status? Citizens: themselves, their children under the
-    minor age and their wards (``registry.service.may_act_for``); clinics, operators, auditors:
-    anyone; employers: their own employees (a payment by them for the person in the last 12
-    months). A refusal is audited (in its own transaction), then raised. What each sees of it:
-    ``visible_status``."""
-    if principal.role in READ_ANY_PERSON:
-        return
-    if citizen_may_read(session, principal, iin):
-        return
-    if principal.role == "employer" and principal.bin is not None and is_employee(session, principal.bin, iin):
-        return
-    audit.denied(
-        session, principal, channel=channel, action="status.read.denied", resource=resource, subject_iins=[iin]
-    )
-    raise Forbidden(f"{principal.role} {principal.username!r} may not see the status of {iin}")
-
-
-#: Roles that see the whole status answer: the person (or the parent or guardian acting for
-#: them), the fund's operators and auditors (docs/access.md).
-FULL_STATUS_ROLES = ("citizen", "operator", "auditor")
-
-
 def visible_status(role: str, answer: dict[str, Any]) -> dict[str, Any]:
     """A status answer (``Status.as_dict()``) cut to what ``role`` may see (docs/access.md), the
     same on the API, the hot path, FHIR, the batch and the entitlement answer. The fields a role
@@ -199,11 +182,14 @@ def visible_status(role: str, answer: dict[str, Any]) -> dict[str, Any]:
       payment kind, the months paid, the arrears, nor the sentence (it quotes the arrears in tenge);
     - employer (its own employees only): insured or not on the day, nothing else; not even the end
       date, which for an open-ended state-paid category is none, so would reveal the category.
+
+    Driven by the actions' roles (``coverage.access``): the whole answer to a role that reads the
+    payment lines, the clinic's cut to a role that reads registry cards, the employer's to the rest.
     """
     if role in FULL_STATUS_ROLES:
         return answer
     cut = answer | {"months_paid_last_12": None, "arrears": None, "due": None, "message": None}
-    if role == "clinic":
+    if role in CARD_STATUS_ROLES:
         basis = answer["basis"]
         return cut | {"basis": basis | {"payer": None, "kind": None}}
     return cut | {"basis": None, "insured_until": None, "rules": None}
@@ -229,7 +215,7 @@ def read_status(
     """The use case behind ``GET /api/v1/persons/{iin}/status``, FHIR and the CLI: check the IIN,
     authorize, compute, audit."""
     number = checked_iin(iin)
-    authorize_status_read(session, principal, number, channel=channel, resource=resource)
+    authorize(session, principal, STATUS_READ, number, channel=channel, resource=resource)
     status = status_of(session, number, on, rulebook)
     audit.record(
         session,
@@ -260,11 +246,7 @@ def read_statuses(
 ) -> list[dict[str, Any]]:
     """The batch use case (clinics, operators, auditors): up to 10,000 IINs, answers in input
     order, one audit entry per distinct valid IIN."""
-    if principal.role not in READ_ANY_PERSON:
-        audit.denied(session, principal, channel=channel, action="status.batch.denied", resource=resource)
-        raise Forbidden(
-            f"the role {principal.role!r} may not check statuses in bulk; allowed: clinic, operator, auditor"
-        )
+    authorize(session, principal, STATUS_BATCH, channel=channel, resource=resource)
     if len(iins) > BATCH_LIMIT:
         raise InvalidInput(
             f"at most {BATCH_LIMIT:,} IINs per request, got {len(iins):,}", code="too_many_iins", status=413
@@ -361,16 +343,7 @@ def register_pregnancy(
     (IIN and day) registered again returns the first decision, unchanged.
     """
     number = checked_iin(iin)
-    if principal.role not in ("clinic", "operator"):
-        audit.denied(
-            session,
-            principal,
-            channel=channel,
-            action="pregnancy.register.denied",
-            resource="pregnancy",
-            subject_iins=[number],
-        )
-        raise Forbidden(f"the role {principal.role!r} may not enter the register of pregnant women")
+    authorize(session, principal, PREGNANCY_REGISTER, number, channel=channel)
     person = get_person_row(session, number)
     if person is None:
         raise NotFound(f"no person with IIN {number} in the registry", code="unknown_person")

@@ -31,6 +31,7 @@ from osms.core.i18n import normalize
 from osms.core.identity import check_iin
 from osms.core.security import Principal
 from osms.coverage import service
+from osms.coverage.access import FULL_STATUS_ROLES
 from osms.coverage.rules import Status
 from osms.rulebooks.api import rulebook_schema
 
@@ -426,7 +427,7 @@ def eligibility_response(
         "insurance": [insurance],
     }
     # The sentence quotes the arrears (docs/access.md); the provisional notice is for every role.
-    sentences = (status.message[lang] if role in service.FULL_STATUS_ROLES else None, status.horizon.message(lang))
+    sentences = (status.message[lang] if role in FULL_STATUS_ROLES else None, status.horizon.message(lang))
     if any(sentences):
         response["disposition"] = " ".join(filter(None, sentences))
     if status.basis.code == "unknown_person":

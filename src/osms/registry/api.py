@@ -9,9 +9,11 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.openapi import iin_schema
-from osms.registry.service import authorize_person_read, get_person
+from osms.registry.access import PERSON_READ
+from osms.registry.service import get_person
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -67,7 +69,7 @@ def read_person(
     principal: CurrentPrincipal,
     iin: str = Path(description="12-digit IIN", examples=["860101300017"], json_schema_extra=iin_schema()),
 ) -> PersonCard:
-    authorize_person_read(session, principal, iin, channel="api")
+    authorize(session, principal, PERSON_READ, iin, channel="api")
     card = get_person(session, iin)
     audit.record(
         session, principal, channel="api", action="person.read", resource=f"/api/v1/persons/{iin}", subject_iin=iin

@@ -13,13 +13,11 @@ from sqlalchemy import ARRAY, String, and_, any_, bindparam, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from osms.core import audit
 from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
-from osms.core.errors import Forbidden, InvalidInput, NotFound
+from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
-from osms.core.security import Principal
 from osms.registry import rules
 from osms.registry.models import FamilyLink, Payer, Person, PersonCategory
 from osms.registry.rulebook import RegistryTopic
@@ -202,70 +200,6 @@ def cared_for(session: Session, citizen_iin: str, on: date, minor_age: int | Non
         )
         if _acts_for(relation, birth, on, minor_age)
     }
-
-
-def citizen_may_read(session: Session, principal: Principal, iin: str, on: date | None = None) -> bool:
-    """``may_act_for`` for a logged-in citizen, today (or ``on``) under the default rulebook."""
-    if principal.role != "citizen" or principal.iin is None:
-        return False
-    day = on or fund_today()
-    if iin == principal.iin:
-        return True
-    return may_act_for(session, principal.iin, iin, day, minor_age_on(day))
-
-
-READ_ANY_PERSON = ("clinic", "operator", "auditor")
-
-
-def authorize_person_read(
-    session: Session, principal: Principal, iin: str, *, channel: str, today: date | None = None
-) -> None:
-    """May ``principal`` read ``iin``'s registry card? Refusals are audited too, then raised as Forbidden.
-
-    Citizens: themselves, their children under the minor age and their wards (``may_act_for``).
-    Clinics (to serve patients), operators and auditors: anyone. Employers: no registry cards
-    (they get their own employees' statuses through the contributions room). docs/access.md.
-    """
-    iin = iin.strip()
-    if principal.role in READ_ANY_PERSON:
-        return
-    if citizen_may_read(session, principal, iin, today):
-        return
-    audit.denied(
-        session,
-        principal,
-        channel=channel,
-        action="person.read.denied",
-        resource=f"person/{iin}",
-        subject_iins=[iin if check_iin(iin).valid else None],
-    )
-    raise Forbidden(f"{principal.role} {principal.username!r} may not see the data of {iin}")
-
-
-#: Roles that read anyone's payment lines (payers and amounts): the fund's operators and auditors.
-#: A clinic needs whether and until when a patient is insured, not who pays how much (the amounts
-#: give the salary away); an employer sees only its own payments (docs/access.md).
-READ_ANY_PAYMENTS = ("operator", "auditor")
-
-
-def authorize_payments_read(
-    session: Session, principal: Principal, iin: str, *, channel: str, today: date | None = None
-) -> None:
-    """May ``principal`` read the payment lines in ``iin``'s name? Operators and auditors: anyone;
-    citizens: as their card (``may_act_for``); nobody else. A refusal is audited, then raised."""
-    iin = iin.strip()
-    if principal.role in READ_ANY_PAYMENTS or citizen_may_read(session, principal, iin, today):
-        return
-    audit.record(
-        session,
-        principal,
-        channel=channel,
-        action="payments.read.denied",
-        resource=f"person/{iin}/payments",
-        subject_iin=iin if check_iin(iin).valid else None,
-    )
-    session.commit()
-    raise Forbidden(f"{principal.role} {principal.username!r} may not see the payments of {iin}")
 
 
 @dataclass(frozen=True, slots=True)

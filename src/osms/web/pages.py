@@ -32,9 +32,10 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from osms.core import audit, i18n, throttle
+from osms.core.authz import authorize, authorize_role
 from osms.core.clock import fund_today
 from osms.core.config import LANGUAGES
-from osms.core.errors import OsmsError, Overloaded
+from osms.core.errors import Forbidden, OsmsError, Overloaded
 from osms.core.http import DbSession, csrf_matches, log_refusal, optional_principal
 from osms.core.i18n import N_
 from osms.core.identity import check_iin
@@ -56,10 +57,6 @@ PagePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 PRIVATE = {"Cache-Control": "no-store"}
 # Paths that are not pages: their errors stay application/problem+json.
 MACHINE_PREFIXES = ("/api", "/fhir", "/health", "/openapi.json", "/docs", "/redoc")
-# Roles that see a person's whole status (reason, payer, arrears) and the payments in their name:
-# the person (or their parent or guardian), the fund's operators and auditors. Clinics see whether
-# and until when the person is insured and why in a word, never amounts.
-FULL_STATUS_ROLES = ("citizen", "operator", "auditor")
 
 
 def today() -> date:
@@ -341,6 +338,36 @@ def error_page(
     return render(
         request, "error.html", principal, status, status=status, title=title, text=text, code=code, reasons=reasons
     )
+
+
+def refusal_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    action: str,
+    text: str,
+    subject: str | None = None,
+    **context: Any,
+) -> HTMLResponse | None:
+    """The 403 page saying ``text`` when ``authz.authorize`` refuses ``action`` (the refusal is
+    logged as the action's, with ``text`` as its detail); None when it allows it."""
+    try:
+        authorize(session, principal, action, subject, channel="web", resource=request.url.path, detail=text, **context)
+    except Forbidden:
+        return error_page(request, principal, 403, text)
+    return None
+
+
+def role_refusal_page(request: Request, principal: Principal, action: str, text: str) -> HTMLResponse | None:
+    """The 403 page saying ``text`` when ``principal``'s role may do ``action`` to nobody
+    (``authz.authorize_role``, logged); None when it may (the subject is checked later)."""
+    try:
+        authorize_role(
+            request.app.state.engine, principal, action, channel="web", resource=request.url.path, detail=text
+        )
+    except Forbidden:
+        return error_page(request, principal, 403, text)
+    return None
 
 
 def is_page(request: Request) -> bool:
