@@ -72,7 +72,8 @@ def load_attachment(engine: Engine, folder: Path) -> None:
     """Clinics and districts, then everyone's first attachment, then a campaign's applications."""
     import time
 
-    from osms.attachment.service import import_clinics, import_districts, run_campaign
+    from osms.attachment.campaign import run_campaign
+    from osms.attachment.ingest import import_clinics, import_districts
     from osms.core.progress import file_progress
     from osms.synth.clinics import CAMPAIGN_FILE, INITIAL_FILE
 

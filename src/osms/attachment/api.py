@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from osms.attachment import rules, service
+from osms.attachment import applications, population, rules, service
 from osms.core import audit
 from osms.core.clock import fund_today
 from osms.core.errors import Forbidden
@@ -153,7 +153,7 @@ class AttachmentAnswer(BaseModel):
 def apply(body: ApplicationRequest, session: DbSession, principal: CurrentPrincipal) -> Any:
     require_role(principal, "citizen", "clinic", "operator")
     if body.family:
-        decisions = service.apply_family(
+        decisions = applications.apply_family(
             session,
             applicant_iin=body.applicant_iin or (principal.iin if principal.role == "citizen" else None) or body.iin,
             iins=[body.iin, *body.family],
@@ -167,7 +167,7 @@ def apply(body: ApplicationRequest, session: DbSession, principal: CurrentPrinci
             principal=principal,
         )
         return {"decisions": [d.as_dict() for d in decisions]}
-    decision = service.apply(
+    decision = applications.apply(
         session,
         iin=body.iin,
         clinic_id=body.clinic_id,
@@ -300,13 +300,13 @@ def clinic_population(
 ) -> dict[str, Any]:
     _clinic_access(session, principal, clinic_id, action="attachment.population.read")
     day = on or fund_today()
-    population = service.clinic_population(session, clinic_id, day, page=page)
+    found = population.clinic_population(session, clinic_id, day, page=page)
     audit.record_many(
         session,
         principal,
-        [p["iin"] for p in population["persons"]],
+        [p["iin"] for p in found["persons"]],
         channel="api",
         action="attachment.population.read",
-        resource=f"clinic/{clinic_id}?on={day.isoformat()}&page={population['page']}",
+        resource=f"clinic/{clinic_id}?on={day.isoformat()}&page={found['page']}",
     )
-    return population
+    return found
