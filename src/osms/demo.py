@@ -50,7 +50,8 @@ REGISTER_MONTHS = 24
 
 def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
     from osms.synth.clinics import write_clinics
-    from osms.synth.generator import SynthConfig, generate
+    from osms.synth.country import SynthConfig
+    from osms.synth.generator import generate
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
         # Registers run up to last month, so that today's statuses show every case.

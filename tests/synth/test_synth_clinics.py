@@ -34,8 +34,9 @@ from osms.synth.clinics import (
     campaign_window,
     write_clinics,
 )
+from osms.synth.country import SynthConfig
 from osms.synth.data import REGION_CODES
-from osms.synth.generator import SynthConfig, generate
+from osms.synth.generator import generate
 from osms.synth.rules import add_years
 
 runner = CliRunner()
