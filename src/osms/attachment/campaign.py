@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any, Final
 
-from sqlalchemy import String, Table, any_, bindparam, func, insert, select, text, update
+from sqlalchemy import String, Table, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from osms.attachment import rules
 from osms.attachment.ingest import parse_service_area
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
 from osms.attachment.service import _alive_on, _on_or_after, decision_horizon, resolve_rulebook
-from osms.core.bulkload import ImportFileError
+from osms.core.bulkload import ImportFileError, stage_rows
 from osms.core.errors import InvalidInput
 from osms.core.identity import check_iin
 from osms.registry.models import FamilyLink, Person
@@ -425,18 +425,11 @@ class _Campaign:
         return result
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Bulk insert: COPY on PostgreSQL, one executemany on SQLite."""
+        """Bulk insert (``core.bulkload.stage_rows``: COPY on PostgreSQL, one executemany on SQLite)."""
         if not rows:
             return
-        if not self.pg:
-            self.session.execute(insert(table), rows)
-            return
         names = list(rows[0])
-        dbapi = self.session.connection().connection.driver_connection
-        copy_sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-        with dbapi.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row([row[n] for n in names])
+        stage_rows(self.session.connection(), table, [tuple(row[n] for n in names) for row in rows], names)
 
     def _write(
         self, app_rows: list[dict[str, Any]], new_rows: dict[int, dict[str, Any]], closes: dict[int, tuple[date, str]]
