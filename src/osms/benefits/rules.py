@@ -27,7 +27,6 @@ from osms.rulebooks.loader import Disease, Entry, Rulebook, icd10_code, icd10_de
 from osms.web.i18n import N_, format_sentence_day, gettext, label
 
 Package = Literal["GOBMP", "OSMS", "none"]
-PACKAGES: tuple[str, ...] = ("GOBMP", "OSMS", "none")
 
 #: Headline of each answer.
 PACKAGE_MESSAGES: dict[str, str] = {
