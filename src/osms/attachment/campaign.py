@@ -22,7 +22,7 @@ from osms.attachment import rules
 from osms.attachment.ingest import parse_service_area
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
 from osms.attachment.service import _alive_on, _on_or_after, decision_horizon, resolve_rulebook
-from osms.core.bulkload import ImportFileError, stage_rows
+from osms.core.bulkload import ImportFileError, check_header, stage_rows
 from osms.core.errors import InvalidInput
 from osms.core.identity import check_iin
 from osms.registry.models import FamilyLink, Person
@@ -519,8 +519,7 @@ def run_campaign(
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise ImportFileError(f"{path.name} is empty: expected the header {','.join(CAMPAIGN_COLUMNS)}") from None
-        if sorted(header) != sorted(CAMPAIGN_COLUMNS):
-            raise ImportFileError(f"{path.name}: the header must be {','.join(CAMPAIGN_COLUMNS)}")
+        check_header(header, CAMPAIGN_COLUMNS, path.name)
 
         def flush(chunk: list[_Row]) -> None:
             nonlocal total

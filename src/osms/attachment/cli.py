@@ -18,12 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from osms.attachment import applications, campaign, ingest, population, service
-from osms.core.bulkload import ImportResult
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
 from osms.core.jsonout import fail, print_json
-from osms.core.progress import file_progress
+from osms.core.progress import file_progress, print_import
 from osms.coverage.cli import cli_principal
 
 attach_app = typer.Typer(help="Attachment to a primary-care clinic (docs/attachment.md).", no_args_is_help=True)
@@ -55,25 +54,6 @@ def _day(text: str | None, option: str) -> date | None:
         raise typer.BadParameter(f"expected YYYY-MM-DD, got {text!r}", param_hint=option) from None
 
 
-def _print_import(result: ImportResult) -> None:
-    table = Table(title=f"{result.kind}: {result.file}", show_header=False)
-    for label, value in (
-        ("rows", result.rows),
-        ("accepted", result.accepted),
-        ("  new", result.inserted),
-        ("  updated", result.updated),
-        ("  unchanged", result.unchanged),
-        ("rejected", result.rejected),
-    ):
-        table.add_row(label, f"{value:,}")
-    for code, n in result.rejected_by_reason.items():
-        table.add_row(f"  {code}", f"{n:,}  ({ingest.IMPORT_REASONS.get(code, '')})")
-    table.add_row("seconds", f"{result.seconds:.2f}")
-    if result.rejects_file:
-        table.add_row("rejection report", result.rejects_file)
-    errors.print(table)
-
-
 def _run_import(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
     rejects = rejects or file.with_name(file.name + ".rejected.csv")
     fn = ingest.import_clinics if kind == "clinics" else ingest.import_districts
@@ -82,7 +62,7 @@ def _run_import(kind: str, file: Path, rejects: Path | None, as_json: bool) -> N
     if as_json:
         print_json(result.as_dict())
     else:
-        _print_import(result)
+        print_import(errors, result, ingest.IMPORT_REASONS)
 
 
 FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8, header row)")]

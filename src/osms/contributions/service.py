@@ -45,6 +45,7 @@ from osms.core.bulkload import (
     BadLine,
     ImportFileError,
     Stager,
+    check_header,
     copy_text,
     open_batch,
     take_load_lock,
@@ -494,14 +495,7 @@ def _stage_file(
                     header = [h.strip() for h in next(csv.reader([line]))] if line.strip() else []
                 except csv.Error as exc:
                     raise ImportFileError(f"{file_label}: the header is not valid CSV: {exc}") from None
-                missing = [c for c in rr.COLUMNS if c not in header]
-                unknown = [h for h in header if h not in rr.COLUMNS]
-                if missing or unknown or len(set(header)) != len(header):
-                    raise ImportFileError(
-                        f"{file_label}: the header must be {','.join(rr.COLUMNS)}"
-                        + (f"; missing: {','.join(missing)}" if missing else "")
-                        + (f"; unknown: {','.join(unknown)}" if unknown else "")
-                    )
+                check_header(header, rr.COLUMNS, file_label)
                 order = [header.index(c) for c in rr.COLUMNS]
                 if order != list(range(width)):
                     reorder = operator.itemgetter(*order)

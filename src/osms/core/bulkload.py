@@ -103,6 +103,18 @@ class ImportFileError(InvalidInput):
     code = "bad_file"
 
 
+def check_header(header: Sequence[str], columns: Sequence[str], file_label: str) -> None:
+    """The header must name exactly ``columns``, each once, in any order; else the file is refused."""
+    missing = [c for c in columns if c not in header]
+    unknown = [h for h in header if h not in columns]
+    if missing or unknown or len(set(header)) != len(header):
+        raise ImportFileError(
+            f"{file_label}: the header must be {','.join(columns)}"
+            + (f"; missing: {','.join(missing)}" if missing else "")
+            + (f"; unknown: {','.join(unknown)}" if unknown else "")
+        )
+
+
 def take_load_lock(conn: Connection, key: int) -> None:
     """One load of a kind at a time (PostgreSQL: the transaction-level advisory lock ``key``,
     released at commit, at rollback, or when the backend ends; SQLite serialises writers itself).
@@ -361,14 +373,7 @@ def run_import(
             except StopIteration:
                 raise ImportFileError(f"{path.name} is empty: expected the header {','.join(spec.columns)}") from None
             header = [h.strip() for h in header]
-            missing = [c for c in spec.columns if c not in header]
-            unknown = [h for h in header if h not in spec.columns]
-            if missing or unknown or len(set(header)) != len(header):
-                raise ImportFileError(
-                    f"{path.name}: the header must be {','.join(spec.columns)}"
-                    + (f"; missing: {','.join(missing)}" if missing else "")
-                    + (f"; unknown: {','.join(unknown)}" if unknown else "")
-                )
+            check_header(header, spec.columns, path.name)
             width = len(header)
             line = 1
             while True:
