@@ -3,7 +3,7 @@
 Builds a synthetic country of N people (``osms synth``, which also writes the clinics, districts and
 application files: docs/synth.md), loads a fresh migrated database with the registry (payers,
 persons, families: what the attachment rules read) and the clinics and districts, then times
-``osms.attachment.service.run_campaign`` on the initial file: one ``first`` application per living
+``osms.attachment.campaign.run_campaign`` on the initial file: one ``first`` application per living
 person, so N decisions (everyone's first attachment, children applied for by a parent or guardian,
 EAEU migrants with their contract's end). Then, for the record, the campaign file (about 7% of N:
 choices, moves, limits) on top. In the same run, two baselines for the same initial file: reading
@@ -34,7 +34,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from osms.attachment.service import import_clinics, import_districts, run_campaign
+from osms.attachment.campaign import run_campaign
+from osms.attachment.ingest import import_clinics, import_districts
 from osms.core import migrate
 from osms.core.db import make_engine
 from osms.registry.service import import_file

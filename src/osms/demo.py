@@ -50,7 +50,8 @@ REGISTER_MONTHS = 24
 
 def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
     from osms.synth.clinics import write_clinics
-    from osms.synth.generator import SynthConfig, generate
+    from osms.synth.country import SynthConfig
+    from osms.synth.generator import generate
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
         # Registers run up to last month, so that today's statuses show every case.
@@ -72,7 +73,8 @@ def load_attachment(engine: Engine, folder: Path) -> None:
     """Clinics and districts, then everyone's first attachment, then a campaign's applications."""
     import time
 
-    from osms.attachment.service import import_clinics, import_districts, run_campaign
+    from osms.attachment.campaign import run_campaign
+    from osms.attachment.ingest import import_clinics, import_districts
     from osms.core.progress import file_progress
     from osms.synth.clinics import CAMPAIGN_FILE, INITIAL_FILE
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from osms.attachment import service
+from osms.attachment import applications, campaign, population, service
 from osms.attachment.models import Attachment, AttachmentApplication
 from osms.core.bulkload import ImportFileError
 from tests.attachment.conftest import ADULT, CHILD, SPOUSE, STRANGER, add_clinic
@@ -71,7 +71,7 @@ EXPECTED = [
 def read_results(path: Path) -> list[tuple[str, ...]]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
-        assert next(reader) == list(service.RESULT_COLUMNS)
+        assert next(reader) == list(campaign.RESULT_COLUMNS)
         rows = [tuple(r) for r in reader]
     # The last column, provisional: every day here is within kz-law's confirmed horizon.
     assert {r[-1] for r in rows} <= {"false"}
@@ -82,7 +82,7 @@ def test_campaign_decides_every_row_across_chunks(engine, campaign_country, tmp_
     # Everyone lives at AST-001, which AST-9 does not serve (no home visits); AST-8 and TINY (capacity 1) do.
     path = write_csv(tmp_path / "apps.csv", CAMPAIGN_HEADER, ROWS)
     results = tmp_path / "results.csv"
-    summary = service.run_campaign(engine, path, results=results, rulebook="kz-law", chunk_rows=4)
+    summary = campaign.run_campaign(engine, path, results=results, rulebook="kz-law", chunk_rows=4)
     assert read_results(results) == EXPECTED
     assert summary["rows"] == 15
     assert summary["by_decision"] == {"accepted": 3, "accepted_no_home_visits": 4, "refused": 8}
@@ -94,7 +94,7 @@ def test_campaign_decides_every_row_across_chunks(engine, campaign_country, tmp_
     # Re-running the file changes nothing and answers the same.
     applications = s.scalar(select(func.count()).select_from(AttachmentApplication))
     again = tmp_path / "again.csv"
-    service.run_campaign(engine, path, results=again, rulebook="kz-law", chunk_rows=4)
+    campaign.run_campaign(engine, path, results=again, rulebook="kz-law", chunk_rows=4)
     assert read_results(again) == EXPECTED
     s.expire_all()
     assert s.scalar(select(func.count()).select_from(AttachmentApplication)) == applications
@@ -103,7 +103,7 @@ def test_campaign_decides_every_row_across_chunks(engine, campaign_country, tmp_
 def test_campaign_and_single_applications_agree(engine, campaign_country, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "apps.csv", CAMPAIGN_HEADER, ROWS[:12])
     results = tmp_path / "results.csv"
-    service.run_campaign(engine, path, results=results, rulebook="kz-law", chunk_rows=5)
+    campaign.run_campaign(engine, path, results=results, rulebook="kz-law", chunk_rows=5)
     s = campaign_country
     campaign_history = sorted(
         (a.iin, a.clinic_id, a.district_id, a.valid_from, a.valid_to, a.kind, a.home_visits)
@@ -114,7 +114,7 @@ def test_campaign_and_single_applications_agree(engine, campaign_country, tmp_pa
     s.commit()
     single = []
     for app_id, number, clinic, reason, day, district, applicant, contract in ROWS[:12]:
-        d = service.apply(
+        d = applications.apply(
             s,
             iin=number,
             clinic_id=clinic,
@@ -151,20 +151,20 @@ def test_campaign_and_single_applications_agree(engine, campaign_country, tmp_pa
 def test_campaign_file_header_is_checked(engine, campaign_country, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "bad.csv", "iin,clinic_id", [[ADULT, "AST-8"]])
     with pytest.raises(ImportFileError):
-        service.run_campaign(engine, path, results=tmp_path / "r.csv", rulebook="kz-law")
+        campaign.run_campaign(engine, path, results=tmp_path / "r.csv", rulebook="kz-law")
 
 
 def test_export_population_per_clinic_and_month(engine, campaign_country, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "apps.csv", CAMPAIGN_HEADER, ROWS[:12])
-    service.run_campaign(engine, path, results=tmp_path / "r.csv", rulebook="kz-law")
+    campaign.run_campaign(engine, path, results=tmp_path / "r.csv", rulebook="kz-law")
     out = tmp_path / "attached-2025-01.csv"
-    summary = service.export_population(engine, "2025-01", out)
+    summary = population.export_population(engine, "2025-01", out)
     # On 1 January 2025: ADULT moved to AST-8 (campaign), CHILD at AST-9, SPOUSE at TINY, MIGRANT at AST-8.
     assert summary["rows"] == 4
     assert summary["clinics"] == {"AST-8": 2, "AST-9": 1, "TINY": 1}
     with out.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == list(service.EXPORT_COLUMNS)
+    assert list(rows[0]) == list(population.EXPORT_COLUMNS)
     assert [
         (r["clinic_id"], r["iin"], r["district_id"], r["specialty"], r["age_group"], r["sex"], r["since"]) for r in rows
     ] == sorted(
@@ -196,7 +196,7 @@ def test_campaign_2026_choice_needs_insured_status(engine, campaign_country, tmp
     ]
     path = write_csv(tmp_path / "apps.csv", CAMPAIGN_HEADER, rows)
     results = tmp_path / "results.csv"
-    service.run_campaign(engine, path, results=results, rulebook="kz-law")
+    campaign.run_campaign(engine, path, results=results, rulebook="kz-law")
     assert [(r[0], r[2], r[6]) for r in read_results(results)] == [
         ("1", "accepted_no_home_visits", "first_attachment;outside_service_area"),
         ("2", "accepted_no_home_visits", "first_attachment;outside_service_area"),

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from osms.attachment import service
+from osms.attachment import applications
 from osms.attachment.models import Attachment
 from osms.core.db import session_factory
 from tests.attachment.conftest import add_clinic
@@ -30,7 +30,9 @@ def test_twenty_parallel_applications_for_the_last_place_accept_exactly_one(engi
     people = [add_person(session, iin(date(1980, 1, 1), "F", serial=600 + i)) for i in range(N)]
     session.commit()
     for number in seated:
-        service.apply(session, iin=number, clinic_id="LAST", reason="first", on=date(2024, 3, 1), rulebook="kz-law")
+        applications.apply(
+            session, iin=number, clinic_id="LAST", reason="first", on=date(2024, 3, 1), rulebook="kz-law"
+        )
     session.commit()  # two of three places taken: one left
 
     factory = session_factory(engine)
@@ -43,7 +45,7 @@ def test_twenty_parallel_applications_for_the_last_place_accept_exactly_one(engi
         try:
             with factory() as s:
                 barrier.wait()
-                d = service.apply(
+                d = applications.apply(
                     s, iin=number, clinic_id="LAST", reason="first", on=date(2024, 3, 2), rulebook="kz-law"
                 )
                 s.commit()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from osms.attachment import service
+from osms.attachment import campaign
 from osms.cli import app
 from tests.attachment.conftest import ADULT, SPOUSE, STRANGER
 from tests.attachment.helpers import CAMPAIGN_HEADER, write_csv
@@ -113,7 +113,7 @@ def test_campaign_results_say_which_decisions_are_provisional(
         ],
     )
     results = tmp_path / "results.csv"
-    service.run_campaign(engine, path, results=results, rulebook=NAME)
+    campaign.run_campaign(engine, path, results=results, rulebook=NAME)
     header = results.read_text(encoding="utf-8").splitlines()[0]
     # The existing columns unchanged and in the same order; provisional last.
     assert header == "application_id,iin,decision,effective_from,previous_clinic,district,reason_codes,provisional"
@@ -124,14 +124,14 @@ def test_campaign_results_say_which_decisions_are_provisional(
     ]
     # Re-running the file answers the same, provisional column included.
     again = tmp_path / "again.csv"
-    service.run_campaign(engine, path, results=again, rulebook=NAME)
+    campaign.run_campaign(engine, path, results=again, rulebook=NAME)
     assert results_of(again) == results_of(results)
     # After the operator confirms 2027, a 2027 decision is no longer provisional.
     horizon_rulebook.confirm_2027()
     later = write_csv(
         tmp_path / "later.csv", CAMPAIGN_HEADER, [["C4", SPOUSE, "AST-8", "first", "2027-01-15", "", "", ""]]
     )
-    service.run_campaign(engine, later, results=tmp_path / "later.results.csv", rulebook=NAME)
+    campaign.run_campaign(engine, later, results=tmp_path / "later.results.csv", rulebook=NAME)
     assert [(r["decision"], r["provisional"]) for r in results_of(tmp_path / "later.results.csv")] == [
         ("accepted", "false")
     ]

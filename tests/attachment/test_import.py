@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from osms.attachment import service
+from osms.attachment import ingest
 from osms.attachment.models import Clinic, ClinicDistrict
 from osms.core.bulkload import ImportFileError
 from osms.core.models import ImportRejection
@@ -21,14 +21,14 @@ def test_clinics_import_upsert_and_idempotent(engine, session, tmp_path: Path) -
         tmp_path,
         [clinic_row("AST-8", 3000, "AST-001; AST-002;;AST-001"), clinic_row("AST-9", 10, "")],
     )
-    result = service.import_clinics(engine, path)
+    result = ingest.import_clinics(engine, path)
     assert (result.rows, result.accepted, result.inserted, result.rejected) == (2, 2, 2, 0)
     clinic = session.get(Clinic, "AST-8")
     assert (clinic.bin, clinic.capacity, clinic.service_area) == (CLINIC_BIN, 3000, "AST-001;AST-002")
-    again = service.import_clinics(engine, path)
+    again = ingest.import_clinics(engine, path)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
     changed = write_clinics(tmp_path, [clinic_row("AST-8", 3500, "AST-001")], "changed.csv")
-    result = service.import_clinics(engine, changed)
+    result = ingest.import_clinics(engine, changed)
     assert (result.inserted, result.updated) == (0, 1)
     session.expire_all()
     assert session.get(Clinic, "AST-8").capacity == 3500
@@ -47,7 +47,7 @@ def test_bad_clinic_rows_are_rejected_with_codes(engine, session, tmp_path: Path
         ],
     )
     rejects = tmp_path / "rejects.csv"
-    result = service.import_clinics(engine, path, rejects_file=rejects)
+    result = ingest.import_clinics(engine, path, rejects_file=rejects)
     assert result.accepted == 1
     assert result.rejected_by_reason == {
         "bad_bin": 1,
@@ -69,7 +69,7 @@ def test_bad_clinic_rows_are_rejected_with_codes(engine, session, tmp_path: Path
 
 
 def test_districts_need_a_known_clinic_and_a_specialty(engine, session, tmp_path: Path) -> None:
-    service.import_clinics(engine, write_clinics(tmp_path, [clinic_row("AST-8")]))
+    ingest.import_clinics(engine, write_clinics(tmp_path, [clinic_row("AST-8")]))
     path = write_districts(
         tmp_path,
         [
@@ -80,7 +80,7 @@ def test_districts_need_a_known_clinic_and_a_specialty(engine, session, tmp_path
             ["NOPE", "T1", "therapist", "X", "10"],
         ],
     )
-    result = service.import_districts(engine, path)
+    result = ingest.import_districts(engine, path)
     assert result.accepted == 2
     assert result.rejected_by_reason == {"bad_norm": 1, "bad_specialty": 1, "unknown_clinic": 1}
     rows = session.execute(select(ClinicDistrict.district_id, ClinicDistrict.specialty, ClinicDistrict.norm)).all()
@@ -93,6 +93,6 @@ def test_districts_need_a_known_clinic_and_a_specialty(engine, session, tmp_path
 def test_a_bad_header_writes_nothing(engine, session, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "bad.csv", "clinic_id,bin,name", [["AST-8", CLINIC_BIN, "x"]])
     with pytest.raises(ImportFileError) as err:
-        service.import_clinics(engine, path)
+        ingest.import_clinics(engine, path)
     assert err.value.code == "bad_file"
     assert session.scalar(select(Clinic.clinic_id)) is None

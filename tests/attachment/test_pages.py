@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from osms.attachment import ingest, rules, service
 from osms.attachment import pages as attachment_pages
-from osms.attachment import rules, service
 from osms.attachment.models import Attachment, AttachmentApplication
 from osms.core.models import AuditEntry
 from osms.core.security import create_user
@@ -92,7 +92,7 @@ def build_world(engine: Engine, session: Session, tmp: Path) -> AttWorld:
             ["ALA-1", CLINIC_BIN, "Алматы емханасы", "KZ-ALA", "100", "ALA-001"],
         ],
     )
-    assert service.import_clinics(engine, clinics).rejected == 0
+    assert ingest.import_clinics(engine, clinics).rejected == 0
     districts = write_districts(
         tmp,
         [
@@ -102,7 +102,7 @@ def build_world(engine: Engine, session: Session, tmp: Path) -> AttWorld:
             ["AST-2", "G2", "gp", "Ким Ольга", "10"],
         ],
     )
-    assert service.import_districts(engine, districts).rejected == 0
+    assert ingest.import_districts(engine, districts).rejected == 0
     create_user(session, "dana", PASSWORD, "citizen", "Дана Сейітова", iin=mother)
     create_user(session, "erlan", PASSWORD, "citizen", "Ерлан Ерланов", iin=stranger)
     create_user(session, "clinic1", PASSWORD, "clinic", "Емхана №1", provider_id="AST-1")

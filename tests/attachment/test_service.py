@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from osms.attachment import service
+from osms.attachment import applications, campaign, service
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic
+from osms.attachment.population import clinic_population
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.registry.models import Person
 from tests.attachment.conftest import ADULT, CHILD, SPOUSE, STRANGER, add_clinic
@@ -18,7 +19,7 @@ from tests.attachment.helpers import CAMPAIGN_HEADER, add_person, iin, write_csv
 
 def apply(session, **kwargs):
     kwargs.setdefault("rulebook", "kz-law")
-    decision = service.apply(session, **kwargs)
+    decision = applications.apply(session, **kwargs)
     session.commit()
     return decision
 
@@ -137,12 +138,12 @@ def test_a_death_frees_the_place(country, engine, tmp_path) -> None:
     person_row.death_date = date(2024, 4, 20)
     s.commit()
     assert service.clinic_facts(s, s.get(Clinic, "TINY"), date(2024, 4, 21)).attached == 0
-    assert service.clinic_population(s, "TINY", date(2024, 4, 21))["attached"] == 0
+    assert clinic_population(s, "TINY", date(2024, 4, 21))["attached"] == 0
     # Through the campaign, for another person, the day after the death.
     path = write_csv(
         tmp_path / "apps.csv", CAMPAIGN_HEADER, [["D1", SPOUSE, "TINY", "first", "2024-04-21", "", "", ""]]
     )
-    service.run_campaign(engine, path, results=tmp_path / "results.csv")
+    campaign.run_campaign(engine, path, results=tmp_path / "results.csv")
     assert service.show(s, SPOUSE, date(2024, 4, 21))["clinic"] == "TINY"
 
 
@@ -176,7 +177,7 @@ def test_child_by_parent_and_family_application(country) -> None:
     assert alone.codes == ["minor_needs_guardian"]
     by_stranger = apply(s, iin=CHILD, clinic_id="AST-8", reason="first", on=date(2024, 3, 1), applicant_iin=STRANGER)
     assert by_stranger.codes == ["minor_needs_guardian"]
-    family = service.apply_family(
+    family = applications.apply_family(
         s,
         applicant_iin=ADULT,
         iins=[ADULT, SPOUSE, CHILD],
@@ -192,7 +193,7 @@ def test_child_by_parent_and_family_application(country) -> None:
         (SPOUSE, "accepted", "T1"),
         (CHILD, "accepted", "P1"),  # the therapist does not serve children: the pediatrician's district
     ]
-    stranger = service.apply_family(
+    stranger = applications.apply_family(
         s, applicant_iin=ADULT, iins=[STRANGER], clinic_id="AST-8", reason="first", on=date(2024, 3, 1)
     )
     assert stranger[0].codes == ["not_family_member"]
@@ -201,19 +202,19 @@ def test_child_by_parent_and_family_application(country) -> None:
 def test_errors_have_codes(country) -> None:
     s = country
     with pytest.raises(NotFound) as err:
-        service.apply(s, iin=ADULT, clinic_id="NOPE", reason="first", on=date(2024, 3, 1))
+        applications.apply(s, iin=ADULT, clinic_id="NOPE", reason="first", on=date(2024, 3, 1))
     assert err.value.code == "unknown_clinic"
     with pytest.raises(NotFound) as err:
-        service.apply(s, iin=iin(date(1999, 9, 9), "M"), clinic_id="AST-8", reason="first", on=date(2024, 3, 1))
+        applications.apply(s, iin=iin(date(1999, 9, 9), "M"), clinic_id="AST-8", reason="first", on=date(2024, 3, 1))
     assert err.value.code == "unknown_person"
     with pytest.raises(InvalidInput) as err:
-        service.apply(s, iin="123", clinic_id="AST-8", reason="first", on=date(2024, 3, 1))
+        applications.apply(s, iin="123", clinic_id="AST-8", reason="first", on=date(2024, 3, 1))
     assert err.value.code.startswith("bad_iin:")
     with pytest.raises(InvalidInput) as err:
-        service.apply(s, iin=ADULT, clinic_id="AST-8", reason="bored", on=date(2024, 3, 1))
+        applications.apply(s, iin=ADULT, clinic_id="AST-8", reason="bored", on=date(2024, 3, 1))
     assert err.value.code == "bad_reason"
     with pytest.raises(OsmsError) as outside:
-        service.apply(s, iin=ADULT, clinic_id="AST-8", reason="first", on=date(2010, 3, 1), rulebook="kz-law")
+        applications.apply(s, iin=ADULT, clinic_id="AST-8", reason="first", on=date(2010, 3, 1), rulebook="kz-law")
     assert (outside.value.status, outside.value.code) == (422, "date_outside_rulebook")
 
 
@@ -281,7 +282,7 @@ def test_clinics_in_region_and_population(country) -> None:
     assert [(c["clinic_id"], c["attached"], c["free"]) for c in listing] == [("AST-8", 2, 98), ("AST-9", 0, 100)]
     assert [(d["district_id"], d["attached"]) for d in listing[0]["districts"]] == [("P1", 1), ("T1", 1)]
     assert listing[0]["service_area"] == ["AST-001", "AST-002"]
-    population = service.clinic_population(s, "AST-8", date(2024, 3, 1))
+    population = clinic_population(s, "AST-8", date(2024, 3, 1))
     assert (population["attached"], population["by_district"], population["by_age_group"]) == (
         2,
         {"P1": 1, "T1": 1},

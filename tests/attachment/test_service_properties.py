@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from osms.attachment import rules, service
+from osms.attachment import applications, rules, service
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic
 from tests.attachment.conftest import ADULT, CHILD, SPOUSE, STRANGER
 
@@ -35,7 +35,7 @@ def test_random_applications_keep_the_register_consistent(country, apps) -> None
     day = date(2024, 6, 1)
     for number, clinic, reason, delta, district in apps:
         day = min(day + timedelta(days=delta), date(2026, 12, 31))
-        d = service.apply(
+        d = applications.apply(
             s,
             iin=number,
             clinic_id=clinic,

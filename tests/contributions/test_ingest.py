@@ -20,6 +20,7 @@ from osms.contributions import register_rules as rr
 from osms.contributions import service, summary
 from osms.contributions.models import PAYMENT_KINDS, REVERSAL, Payment, PersonMonth
 from osms.contributions.service import employer_payments, ingest_register, payments_of
+from osms.core import bulkload
 from osms.core.bulkload import ImportFileError
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.models import ImportBatch, ImportRejection
@@ -537,7 +538,7 @@ def test_crash_midway_leaves_the_ledger_as_it_was_and_the_next_run_completes(
     rows += [row(f"P-{n:03d}", WORKER) for n in range(5)]  # duplicates, rejected
     path = register(tmp_path, rows)
     monkeypatch.setattr(service, "CHUNK_ROWS", 10)
-    real_write = service._RegisterStager.write
+    real_write = bulkload.Stager.write
     calls = {"n": 0}
 
     def crash_on_the_third_chunk(self, chunk):
@@ -546,13 +547,13 @@ def test_crash_midway_leaves_the_ledger_as_it_was_and_the_next_run_completes(
             raise KeyboardInterrupt("operator pressed Ctrl-C")
         return real_write(self, chunk)
 
-    monkeypatch.setattr(service._RegisterStager, "write", crash_on_the_third_chunk)
+    monkeypatch.setattr(bulkload.Stager, "write", crash_on_the_third_chunk)
     with pytest.raises(KeyboardInterrupt):
         ingest_register(world, path)
     assert (ledger(world), person_months(world), count(world, ImportBatch), count(world, ImportRejection)) == before
 
     # A crash after the ledger rows are written (while the summary is refreshed) undoes them too.
-    monkeypatch.setattr(service._RegisterStager, "write", real_write)
+    monkeypatch.setattr(bulkload.Stager, "write", real_write)
 
     def crash_in_refresh(conn, keys_sql, params=None):
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM payment").scalar_one() == 96

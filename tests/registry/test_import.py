@@ -190,7 +190,7 @@ def test_failed_import_leaves_the_database_as_it_was(engine, tmp_path: Path, mon
     path = write_csv(tmp_path / "big.csv", PERSON_HEADER, rows)
     monkeypatch.setattr(bulkload, "CHUNK_ROWS", 10)
     calls = {"n": 0}
-    real_write = bulkload._Stager.write
+    real_write = bulkload.Stager.write
 
     def crash_after_two_chunks(self, chunk):
         calls["n"] += 1
@@ -198,12 +198,12 @@ def test_failed_import_leaves_the_database_as_it_was(engine, tmp_path: Path, mon
             raise KeyboardInterrupt("operator pressed Ctrl-C")
         return real_write(self, chunk)
 
-    monkeypatch.setattr(bulkload._Stager, "write", crash_after_two_chunks)
+    monkeypatch.setattr(bulkload.Stager, "write", crash_after_two_chunks)
     with pytest.raises(KeyboardInterrupt):
         import_file(engine, "persons", path)
     assert _count(engine, Person) == 3
     assert _count(engine, ImportBatch) == 1
-    monkeypatch.setattr(bulkload._Stager, "write", real_write)
+    monkeypatch.setattr(bulkload.Stager, "write", real_write)
     result = import_file(engine, "persons", path)
     assert result.inserted == len({r[0] for r in rows})
     assert _count(engine, Person) == 3 + result.inserted

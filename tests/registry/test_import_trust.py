@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from osms.attachment import service as attachment
+from osms.attachment import ingest
 from osms.attachment.models import Clinic
 from osms.core.models import ImportRejection
 from osms.registry.models import Person
@@ -76,7 +76,7 @@ def test_clinics_with_bad_numbers_and_bytes(engine, tmp_path: Path) -> None:
     ]
     path = tmp_path / "clinics.csv"
     path.write_bytes(b"\r\n".join(lines) + b"\r\n")
-    result = attachment.import_clinics(engine, path)
+    result = ingest.import_clinics(engine, path)
     assert _rejections(engine, result.batch_id) == [
         (3, "bad_capacity"),
         (4, "bad_capacity"),

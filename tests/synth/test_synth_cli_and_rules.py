@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from osms.cli import app
 from osms.core.identity import check_bin
-from osms.synth.generator import SynthConfig, local_budget_payer_ids, state_payer_id
+from osms.synth.country import SynthConfig, local_budget_payer_ids, state_payer_id
 from osms.synth.rules import FILES, add_months, add_years, end_of_month_after, quarter_start
 
 runner = CliRunner()

@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from osms.attachment import rules as attachment_rules
+from osms.attachment.campaign import run_campaign
+from osms.attachment.ingest import import_clinics, import_districts
 from osms.attachment.models import Attachment
 from osms.attachment.rulebook import AttachmentTopic
-from osms.attachment.service import import_clinics, import_districts, run_campaign
 from osms.cli import app
 from osms.core.db import unit_of_work
 from osms.core.identity import check_bin
@@ -35,8 +36,9 @@ from osms.synth.clinics import (
     campaign_window,
     write_clinics,
 )
+from osms.synth.country import SynthConfig
 from osms.synth.data import REGION_CODES
-from osms.synth.generator import SynthConfig, generate
+from osms.synth.generator import generate
 from osms.synth.rules import add_years
 
 runner = CliRunner()
@@ -156,7 +158,7 @@ def test_files_parse_with_their_headers(country: Path, files: Files) -> None:
 
 
 def attachment_rules_columns() -> tuple[str, ...]:
-    from osms.attachment.service import CAMPAIGN_COLUMNS
+    from osms.attachment.campaign import CAMPAIGN_COLUMNS
 
     return tuple(CAMPAIGN_COLUMNS)
 

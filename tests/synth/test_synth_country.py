@@ -13,7 +13,8 @@ import pytest
 
 from osms.core.identity import check_bin, check_iin
 from osms.synth import data, names
-from osms.synth.generator import SynthConfig, generate, local_budget_payer_ids, state_payer_id
+from osms.synth.country import SynthConfig, local_budget_payer_ids, state_payer_id
+from osms.synth.generator import generate
 from osms.synth.rules import CATEGORY_CODES, STATUSES, age_on
 
 AS_OF = date(2026, 1, 1)

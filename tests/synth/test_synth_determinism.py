@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from osms.core.identity import check_iin
-from osms.synth.generator import SynthConfig, generate
+from osms.synth.country import SynthConfig
+from osms.synth.generator import generate
 from osms.synth.rules import FILES
 
 

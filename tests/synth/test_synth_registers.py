@@ -20,7 +20,8 @@ from osms.core.identity import check_bin, check_iin
 from osms.core.periods import Month
 from osms.core.workdays import is_working_day
 from osms.rulebooks.loader import load_rulebook
-from osms.synth.generator import SynthConfig, generate
+from osms.synth.country import SynthConfig
+from osms.synth.generator import generate
 from osms.synth.registers import (
     BAD_REASONS,
     BAD_ROWS_COLUMNS,
@@ -409,7 +410,7 @@ def _write(path: Path, header: str, rows: Sequence[tuple[str, ...]]) -> None:
 def test_a_hand_made_country(tmp_path: Path) -> None:
     """Registers from files alone, for six people whose payments are known by hand."""
     from osms.core.identity import make_bin, make_iin
-    from osms.synth.generator import local_budget_payer_ids, state_payer_id
+    from osms.synth.country import local_budget_payer_ids, state_payer_id
     from osms.synth.registers import write_registers
 
     def iin(born: date, sex: str) -> str:

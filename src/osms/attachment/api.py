@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from osms.attachment import rules, service
+from osms.attachment import applications, population, rules, service
 from osms.attachment.access import ATTACHMENT_APPLY, CLINIC_APPLICATIONS_READ, CLINIC_POPULATION_READ
 from osms.core import audit
 from osms.core.authz import authorize, authorize_role
@@ -153,7 +153,7 @@ class AttachmentAnswer(BaseModel):
 def apply(body: ApplicationRequest, session: DbSession, principal: CurrentPrincipal) -> Any:
     authorize_role(session, principal, ATTACHMENT_APPLY, channel="api", resource="/api/v1/attachments")
     if body.family:
-        decisions = service.apply_family(
+        decisions = applications.apply_family(
             session,
             applicant_iin=body.applicant_iin or (principal.iin if principal.role == "citizen" else None) or body.iin,
             iins=[body.iin, *body.family],
@@ -167,7 +167,7 @@ def apply(body: ApplicationRequest, session: DbSession, principal: CurrentPrinci
             principal=principal,
         )
         return {"decisions": [d.as_dict() for d in decisions]}
-    decision = service.apply(
+    decision = applications.apply(
         session,
         iin=body.iin,
         clinic_id=body.clinic_id,
@@ -290,13 +290,13 @@ def clinic_population(
 ) -> dict[str, Any]:
     authorize(session, principal, CLINIC_POPULATION_READ, channel="api", clinic=clinic_id)
     day = on or fund_today()
-    population = service.clinic_population(session, clinic_id, day, page=page)
+    found = population.clinic_population(session, clinic_id, day, page=page)
     audit.record_many(
         session,
         principal,
-        [p["iin"] for p in population["persons"]],
+        [p["iin"] for p in found["persons"]],
         channel="api",
         action="attachment.population.read",
-        resource=f"clinic/{clinic_id}?on={day.isoformat()}&page={population['page']}",
+        resource=f"clinic/{clinic_id}?on={day.isoformat()}&page={found['page']}",
     )
-    return population
+    return found

@@ -1,6 +1,7 @@
 """``osms attach ...``: the attachment room's command line (wired in ``osms.cli``).
 
-Thin: parses options, calls ``osms.attachment.service``, prints JSON (``--json``) or a table.
+Thin: parses options, calls the attachment use cases (``service``, ``applications``, ``ingest``,
+``campaign``, ``population``), prints JSON (``--json``) or a table.
 Applications and lookups are audited as the operating-system user (role operator, channel cli).
 """
 
@@ -16,13 +17,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from osms.attachment import service
-from osms.core.bulkload import ImportResult
+from osms.attachment import applications, campaign, ingest, population, service
 from osms.core.config import get_settings
 from osms.core.db import get_engine, unit_of_work
 from osms.core.errors import OsmsError
 from osms.core.jsonout import fail, print_json
-from osms.core.progress import file_progress
+from osms.core.progress import file_progress, print_import
 from osms.coverage.cli import cli_principal
 
 attach_app = typer.Typer(help="Attachment to a primary-care clinic (docs/attachment.md).", no_args_is_help=True)
@@ -54,34 +54,15 @@ def _day(text: str | None, option: str) -> date | None:
         raise typer.BadParameter(f"expected YYYY-MM-DD, got {text!r}", param_hint=option) from None
 
 
-def _print_import(result: ImportResult) -> None:
-    table = Table(title=f"{result.kind}: {result.file}", show_header=False)
-    for label, value in (
-        ("rows", result.rows),
-        ("accepted", result.accepted),
-        ("  new", result.inserted),
-        ("  updated", result.updated),
-        ("  unchanged", result.unchanged),
-        ("rejected", result.rejected),
-    ):
-        table.add_row(label, f"{value:,}")
-    for code, n in result.rejected_by_reason.items():
-        table.add_row(f"  {code}", f"{n:,}  ({service.IMPORT_REASONS.get(code, '')})")
-    table.add_row("seconds", f"{result.seconds:.2f}")
-    if result.rejects_file:
-        table.add_row("rejection report", result.rejects_file)
-    errors.print(table)
-
-
 def _run_import(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
     rejects = rejects or file.with_name(file.name + ".rejected.csv")
-    fn = service.import_clinics if kind == "clinics" else service.import_districts
+    fn = ingest.import_clinics if kind == "clinics" else ingest.import_districts
     with _errors(as_json), file_progress(errors, f"importing {kind}", file, disable=as_json) as advance:
         result = fn(get_engine(get_settings().database_url), file, rejects_file=rejects, progress=advance)
     if as_json:
         print_json(result.as_dict())
     else:
-        _print_import(result)
+        print_import(errors, result, ingest.IMPORT_REASONS)
 
 
 FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8, header row)")]
@@ -149,7 +130,7 @@ def apply_command(
     until = _day(contract_until, "--contract-until")
     with _errors(as_json), unit_of_work(get_engine(get_settings().database_url)) as session:
         if family:
-            decisions = service.apply_family(
+            decisions = applications.apply_family(
                 session,
                 applicant_iin=applicant or iin,
                 iins=[iin, *family],
@@ -164,7 +145,7 @@ def apply_command(
             )
         else:
             decisions = [
-                service.apply(
+                applications.apply(
                     session,
                     iin=iin,
                     clinic_id=clinic,
@@ -222,7 +203,7 @@ def campaign_command(
     contract_until) in chunks; write the results CSV and print a summary."""
     out = results or file.with_name(file.name + ".results.csv")
     with _errors(as_json), file_progress(errors, "deciding applications", file, disable=as_json) as advance:
-        summary = service.run_campaign(
+        summary = campaign.run_campaign(
             get_engine(get_settings().database_url), file, results=out, progress=advance, rulebook=rulebook
         )
     if as_json:
@@ -248,7 +229,7 @@ def export_command(
     """Export the attached-population register per clinic for a month (feeds per-capita payment)."""
     target = out or Path(f"attached-{month.strip()}.csv")
     with _errors():
-        summary = service.export_population(get_engine(get_settings().database_url), month, target)
+        summary = population.export_population(get_engine(get_settings().database_url), month, target)
     if as_json:
         print_json(summary)
         return

@@ -3,7 +3,7 @@
 ``/attachment`` (citizens): where the citizen and their children under 18 and wards are attached,
 the clinics of their region with free places (is the citizen's address in the clinic's service
 area, i.e. home visits or not; doctors' districts with free places), and the application form for
-themselves and their children. A POST decides through ``service.apply_family`` and redirects back
+themselves and their children. A POST decides through ``applications.apply_family`` and redirects back
 (post/redirect/get); the last decisions are kept in the session as reason codes with their
 parameters, so they show in whichever language the page is switched to.
 
@@ -28,9 +28,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osms.attachment import rules, service
+from osms.attachment import applications, rules, service
 from osms.attachment.access import ATTACHMENT_CHOOSE, CLINIC_POPULATION_READ
 from osms.attachment.models import Clinic, ClinicDistrict
+from osms.attachment.population import clinic_population
 from osms.attachment.rulebook import AttachmentTopic
 from osms.core import audit, i18n
 from osms.core.errors import InvalidInput, NotFound
@@ -426,7 +427,7 @@ def apply(
         return web.error_page(request, principal, 403, NOT_YOURS)
     day = today()
     try:
-        decisions = service.apply_family(
+        decisions = applications.apply_family(
             session,
             applicant_iin=principal.iin,
             iins=chosen,
@@ -601,7 +602,7 @@ def clinic_attachments(
     except NotFound:
         return web.error_page(request, principal, 404, UNKNOWN_CLINIC)
     entry = _clinic_entry(session, row, day)
-    population = service.clinic_population(session, row.clinic_id, day, page=max(page, 1), page_size=POPULATION_PAGE)
+    population = clinic_population(session, row.clinic_id, day, page=max(page, 1), page_size=POPULATION_PAGE)
     applications = service.clinic_applications(session, row.clinic_id, limit=APPLICATIONS_SHOWN)
 
     registered = registry.persons().subquery()

@@ -28,7 +28,6 @@ from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Entry, Rulebook
 
 Package = Literal["GOBMP", "OSMS", "none"]
-PACKAGES: tuple[str, ...] = ("GOBMP", "OSMS", "none")
 
 #: Headline of each answer.
 PACKAGE_MESSAGES: dict[str, str] = {

@@ -283,9 +283,6 @@ class PayrollResult:
                 total.rules.update(h.rule_id for h in exclusion.categories)
         return total, by_period
 
-    def rule_ids(self) -> list[str]:
-        return sorted(self._sums()[0].rules)
-
     def as_dict(self) -> dict[str, Any]:
         total, by_period = self._sums()
         periods = []

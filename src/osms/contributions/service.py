@@ -6,9 +6,9 @@
 2. The file is read in 1 MiB blocks; each physical line is one row (a field never spans lines).
    ``RegisterChecker`` checks each row on its own; every row is staged, a chunk at a time, into a
    temporary table with its line and raw text, and with its code and sentence when refused
-   (PostgreSQL: one ``COPY`` stream fed by a background thread, so the server parses while Python
-   checks; SQLite: one ``executemany`` per chunk). Memory holds a chunk (and, on PostgreSQL, at
-   most psycopg's bounded send queue), never the file.
+   (``core.bulkload.Stager``; PostgreSQL: one ``COPY`` stream fed by a background thread, so the
+   server parses while Python checks; SQLite: one ``executemany`` per chunk). Memory holds a chunk
+   (and, on PostgreSQL, at most psycopg's bounded send queue), never the file.
 3. Set-based, in SQL, in this order: later duplicates of a reference in the file; references
    already in the ledger (identical: counted ``already_credited``; different: rejected); persons
    and payers missing from the registries or of the wrong kind; reversals without a credited
@@ -27,15 +27,14 @@ import operator
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, nullcontext, suppress
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import Subquery, Table, exists, func, insert, select, text
+from sqlalchemy import Subquery, Table, column, exists, func, select, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 
@@ -43,7 +42,16 @@ from osms.contributions import queries, summary
 from osms.contributions import register_rules as rr
 from osms.contributions.models import REVERSAL, Payment, PersonMonth
 from osms.contributions.rulebook import ContributionsTopic
-from osms.core.bulkload import BadLine, ImportFileError, take_load_lock, write_rejections
+from osms.core.bulkload import (
+    BadLine,
+    ImportFileError,
+    Stager,
+    check_header,
+    copy_text,
+    open_batch,
+    take_load_lock,
+    write_rejections,
+)
 from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
@@ -202,52 +210,11 @@ def _lines(fh: IO[bytes], progress: Callable[[int], None] | None, digest: Any) -
         yield _decode_lines(carry)
 
 
-def _copy_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
-
-
 _STAGE_COLUMNS = (
     "line, raw, reference, payer_id, payer_kind, iin, period, kind, tiyn, value_date, reverses, code, message"
 )
-
-
-class _RegisterStager:
-    """Writes staged rows (checked, or refused with their code): one COPY stream for the whole file
-    on PostgreSQL, sent by a background thread while Python reads on; executemany on SQLite."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.pg = conn.dialect.name == "postgresql"
-        self._stack: ExitStack | None = None
-        self._copy: Any = None
-
-    def write(self, chunk: list[Any]) -> None:
-        if not chunk:
-            return
-        if not self.pg:
-            marks = ",".join("?" * 13)
-            self.conn.exec_driver_sql(f"INSERT INTO {STAGE} ({_STAGE_COLUMNS}) VALUES ({marks})", chunk)
-            return
-        if self._copy is None:
-            self._stack = ExitStack()
-            cur = self._stack.enter_context(self.conn.connection.driver_connection.cursor())  # type: ignore[union-attr]
-            self._copy = self._stack.enter_context(
-                cur.copy(f"COPY {STAGE} ({_STAGE_COLUMNS}) FROM STDIN", writer=QueuedLibpqWriter(cur))
-            )
-        self._copy.write("".join(chunk))
-
-    def close(self) -> None:
-        """End the COPY (waits until the server has every row)."""
-        if self._stack is not None:
-            stack, self._stack, self._copy = self._stack, None, None
-            stack.close()
-
-    def abort(self) -> None:
-        """Leave the COPY after a failure (the transaction is rolled back anyway)."""
-        if self._stack is not None:
-            stack, self._stack, self._copy = self._stack, None, None
-            with suppress(Exception):  # the original error is what matters
-                stack.__exit__(RuntimeError, RuntimeError("staging aborted"), None)
+#: The staging table as ``_stage_file`` writes it (values as staged: no type conversion).
+_STAGE_TABLE = table(STAGE, *(column(name) for name in _STAGE_COLUMNS.split(", ")))
 
 
 def _create_stage(conn: Connection) -> None:
@@ -400,31 +367,15 @@ def ingest_register(
             take_load_lock(conn, _LOCK_KEY)
             conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
             conn.exec_driver_sql("SET LOCAL jit = off")
-        batch_id = conn.execute(
-            insert(batch_table)
-            .values(
-                kind=BATCH_KIND,
-                file_name=name[-500:],
-                created_by=created_by,
-                sha256="",  # set once the file has been read
-                started_at=datetime.now(UTC),
-                rows=0,
-                accepted=0,
-                rejected=0,
-            )
-            .returning(batch_table.c.id)
-        ).scalar_one()
+        batch_id = open_batch(conn, BATCH_KIND, name, sha256="", created_by=created_by)  # sha256 set once read
         result = IngestResult(file=name, batch_id=batch_id)
         clock = _Clock(result.phases)
         _create_stage(conn)
-        stager = _RegisterStager(conn)
-        try:
-            with path.open("rb") if isinstance(path, Path) else nullcontext(path) as fh:
-                result.rows, reversals = _stage_file(fh, Path(name).name, checker, stager, progress, digest)
-            stager.close()
-        except BaseException:
-            stager.abort()
-            raise
+        with (
+            Stager(conn, _STAGE_TABLE, queued=True) as stager,
+            path.open("rb") if isinstance(path, Path) else nullcontext(path) as fh,
+        ):
+            result.rows, reversals = _stage_file(fh, Path(name).name, checker, stager, progress, digest)
         if pg:
             conn.exec_driver_sql(f"ANALYZE {STAGE}")
         else:
@@ -513,7 +464,7 @@ def _stage_file(
     fh: IO[bytes],
     file_label: str,
     checker: rr.RegisterChecker,
-    stager: _RegisterStager,
+    stager: Stager,
     progress: Callable[[int], None] | None,
     digest: Any,
 ) -> tuple[int, int]:
@@ -535,7 +486,7 @@ def _stage_file(
     def reject(line: int, code: str, message: str, raw: str) -> None:
         if pg:
             nulls = "\t\\N" * 9
-            chunk.append(f"{line}\t{_copy_escape(raw)}{nulls}\t{code}\t{_copy_escape(message)}\n")
+            chunk.append(f"{line}\t{copy_text(raw)}{nulls}\t{code}\t{copy_text(message)}\n")
         else:
             chunk.append((line, raw, None, None, None, None, None, None, None, None, None, code, message))
 
@@ -553,14 +504,7 @@ def _stage_file(
                     header = [h.strip() for h in next(csv.reader([line]))] if line.strip() else []
                 except csv.Error as exc:
                     raise ImportFileError(f"{file_label}: the header is not valid CSV: {exc}") from None
-                missing = [c for c in rr.COLUMNS if c not in header]
-                unknown = [h for h in header if h not in rr.COLUMNS]
-                if missing or unknown or len(set(header)) != len(header):
-                    raise ImportFileError(
-                        f"{file_label}: the header must be {','.join(rr.COLUMNS)}"
-                        + (f"; missing: {','.join(missing)}" if missing else "")
-                        + (f"; unknown: {','.join(unknown)}" if unknown else "")
-                    )
+                check_header(header, rr.COLUMNS, file_label)
                 order = [header.index(c) for c in rr.COLUMNS]
                 if order != list(range(width)):
                     reorder = operator.itemgetter(*order)
@@ -601,9 +545,9 @@ def _stage_file(
                             f"{tiyn}\t{value_date}\t{rev}\t\\N\t\\N\n"
                         )
                     else:
-                        rev = "\\N" if reverses is None else _copy_escape(reverses)
+                        rev = "\\N" if reverses is None else copy_text(reverses)
                         chunk.append(
-                            f"{line_no}\t{_copy_escape(line)}\t{_copy_escape(ref)}\t{payer_id}\t{payer_kind}\t{iin}\t"
+                            f"{line_no}\t{copy_text(line)}\t{copy_text(ref)}\t{payer_id}\t{payer_kind}\t{iin}\t"
                             f"{period}\t{kind}\t{tiyn}\t{value_date}\t{rev}\t\\N\t\\N\n"
                         )
                 else:

@@ -26,6 +26,11 @@ _TOUCHED = "touched_person_month"
 _FRESH = "fresh_person_month"
 _NEW = "new_person_month"
 _COLUMNS = "iin, period, amount, payments, kinds, payer_id, first_value_date"
+#: A temporary table of summary rows (``_COLUMNS``), created under ``name``.
+_SUMMARY_TABLE = (
+    "CREATE TEMPORARY TABLE {name} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL, amount NUMERIC, "
+    "payments INTEGER, kinds INTEGER, payer_id VARCHAR(12), first_value_date DATE)"
+)
 # Grouping by IIN sorts 12-digit strings: byte order ("C") groups them the same and sorts them
 # 2-3 times faster than the database's linguistic collation (PostgreSQL only).
 _C = 'COLLATE "C"'
@@ -76,10 +81,7 @@ def refresh(conn: Connection, keys_sql: str, params: dict[str, object] | None = 
         conn.exec_driver_sql(f"ANALYZE {_TOUCHED}")
     else:
         conn.exec_driver_sql(f"CREATE UNIQUE INDEX ix_{_TOUCHED} ON {_TOUCHED} (iin, period)")
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {_FRESH} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL, amount NUMERIC, "
-        "payments INTEGER, kinds INTEGER, payer_id VARCHAR(12), first_value_date DATE)"
-    )
+    conn.exec_driver_sql(_SUMMARY_TABLE.format(name=_FRESH))
     conn.exec_driver_sql(f"INSERT INTO {_FRESH} ({_COLUMNS}) {_fresh_sql(pg)}")
     if pg:
         conn.exec_driver_sql(f"ANALYZE {_FRESH}")
@@ -127,10 +129,7 @@ def refresh_staged(conn: Connection, stage: str, amount_of: Callable[[str], str]
         f"SELECT {_COLUMNS} FROM ({grouped}) g "
         "WHERE NOT EXISTS (SELECT 1 FROM person_month pm WHERE pm.iin = g.iin AND pm.period = g.period)"
     )
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {_NEW} (iin VARCHAR(12) NOT NULL, period INTEGER NOT NULL, amount NUMERIC, "
-        "payments INTEGER, kinds INTEGER, payer_id VARCHAR(12), first_value_date DATE)"
-    )
+    conn.exec_driver_sql(_SUMMARY_TABLE.format(name=_NEW))
     new = conn.exec_driver_sql(f"INSERT INTO {_NEW} ({_COLUMNS}) {select_new}").rowcount
     if pg:
         conn.exec_driver_sql(f"ANALYZE {_NEW}")

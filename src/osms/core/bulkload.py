@@ -5,7 +5,7 @@ The shared mechanism behind every bulk import (registry files now; registers lat
 1. The header must name exactly the expected columns (any order), else nothing is written.
 2. Rows are read in chunks; each is checked by a pure function that returns the cleaned values
    or a ``Rejection`` (reason code + sentence). Good rows go to a temporary staging table
-   (PostgreSQL: ``COPY``; SQLite: one prepared ``executemany`` per chunk); bad rows go to
+   (``Stager``: PostgreSQL ``COPY``; SQLite one prepared ``executemany`` per chunk); bad rows go to
    ``import_rejection`` with their line and raw text. Memory holds one chunk, never the file.
 3. In SQL, set-based: later duplicates of a key are rejected (``duplicate_key``), rows whose
    references do not exist are rejected, and the rest is upserted by key. Rows identical to
@@ -19,15 +19,18 @@ import csv
 import hashlib
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.expression import TableClause
 
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, Overloaded
@@ -98,6 +101,18 @@ class ImportFileError(InvalidInput):
     """The file as a whole cannot be read (header, encoding): nothing is written."""
 
     code = "bad_file"
+
+
+def check_header(header: Sequence[str], columns: Sequence[str], file_label: str) -> None:
+    """The header must name exactly ``columns``, each once, in any order; else the file is refused."""
+    missing = [c for c in columns if c not in header]
+    unknown = [h for h in header if h not in columns]
+    if missing or unknown or len(set(header)) != len(header):
+        raise ImportFileError(
+            f"{file_label}: the header must be {','.join(columns)}"
+            + (f"; missing: {','.join(missing)}" if missing else "")
+            + (f"; unknown: {','.join(unknown)}" if unknown else "")
+        )
 
 
 def take_load_lock(conn: Connection, key: int) -> None:
@@ -199,34 +214,119 @@ def _stage_table(spec: ImportSpec, name: str) -> Table:
     return Table(name, MetaData(), *cols, prefixes=["TEMPORARY"])
 
 
-class _Stager:
-    """Writes checked rows into the staging table: COPY on PostgreSQL, executemany on SQLite."""
+def copy_text(value: str) -> str:
+    """``value`` escaped for one field of PostgreSQL's ``COPY`` text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
 
-    def __init__(self, conn: Connection, stage: Table) -> None:
+
+class Stager:
+    """Appends rows to one table in bulk: the one way the loaders stage rows (registry and
+    attachment imports, payment registers, the attachment campaign's writes).
+
+    PostgreSQL: one ``COPY table (columns) FROM STDIN`` stream, opened by the first write and
+    ended by ``close`` (or the end of a ``with`` block); with ``queued=True`` a background thread
+    sends it (psycopg's ``QueuedLibpqWriter``), so the server parses while Python reads on. Nothing
+    else can run on the connection while the stream is open. SQLite: one prepared ``executemany``
+    per write.
+
+    ``columns`` (default: all of ``table``'s) name the tuples' fields. A ``Table`` with types has
+    its values converted by the columns' bind processors, as SQLAlchemy's own inserts would; a
+    ``sqlalchemy.table()`` without types takes them as given.
+    """
+
+    def __init__(
+        self, conn: Connection, table: TableClause, columns: Sequence[str] | None = None, *, queued: bool = False
+    ) -> None:
         self.conn = conn
-        self.stage = stage
-        self.names = [c.name for c in stage.columns]
-        dialect = conn.dialect
-        self.processors = [c.type._cached_bind_processor(dialect) for c in stage.columns]
-        self.pg = dialect.name == "postgresql"
-        placeholders = ", ".join("?" for _ in self.names)
-        self.sql = f"INSERT INTO {stage.name} ({', '.join(self.names)}) VALUES ({placeholders})"
+        self.pg = conn.dialect.name == "postgresql"
+        self.queued = queued
+        self.columns = list(columns) if columns is not None else [c.name for c in table.columns]
+        processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in self.columns]
+        self.processors = processors if any(p is not None for p in processors) else None
+        names = ", ".join(self.columns)
+        self.insert_sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in self.columns)})"
+        self.copy_sql = f"COPY {table.name} ({names}) FROM STDIN"
+        self._stack: ExitStack | None = None
+        self._copy: Any = None
 
-    def _convert(self, row: Row) -> Row:
+    def _convert(self, row: Sequence[Any]) -> Row:
+        assert self.processors is not None
         return tuple(p(v) if p is not None and v is not None else v for p, v in zip(self.processors, row, strict=True))
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: Sequence[Any]) -> None:
+        """Append ``rows``: tuples in ``columns`` order or, on PostgreSQL, lines already in COPY's
+        text format (fields escaped with ``copy_text``, ``\\N`` for NULL, each line ending in a newline)."""
         if not rows:
             return
-        converted = [self._convert(r) for r in rows]
-        if self.pg:
-            dbapi = self.conn.connection.driver_connection
-            copy_sql = f"COPY {self.stage.name} ({', '.join(self.names)}) FROM STDIN"
-            with dbapi.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
-                for r in converted:
-                    copy.write_row(r)
+        if type(rows[0]) is str:
+            self._open().write("".join(rows))
+            return
+        if self.processors is not None:
+            rows = [self._convert(r) for r in rows]
+        if not self.pg:
+            self.conn.exec_driver_sql(self.insert_sql, list(rows))
+            return
+        copy = self._open()
+        for r in rows:
+            copy.write_row(r)
+
+    def _open(self) -> Any:
+        if self._copy is None:
+            stack = ExitStack()
+            cur = stack.enter_context(self.conn.connection.driver_connection.cursor())  # type: ignore[union-attr]
+            writer = QueuedLibpqWriter(cur) if self.queued else None
+            self._copy = stack.enter_context(cur.copy(self.copy_sql, writer=writer))
+            self._stack = stack
+        return self._copy
+
+    def close(self) -> None:
+        """End the COPY (waits until the server has every row)."""
+        if self._stack is not None:
+            stack, self._stack, self._copy = self._stack, None, None
+            stack.close()
+
+    def abort(self) -> None:
+        """Leave the COPY after a failure (the transaction is rolled back anyway)."""
+        if self._stack is not None:
+            stack, self._stack, self._copy = self._stack, None, None
+            with suppress(Exception):  # the original error is what matters
+                stack.__exit__(RuntimeError, RuntimeError("staging aborted"), None)
+
+    def __enter__(self) -> Stager:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
         else:
-            self.conn.exec_driver_sql(self.sql, converted)
+            self.abort()
+
+
+def stage_rows(conn: Connection, table: TableClause, rows: Sequence[Any], columns: Sequence[str] | None = None) -> None:
+    """Append ``rows`` to ``table`` in one go (a ``Stager`` for one write)."""
+    with Stager(conn, table, columns) as stager:
+        stager.write(rows)
+
+
+def open_batch(conn: Connection, kind: str, file_name: str, *, sha256: str, created_by: str | None = None) -> int:
+    """A new ``import_batch`` row for a load starting now (its counts 0 until it ends); its id."""
+    batch_table: Table = ImportBatch.__table__  # type: ignore[assignment]
+    return int(
+        conn.execute(
+            insert(batch_table)
+            .values(
+                kind=kind,
+                file_name=file_name[-500:],
+                created_by=created_by,
+                sha256=sha256,
+                started_at=datetime.now(UTC),
+                rows=0,
+                accepted=0,
+                rejected=0,
+            )
+            .returning(batch_table.c.id)
+        ).scalar_one()
+    )
 
 
 def _same(dialect: str, a: str, b: str) -> str:
@@ -252,27 +352,14 @@ def run_import(
     stage = _stage_table(spec, f"stage_{spec.kind}")
     d = engine.dialect.name
     with engine.begin() as conn:
-        batch_id = conn.execute(
-            insert(batch_table)
-            .values(
-                kind=spec.kind,
-                file_name=str(path)[-500:],
-                sha256=digest.hexdigest(),
-                started_at=datetime.now(UTC),
-                rows=0,
-                accepted=0,
-                rejected=0,
-            )
-            .returning(batch_table.c.id)
-        ).scalar_one()
+        batch_id = open_batch(conn, spec.kind, str(path), sha256=digest.hexdigest())
         result = ImportResult(kind=spec.kind, file=str(path), batch_id=batch_id)
         stage.create(conn)
-        stager = _Stager(conn, stage)
         good: list[Row] = []
         bad: list[dict[str, Any]] = []
 
         def flush() -> None:
-            stager.write(good)
+            stage_rows(conn, stage, good)
             if bad:
                 conn.execute(insert(rej_table), bad)
             good.clear()
@@ -286,14 +373,7 @@ def run_import(
             except StopIteration:
                 raise ImportFileError(f"{path.name} is empty: expected the header {','.join(spec.columns)}") from None
             header = [h.strip() for h in header]
-            missing = [c for c in spec.columns if c not in header]
-            unknown = [h for h in header if h not in spec.columns]
-            if missing or unknown or len(set(header)) != len(header):
-                raise ImportFileError(
-                    f"{path.name}: the header must be {','.join(spec.columns)}"
-                    + (f"; missing: {','.join(missing)}" if missing else "")
-                    + (f"; unknown: {','.join(unknown)}" if unknown else "")
-                )
+            check_header(header, spec.columns, path.name)
             width = len(header)
             line = 1
             while True:

@@ -96,6 +96,17 @@ class Settings(BaseSettings):
     load_lock_timeout: float = Field(
         default=120.0, gt=0, description="Seconds a register load waits for a running load before giving up"
     )
+    migration_lock_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "PostgreSQL: seconds a migration's statement waits for a lock before the migration fails, "
+            "so a migration never queues the fund's requests behind it (docs/migrations.md)"
+        ),
+    )
+    migration_statement_timeout: float = Field(
+        default=900.0, gt=0, description="PostgreSQL: seconds one migration statement may run (docs/migrations.md)"
+    )
     db_client_check_interval: float = Field(
         default=1.0,
         gt=0,

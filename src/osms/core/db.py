@@ -147,7 +147,3 @@ def overload_reason(exc: BaseException) -> str | None:
     ):
         return "another writer holds the database"
     return None
-
-
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"

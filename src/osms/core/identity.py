@@ -186,10 +186,6 @@ def check_bin(raw: str) -> IdCheck:
     )
 
 
-def is_valid_iin(raw: str) -> bool:
-    return check_iin(raw).valid
-
-
 def make_iin(birth: date, sex: Literal["M", "F"], serial: int) -> str | None:
     """Build the IIN for a birth date, sex and serial (0..9999), or ``None`` when that serial
     has no valid check digit (the caller takes the next serial)."""

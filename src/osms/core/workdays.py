@@ -17,11 +17,6 @@ def is_holiday(day: date) -> bool:
     return day in _kz_holidays(day.year)
 
 
-def holiday_name(day: date) -> str | None:
-    name = _kz_holidays(day.year).get(day)
-    return str(name) if name else None
-
-
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a public holiday (observed days included)."""
     return day.weekday() < 5 and not is_holiday(day)

@@ -106,7 +106,6 @@ BasisCode = Literal[
     "unknown_person",
 ]
 BASIS_CODES: tuple[str, ...] = get_args(BasisCode)
-INSURED_CODES = frozenset({"state_paid_category", "paid", "grace", "transitional_2020"})
 
 #: A status check reads the months from M - HISTORY_MONTHS to M + FUTURE_MONTHS, never more:
 #: 60 months of extended grace (kz-law 2026) + 6 months of grace + 6 to spare; 12 prepaid months.

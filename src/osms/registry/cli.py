@@ -7,13 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from osms.core.bulkload import ImportResult
 from osms.core.db import get_engine
 from osms.core.errors import OsmsError
 from osms.core.jsonout import fail, print_json
-from osms.core.progress import file_progress
+from osms.core.progress import file_progress, print_import
 from osms.registry import rules
 from osms.registry.service import SPECS, import_file
 
@@ -21,26 +19,6 @@ app = typer.Typer(help="Person and payer registry.", no_args_is_help=True)
 import_app = typer.Typer(help="Import registry CSV files (upsert by key, idempotent, all-or-nothing).")
 app.add_typer(import_app, name="import")
 console = Console(stderr=True)
-
-
-def print_result(result: ImportResult) -> None:
-    table = Table(title=f"{result.kind}: {result.file}", show_header=False)
-    for label, value in (
-        ("rows", result.rows),
-        ("accepted", result.accepted),
-        ("  new", result.inserted),
-        ("  updated", result.updated),
-        ("  unchanged", result.unchanged),
-        ("rejected", result.rejected),
-    ):
-        table.add_row(label, f"{value:,}")
-    for code, n in result.rejected_by_reason.items():
-        table.add_row(f"  {code}", f"{n:,}  ({rules.REASONS.get(code, '')})")
-    rate = result.rows / result.seconds if result.seconds else 0
-    table.add_row("seconds", f"{result.seconds:.2f}  ({rate:,.0f} rows/s)")
-    if result.rejects_file:
-        table.add_row("rejection report", result.rejects_file)
-    console.print(table)
 
 
 def run(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
@@ -53,7 +31,7 @@ def run(kind: str, file: Path, rejects: Path | None, as_json: bool) -> None:
     if as_json:
         print_json(result.as_dict())
     else:
-        print_result(result)
+        print_import(console, result, rules.REASONS)
 
 
 FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8, header row)")]

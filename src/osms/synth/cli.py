@@ -12,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from osms.synth.clinics import write_clinics
-from osms.synth.generator import SynthConfig, generate
+from osms.synth.country import SynthConfig
+from osms.synth.generator import generate
 
 
 class _RichReporter:

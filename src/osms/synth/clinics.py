@@ -42,10 +42,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from random import Random
-from typing import Final, Protocol
+from typing import Final
 
 from osms.attachment.rulebook import AttachmentTopic
 from osms.core.identity import make_bin
+from osms.core.progress import Reporter, Silent
 from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.loader import RulebookError, load_rulebook
 from osms.synth import data, names
@@ -176,20 +177,6 @@ BLOCK: Final = 8192
 _SPEC_LETTER: Final = {"therapist": "T", "gp": "G", "pediatrician": "P"}
 
 
-class Progress(Protocol):
-    def phase(self, name: str, total: int) -> None: ...
-
-    def advance(self, n: int) -> None: ...
-
-
-class _Silent:
-    def phase(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
-
-
 @dataclass
 class ClinicsResult:
     rows: dict[str, int]  # file name -> rows without the header
@@ -261,7 +248,7 @@ def campaign_window(as_of: date, rulebook: str = RULEBOOK) -> tuple[int, date, d
 
 
 class _Clinics:
-    def __init__(self, out_dir: Path, seed: int, as_of: date, rulebook: str, rep: Progress) -> None:
+    def __init__(self, out_dir: Path, seed: int, as_of: date, rulebook: str, rep: Reporter) -> None:
         self.out = out_dir
         self.rng = Random(f"osms-synth-clinics:{seed}")
         self.as_of = as_of
@@ -773,13 +760,13 @@ def write_clinics(
     *,
     seed: int,
     as_of: date,
-    reporter: Progress | None = None,
+    reporter: Reporter | None = None,
     rulebook: str = RULEBOOK,
 ) -> ClinicsResult:
     """Write clinics.csv, districts.csv, attach_initial.csv and attach_campaign.csv into ``out_dir``
     from the country there, and add a ``clinics`` entry to its manifest.json (if any)."""
     started = time.perf_counter()
-    rep = reporter or _Silent()
+    rep = reporter or Silent()
     rep.phase("clinics (read)", 1)
     gen = _Clinics(out_dir, seed, as_of, rulebook, rep)
     gen.read()

@@ -34,13 +34,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
-from typing import Final, Protocol
+from typing import Final
 
 from osms.contributions.rulebook import ContributionsTopic
 from osms.contributions.rules import CalcError, Membership, compute, state_paid_hits
 from osms.core.identity import make_bin, make_iin
 from osms.core.money import format_money
 from osms.core.periods import Month
+from osms.core.progress import Reporter, Silent
 from osms.core.workdays import is_working_day
 from osms.registry.rulebook import CategoryRule
 from osms.rulebooks.loader import Rulebook, RulebookError, load_rulebook
@@ -101,20 +102,6 @@ SELF_REGULAR, SELF_LAPSER, SELF_PREPAYER, SELF_ARREARS = 0, 1, 2, 3
 IE_HABITS: Final = ((IE_REGULAR, 0.8), (IE_IRREGULAR, 0.2))
 SELF_HABITS: Final = ((SELF_REGULAR, 0.45), (SELF_LAPSER, 0.2), (SELF_PREPAYER, 0.15), (SELF_ARREARS, 0.2))
 ARREARS_MONTHS: Final = 12  # a late payer pays at most this many months back (a habit, not a rule)
-
-
-class Progress(Protocol):
-    def phase(self, name: str, total: int) -> None: ...
-
-    def advance(self, n: int) -> None: ...
-
-
-class _Silent:
-    def phase(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
 
 
 @dataclass
@@ -815,7 +802,7 @@ def write_registers(
     seed: int,
     as_of: date,
     months: int,
-    reporter: Progress | None = None,
+    reporter: Reporter | None = None,
     ie_start: Mapping[str, date] | None = None,
     rulebook: str = RULEBOOK,
 ) -> RegistersResult:
@@ -827,7 +814,7 @@ def write_registers(
     if months < 1:
         raise ValueError("months must be at least 1")
     started = time.perf_counter()
-    rep = reporter or _Silent()
+    rep = reporter or Silent()
     book = load_rulebook(rulebook)
     reg_dir = out_dir / REGISTERS_DIR
     reg_dir.mkdir(parents=True, exist_ok=True)

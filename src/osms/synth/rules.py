@@ -95,7 +95,6 @@ STATUS_CATEGORY: dict[str, str] = {
 
 RELATIONS: tuple[str, ...] = ("parent", "guardian", "spouse")
 PAYER_KINDS: tuple[str, ...] = ("employer", "individual_entrepreneur", "agent", "state", "local_budget")
-EMPLOYMENT_KINDS: tuple[str, ...] = ("employee", "civil_contract")
 
 
 def add_years(ordinal: int, years: int) -> int:

@@ -1,0 +1,168 @@
+"""Imports of clinics and districts (docs/attachment.md) through ``core/bulkload``: upsert by key,
+rejections, all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.engine import Engine
+
+from osms.attachment import rules
+from osms.attachment.models import Clinic, ClinicDistrict
+from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
+from osms.core.errors import InvalidInput
+from osms.core.identity import check_bin
+from osms.core.rows import Rejection, Row
+
+CLINIC_COLUMNS: Final = ("clinic_id", "bin", "name", "region", "capacity", "service_area")
+DISTRICT_COLUMNS: Final = ("clinic_id", "district_id", "specialty", "doctor", "norm")
+IMPORT_REASONS: Final = {
+    "bad_row_shape": "the row does not have the columns of the header",
+    "missing_field": "a required field is empty",
+    "field_too_long": "a field is longer than allowed",
+    "bad_clinic_id": "clinic_id may hold only letters, digits, '-', '_' and '.'",
+    "bad_district_id": "district_id may hold only letters, digits, '-', '_' and '.'",
+    "bad_bin": "the clinic's BIN fails a check",
+    "bad_capacity": "capacity must be a whole number, 0 or more",
+    "bad_norm": "norm must be a whole number, 0 or more",
+    "bad_specialty": "specialty must be therapist, gp or pediatrician",
+    "bad_address_code": "an address code of the service area is longer than 32 characters",
+    "bad_encoding": "the line is not UTF-8 text",
+    "duplicate_key": "the same key appears earlier in the file",
+    "unknown_clinic": "the clinic is not in the clinic register (import clinics first)",
+}
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+_MAX = {"name": 300, "region": 16, "doctor": 200}
+
+
+def _text(values: dict[str, str], name: str) -> str | Rejection:
+    text = values[name].strip()
+    if not text:
+        return Rejection("missing_field", f"{name} is empty")
+    if len(text) > _MAX.get(name, 32):
+        return Rejection("field_too_long", f"{name} is longer than {_MAX.get(name, 32)} characters")
+    return text
+
+
+def _whole(text: str, name: str, code: str) -> int | Rejection:
+    text = text.strip()
+    if not text:
+        return Rejection("missing_field", f"{name} is empty")
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²" and "٤" are isdigit()
+        return Rejection(code, f"{name} {text!r} is not a whole number 0..999999999")
+    return int(text)
+
+
+def _ident(text: str, name: str, code: str) -> str | Rejection:
+    text = text.strip()
+    if not text:
+        return Rejection("missing_field", f"{name} is empty")
+    if not _ID.match(text):
+        return Rejection(code, f"{name} {text!r}: only letters, digits, '-', '_' and '.', up to 32")
+    return text
+
+
+def parse_service_area(text: str) -> list[str]:
+    """``A;B; C`` -> ``["A", "B", "C"]`` (blanks dropped, duplicates dropped, order kept)."""
+    return list(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
+
+
+def check_clinic(values: dict[str, str]) -> Row | Rejection:
+    """One row of clinics.csv -> (clinic_id, bin, name, region, capacity, service_area)."""
+    clinic_id = _ident(values["clinic_id"], "clinic_id", "bad_clinic_id")
+    if isinstance(clinic_id, Rejection):
+        return clinic_id
+    bin_check = check_bin(values["bin"])
+    if not bin_check.valid:
+        return Rejection("bad_bin", f"BIN {values['bin'].strip()!r}: " + "; ".join(e.message for e in bin_check.errors))
+    name = _text(values, "name")
+    if isinstance(name, Rejection):
+        return name
+    region = _text(values, "region")
+    if isinstance(region, Rejection):
+        return region
+    capacity = _whole(values["capacity"], "capacity", "bad_capacity")
+    if isinstance(capacity, Rejection):
+        return capacity
+    area = parse_service_area(values["service_area"])
+    too_long = [a for a in area if len(a) > 32]
+    if too_long:
+        return Rejection("bad_address_code", f"address code {too_long[0][:40]!r} is longer than 32 characters")
+    return (clinic_id, bin_check.number, name, region, capacity, ";".join(area))
+
+
+def check_district(values: dict[str, str]) -> Row | Rejection:
+    """One row of districts.csv -> (clinic_id, district_id, specialty, doctor, norm)."""
+    clinic_id = _ident(values["clinic_id"], "clinic_id", "bad_clinic_id")
+    if isinstance(clinic_id, Rejection):
+        return clinic_id
+    district_id = _ident(values["district_id"], "district_id", "bad_district_id")
+    if isinstance(district_id, Rejection):
+        return district_id
+    specialty = values["specialty"].strip().lower()
+    if specialty not in rules.SPECIALTIES:
+        return Rejection("bad_specialty", f"specialty {specialty!r} is not one of {', '.join(rules.SPECIALTIES)}")
+    doctor = _text(values, "doctor")
+    if isinstance(doctor, Rejection):
+        return doctor
+    norm = _whole(values["norm"], "norm", "bad_norm")
+    if isinstance(norm, Rejection):
+        return norm
+    return (clinic_id, district_id, specialty, doctor, norm)
+
+
+SPECS: Final[dict[str, ImportSpec]] = {
+    "clinics": ImportSpec(
+        kind="clinics",
+        columns=CLINIC_COLUMNS,
+        check=check_clinic,
+        table=Clinic.__table__,  # type: ignore[arg-type]
+        target_columns=CLINIC_COLUMNS,
+        key=("clinic_id",),
+    ),
+    "districts": ImportSpec(
+        kind="districts",
+        columns=DISTRICT_COLUMNS,
+        check=check_district,
+        table=ClinicDistrict.__table__,  # type: ignore[arg-type]
+        target_columns=DISTRICT_COLUMNS,
+        key=("clinic_id", "district_id"),
+        references=(Reference("clinic_id", "clinic", "clinic_id", "unknown_clinic", "not in the clinic register"),),
+    ),
+}
+
+
+def _import(
+    engine: Engine, kind: str, path: Path, rejects_file: Path | None, progress: Callable[[int], None] | None
+) -> ImportResult:
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", code="no_file")
+    return run_import(engine, SPECS[kind], path, rejects_file=rejects_file, progress=progress)
+
+
+def import_clinics(
+    engine: Engine,
+    path: Path,
+    *,
+    rejects_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import clinics.csv (``clinic_id,bin,name,region,capacity,service_area``; the service area is
+    address codes separated by ``;``): upsert by clinic_id, idempotent, all-or-nothing."""
+    return _import(engine, "clinics", Path(path), rejects_file, progress)
+
+
+def import_districts(
+    engine: Engine,
+    path: Path,
+    *,
+    rejects_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import districts.csv (``clinic_id,district_id,specialty,doctor,norm``): upsert by
+    (clinic_id, district_id); rows of unknown clinics are rejected (``unknown_clinic``)."""
+    return _import(engine, "districts", Path(path), rejects_file, progress)
