@@ -22,20 +22,14 @@ from osms.attachment import rules
 from osms.attachment.ingest import parse_service_area
 from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
 from osms.attachment.rulebook import AttachmentTopic
-from osms.attachment.service import _alive_on, _on_or_after, decision_horizon, resolve_rulebook
+from osms.attachment.service import _alive_on, _link, _on_or_after, _person, decision_horizon, resolve_rulebook
 from osms.core.bulkload import ImportFileError, check_header, stage_rows
 from osms.core.errors import InvalidInput
 from osms.core.identity import check_iin
-from osms.registry import queries as registry
 from osms.registry.service import (
     lock_persons,
 )
 from osms.rulebooks.loader import Rulebook
-
-_person = registry.persons().subquery("persons")
-
-_link = registry.family_links().subquery("family_links")
-
 
 CAMPAIGN_COLUMNS: Final = (
     "application_id",

@@ -15,25 +15,26 @@ from osms.attachment import rules
 from osms.attachment.models import Clinic, ClinicDistrict
 from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
 from osms.core.errors import InvalidInput
+from osms.core.i18n import N_
 from osms.core.identity import check_bin
 from osms.core.rows import Rejection, Row
 
 CLINIC_COLUMNS: Final = ("clinic_id", "bin", "name", "region", "capacity", "service_area")
 DISTRICT_COLUMNS: Final = ("clinic_id", "district_id", "specialty", "doctor", "norm")
 IMPORT_REASONS: Final = {
-    "bad_row_shape": "the row does not have the columns of the header",
-    "missing_field": "a required field is empty",
-    "field_too_long": "a field is longer than allowed",
-    "bad_clinic_id": "clinic_id may hold only letters, digits, '-', '_' and '.'",
-    "bad_district_id": "district_id may hold only letters, digits, '-', '_' and '.'",
-    "bad_bin": "the clinic's BIN fails a check",
-    "bad_capacity": "capacity must be a whole number, 0 or more",
-    "bad_norm": "norm must be a whole number, 0 or more",
-    "bad_specialty": "specialty must be therapist, gp or pediatrician",
-    "bad_address_code": "an address code of the service area is longer than 32 characters",
-    "bad_encoding": "the line is not UTF-8 text",
-    "duplicate_key": "the same key appears earlier in the file",
-    "unknown_clinic": "the clinic is not in the clinic register (import clinics first)",
+    "bad_row_shape": N_("the row does not have the columns of the header"),
+    "missing_field": N_("a required field is empty"),
+    "field_too_long": N_("a field is longer than allowed"),
+    "bad_clinic_id": N_("clinic_id may hold only letters, digits, '-', '_' and '.'"),
+    "bad_district_id": N_("district_id may hold only letters, digits, '-', '_' and '.'"),
+    "bad_bin": N_("the clinic's BIN fails a check"),
+    "bad_capacity": N_("capacity must be a whole number, 0 or more"),
+    "bad_norm": N_("norm must be a whole number, 0 or more"),
+    "bad_specialty": N_("specialty must be therapist, gp or pediatrician"),
+    "bad_address_code": N_("an address code of the service area is longer than 32 characters"),
+    "bad_encoding": N_("the line is not UTF-8 text"),
+    "duplicate_key": N_("the same key appears earlier in the file"),
+    "unknown_clinic": N_("the clinic is not in the clinic register (import clinics first)"),
 }
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _MAX = {"name": 300, "region": 16, "doctor": 200}

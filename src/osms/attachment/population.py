@@ -17,12 +17,9 @@ from sqlalchemy.orm import Session
 from osms.attachment import rules
 from osms.attachment.models import Attachment, ClinicDistrict
 from osms.attachment.rulebook import AgeGroupsRule, AttachmentTopic
-from osms.attachment.service import _alive_on, _non_empty, get_clinic, resolve_rulebook
+from osms.attachment.service import _alive_on, _non_empty, _person, get_clinic, resolve_rulebook
 from osms.core.errors import InvalidInput
 from osms.core.periods import Month
-from osms.registry import queries as registry
-
-_person = registry.persons().subquery("persons")
 
 
 def age_group(birth: date | None, on: date, groups: AgeGroupsRule) -> str:
