@@ -75,8 +75,8 @@ def links_of(batch_id: int) -> BatchLinks:
 class BatchOut(BaseModel):
     id: int
     kind: str = Field(
-        description="payment_register, or a registry / attachment import (persons, categories, families, "
-        "payers, clinics, districts)",
+        description="what the batch loaded: payment_register, or the kind of a room's import (persons, "
+        "categories, families, payers, clinics, districts, ...)",
         examples=["payment_register"],
     )
     file_name: str = Field(description="The file as named by whoever loaded it (`upload:<name>` for uploads)")

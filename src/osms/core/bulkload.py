@@ -1,6 +1,6 @@
 """Loading a CSV file into a table: streamed, checked row by row, then set-based.
 
-The shared mechanism behind every bulk import (registry files now; registers later):
+The shared mechanism behind every bulk import of the rooms:
 
 1. The header must name exactly the expected columns (any order), else nothing is written.
 2. Rows are read in chunks; each is checked by a pure function that returns the cleaned values
@@ -220,8 +220,8 @@ def copy_text(value: str) -> str:
 
 
 class Stager:
-    """Appends rows to one table in bulk: the one way the loaders stage rows (registry and
-    attachment imports, payment registers, the attachment campaign's writes).
+    """Appends rows to one table in bulk: the one way the rooms' loaders stage rows (imports,
+    registers, bulk decisions).
 
     PostgreSQL: one ``COPY table (columns) FROM STDIN`` stream, opened by the first write and
     ended by ``close`` (or the end of a ``with`` block); with ``queued=True`` a background thread

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         default=True,
         description=(
             "On PostgreSQL, answer clinics', operators' and auditors' single status checks through the "
-            "one-statement hot path (coverage/hotpath.py); false: the ORM path for every caller"
+            "one-statement hot path (docs/performance.md); false: the ORM path for every caller"
         ),
     )
     # Bounded waits (docs/decisions/0003-bounded-waits.md): a burst answers 503, never stalls.

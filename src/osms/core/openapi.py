@@ -14,7 +14,7 @@ from typing import Any, Final
 IIN_PATTERN: Final = "^[0-9]{12}$"
 # A month YYYY-MM of years 0001-9999.
 MONTH_PATTERN: Final = "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])$"
-# An identifier of a clinic or district (attachment.ingest._ID).
+# An identifier of a register entry (letters, digits, '.', '_', '-'; at most 32).
 IDENT_PATTERN: Final = "^[A-Za-z0-9._-]{1,32}$"
 # An amount in tenge as the calculators read it (a subset of what they accept).
 AMOUNT_PATTERN: Final = "^[0-9]{1,12}([.][0-9]{1,2})?$"  # below the calculators' 10**12 sanity limit

@@ -200,7 +200,7 @@ def format_sentence_day(lang: str | None, day: date | None) -> str:
 
 def sentence_days(lang: str | None, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with every ISO date (``2025-01-01``) written as in a sentence of ``lang``: for
-    messages whose parameters were stored as text (an attachment decision's reasons)."""
+    messages whose parameters were stored as text (a stored decision's reasons)."""
     out = dict(params)
     for name, value in params.items():
         if isinstance(value, str) and _ISO_DAY.fullmatch(value):
