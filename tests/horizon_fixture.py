@@ -137,6 +137,14 @@ self_payer_prepay_months:
   - valid_from: 2025-01-01
     value: 0
     source: fixture
+window_history_months:
+  - valid_from: 2025-01-01
+    value: 72
+    source: fixture
+window_future_months:
+  - valid_from: 2025-01-01
+    value: 12
+    source: fixture
 insurance_starts:
   - valid_from: 2025-01-01
     source: fixture

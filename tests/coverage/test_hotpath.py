@@ -21,6 +21,7 @@ from osms.core.models import AuditEntry
 from osms.core.periods import Month
 from osms.coverage import service
 from osms.coverage.hotpath import StatusHotPath
+from osms.rulebooks.loader import load_rulebook
 from tests.conftest import IS_PG
 from tests.coverage.helpers import EMPLOYER, Ledger, add_category, add_person, auth, iin, make_tokens
 
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.skipif(
 
 CATEGORIES = ("child", "pregnant_nonworking", "parent_child_under_3", "student", "unemployed_registered")
 KINDS = tuple(PAYMENT_KINDS)
+BOOK = load_rulebook("kz-law")
 
 
 def random_country(session, rng: random.Random, people: int = 40) -> list[str]:
@@ -79,14 +81,14 @@ def test_the_one_statement_reads_the_same_facts_as_the_room_services(db_url, ses
         hot = StatusHotPath(db_url)
         await hot.open()
         try:
-            return [await hot.facts(number, day) for number, day in cases]
+            return [await hot.facts(number, day, BOOK) for number, day in cases]
         finally:
             await hot.close()
 
     hot_facts = asyncio.run(read_all())
     with_memberships = with_months = 0
     for (number, day), (persons, months) in zip(cases, hot_facts, strict=True):
-        orm_persons, orm_months = service.load_facts(session, [number], day)
+        orm_persons, orm_months = service.load_facts(session, [number], day, BOOK)
         assert persons == orm_persons, (number, day)
         assert sorted(months.get(number, [])) == sorted(orm_months.get(number, [])), (number, day)
         with_memberships += bool(persons and persons[number].categories)
@@ -259,7 +261,7 @@ def test_a_check_stuck_behind_a_lock_fails_after_the_statement_timeout(db_url, e
                 conn.execute(text("LOCK TABLE person_month IN ACCESS EXCLUSIVE MODE"))
                 started = time.perf_counter()
                 try:
-                    await asyncio.wait_for(hot.facts(number, date(2025, 12, 15)), timeout=10)
+                    await asyncio.wait_for(hot.facts(number, date(2025, 12, 15), BOOK), timeout=10)
                 except Exception as exc:  # noqa: BLE001 (the kind is asserted below)
                     return type(exc), time.perf_counter() - started
                 raise AssertionError("the read went through a table locked in ACCESS EXCLUSIVE mode")

@@ -125,7 +125,9 @@ FIXED = {
     "status.yaml": "grace:\n  - valid_from: 2020-01-01\n    grace_months: 3\n    source: s\n"
     "arrears_cap_months:\n  - valid_from: 2020-01-01\n    value: 12\n    source: s\n"
     "self_payer_prepay_months:\n  - valid_from: 2020-01-01\n    value: 0\n    source: s\n"
-    "insurance_starts:\n  - valid_from: 2020-01-01\n    source: s\n",
+    "insurance_starts:\n  - valid_from: 2020-01-01\n    source: s\n"
+    "window_history_months:\n  - valid_from: 2020-01-01\n    value: 72\n    source: s\n"
+    "window_future_months:\n  - valid_from: 2020-01-01\n    value: 12\n    source: s\n",
     "categories.yaml": "{}\n",
     "attachment.yaml": 'campaign:\n  - valid_from: 2020-01-01\n    start: "09-15"\n    end: "11-15"\n    source: s\n'
     "free_change_limit:\n  - valid_from: 2020-01-01\n    changes: 1\n    per_months: 6\n    source: s\n"

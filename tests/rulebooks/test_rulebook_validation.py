@@ -79,6 +79,14 @@ self_payer_prepay_months:
   - valid_from: 2020-01-01
     value: 0
     source: docs/status.md
+window_history_months:
+  - valid_from: 2020-01-01
+    value: 72
+    source: docs/status.md
+window_future_months:
+  - valid_from: 2020-01-01
+    value: 12
+    source: docs/status.md
 insurance_starts:
   - valid_from: 2020-01-01
     source: docs/status.md

@@ -47,6 +47,7 @@ from osms.core.db import overload_reason
 from osms.core.errors import OsmsError
 from osms.core.http import problem
 from osms.core.identity import check_iin
+from osms.core.periods import Month
 from osms.core.security import Principal, cached_principal
 from osms.coverage import rules, service
 from osms.coverage.access import STATUS_READ
@@ -103,6 +104,7 @@ def conninfo(database_url: str) -> str:
 
 
 Facts = tuple[dict[str, PersonFacts], dict[str, list[rules.MonthFacts]]]
+FactsKey = tuple[str, date, Month, Month]  # the IIN, D and the window's first and last months
 
 
 class Batches(Generic[T, R]):
@@ -171,9 +173,9 @@ class StatusHotPath:
         await self._audit.idle()
         await self.pool.close()
 
-    async def facts(self, iin: str, on: date) -> Facts:
-        """What ``service.load_facts(session, [iin], on)`` returns."""
-        return await self._facts.submit((iin, on))
+    async def facts(self, iin: str, on: date, book: Rulebook) -> Facts:
+        """What ``service.load_facts(session, [iin], on, book)`` returns."""
+        return await self._facts.submit((iin, on, *rules.window(on, book)))
 
     async def audit(self, row: AuditRow) -> None:
         """Append one audit entry; returns once it is committed."""
@@ -201,21 +203,20 @@ class StatusHotPath:
         self, principal: Principal, iin: str, day: date, book: Rulebook, *, resource: str
     ) -> dict[str, Any]:
         """``service.read_status`` for an admitted request, as the JSON answer, once audited."""
-        persons, months = await self.facts(iin, day)
+        persons, months = await self.facts(iin, day, book)
         status = service.evaluate_facts(iin, day, book, persons, months)
         row = (datetime.now(UTC), principal.username, principal.role, "api", "status.read", resource[:300], iin)
         state = audit.current()
         await self.audit((*row, service.read_detail(status), state.client if state is not None else None))
         return service.visible_status(principal.role, status.as_dict())
 
-    async def _read_facts(self, keys: list[tuple[str, date]]) -> list[Facts]:
-        windows = [rules.window(on) for _, on in keys]
+    async def _read_facts(self, keys: list[FactsKey]) -> list[Facts]:
         params = {
-            "iins": [iin for iin, _ in keys],
-            "first_days": [first.first_day for first, _ in windows],
-            "last_days": [on for _, on in keys],
-            "los": [first.index for first, _ in windows],
-            "his": [last.index for _, last in windows],
+            "iins": [iin for iin, _, _, _ in keys],
+            "first_days": [first.first_day for _, _, first, _ in keys],
+            "last_days": [on for _, on, _, _ in keys],
+            "los": [first.index for _, _, first, _ in keys],
+            "his": [last.index for _, _, _, last in keys],
         }
         rows = await self._execute(FACTS_SQL, params, fetch=True)
         out: list[Facts] = [({}, {}) for _ in keys]

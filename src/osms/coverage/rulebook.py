@@ -2,9 +2,11 @@
 
 Series of ``status.yaml``: ``grace`` (months insured after the last covered month),
 ``arrears_cap_months``, ``insurance_starts`` (one open entry), ``transitional_insured`` (windows
-treating everyone as insured), ``pregnancy_decision_working_days``, ``pregnancy_lookback_months``.
+treating everyone as insured), ``pregnancy_decision_working_days``, ``pregnancy_lookback_months``,
+``window_history_months`` and ``window_future_months`` (the months a status check reads).
 Accessors: ``book.topic(CoverageTopic).grace(on)``,
-``.arrears_cap_months(on)``, ``.insurance_starts()``, ``.transitional_insured(on)``; and the register of
+``.arrears_cap_months(on)``, ``.insurance_starts()``, ``.transitional_insured(on)``,
+``.window_history_months(on)``, ``.window_future_months(on)``; and the register of
 pregnant women's ``pregnancy_decision_working_days`` and ``pregnancy_lookback_months``.
 """
 
@@ -13,15 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import model_validator
 
-from osms.rulebooks.entries import Entry, Int, IntRow, Row
+from osms.rulebooks.entries import Entry, Int, IntRow, ParameterEntry, Row
 from osms.rulebooks.show import ShowTables
-from osms.rulebooks.topic import SeriesSpec, Topic
+from osms.rulebooks.topic import Loaded, Problems, SeriesSpec, Topic
 
-__all__ = ["CoverageTopic", "GraceRule"]
+__all__ = ["CoverageTopic", "GraceRule", "history_needed"]
+
+_E = TypeVar("_E", bound=Entry)
+
+#: The months strip of a status (M - 11 .. M, ``Status.last_12``): a check reads back that far at the least.
+_STRIP_MONTHS = 12
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +48,27 @@ class GraceRule(Entry):
         ):
             return self.grace_months_extended
         return self.grace_months
+
+    @property
+    def longest(self) -> int:
+        """The longest grace this rule gives."""
+        return self.grace_months if self.grace_months_extended is None else self.grace_months_extended
+
+
+def history_needed(grace: GraceRule, arrears_cap_months: int) -> int:
+    """How many months before the check month M a status check must read (docs/status.md, "The
+    months a check reads") under ``grace`` and the arrears cap:
+
+    - grace on D: the last insured covered month P lies at most ``grace.longest`` months before M,
+      and the extended grace asks whether the ``extended_requires_covered_months`` months up to P
+      were all covered, so the months back to M - longest - (requires - 1) are read;
+    - whether P itself was insured (item 4: a self-payment after a lapse restores nothing while a
+      month of the ``arrears_cap_months`` before it is uncovered): back to M - longest - cap;
+    - item 4 for M, the arrears (item 5) and the months strip: back to M - cap and M - 11;
+    - the transitional windows read only the month checked: no look-back.
+    """
+    run = 0 if grace.extended_requires_covered_months is None else grace.extended_requires_covered_months - 1
+    return max(grace.longest + run, grace.longest + arrears_cap_months, _STRIP_MONTHS - 1)
 
 
 class _GraceRow(Row):
@@ -79,7 +107,34 @@ class CoverageTopic(Topic):
         "status.transitional_insured": SeriesSpec(Row, "windows", needs_valid_to=True),
         "status.pregnancy_decision_working_days": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
         "status.pregnancy_lookback_months": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
+        "status.window_history_months": SeriesSpec(IntRow, "continuous", True, spans_rulebook=True),
+        "status.window_future_months": SeriesSpec(IntRow, "continuous", True, spans_rulebook=True),
     }
+
+    @classmethod
+    def check(cls, loaded: Loaded, problems: Problems) -> None:
+        """The months a status check reads cover what the rulebook's own rules need, over each
+        window entry's period: back, :func:`history_needed` under every grace and arrears-cap entry
+        in force then; ahead, the ``self_payer_prepay_months`` in force then (a prepaid month
+        extends the covered run and so the insured-until date)."""
+        graces = [e for e in loaded.entries("status.grace") if isinstance(e, GraceRule)]
+        caps = _parameters(loaded, "status.arrears_cap_months")
+        for window in _parameters(loaded, "status.window_history_months"):
+            for grace in _overlapping(window, graces):
+                for cap in _overlapping(window, caps):
+                    need = history_needed(grace, cap.value)
+                    if window.value < need:
+                        problems.add(
+                            f"{loaded.where(window)}: {window.id}: {window.value} months back are fewer than "
+                            f"the {need} the status rules need ({grace.id}, {cap.id})"
+                        )
+        for window in _parameters(loaded, "status.window_future_months"):
+            for prepay in _overlapping(window, _parameters(loaded, "status.self_payer_prepay_months")):
+                if window.value < prepay.value:
+                    problems.add(
+                        f"{loaded.where(window)}: {window.id}: {window.value} months ahead are fewer than "
+                        f"the {prepay.value} a self-payer may prepay ({prepay.id})"
+                    )
 
     def grace(self, on: date) -> GraceRule:
         found = self.book.entry("status.grace", on)
@@ -109,6 +164,14 @@ class CoverageTopic(Topic):
         """Months before the entry month in which an employer or agent payment refuses the category."""
         return self.book.parameter("status.pregnancy_lookback_months", on)
 
+    def window_history_months(self, on: date) -> int:
+        """Months before the check month a status check on ``on`` reads (its window's start)."""
+        return self.book.parameter("status.window_history_months", on)
+
+    def window_future_months(self, on: date) -> int:
+        """Months after the check month a status check on ``on`` reads (prepaid months)."""
+        return self.book.parameter("status.window_future_months", on)
+
     def show(self, on: date) -> dict[str, Any]:
         starts = self.insurance_starts_entry()
         transitional = self.transitional_insured(on)
@@ -123,6 +186,8 @@ class CoverageTopic(Topic):
                     self.book.find("status.pregnancy_decision_working_days", on)
                 ),
                 "pregnancy_lookback_months": _optional(self.book.find("status.pregnancy_lookback_months", on)),
+                "window_history_months": self.book.entry("status.window_history_months", on).as_dict(),
+                "window_future_months": self.book.entry("status.window_future_months", on).as_dict(),
             }
         }
 
@@ -142,6 +207,9 @@ class CoverageTopic(Topic):
             out.row(params, "transitional", "everyone is treated as insured", status["transitional_insured"])
         out.row(params, "grace", grace_text, grace)
         out.row(params, "arrears cap", f"{status['arrears_cap_months']['value']} months", status["arrears_cap_months"])
+        back, ahead = status["window_history_months"], status["window_future_months"]
+        out.row(params, "a check reads", f"{back['value']} months back", back)
+        out.row(params, "a check reads", f"{ahead['value']} months ahead", ahead)
         days, months = status["pregnancy_decision_working_days"], status["pregnancy_lookback_months"]
         if days is not None:
             out.row(
@@ -150,6 +218,16 @@ class CoverageTopic(Topic):
         if months is not None:
             out.row(params, "pregnant, not working: employer payments read", f"{months['value']} months back", months)
         out.print(params)
+
+
+def _parameters(loaded: Loaded, series: str) -> list[ParameterEntry]:
+    return [e for e in loaded.entries(series) if isinstance(e, ParameterEntry)]
+
+
+def _overlapping(entry: Entry, others: list[_E]) -> list[_E]:
+    """The entries of ``others`` in force on some day of ``entry``'s period."""
+    end = entry.valid_to or date.max
+    return [o for o in others if o.valid_from <= end and entry.valid_from <= (o.valid_to or date.max)]
 
 
 def _optional(entry: Entry | None) -> dict[str, Any] | None:

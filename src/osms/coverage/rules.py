@@ -46,8 +46,6 @@ from osms.rulebooks.loader import Entry, NoRuleInForce, ParameterEntry, Rulebook
 
 __all__ = [
     "BASIS_CODES",
-    "FUTURE_MONTHS",
-    "HISTORY_MONTHS",
     "KIND_PRIORITY",
     "Basis",
     "MONTH_STATES",
@@ -107,18 +105,17 @@ BasisCode = Literal[
 ]
 BASIS_CODES: tuple[str, ...] = get_args(BasisCode)
 
-#: A status check reads the months from M - HISTORY_MONTHS to M + FUTURE_MONTHS, never more:
-#: 60 months of extended grace (kz-law 2026) + 6 months of grace + 6 to spare; 12 prepaid months.
-HISTORY_MONTHS = 72
-FUTURE_MONTHS = 12
 _MAX_FORWARD = 1200  # a category's end is searched at most 100 years ahead
 _ONE_DAY = timedelta(days=1)
 
 
-def window(on: date) -> tuple[Month, Month]:
-    """The months a status check on ``on`` reads: (M - 72, M + 12), inclusive."""
-    month = Month.of(on)
-    return month - HISTORY_MONTHS, month + FUTURE_MONTHS
+@lru_cache(maxsize=4096)
+def window(on: date, book: Rulebook) -> tuple[Month, Month]:
+    """The months a status check on ``on`` reads, inclusive: from M - ``status.window_history_months``
+    to M + ``status.window_future_months``, the figures of ``book`` in force on ``on`` (docs/status.md,
+    "The months a check reads"; the rulebook's load refuses figures shorter than its rules need)."""
+    month, topic = Month.of(on), book.topic(CoverageTopic)
+    return month - topic.window_history_months(on), month + topic.window_future_months(on)
 
 
 def restores_at_once(kinds: Iterable[str]) -> bool:
@@ -372,8 +369,8 @@ class _Person:
         self.rulebook = rulebook
         self.on = on
         self.m = Month.of(on).index
-        self.lo = self.m - HISTORY_MONTHS
-        self.hi = self.m + FUTURE_MONTHS
+        oldest, newest = window(on, rulebook)
+        self.lo, self.hi = oldest.index, newest.index
         self.paid: dict[int, MonthFacts] = {}
         for f in months:
             i = f.period.index
@@ -606,7 +603,7 @@ def evaluate(
     """Insured status of one person on ``on`` (docs/status.md). ``known=False``: not in the registry.
 
     Raises ``DateOutsideRulebook`` when ``on`` is outside the rulebook's period. Month facts
-    outside (M - 72, M + 12) are ignored, so the answer depends only on what a check reads.
+    outside :func:`window` are ignored, so the answer depends only on what a check reads.
     """
     rulebook.check_date(on)
     label = category_label or _code_label
@@ -749,7 +746,7 @@ def evaluate(
 
     # Item 5: not insured.
     if last_covered is None:
-        return done("never_paid", False, arrears=p.arrears(insured=False), detail={"history": str(HISTORY_MONTHS)})
+        return done("never_paid", False, arrears=p.arrears(insured=False), detail={"history": str(m - p.lo)})
     grace_end_day = None
     if last_insured is not None:
         end, _ = p.grace_end(last_insured)

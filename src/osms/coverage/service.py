@@ -2,7 +2,8 @@
 audit of every lookup, and the register of non-working pregnant women (docs/status.md).
 
 A status check reads only the person's registry row, their category memberships and the
-``person_month`` summary rows from M - 72 to M + 12 (``rules.window``); never the ledger. A batch
+``person_month`` summary rows of the rulebook's window (``rules.window``: M - 72 to M + 12 in the
+shipped rulebooks); never the ledger. A batch
 reads the same for all its IINs in a few chunked queries, never one query per IIN.
 """
 
@@ -94,12 +95,12 @@ def category_label(lang: str, code: str) -> str:
 
 
 def load_facts(
-    session: Session, iins: Sequence[str], on: date
+    session: Session, iins: Sequence[str], on: date, book: Rulebook
 ) -> tuple[dict[str, PersonFacts], dict[str, list[rules.MonthFacts]]]:
     """The registry facts (``registry.service.person_facts``: the person and the memberships that
-    overlap the window up to D) and the summary months of the window, for ``iins``: a few queries
-    per chunk of IINs, never one per IIN."""
-    first, last = rules.window(on)
+    overlap the window up to D) and the summary months of the window (``rules.window``: ``book``'s
+    figures in force on D), for ``iins``: a few queries per chunk of IINs, never one per IIN."""
+    first, last = rules.window(on, book)
     persons = person_facts(session, iins, first.first_day, on)
     months: dict[str, list[rules.MonthFacts]] = {}
     for iin, period, kinds, payer, first_value_date in summary_months(session, list(iins), first, last):
@@ -137,7 +138,7 @@ def status_of(session: Session, iin: str, on: date | None = None, rulebook: str 
     day = on or fund_today()
     book = resolve_rulebook(rulebook)
     book.check_date(day)
-    persons, months = load_facts(session, [number], day)
+    persons, months = load_facts(session, [number], day, book)
     return evaluate_facts(number, day, book, persons, months)
 
 
@@ -148,7 +149,7 @@ def statuses(session: Session, iins: Sequence[str], on: date, rulebook: str | No
     book.check_date(on)
     checks = [check_iin(raw) for raw in iins]
     valid = sorted({c.number for c in checks if c.valid})
-    persons, months = load_facts(session, valid, on)
+    persons, months = load_facts(session, valid, on, book)
     answers: dict[str, dict[str, Any]] = {
         number: evaluate_facts(number, on, book, persons, months).as_dict() for number in valid
     }
