@@ -20,6 +20,7 @@ def test_the_figures_are_in_both_rulebooks(name: str, on: date) -> None:
     coverage = book.topic(CoverageTopic)
     assert coverage.pregnancy_decision_working_days(on) == 3
     assert coverage.pregnancy_lookback_months(on) == 2
+    assert coverage.pregnancy_postnatal_days(on) == 56  # Labour Code art. 99
     attachment = book.topic(AttachmentTopic)
     assert attachment.not_attached_residency(on) == ("foreigner_temporary", "asylum_seeker")
     groups = attachment.age_groups(on)

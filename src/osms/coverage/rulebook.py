@@ -107,6 +107,7 @@ class CoverageTopic(Topic):
         "status.transitional_insured": SeriesSpec(Row, "windows", needs_valid_to=True),
         "status.pregnancy_decision_working_days": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
         "status.pregnancy_lookback_months": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
+        "status.pregnancy_postnatal_days": SeriesSpec(IntRow, "continuous", spans_rulebook=True),
         "status.window_history_months": SeriesSpec(IntRow, "continuous", True, spans_rulebook=True),
         "status.window_future_months": SeriesSpec(IntRow, "continuous", True, spans_rulebook=True),
     }
@@ -164,6 +165,11 @@ class CoverageTopic(Topic):
         """Months before the entry month in which an employer or agent payment refuses the category."""
         return self.book.parameter("status.pregnancy_lookback_months", on)
 
+    def pregnancy_postnatal_days(self, on: date) -> int:
+        """Days after the expected delivery on which a non-working pregnant woman's category ends
+        (the postnatal part of maternity leave)."""
+        return self.book.parameter("status.pregnancy_postnatal_days", on)
+
     def window_history_months(self, on: date) -> int:
         """Months before the check month a status check on ``on`` reads (its window's start)."""
         return self.book.parameter("status.window_history_months", on)
@@ -186,6 +192,7 @@ class CoverageTopic(Topic):
                     self.book.find("status.pregnancy_decision_working_days", on)
                 ),
                 "pregnancy_lookback_months": _optional(self.book.find("status.pregnancy_lookback_months", on)),
+                "pregnancy_postnatal_days": _optional(self.book.find("status.pregnancy_postnatal_days", on)),
                 "window_history_months": self.book.entry("status.window_history_months", on).as_dict(),
                 "window_future_months": self.book.entry("status.window_future_months", on).as_dict(),
             }
@@ -217,6 +224,11 @@ class CoverageTopic(Topic):
             )
         if months is not None:
             out.row(params, "pregnant, not working: employer payments read", f"{months['value']} months back", months)
+        postnatal = status["pregnancy_postnatal_days"]
+        if postnatal is not None:
+            out.row(
+                params, "pregnant, not working: category to", f"{postnatal['value']} days after delivery", postnatal
+            )
         out.print(params)
 
 

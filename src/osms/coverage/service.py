@@ -268,12 +268,6 @@ def read_statuses(
 # --------------------------------------------------------------------------------------------
 # Non-working pregnant women (docs/status.md, seed 002)
 
-#: The category ends this many days after the expected delivery: the postnatal part of maternity
-#: leave (Labour Code of the RK, art. 99: 56 days after normal delivery), so that a birth a few
-#: weeks late does not interrupt coverage before the mother is entered as a non-working parent
-#: of a child under 3. Without an expected delivery the category stays open until the register
-#: closes it.
-POSTNATAL_DAYS = 56
 #: Kinds that show work with an employer or an agent (docs/status.md: "no employer or agent payment").
 WORK_KINDS = ("employer_deduction", "employee_contribution", "civil_contract")
 PREGNANCY_SOURCE = "register of pregnant women"
@@ -398,7 +392,9 @@ def register_pregnancy(
         )
     else:
         since = add_working_days(entered_on, law.pregnancy_decision_working_days(entered_on))
-        category_to = expected_delivery + timedelta(days=POSTNATAL_DAYS) if expected_delivery else None
+        category_to = (
+            expected_delivery + timedelta(days=law.pregnancy_postnatal_days(entered_on)) if expected_delivery else None
+        )
         entry = PregnancyEntry(
             iin=number,
             entered_on=entered_on,
