@@ -393,3 +393,22 @@ def test_any_changed_byte_of_the_document_fails_verification(data: st.DataObject
     with pytest.raises(SignatureRefused) as refused:
         verify_detached(bytes(changed), signature, expected_bin=BIN, at=AT, trust=pki().store)
     assert refused.value.code == "signature_mismatch"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_a_damaged_signature_is_refused_with_a_code_never_a_traceback(data: st.DataObject) -> None:
+    content, signature = _signed_example()
+    damaged = bytearray(signature)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3), label="changes")):
+        at = data.draw(st.integers(min_value=0, max_value=len(damaged) - 1), label="position")
+        damaged[at] ^= data.draw(st.integers(min_value=1, max_value=255), label="xor")
+    cut = data.draw(st.integers(min_value=1, max_value=len(damaged)), label="length")
+    try:
+        result = verify_detached(content, bytes(damaged[:cut]), expected_bin=BIN, at=AT, trust=pki().store)
+    except SignatureRefused as refused:
+        assert refused.code in REFUSALS
+    else:
+        # Only bytes outside the signed attributes and the certificate can change unnoticed
+        # (the SignedData's own list of digest algorithms, version numbers): the signer stands.
+        assert result.iin == IIN and result.content_sha256 == hashlib.sha256(content).hexdigest()

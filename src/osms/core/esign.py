@@ -305,8 +305,8 @@ def _expect(item: _Tlv, tag: int, what: str) -> _Tlv:
 
 def _oid(item: _Tlv) -> str:
     body = _expect(item, 0x06, "object identifier").content
-    if not body:
-        raise _Malformed("empty object identifier")
+    if not body or body[-1] & 0x80:
+        raise _Malformed("truncated object identifier")
     arcs, value = [], 0
     for byte in body:
         value = (value << 7) | (byte & 0x7F)
@@ -549,15 +549,16 @@ def verify_detached(
     try:
         signer = _parse(der)
         signing_time, signed_bytes = _signed_bytes(signer, content)
-    except SignatureRefused:
-        raise
-    except (_Malformed, ValueError, UnicodeDecodeError) as exc:
+        algorithm = _check_signature(signer, signed_bytes)
+        chain = _chain(signer.certificate, signer.certificates, store, at)
+        _check_validity(chain, at)
+        _check_key_usage(signer.certificate)
+        bin_, iin = subject_ids(signer.certificate)
+    except UnsupportedAlgorithm as exc:
+        raise SignatureRefused("unsupported_algorithm", str(exc)) from None
+    except (_Malformed, ValueError, TypeError, UnicodeDecodeError, x509.InvalidVersion) as exc:
+        # A structure the reader or `cryptography` cannot parse (a broken name or extension too).
         raise SignatureRefused("malformed_signature", str(exc) or type(exc).__name__) from None
-    algorithm = _check_signature(signer, signed_bytes)
-    chain = _chain(signer.certificate, signer.certificates, store, at)
-    _check_validity(chain, at)
-    _check_key_usage(signer.certificate)
-    bin_, iin = subject_ids(signer.certificate)
     _check_applicant(bin_, iin, expected_bin)
     cert = signer.certificate
     return SignedBy(
