@@ -15,8 +15,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -412,3 +415,97 @@ def test_a_damaged_signature_is_refused_with_a_code_never_a_traceback(data: st.D
         # Only bytes outside the signed attributes and the certificate can change unnoticed
         # (the SignedData's own list of digest algorithms, version numbers): the signer stands.
         assert result.iin == IIN and result.content_sha256 == hashlib.sha256(content).hexdigest()
+
+
+# --- The certificate path, in detail ----------------------------------------------------------
+
+
+def test_an_attached_signature_counts_only_if_it_holds_exactly_the_canonical_bytes() -> None:
+    signer = pki().ec
+    options = [pkcs7.PKCS7Options.Binary]
+
+    def attached(content: bytes) -> bytes:
+        builder = pkcs7.PKCS7SignatureBuilder().set_data(content)
+        return builder.add_signer(signer.certificate, signer.key, hashes.SHA256()).sign(Encoding.DER, options)
+
+    assert verify(attached(canonical_json(APPLICATION))).bin == BIN
+    other = canonical_json({**APPLICATION, "volume": 1})
+    assert refusal(attached(other)).code == "signature_mismatch"
+
+
+def _hand_made(issuer: DemoCA, subject: x509.Name, *extensions: tuple[x509.ExtensionType, bool]) -> Signer:
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(day("2026-01-01"))
+        .not_valid_after(day("2027-01-01"))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return Signer(builder.sign(issuer.key, hashes.SHA256()), key)
+
+
+def test_a_certificate_without_key_usage_is_not_for_signing() -> None:
+    assert refusal(signed(_hand_made(pki().root, MANAGER))).code == "wrong_key_usage"
+
+
+def test_an_unknown_critical_extension_makes_the_certificate_untrusted() -> None:
+    unknown = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
+    refused = refusal(signed(_hand_made(pki().root, MANAGER, (unknown, True))))
+    assert refused.code == "untrusted_certificate" and "1.3.6.1.4.1.99999.1" in refused.detail
+
+
+def test_a_certificate_issued_by_an_end_entity_is_untrusted() -> None:
+    # The manager's own key "issues" a certificate: it is no CA, although it chains to the root.
+    manager = pki().ec
+    fake_ca = DemoCA(manager.certificate, manager.key)
+    victim = nca_subject(surname="ҚҰРБАН", given="ЖАН", iin="990101300123", bin_=BIN)
+    forged = fake_ca.issue(victim, **YEAR)
+    signer = pki().ec
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(canonical_json(APPLICATION))
+    der = (
+        builder.add_signer(forged.certificate, forged.key, hashes.SHA256())
+        .add_certificate(signer.certificate)
+        .sign(Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    )
+    assert refusal(der).code == "untrusted_certificate"
+
+
+def test_a_path_longer_than_the_issuing_cas_limit_is_untrusted() -> None:
+    root = pki().root
+    issuing = root.subordinate("OSMS TEST ISSUING CA", not_before=day("2025-01-01"), not_after=day("2030-01-01"))
+    # The issuing CA may have no CA under it (path length 0); one made anyway does not count.
+    deeper = issuing.subordinate("OSMS TEST DEEPER CA", not_before=day("2025-01-01"), not_after=day("2030-01-01"))
+    signer = deeper.issue(MANAGER, **YEAR)
+    store = TrustStore((root.certificate, issuing.certificate, deeper.certificate))
+    # Trusted directly (the deeper CA is itself in the store): fine.
+    assert verify(signed(signer), store=store).bin == BIN
+    # Only root and issuing CA in the store: the path leaf → deeper → issuing breaks the limit.
+    assert refusal(signed(signer), store=TrustStore((root.certificate, issuing.certificate))).code == (
+        "untrusted_certificate"
+    )
+
+
+def test_an_expired_issuing_ca_expires_its_signers() -> None:
+    root = pki().root
+    issuing = root.subordinate("OSMS TEST OLD CA", not_before=day("2020-01-01"), not_after=day("2026-06-01"))
+    signer = issuing.issue(MANAGER, **YEAR)
+    refused = refusal(signed(signer), store=TrustStore((root.certificate, issuing.certificate)))
+    assert refused.code == "certificate_expired" and "OSMS TEST OLD CA" in refused.detail
+
+
+def test_the_bin_may_be_an_etsi_organization_identifier_and_two_bins_are_refused() -> None:
+    base = [
+        x509.NameAttribute(NameOID.COMMON_NAME, "ТЕСТОВ ТЕСТ"),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{IIN}"),
+        x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, f"NTRKZ-{BIN}"),
+    ]
+    etsi = pki().root.issue(x509.Name(base), **YEAR)
+    assert verify(signed(etsi)).bin == BIN
+    both = x509.Name([*base, x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{OTHER_BIN}")])
+    refused = refusal(signed(pki().root.issue(both, **YEAR)))
+    assert refused.code == "signer_not_applicant" and "several BINs" in refused.detail

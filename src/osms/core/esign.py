@@ -381,6 +381,8 @@ class _SignerInfo:
 
 def signature_bytes(signature: bytes | str) -> bytes:
     """The DER of a signature sent as DER, PEM (``PKCS7``/``CMS``) or base64 (NCALayer's answer)."""
+    if len(signature) > 2 * MAX_SIGNATURE_BYTES:
+        raise SignatureRefused("malformed_signature", f"longer than {MAX_SIGNATURE_BYTES} bytes")
     if isinstance(signature, bytes) and signature[:1] == b"\x30":
         return signature
     try:
