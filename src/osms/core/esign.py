@@ -214,8 +214,8 @@ class TrustStore:
         certificates: list[x509.Certificate] = []
         crls: list[x509.CertificateRevocationList] = []
         for file in files:
-            data = file.read_bytes()
             try:
+                data = file.read_bytes()
                 if file.suffix.lower() in _CRL_SUFFIXES:
                     pem = b"-----BEGIN X509 CRL" in data
                     crls.append(x509.load_pem_x509_crl(data) if pem else x509.load_der_x509_crl(data))
@@ -223,7 +223,7 @@ class TrustStore:
                     certificates.extend(x509.load_pem_x509_certificates(data))
                 else:
                     certificates.append(x509.load_der_x509_certificate(data))
-            except ValueError as exc:
+            except (OSError, ValueError, x509.InvalidVersion) as exc:
                 raise TrustStoreUnavailable(f"the trust store file {file} cannot be read: {exc}") from None
         if not certificates:
             raise TrustStoreUnavailable(f"the trust store {where} holds no certificate")
