@@ -69,6 +69,14 @@ class Settings(BaseSettings):
             "server's (docs/decisions/0004-fund-time-zone.md)"
         ),
     )
+    trust_store: str = Field(
+        default="",
+        description=(
+            "The certification authorities whose certificates may sign documents sent to the fund (the "
+            "national CA's root and issuing certificates): a directory of PEM/DER certificates and CRLs, "
+            "or one PEM bundle (docs/security.md, 'Electronic signatures')"
+        ),
+    )
     var_dir: Path = Field(default=Path("var"), description="Where the embedded database and reports live")
     status_hot_path: bool = Field(
         default=True,
