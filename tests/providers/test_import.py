@@ -40,7 +40,9 @@ def _providers(tmp_path: Path) -> None:
     assert load(tmp_path, "providers", [provider_row("ALM-1"), provider_row("AST-H1", bin=BIN_2)])["accepted"] == 2
 
 
-def test_providers_load_upsert_and_the_same_file_twice_changes_nothing(cli_db, session: Session, tmp_path: Path) -> None:
+def test_providers_load_upsert_and_the_same_file_twice_changes_nothing(
+    cli_db, session: Session, tmp_path: Path
+) -> None:
     rows = [
         provider_row("ALM-1"),
         provider_row(
@@ -237,7 +239,10 @@ def test_founders_and_fund_employees(cli_db, session: Session, tmp_path: Path) -
     assert employees["kind"] == "fund_employees"
     assert employees["rejected_by_reason"] == {"bad_iin": 1, "bad_period": 1}
     periods = service.fund_employments(session, [EMPLOYEE, FOUNDER])
-    assert [(p.valid_from, p.valid_to) for p in periods] == [(date(2019, 1, 1), date(2021, 6, 30)), (date(2023, 2, 1), None)]
+    assert [(p.valid_from, p.valid_to) for p in periods] == [
+        (date(2019, 1, 1), date(2021, 6, 30)),
+        (date(2023, 2, 1), None),
+    ]
     assert not periods[0].covers(date(2022, 1, 1)) and periods[1].covers(date(2026, 1, 1))
     assert session.scalar(select(func.count()).select_from(FundEmployee)) == 2
     assert session.scalar(select(func.count()).select_from(ProviderFounder)) == 2
