@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from osms.core.models import AuditEntry, ImportBatch
 from osms.core.security import create_token, create_user
 from osms.coverage import cli as coverage_cli
 from osms.fhir.api import IIN_SYSTEM
+from osms.providers.models import Provider, ProviderFounder
 from osms.registry.models import FamilyLink, Person, PersonCategory
 from osms.web import pages
 from tests.coverage.helpers import EMPLOYER, OTHER_EMPLOYER, Ledger
@@ -120,7 +122,23 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
             service_area="ALA-001",
         )
     )
+    for provider_id, bin_ in ((CLINIC, "100540000018"), (OTHER_CLINIC, "100540000026")):
+        session.add(
+            Provider(
+                provider_id=provider_id,
+                bin=bin_,
+                name="Емхана",
+                ownership="private",
+                region="KZ-ALA",
+                settlement="Алматы",
+                kind="phc",
+                status="active",
+                own_is=True,
+                tax_arrears=Decimal("0.00"),
+            )
+        )
     session.flush()
+    session.add(ProviderFounder(provider_id=CLINIC, iin=STRANGER, decision_rights=True))
     session.add(ClinicDistrict(clinic_id=CLINIC, district_id="P1", specialty="pediatrician", doctor="Dr", norm=10))
     session.add(
         Attachment(
@@ -666,6 +684,13 @@ ROUTES: tuple[Route, ...] = (
           None, "entitlement.read.denied", page=True),
     Route("POST", "/entitlement", form("/entitlement", entitlement_form), PERSON_CASES, CARD,
           "entitlement.read", "entitlement.read.denied", page=True),
+    # providers
+    Route("GET", "/api/v1/providers", get("/api/v1/providers"), ROLE_CASES, roles_of(*CARD_READERS),
+          None, "provider.read.denied"),
+    Route("GET", "/api/v1/providers/{provider_id}", get("/api/v1/providers/{subject}"), CLINIC_CASES, CLINIC_DATA,
+          None, "provider.read.denied"),
+    Route("GET", "/api/v1/providers/{provider_id}/founders", get("/api/v1/providers/{subject}/founders"),
+          CLINIC_CASES, roles_of("operator", "auditor"), "provider.founders.read", "provider.founders.read.denied"),
     # audit
     Route("GET", "/api/v1/audit", get("/api/v1/audit"), ROLE_CASES, roles_of("auditor"),
           None, "audit.search.denied"),
@@ -803,6 +828,7 @@ COMMANDS = (
     (["entitle", "--iin", Z, "--care-type", "consult_diag", "--json"], 0, "entitlement.read", "operator"),
     (["payroll", "compute", "{payroll}", "--employer", EMPLOYER, "--json"], 0, "payroll.compute", "operator"),
     (["audit", "search", "--json"], 0, "audit.search", "auditor"),
+    (["providers", "show", CLINIC, "--json"], 0, "provider.founders.read", "operator"),
 )
 
 

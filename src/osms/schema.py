@@ -6,8 +6,17 @@ from osms.contributions import models as contributions_models
 from osms.core import models as core_models
 from osms.core.db import Base
 from osms.coverage import models as coverage_models
+from osms.providers import models as providers_models
 from osms.registry import models as registry_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "core_models", "registry_models", "contributions_models", "coverage_models", "attachment_models"]
+__all__ = [
+    "metadata",
+    "core_models",
+    "registry_models",
+    "contributions_models",
+    "coverage_models",
+    "attachment_models",
+    "providers_models",
+]

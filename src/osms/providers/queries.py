@@ -1,0 +1,79 @@
+"""The providers room's read-only query surfaces for other rooms (docs/decisions/0006-cross-room-reads.md).
+
+Each function returns a ``SELECT`` of published columns that another room may join as a subquery
+(the admission, attachment's clinics once they move here); the tables, their writes and their row
+locks stay this room's. Columns as in docs/providers.md, "Register".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, select
+
+from osms.providers.models import (
+    FundEmployee,
+    Provider,
+    ProviderContractHistory,
+    ProviderFounder,
+    ProviderLicence,
+    ProviderResource,
+)
+
+
+def providers() -> Select[str, str, str, str, str, str, str, str, date | None, bool, Decimal]:
+    """The register: ``provider_id, bin, name, ownership, region, settlement, kind, status,
+    accredited_until, own_is, tax_arrears`` (filter on ``region``, ``kind``, ``status``)."""
+    return select(
+        Provider.provider_id,
+        Provider.bin,
+        Provider.name,
+        Provider.ownership,
+        Provider.region,
+        Provider.settlement,
+        Provider.kind,
+        Provider.status,
+        Provider.accredited_until,
+        Provider.own_is,
+        Provider.tax_arrears,
+    )
+
+
+def licences() -> Select[str, str, date, date | None, date | None]:
+    """Licences per care type: ``provider_id, care_type, licensed_from, licensed_to, experience_from``."""
+    return select(
+        ProviderLicence.provider_id,
+        ProviderLicence.care_type,
+        ProviderLicence.licensed_from,
+        ProviderLicence.licensed_to,
+        ProviderLicence.experience_from,
+    )
+
+
+def resources() -> Select[str, str, int]:
+    """Counted resources: ``provider_id, resource, quantity`` (``phc_capacity``: a PHC provider's capacity)."""
+    return select(ProviderResource.provider_id, ProviderResource.resource, ProviderResource.quantity)
+
+
+def founders() -> Select[str, str, bool]:
+    """Founders, participants and shareholders: ``provider_id, iin, decision_rights`` (personal data:
+    a room that shows them to someone audits the read)."""
+    return select(ProviderFounder.provider_id, ProviderFounder.iin, ProviderFounder.decision_rights)
+
+
+def fund_employees() -> Select[str, date, date | None]:
+    """Periods of employment at the fund: ``iin, valid_from, valid_to`` (open while null)."""
+    return select(FundEmployee.iin, FundEmployee.valid_from, FundEmployee.valid_to)
+
+
+def contract_history() -> Select[str, str, date, date, date | None, str | None]:
+    """Contracts with the fund: ``contract_id, provider_id, valid_from, valid_to, terminated_on, termination``."""
+    return select(
+        ProviderContractHistory.contract_id,
+        ProviderContractHistory.provider_id,
+        ProviderContractHistory.valid_from,
+        ProviderContractHistory.valid_to,
+        ProviderContractHistory.terminated_on,
+        ProviderContractHistory.termination,
+    )
