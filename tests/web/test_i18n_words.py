@@ -18,7 +18,10 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z]+\b")
 #: Latin-letter words a kk or ru text may hold: file formats and protocols, and the column names
 #: of the payroll file (codes a user types as they are).
+# Names that stay Latin in every language: formats, standards (the electronic signature's too), CSV
+# column names, JSON's literals.
 CODES = {"CSV", "UTC", "UTF", "REV", "Excel", "xlsx", "XLSX", "JSON", "API", "FHIR", "iin", "period", "income"}
+CODES |= {"true", "false", "null", "CMS", "PKCS", "SignedData", "DER", "PEM", "RSA", "ECDSA", "SHA"}
 
 
 def messages(lang: str) -> list[tuple[str, str]]:
