@@ -1,0 +1,1 @@
+"""The providers room: the register of health-care subjects, procurement and contracts (docs/providers.md)."""
