@@ -39,7 +39,7 @@ from typing import Any, Final, Self
 
 from pydantic import field_validator, model_validator
 
-from osms.rulebooks.entries import Dec, Entry, Int, IntRow, Row, Strict, unique_members
+from osms.rulebooks.entries import Dec, Entry, Int, IntRow, ParameterEntry, Row, Strict, unique_members
 from osms.rulebooks.show import ShowTables
 from osms.rulebooks.topic import Loaded, Problems, SeriesSpec, Topic
 
@@ -350,9 +350,7 @@ class _CorrectionRow(Row):
         return self
 
     def to_entry(self, series: str, key: str) -> Entry:
-        return CorrectionRule(
-            **self.entry_fields(series), corrections=self.corrections, working_days=self.working_days
-        )
+        return CorrectionRule(**self.entry_fields(series), corrections=self.corrections, working_days=self.working_days)
 
 
 class _WindowRow(Row):
@@ -504,9 +502,11 @@ class ProvidersTopic(Topic):
         assert isinstance(found, PreferenceRule)
         return found
 
-    def exclusion_lookback(self, on: date) -> Entry:
-        """The entry of the look-back in years (its ``value``)."""
-        return self.book.entry("procurement.exclusion_lookback_years", on)
+    def exclusion_lookback(self, on: date) -> ParameterEntry:
+        """The look-back of the termination exclusions: its ``value`` in years."""
+        found = self.book.entry("procurement.exclusion_lookback_years", on)
+        assert isinstance(found, ParameterEntry)
+        return found
 
     def correction(self, on: date) -> CorrectionRule:
         found = self.book.entry("procurement.correction", on)
@@ -577,8 +577,10 @@ _SHOWN = (
     (
         "phc_min_population",
         "PHC least population",
-        lambda e: f"{e['population']} ({', '.join(e['care_types'])})"
-        + (", unless the only PHC in its settlement" if e["unless_only_in_settlement"] else ""),
+        lambda e: (
+            f"{e['population']} ({', '.join(e['care_types'])})"
+            + (", unless the only PHC in its settlement" if e["unless_only_in_settlement"] else "")
+        ),
     ),
     ("preferences", "preference", lambda e: f"{', '.join(e['codes'])}; experience {e['experience_years']} years"),
     ("exclusion_lookback_years", "terminations exclude for", lambda e: f"{e['value']} years"),
