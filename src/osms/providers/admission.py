@@ -217,12 +217,13 @@ class Reason:
     code: str
     params: Mapping[str, Param] = field(default_factory=dict)
 
-    def message(self, messages: Mapping[str, str] = MESSAGES) -> dict[str, str]:
+    def message(self) -> dict[str, str]:
         """The sentence in kk, ru and en."""
-        return {lang: gettext(lang, messages[self.code], **_words(lang, self.params)) for lang in LANGUAGES}
+        msgid = MESSAGES.get(self.code) or CORRECTION_MESSAGES[self.code]
+        return {lang: gettext(lang, msgid, **_words(lang, self.params)) for lang in LANGUAGES}
 
-    def as_dict(self, messages: Mapping[str, str] = MESSAGES) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message(messages)}
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message()}
 
 
 def _words(lang: str, params: Mapping[str, Param]) -> dict[str, str]:
@@ -443,7 +444,7 @@ class CorrectionVerdict:
         return {
             "allowed": self.allowed,
             "code": self.reason.code,
-            "message": self.reason.message(CORRECTION_MESSAGES),
+            "message": self.reason.message(),
             "deadline": None if self.deadline is None else self.deadline.isoformat(),
             "rules": list(self.rules),
         }
