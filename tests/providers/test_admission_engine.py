@@ -51,7 +51,11 @@ requirements:
 tax_arrears_tolerance:
   - {valid_from: 2024-01-01, mrp: 2, source: fixture}
 phc_min_population:
-  - {valid_from: 2024-01-01, population: 100, care_types: [phc, rural_phc], unless_only_in_settlement: false, source: fixture}
+  - valid_from: 2024-01-01
+    population: 100
+    care_types: [phc, rural_phc]
+    unless_only_in_settlement: false
+    source: fixture
 preferences:
   - {valid_from: 2024-01-01, codes: [accredited, experience_3y, own_is], experience_years: 2, source: fixture}
 exclusion_lookback_years:

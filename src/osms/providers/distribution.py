@@ -241,6 +241,10 @@ def _check(plan: Sequence[PlanLine], candidates: Sequence[Candidate]) -> None:
             raise InvalidInput(
                 f"plan line {line.care_type}/{line.region}: volume and sum must not be negative", code="negative_volume"
             )
+        if line.volume == 0 and line.sum != 0:
+            raise InvalidInput(
+                f"plan line {line.care_type}/{line.region}: a sum without a volume", code="sum_without_volume"
+            )
         if line.key in keys:
             raise InvalidInput(f"plan line {line.care_type}/{line.region} appears twice", code="duplicate_plan_line")
         keys.add(line.key)
