@@ -116,6 +116,33 @@ def test_stage2_criteria_are_the_seeds_unverified() -> None:
     assert KZ.stage2_criteria(date(2026, 10, 1)) is None
 
 
+def test_unverified_procurement_entries_are_exactly_these() -> None:
+    """kz-law: the МРП of 2021-2024 (to confirm against the budget laws); seeds-2016: the correction
+    and commission rules (the seeds are silent) and the stage-2 weights (ours)."""
+
+    def unverified(name: str) -> set[str]:
+        book = load_rulebook(name)
+        entries = (e for s in book.series_names() if s.startswith("procurement.") for e in book.series(s))
+        return {e.id for e in entries if not e.verified}
+
+    assert unverified("kz-law") == {f"procurement.mrp.{year}-01-01" for year in (2021, 2022, 2023, 2024)}
+    assert unverified("seeds-2016") == {
+        "procurement.correction.2017-01-01",
+        "procurement.commission.2017-01-01",
+        "procurement.stage2_criteria.2017-01-01",
+    }
+
+
+def test_a_rulebook_without_procurement_rules_loads(tmp_path: Path) -> None:
+    """Every procurement series is optional: a rulebook without procurement.yaml is valid, and
+    asking it for a procurement rule says none is in force."""
+    folder = _copy(tmp_path)
+    (folder / "procurement.yaml").unlink()
+    book = load_rulebook_from_path(folder)
+    with pytest.raises(NoRuleInForce, match="no procurement requirements in this rulebook"):
+        book.topic(ProvidersTopic).requirements(date(2026, 1, 1))
+
+
 def test_kz_law_has_no_procurement_rules_before_2021() -> None:
     """ҚР ДСМ-242/2020 is in force from 2021-01-01; earlier rules are not recorded."""
     with pytest.raises(NoRuleInForce, match="no procurement requirements before 2021-01-01"):
