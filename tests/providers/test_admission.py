@@ -318,6 +318,9 @@ def test_facts_of_another_provider_are_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         decide(facts(KZ, register={"status": "sleeping"}), KZ, KZ_ON)
     assert caught.value.code == "unknown_status"
+    with pytest.raises(InvalidInput) as caught:
+        decide(facts(KZ, terminations=(Termination("C", KZ_ON, "fired"),)), KZ, KZ_ON)
+    assert caught.value.code == "unknown_termination"
 
 
 # -- correction (п.39-40) -------------------------------------------------------------------

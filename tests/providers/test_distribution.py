@@ -195,3 +195,11 @@ def test_a_hand_change_against_the_rules_is_refused(change: Adjustment, why: str
     with pytest.raises(AdjustmentRefused) as caught:
         adjust(result, WORKED_PLAN, WORKED, [change], why)
     assert caught.value.code == code
+
+
+def test_one_applicant_changed_twice_is_refused() -> None:
+    result = distribute(WORKED_PLAN, WORKED)
+    twice = [Adjustment(CARE, REGION, "P2", 10), Adjustment(CARE, REGION, "P2", 20)]
+    with pytest.raises(AdjustmentRefused) as caught:
+        adjust(result, WORKED_PLAN, WORKED, twice, "why")
+    assert caught.value.code == "duplicate_change"

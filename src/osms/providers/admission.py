@@ -34,7 +34,7 @@ from osms.core.config import LANGUAGES
 from osms.core.errors import InvalidInput
 from osms.core.i18n import N_, format_money, format_sentence_day, gettext
 from osms.core.workdays import add_working_days
-from osms.providers.rulebook import ProvidersTopic
+from osms.providers.rulebook import TERMINATION_KINDS, ProvidersTopic
 from osms.rulebooks.horizon import Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook
 
@@ -300,6 +300,13 @@ def decide(facts: AdmissionFacts, book: Rulebook, on: date) -> Decision:
             f"unknown provider status {provider.status!r} (known: {', '.join(PROVIDER_STATUSES)})",
             code="unknown_status",
         )
+    for ended in facts.terminations:
+        if ended.kind not in TERMINATION_KINDS:
+            raise InvalidInput(
+                f"contract {ended.contract_id}: unknown termination {ended.kind!r} "
+                f"(known: {', '.join(TERMINATION_KINDS)})",
+                code="unknown_termination",
+            )
     topic = book.topic(ProvidersTopic)
     requirements = topic.requirements(on)
     codes = set(requirements.codes)

@@ -397,13 +397,16 @@ def adjust(
 ) -> Distribution:
     """``result`` with the commission's changes of volume applied, sums recomputed by the same
     method, the changes and their justification recorded in the log. Refused (nothing changed) if
-    the justification is empty, an applicant is not admitted for the line, a volume is negative, over
-    the application or the capacity, or a line's volumes exceed its plan."""
+    the justification is empty, an applicant is changed twice, is not admitted for the line, a volume
+    is negative, over the application or the capacity, or a line's volumes exceed its plan."""
     why = justification.strip()
     if not why:
         raise AdjustmentRefused("a hand change needs the commission's justification", code="justification_required")
     changes = list(changes)
     _check(plan, candidates)
+    targets = [(c.care_type, c.region, c.provider_id) for c in changes]
+    if len(set(targets)) != len(targets):
+        raise AdjustmentRefused("one applicant's volume is changed twice in one decision", code="duplicate_change")
     lines = {line.key: line for line in plan}
     by_key = {(*c.key, c.provider_id): c for c in candidates}
     volumes: dict[tuple[str, str], dict[str, int]] = {key: {} for key in lines}
