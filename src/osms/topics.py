@@ -12,11 +12,13 @@ from osms.attachment.rulebook import AttachmentTopic
 from osms.benefits.rulebook import BenefitsTopic
 from osms.contributions.rulebook import ContributionsTopic
 from osms.coverage.rulebook import CoverageTopic
+from osms.providers.rulebook import ProvidersTopic
 from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.topic import Topic, use_topics
 
 TOPICS: tuple[type[Topic], ...] = (
     RegistryTopic,
+    ProvidersTopic,
     ContributionsTopic,
     CoverageTopic,
     BenefitsTopic,

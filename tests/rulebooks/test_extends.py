@@ -141,6 +141,13 @@ amw:
     value: "400000"
     source: statistics 2025
 """,
+    "procurement.yaml": """\
+mrp:
+  - valid_from: 2027-01
+    valid_to: 2027-12
+    value: "4500"
+    source: budget law 2027
+""",
 }
 
 

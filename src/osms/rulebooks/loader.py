@@ -265,8 +265,9 @@ def _read(
     for file, name in names.items():
         item = folder / name
         label = str(item)
-        if header.extends is not None and not item.is_file():
-            continue
+        optional = not any(spec.required for spec in files[file].values())
+        if (header.extends is not None or optional) and not item.is_file():
+            continue  # inherited, or a file whose series are all optional
         allowed = files[file]
         raw = read_csv(item, label, problems) if file in csv_files else read_yaml(item, label, allowed, problems)
         result.labels[file] = label
