@@ -72,7 +72,7 @@ _RELATIONS: dict[str, Relation] = {}
 
 def declare(action: Action) -> str:
     """Declare an action (once; its room's ``access`` module does it on import) and return its
-        name: callers import the name from there, so the declaration is loaded before any check. The
+    name: callers import the name from there, so the declaration is loaded before any check. The
     relations it names must be registered already (import their names from their rooms)."""
     for names in action.relations.values():
         for name in names:
