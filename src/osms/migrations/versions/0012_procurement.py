@@ -16,7 +16,6 @@ from alembic import op
 
 import osms.core.money  # noqa: F401  (custom column types)
 
-
 revision: str = "0012"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
