@@ -23,6 +23,7 @@ from osms.core.esign_testca import DemoCA, Signer, nca_subject, sign_detached
 from osms.core.models import AuditEntry
 from osms.core.security import create_token, create_user
 from osms.providers.models import ProcurementAnnouncement, ProcurementApplication, ProcurementPlanLine, Provider
+from tests.providers.helpers import run_json, write
 from tests.registry.helpers import bin_, iin
 
 ID = "PROC-2027-ALA"
@@ -196,3 +197,15 @@ def test_public_and_review_views(client: TestClient, world: dict[str, Any]) -> N
         f"/api/v1/procurements/{ID}/applications", headers={"Authorization": f"Bearer {world['tokens']['citizen']}"}
     )
     assert denied.status_code == 403
+
+
+def test_a_file_does_not_overwrite_a_signed_application(
+    client: TestClient, world: dict[str, Any], cli_db: str, tmp_path: Path, session: Session
+) -> None:
+    assert send(client, world, application(), None).status_code == 201
+    rows = [["APP-1", "H1", "inpatient_planned", "KZ-ALA", "99", "990000.00", "2026-12-02"]]
+    path = write(tmp_path, "apps", rows, header="application_id,provider_id,care_type,region,volume,sum,submitted")
+    assert run_json("procurement", "apply", str(path), "--announcement", ID)["rejected_by_reason"] == {
+        "signed_application": 1
+    }
+    assert session.scalars(select(ProcurementApplication.volume)).one() == 40

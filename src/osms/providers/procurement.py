@@ -118,15 +118,21 @@ def check_plan_line(values: Mapping[str, str]) -> ProcurementPlanLine | Rejectio
 
 
 def application_checker(
-    announcement_id: str, plan: Iterable[tuple[str, str]]
+    announcement_id: str, plan: Iterable[tuple[str, str]], signed: Iterable[str] = ()
 ) -> Callable[[dict[str, str]], Row | Rejection]:
-    """The row check of an applications file for ``announcement_id``, whose plan has the lines ``plan``."""
+    """The row check of an applications file for ``announcement_id``, whose plan has the lines
+    ``plan``; the ids of applications received signed (``signed``) are not overwritten by a file."""
     lines = frozenset(plan)
+    kept = frozenset(signed)
 
     def check(values: dict[str, str]) -> Row | Rejection:
         application_id = values["application_id"].strip()
         if not _ID.fullmatch(application_id):
             return Rejection("bad_application_id", "application_id: letters, digits, '.', '_', '-', at most 64")
+        if application_id in kept:
+            return Rejection(
+                "signed_application", f"application {application_id} was received signed; a file may not change it"
+            )
         provider_id = values["provider_id"].strip()
         if not _PROVIDER_ID.fullmatch(provider_id):
             return Rejection("bad_provider_id", "provider_id: letters, digits, '.', '_', '-', at most 32")
@@ -285,6 +291,11 @@ def apply_file(engine: Engine, announcement_id: str, path: Path, *, rejects_file
         ann = _announcement(session, announcement_id)
         _require(ann, ("announced",), "applications_closed", "applications are no longer taken")
         plan = [(line.care_type, line.region) for line in plan_of(session, ann.announcement_id)]
+        signed = session.scalars(
+            select(ProcurementApplication.application_id).where(
+                ProcurementApplication.announcement_id == ann.announcement_id, ProcurementApplication.channel == "api"
+            )
+        ).all()
         announcement_id = ann.announcement_id
     path = Path(path)
     if not path.is_file():
@@ -293,7 +304,7 @@ def apply_file(engine: Engine, announcement_id: str, path: Path, *, rejects_file
     spec = ImportSpec(
         kind="procurement_applications",
         columns=APPLICATION_COLUMNS,
-        check=application_checker(announcement_id, plan),
+        check=application_checker(announcement_id, plan, signed),
         table=table,  # type: ignore[arg-type]
         target_columns=("announcement_id", *APPLICATION_COLUMNS),
         key=("announcement_id", "application_id"),

@@ -179,6 +179,18 @@ def correct_command(
         console.print(_decisions_table([answer], f"{application_id} corrected on {day}", get_settings().language))
 
 
+def _records(name: str, header: list[str], rows: list[list[str]]) -> Iterator[dict[str, str]]:
+    """The rows of a small CSV file as dicts (blank lines skipped); a row of another width: ``bad_row_shape``."""
+    for number, row in enumerate(rows, start=2):
+        if not "".join(row).strip():
+            continue
+        if len(row) != len(header):
+            raise InvalidInput(
+                f"{name} line {number}: {len(row)} fields, the header has {len(header)}", code="bad_row_shape"
+            )
+        yield {k: v.strip() for k, v in zip(header, row, strict=True)}
+
+
 @procurement_app.command("members")
 def members_command(
     procurement_id: Id,
@@ -194,8 +206,7 @@ def members_command(
         header = [h.strip() for h in rows[0]] if rows else []
         check_header(header, ("name", "role", "relatives"), file.name)
         members = [
-            (d["name"], d["role"].strip().lower(), d["relatives"])
-            for d in (dict(zip(header, r, strict=False)) for r in rows[1:] if "".join(r).strip())
+            (d["name"], d["role"].strip().lower(), d["relatives"]) for d in _records(file.name, header, rows[1:])
         ]
     answer = _run(lambda s: procurement.set_members(s, procurement_id, members), as_json)
     _print_protocol(answer, as_json)
@@ -301,12 +312,9 @@ def adjust_command(
         header = [h.strip() for h in rows[0]] if rows else []
         check_header(header, ("care_type", "region", "provider_id", "volume"), file.name)
         changes = []
-        for number, r in enumerate(rows[1:], start=2):
-            if not "".join(r).strip():
-                continue
-            d = dict(zip(header, (x.strip() for x in r), strict=False))
-            if not d.get("volume", "").lstrip("-").isdigit():
-                raise InvalidInput(f"{file.name} line {number}: volume is not a whole number", code="bad_volume")
+        for d in _records(file.name, header, rows[1:]):
+            if not d["volume"].lstrip("-").isdigit():
+                raise InvalidInput(f"{file.name}: volume {d['volume'][:20]!r} is not a whole number", code="bad_volume")
             changes.append(
                 distribution.Adjustment(d["care_type"].lower(), d["region"].upper(), d["provider_id"], int(d["volume"]))
             )
