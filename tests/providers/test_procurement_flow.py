@@ -310,3 +310,19 @@ def test_the_same_announcement_twice_and_late_imports(world: Path, session: Sess
     lines("procurement", "admit", ID, "--on", "2026-12-14")
     assert error("procurement", "apply", str(odd), "--announcement", ID) == "applications_closed"
     assert session.scalar(select(func.count()).select_from(ProcurementApplication)) == 6
+
+
+def test_the_tables_without_json(world: Path) -> None:
+    """Without --json each command prints a table (the decisions with their reasons in the language set)."""
+    admitted = run("procurement", "admit", ID, "--on", "2026-12-14")
+    assert admitted.exit_code == 0 and "rejected" in admitted.stdout and "A6" in admitted.stdout
+    members = write(world, "members", [["Айгүл", "chair", ""]], header="name,role,relatives")
+    assert run("procurement", "members", ID, str(members)).exit_code == 0
+    protocol = run("procurement", "protocol", ID)
+    assert protocol.exit_code == 0 and "Айгүл" in protocol.stdout and "quorum: no" in protocol.stdout
+    placed = run("procurement", "distribute", ID)
+    assert placed.exit_code == 0 and "600,000.00" in placed.stdout
+    shown = run("procurement", "show", ID)
+    assert shown.exit_code == 0 and "distributed" in shown.stdout
+    bad = run("procurement", "distribute", "NOPE")
+    assert bad.exit_code == 1 and "unknown_procurement" in bad.output
