@@ -608,6 +608,10 @@ def apply_body(subject: str) -> dict[str, Any]:
     return {"iin": subject, "clinic_id": CLINIC, "reason": "move", "date": TODAY.isoformat()}
 
 
+def signed_application(subject: str) -> dict[str, Any]:
+    return {"application": {"announcement_id": "PROC-X", "provider_id": subject}, "signature": "MA=="}
+
+
 def entitlement_body(subject: str) -> dict[str, Any]:
     return {"iin": subject, "care_type": "consult_diag"}
 
@@ -702,6 +706,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/me", get("/api/v1/me"), ROLE_CASES, roles_of(*LOGINS), None, "-"),
     Route("GET", "/api/v1/clinics", get("/api/v1/clinics", region="KZ-ALA"), ROLE_CASES, roles_of(*LOGINS),
           None, "-"),
+    # procurement (slice procflow): no procurement exists in the world, so an allowed request is answered 404
+    Route("GET", "/api/v1/procurements/{procurement_id}/applications", get("/api/v1/procurements/PROC-X/applications"),
+          ROLE_CASES, roles_of(*CARD_READERS), None, "procurement.applications.read.denied", ok=404),
+    Route("POST", "/api/v1/procurements/{procurement_id}/applications",
+          post("/api/v1/procurements/PROC-X/applications", signed_application), CLINIC_CASES,
+          {("clinic", "own_clinic")}, None, "procurement.apply.denied", ok=404),
 )
 # fmt: on
 
@@ -722,6 +732,9 @@ PUBLIC = {
     ("GET", "/api/v1/care-types"),
     ("GET", "/fhir/metadata"),
     ("POST", "/api/v1/auth/tokens"),
+    # procurement (slice procflow): the announcements and, once published, their results are public
+    ("GET", "/api/v1/procurements"),
+    ("GET", "/api/v1/procurements/{procurement_id}"),
 }
 
 

@@ -35,6 +35,7 @@ from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
 from osms.providers.api import router as providers_router
+from osms.providers.procurement_api import router as procurement_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
 from osms.rulebooks.api import router as rulebooks_router
@@ -116,6 +117,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(providers_router)
+    app.include_router(procurement_router)
     app.include_router(calc_router)
     app.include_router(payments_router)
     app.include_router(batches_router)

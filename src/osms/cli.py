@@ -15,6 +15,7 @@ from osms.core.cli import bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
 from osms.providers.cli import providers_app
+from osms.providers.procurement_cli import procurement_app
 from osms.registry.cli import app as registry_app
 from osms.rulebooks.cli import app as rulebook_app
 from osms.synth.cli import synth_command
@@ -31,6 +32,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.add_typer(providers_app, name="providers")
+app.add_typer(procurement_app, name="procurement")
 app.command("synth")(synth_command)
 app.command("demo")(demo_command)
 app.command("calc")(calc_command)

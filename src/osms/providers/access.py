@@ -45,3 +45,31 @@ PROVIDER_FOUNDERS_READ = authz.declare(
         person_subject=False,
     )
 )
+
+
+# --- procurement (slice procflow; docs/providers.md, "Procurement workflow") ------------------
+
+#: Sending a signed application to a procurement (the subject: the applicant's ``provider_id``):
+#: a provider's login (role ``clinic``) for its own provider only.
+PROCUREMENT_APPLY = authz.declare(
+    authz.Action(
+        "procurement:apply",
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not apply on behalf of provider {subject}",
+        resource="procurement/applications/{subject}",
+        person_subject=False,
+    )
+)
+
+#: A procurement's applications with their decisions, signers and the commission's findings:
+#: operators and auditors all; a provider's login (role ``clinic``) its own applications.
+PROCUREMENT_REVIEW = authz.declare(
+    authz.Action(
+        "procurement.applications:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the applications of a procurement",
+        resource="procurement/{subject}/applications",
+        person_subject=False,
+    )
+)

@@ -12,7 +12,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osms.core.db import Base
@@ -126,3 +140,172 @@ class ProviderContractHistory(Base):
         CheckConstraint("(termination IS NULL) = (terminated_on IS NULL)", name="terminated_with_reason"),
         Index("ix_provider_contract_history_provider", "provider_id", "valid_from"),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# procurement (slice procflow; docs/providers.md, "Procurement workflow"; migration 0012)
+
+#: The states of a procurement, in order: announced (applications taken), admitted (stage 1
+#: decided), distributed (stage 2 placed), published (the results are public).
+PROCUREMENT_STATES = ("announced", "admitted", "distributed", "published")
+
+
+class ProcurementAnnouncement(Base):
+    """A procurement for a year: its application window, the rulebook it is decided by, its state."""
+
+    __tablename__ = "procurement_announcement"
+
+    announcement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[date] = mapped_column(Date)
+    closes: Mapped[date] = mapped_column(Date)
+    rulebook: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    admitted_on: Mapped[date | None] = mapped_column(Date)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(_one_of("state", PROCUREMENT_STATES), name="state"),
+        CheckConstraint("closes >= opens", name="window"),
+    )
+
+
+class ProcurementPlanLine(Base):
+    """A line of the plan: the volume (in ``unit``) and sum of a care type in a region."""
+
+    __tablename__ = "procurement_plan_line"
+
+    announcement_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("procurement_announcement.announcement_id"), primary_key=True
+    )
+    care_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    volume: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(32))
+    sum: Mapped[Decimal] = mapped_column(Money())
+
+    __table_args__ = (CheckConstraint("volume >= 0 AND sum >= 0", name="amounts"),)
+
+
+class ProcurementApplication(Base):
+    """An application to a procurement. ``provider_id`` is not a foreign key: an applicant outside
+    the register is decided ``not_in_register``. A signed application (the API) keeps the canonical
+    bytes, the signature (DER) and the verified signer (``signed_by``); the commission's finding of
+    false information keeps its reason; ``corrections`` counts the corrections made."""
+
+    __tablename__ = "procurement_application"
+
+    announcement_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("procurement_announcement.announcement_id"), primary_key=True
+    )
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(32))
+    care_type: Mapped[str] = mapped_column(String(24))
+    region: Mapped[str] = mapped_column(String(16))
+    volume: Mapped[int] = mapped_column(Integer)
+    sum: Mapped[Decimal] = mapped_column(Money())
+    submitted: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(8), server_default="file")
+    signed_content: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signed_by: Mapped[str | None] = mapped_column(Text)
+    false_information: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    false_information_reason: Mapped[str | None] = mapped_column(Text)
+    corrections: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (
+        CheckConstraint("volume >= 0 AND sum >= 0", name="amounts"),
+        CheckConstraint("channel IN ('file','api')", name="channel"),
+        Index("ix_procurement_application_provider", "provider_id", "announcement_id"),
+    )
+
+
+class ProcurementDecision(Base):
+    """The stage-1 decision on an application (``answer``: the decision as ``admit --json`` prints it)."""
+
+    __tablename__ = "procurement_decision"
+
+    announcement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    preferred: Mapped[bool] = mapped_column(Boolean)
+    decided_on: Mapped[date] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["announcement_id", "application_id"],
+            ["procurement_application.announcement_id", "procurement_application.application_id"],
+        ),
+        CheckConstraint("decision IN ('admitted','rejected')", name="decision"),
+    )
+
+
+class ProcurementMember(Base):
+    """A member of the procurement commission: chair or member, and the relatives they declared."""
+
+    __tablename__ = "procurement_member"
+
+    announcement_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("procurement_announcement.announcement_id"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    role: Mapped[str] = mapped_column(String(8))
+    relatives: Mapped[str] = mapped_column(Text, server_default="")
+
+    __table_args__ = (CheckConstraint("role IN ('chair','member')", name="role"),)
+
+
+class ProcurementVote(Base):
+    """A member's vote on the stage-1 decision of an application: for or against."""
+
+    __tablename__ = "procurement_vote"
+
+    announcement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(String(200), primary_key=True)
+    vote: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["announcement_id", "member"], ["procurement_member.announcement_id", "procurement_member.name"]
+        ),
+        ForeignKeyConstraint(
+            ["announcement_id", "application_id"],
+            ["procurement_decision.announcement_id", "procurement_decision.application_id"],
+        ),
+        CheckConstraint("vote IN ('for','against')", name="vote"),
+    )
+
+
+class ProcurementAdjustment(Base):
+    """A hand change of the commission to the distribution, in order, with its justification."""
+
+    __tablename__ = "procurement_adjustment"
+
+    announcement_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("procurement_announcement.announcement_id"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    care_type: Mapped[str] = mapped_column(String(24))
+    region: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(String(32))
+    volume: Mapped[int] = mapped_column(Integer)
+    justification: Mapped[str] = mapped_column(Text)
+
+
+class ProcurementPlacement(Base):
+    """A placement of stage 2: the volume and sum of a plan line given to a provider."""
+
+    __tablename__ = "procurement_placement"
+
+    announcement_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("procurement_announcement.announcement_id"), primary_key=True
+    )
+    care_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    volume: Mapped[int] = mapped_column(Integer)
+    sum: Mapped[Decimal] = mapped_column(Money())
+    preferred: Mapped[bool] = mapped_column(Boolean)
