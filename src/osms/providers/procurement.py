@@ -31,6 +31,7 @@ from osms.core import audit, authz, esign
 from osms.core.bulkload import ImportResult, ImportSpec, check_header, run_import
 from osms.core.clock import fund_today
 from osms.core.errors import InvalidInput, NotFound, OsmsError
+from osms.core.i18n import N_
 from osms.core.money import parse_money
 from osms.core.rows import Rejection, Row
 from osms.core.security import Principal
@@ -57,6 +58,18 @@ APPLICATION_COLUMNS: Final = ("application_id", "provider_id", "care_type", "reg
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PROVIDER_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _MAX_VOLUME: Final = 999_999_999
+
+#: Why a row of a plan or of an application file is refused, beyond the register's own reasons
+#: (``checks.REASONS``: dates, amounts, regions, care types, ids).
+REASONS: Final = {
+    "bad_volume": N_("the volume must be a whole number up to 999,999,999"),
+    "negative_volume": N_("a volume or a sum may not be negative"),
+    "bad_unit": N_("the unit must be 1 to 32 characters (cases, bed-days, persons, ...)"),
+    "sum_without_volume": N_("a sum is given without a volume"),
+    "bad_application_id": N_("application_id may hold only letters, digits, '-', '_' and '.', up to 64"),
+    "signed_application": N_("the application was received signed; a file may not change it"),
+    "not_in_plan": N_("the procurement's plan has no line for this care type and region"),
+}
 _MAX_SUM: Final = Decimal("1e12")
 
 

@@ -120,7 +120,7 @@ def apply_command(
     if as_json:
         print_json(result.as_dict())
     else:
-        print_import(errors, result, checks.REASONS)
+        print_import(errors, result, {**checks.REASONS, **procurement.REASONS})
 
 
 def _decisions_table(answers: list[dict[str, Any]], title: str, lang: str) -> Table:
