@@ -34,7 +34,9 @@ from osms.coverage.api import router as coverage_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
+from osms.fhir.providers import router as fhir_providers_router
 from osms.providers.api import router as providers_router
+from osms.providers.contracts_api import router as contracts_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
 from osms.rulebooks.api import router as rulebooks_router
@@ -116,6 +118,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(core_router)
     app.include_router(registry_router)
     app.include_router(providers_router)
+    app.include_router(contracts_router)
     app.include_router(calc_router)
     app.include_router(payments_router)
     app.include_router(batches_router)
@@ -123,6 +126,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(attachment_router)
     app.include_router(benefits_router)
     app.include_router(fhir_router)
+    app.include_router(fhir_providers_router)
     app.include_router(audit_router)
     install_pages(app, PAGES)
     install_api_docs(app)
