@@ -694,16 +694,14 @@ def _views(session: Session, rows: Sequence[Contract]) -> list[ContractView]:
     ids = [r.contract_id for r in rows]
     if not ids:
         return []
-    names = dict(
-        session.execute(
-            select(Provider.provider_id, Provider.name).where(Provider.provider_id.in_({r.provider_id for r in rows}))
+    register = {
+        pid: (name, region)
+        for pid, name, region in session.execute(
+            select(Provider.provider_id, Provider.name, Provider.region).where(
+                Provider.provider_id.in_({r.provider_id for r in rows})
+            )
         ).all()
-    )
-    region = dict(
-        session.execute(
-            select(Provider.provider_id, Provider.region).where(Provider.provider_id.in_({r.provider_id for r in rows}))
-        ).all()
-    )
+    }
     months: dict[str, list[MonthFigure]] = defaultdict(list)
     for m in session.scalars(select(ContractMonth).where(ContractMonth.contract_id.in_(ids))):
         months[m.contract_id].append(MonthFigure(m.care_type, m.month, m.volume, m.sum))
@@ -722,8 +720,8 @@ def _views(session: Session, rows: Sequence[Contract]) -> list[ContractView]:
         ContractView(
             contract_id=r.contract_id,
             provider_id=r.provider_id,
-            provider_name=names.get(r.provider_id, ""),
-            region=region.get(r.provider_id, ""),
+            provider_name=register.get(r.provider_id, ("", ""))[0],
+            region=register.get(r.provider_id, ("", ""))[1],
             fund_party=r.fund_party,
             valid_from=r.valid_from,
             valid_to=r.valid_to,
