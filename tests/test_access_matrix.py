@@ -40,7 +40,7 @@ from osms.core.models import AuditEntry, ImportBatch
 from osms.core.security import create_token, create_user
 from osms.coverage import cli as coverage_cli
 from osms.fhir.api import IIN_SYSTEM
-from osms.providers.models import Provider, ProviderFounder
+from osms.providers.models import Contract, ContractMonth, Provider, ProviderFounder
 from osms.registry.models import FamilyLink, Person, PersonCategory
 from osms.web import pages
 from tests.coverage.helpers import EMPLOYER, OTHER_EMPLOYER, Ledger
@@ -139,6 +139,27 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         )
     session.flush()
     session.add(ProviderFounder(provider_id=CLINIC, iin=STRANGER, decision_rights=True))
+    # contracts: the clinic's contract C-ALM-1 for 2026 (docs/providers.md, "Contracts")
+    session.add(
+        Contract(
+            contract_id=f"C-{CLINIC}",
+            provider_id=CLINIC,
+            fund_party="ФСМС",
+            valid_from=date(2026, 1, 1),
+            valid_to=date(2026, 12, 31),
+            signed_on=date(2025, 12, 20),
+            ground="p19_reserve",
+            advance_percent=0,
+            place_of_service="Алматы",
+            created_by="t",
+        )
+    )
+    session.flush()
+    session.add(
+        ContractMonth(
+            contract_id=f"C-{CLINIC}", care_type="phc", month=date(2026, 12, 1), volume=10, sum=Decimal("100.00")
+        )
+    )
     session.add(ClinicDistrict(clinic_id=CLINIC, district_id="P1", specialty="pediatrician", doctor="Dr", norm=10))
     session.add(
         Attachment(
@@ -712,6 +733,19 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/procurements/{procurement_id}/applications",
           post("/api/v1/procurements/PROC-X/applications", signed_application), CLINIC_CASES,
           {("clinic", "own_clinic")}, None, "procurement.apply.denied", ok=404),
+    # contracts
+    Route("GET", "/api/v1/contracts", get("/api/v1/contracts"), ROLE_CASES, roles_of(*CARD_READERS),
+          None, "contract.read.denied"),
+    Route("GET", "/api/v1/contracts/{contract_id:path}", get("/api/v1/contracts/C-{subject}"), CLINIC_CASES,
+          CLINIC_DATA, None, "contract.read.denied"),
+    Route("GET", "/fhir/Contract/{contract_id:path}", get("/fhir/Contract/C-{subject}"), CLINIC_CASES, CLINIC_DATA,
+          None, "contract.read.denied"),
+    Route("GET", "/fhir/Contract", lambda s, c: ("/fhir/Contract", {"params": {"provider": s}}), CLINIC_CASES,
+          CLINIC_DATA, None, "contract.read.denied"),
+    Route("GET", "/fhir/Organization/{provider_id}", get("/fhir/Organization/{subject}"), CLINIC_CASES, CLINIC_DATA,
+          None, "provider.read.denied"),
+    Route("GET", "/fhir/Organization", lambda s, c: ("/fhir/Organization", {"params": {"identifier": "100540000018"}}),
+          ROLE_CASES, roles_of(*CARD_READERS), None, "provider.read.denied"),
 )
 # fmt: on
 
@@ -731,6 +765,7 @@ PUBLIC = {
     ("GET", "/api/v1/calc"),
     ("GET", "/api/v1/care-types"),
     ("GET", "/fhir/metadata"),
+    ("GET", "/api/v1/contracted-providers"),
     ("POST", "/api/v1/auth/tokens"),
     # procurement (slice procflow): the announcements and, once published, their results are public
     ("GET", "/api/v1/procurements"),

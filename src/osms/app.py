@@ -34,7 +34,9 @@ from osms.coverage.api import router as coverage_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
+from osms.fhir.providers import router as fhir_providers_router
 from osms.providers.api import router as providers_router
+from osms.providers.contracts_api import router as contracts_router
 from osms.providers.procurement_api import router as procurement_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
@@ -118,6 +120,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(registry_router)
     app.include_router(providers_router)
     app.include_router(procurement_router)
+    app.include_router(contracts_router)
     app.include_router(calc_router)
     app.include_router(payments_router)
     app.include_router(batches_router)
@@ -125,6 +128,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(attachment_router)
     app.include_router(benefits_router)
     app.include_router(fhir_router)
+    app.include_router(fhir_providers_router)
     app.include_router(audit_router)
     install_pages(app, PAGES)
     install_api_docs(app)

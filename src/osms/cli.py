@@ -15,6 +15,7 @@ from osms.core.cli import bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
 from osms.providers.cli import providers_app
+from osms.providers.contracts_cli import contracts_app
 from osms.providers.procurement_cli import procurement_app
 from osms.registry.cli import app as registry_app
 from osms.rulebooks.cli import app as rulebook_app
@@ -44,6 +45,7 @@ app.add_typer(attach_app, name="attach")
 app.add_typer(benefits_app, name="benefits")
 app.command("entitle")(entitle_command)
 app.add_typer(audit_app, name="audit")
+app.add_typer(contracts_app, name="contracts")
 
 
 def main() -> None:

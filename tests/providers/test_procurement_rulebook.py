@@ -117,19 +117,23 @@ def test_stage2_criteria_are_the_seeds_unverified() -> None:
 
 
 def test_unverified_procurement_entries_are_exactly_these() -> None:
-    """kz-law: the МРП of 2021-2024 (to confirm against the budget laws); seeds-2016: the correction
-    and commission rules (the seeds are silent) and the stage-2 weights (ours)."""
+    """kz-law: the МРП of 2021-2024 (to confirm against the budget laws) and the contract's 3 years
+    (the standard form was not read); seeds-2016: the correction and commission rules and the
+    contract's term (the seeds are silent) and the stage-2 weights (ours)."""
 
     def unverified(name: str) -> set[str]:
         book = load_rulebook(name)
         entries = (e for s in book.series_names() if s.startswith("procurement.") for e in book.series(s))
         return {e.id for e in entries if not e.verified}
 
-    assert unverified("kz-law") == {f"procurement.mrp.{year}-01-01" for year in (2021, 2022, 2023, 2024)}
+    assert unverified("kz-law") == {f"procurement.mrp.{year}-01-01" for year in (2021, 2022, 2023, 2024)} | {
+        "procurement.contract_max_years.2021-01-01"
+    }
     assert unverified("seeds-2016") == {
         "procurement.correction.2017-01-01",
         "procurement.commission.2017-01-01",
         "procurement.stage2_criteria.2017-01-01",
+        "procurement.contract_max_years.2017-01-01",
     }
 
 

@@ -630,6 +630,16 @@ def capability_statement() -> FhirResponse:
                             ],
                         },
                         {"type": "CoverageEligibilityRequest", "interaction": [{"code": "create"}]},
+                        {
+                            "type": "Contract",
+                            "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "searchParam": [{"name": "provider", "type": "token", "documentation": "provider_id"}],
+                        },
+                        {
+                            "type": "Organization",
+                            "interaction": [{"code": "read"}, {"code": "search-type"}],
+                            "searchParam": [{"name": "identifier", "type": "token", "documentation": "BIN"}],
+                        },
                     ],
                 }
             ],

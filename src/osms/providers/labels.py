@@ -40,3 +40,16 @@ LABELS = {
     "provider_status": STATUS_LABELS,
     "contract_termination": TERMINATION_LABELS,
 }
+
+#: The ground of a contract (``osms.providers.vocabulary.CONTRACT_GROUNDS``).
+GROUND_LABELS = {
+    "procurement": N_("Placement of volumes by a procurement"),
+    "before_system": N_("Signed before the system (ground not recorded)"),
+    "p19_population_growth": N_("Without selection: growth of the attached population"),
+    "p19_population_structure": N_("Without selection: change of the sex and age structure of the attached population"),
+    "p19_reserve": N_("Without selection: the reserve for unforeseen expenses"),
+    "p19_new_facility": N_("Without selection: a new health-care facility put into operation"),
+    "p19_other": N_("Without selection: another ground of paragraph 19 of the procurement rules"),
+}
+
+LABELS["contract_ground"] = GROUND_LABELS

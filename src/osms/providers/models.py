@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from osms.core.db import Base
 from osms.core.money import Money
-from osms.providers.vocabulary import KINDS, OWNERSHIPS, STATUSES, TERMINATIONS
+from osms.providers.vocabulary import CONTRACT_GROUNDS, KINDS, OWNERSHIPS, STATUSES, TERMINATIONS
 
 
 def _one_of(column: str, codes: tuple[str, ...]) -> str:
@@ -309,3 +309,86 @@ class ProcurementPlacement(Base):
     volume: Mapped[int] = mapped_column(Integer)
     sum: Mapped[Decimal] = mapped_column(Money())
     preferred: Mapped[bool] = mapped_column(Boolean)
+
+
+# contracts (docs/providers.md, "Contracts"): the contracts the system signs or imports, their care
+# types with volume and sum by month, indicators, additional agreements (amendments) and termination.
+
+
+class Contract(Base):
+    """A contract of the fund with a provider: parties, term, ground, advance terms, place of
+    service; ``terminated_on`` and ``termination`` set when it ended before its term."""
+
+    __tablename__ = "contract"
+
+    contract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(32), ForeignKey("provider.provider_id"))
+    fund_party: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    signed_on: Mapped[date] = mapped_column(Date)
+    ground: Mapped[str] = mapped_column(String(32))
+    procurement_id: Mapped[str | None] = mapped_column(String(64))
+    ground_note: Mapped[str | None] = mapped_column(String(500))
+    advance_percent: Mapped[int] = mapped_column(Integer)
+    place_of_service: Mapped[str] = mapped_column(String(300))
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+    termination: Mapped[str | None] = mapped_column(String(24))
+    termination_note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("valid_to >= valid_from", name="period"),
+        CheckConstraint(_one_of("ground", CONTRACT_GROUNDS), name="ground"),
+        CheckConstraint("(ground = 'procurement') = (procurement_id IS NOT NULL)", name="procurement_ground"),
+        CheckConstraint("advance_percent BETWEEN 0 AND 100", name="advance_percent"),
+        CheckConstraint("termination IS NULL OR " + _one_of("termination", TERMINATIONS), name="termination"),
+        CheckConstraint("(termination IS NULL) = (terminated_on IS NULL)", name="terminated_with_reason"),
+        Index("ix_contract_provider", "provider_id", "valid_from"),
+    )
+
+
+class ContractMonth(Base):
+    """The volume and sum of one care type of a contract in one month (``month``: its first day)."""
+
+    __tablename__ = "contract_month"
+
+    contract_id: Mapped[str] = mapped_column(String(64), ForeignKey("contract.contract_id"), primary_key=True)
+    care_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    volume: Mapped[int] = mapped_column(Integer)
+    sum: Mapped[Decimal] = mapped_column(Money())
+
+    __table_args__ = (
+        CheckConstraint("volume >= 0", name="volume"),
+        CheckConstraint("sum >= 0", name="sum"),
+        Index("ix_contract_month_care_type", "care_type", "month"),
+    )
+
+
+class ContractIndicator(Base):
+    """A result indicator of a contract and its target (free text: a share, a count, a rate)."""
+
+    __tablename__ = "contract_indicator"
+
+    contract_id: Mapped[str] = mapped_column(String(64), ForeignKey("contract.contract_id"), primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200))
+
+
+class ContractAmendment(Base):
+    """An additional agreement: its number (1, 2, ... per contract), date, and what it changed
+    (``changes``: JSON with each changed figure before and after)."""
+
+    __tablename__ = "contract_amendment"
+
+    contract_id: Mapped[str] = mapped_column(String(64), ForeignKey("contract.contract_id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(500))
+    changes: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("number >= 1", name="number"),)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import CompoundSelect, Select, select
 
 from osms.providers.models import (
+    Contract,
     FundEmployee,
     Provider,
     ProviderContractHistory,
@@ -67,8 +68,12 @@ def fund_employees() -> Select[str, date, date | None]:
     return select(FundEmployee.iin, FundEmployee.valid_from, FundEmployee.valid_to)
 
 
-def contract_history() -> Select[str, str, date, date, date | None, str | None]:
-    """Contracts with the fund: ``contract_id, provider_id, valid_from, valid_to, terminated_on, termination``."""
+def contract_history() -> CompoundSelect[str, str, date, date, date | None, str | None]:
+    """Contracts with the fund: ``contract_id, provider_id, valid_from, valid_to, terminated_on, termination``:
+    those of the register's history file (signed before or outside the system) and those the system
+    holds (``contract``, docs/providers.md "Contracts"), so that a termination the system records
+    counts for the admission's 3-year exclusions the same way. A contract id is in one of them only
+    (the contracts service refuses an id of the history)."""
     return select(
         ProviderContractHistory.contract_id,
         ProviderContractHistory.provider_id,
@@ -76,4 +81,13 @@ def contract_history() -> Select[str, str, date, date, date | None, str | None]:
         ProviderContractHistory.valid_to,
         ProviderContractHistory.terminated_on,
         ProviderContractHistory.termination,
+    ).union_all(
+        select(
+            Contract.contract_id,
+            Contract.provider_id,
+            Contract.valid_from,
+            Contract.valid_to,
+            Contract.terminated_on,
+            Contract.termination,
+        )
     )

@@ -14,6 +14,7 @@ Series of ``procurement.yaml``:
 - ``preferences``: the preference codes (``codes``) and the years of continuous experience
   (``experience_years``);
 - ``exclusion_lookback_years``: how far back a termination excludes;
+- ``contract_max_years``: the longest term of a contract, in years (windows: none in force, no limit);
 - ``correction``: how many corrections of a rejected application (``corrections``) within how
   many working days (``working_days``);
 - ``application_window``: the last day of the year before the procurement year an announcement is
@@ -436,6 +437,7 @@ class ProvidersTopic(Topic):
         "procurement.application_window": SeriesSpec(_WindowRow, "continuous", missing="application window"),
         "procurement.commission": SeriesSpec(_CommissionRow, "continuous", missing="commission rule"),
         "procurement.stage2_criteria": SeriesSpec(_CriteriaRow, "windows"),
+        "procurement.contract_max_years": SeriesSpec(IntRow, "windows"),
     }
 
     @classmethod
@@ -506,6 +508,12 @@ class ProvidersTopic(Topic):
         """The look-back of the termination exclusions: its ``value`` in years."""
         found = self.book.entry("procurement.exclusion_lookback_years", on)
         assert isinstance(found, ParameterEntry)
+        return found
+
+    def contract_max_years(self, on: date) -> ParameterEntry | None:
+        """The longest term of a contract starting on ``on`` (its ``value`` in years); None: no limit."""
+        found = self.book.optional("procurement.contract_max_years", on)
+        assert found is None or isinstance(found, ParameterEntry)
         return found
 
     def correction(self, on: date) -> CorrectionRule:
@@ -584,6 +592,7 @@ _SHOWN = (
     ),
     ("preferences", "preference", lambda e: f"{', '.join(e['codes'])}; experience {e['experience_years']} years"),
     ("exclusion_lookback_years", "terminations exclude for", lambda e: f"{e['value']} years"),
+    ("contract_max_years", "a contract runs at most", lambda e: f"{e['value']} years"),
     ("correction", "correction", lambda e: f"{e['corrections']} within {e['working_days']} working days"),
     ("application_window", "applications", _window_text),
     ("commission", "commission", _commission_text),

@@ -277,6 +277,13 @@ def fund_employments(session: Session, iins: Iterable[str]) -> list[FundEmployme
     return [FundEmployment(*r) for r in rows]
 
 
+def providers_by_bin(session: Session, bin_: str) -> list[ProviderRecord]:
+    """The register's entries with the BIN ``bin_`` (one, as a rule), by provider_id."""
+    q = queries.providers().subquery()
+    rows = session.execute(select(q).where(q.c.bin == bin_).order_by(q.c.provider_id)).all()
+    return [ProviderRecord(*r) for r in rows]
+
+
 # --- Reads for a login: access checked, founders' data audited --------------------------------
 
 

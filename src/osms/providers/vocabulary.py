@@ -52,3 +52,17 @@ STATUSES: Final[tuple[str, ...]] = ("active", "liquidation", "bankruptcy", "susp
 #: How a contract with the fund ended before its term: terminated unilaterally by the fund for
 #: non-performance (late or improper performance), at the provider's initiative, by agreement.
 TERMINATIONS: Final[tuple[str, ...]] = ("nonperformance", "provider_initiative", "agreement")
+
+#: The grounds of a contract (docs/providers.md, "Contracts"): ``procurement`` (the placement of a
+#: procurement, whose id the contract names); ``before_system`` (signed before the system, its
+#: ground not recorded); the others are grounds of ҚР ДСМ-242/2020 п.19 for placing volumes without
+#: selection (an open list: a new ground is a code here and its label in ``labels``).
+CONTRACT_GROUNDS: Final[tuple[str, ...]] = (
+    "procurement",
+    "before_system",
+    "p19_population_growth",
+    "p19_population_structure",
+    "p19_reserve",
+    "p19_new_facility",
+    "p19_other",
+)
