@@ -52,3 +52,7 @@ STATUSES: Final[tuple[str, ...]] = ("active", "liquidation", "bankruptcy", "susp
 #: How a contract with the fund ended before its term: terminated unilaterally by the fund for
 #: non-performance (late or improper performance), at the provider's initiative, by agreement.
 TERMINATIONS: Final[tuple[str, ...]] = ("nonperformance", "provider_initiative", "agreement")
+
+#: The resource that is a PHC provider's attachment capacity (the persons it can take), which the
+#: attachment room's capacity limit reads.
+PHC_CAPACITY: Final = "phc_capacity"
