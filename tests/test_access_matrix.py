@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
+from osms.attachment.models import Attachment, AttachmentApplication, ClinicArea, ClinicDistrict
 from osms.cli import app as osms_cli
 from osms.core import authz
 from osms.core.config import Settings, get_settings
@@ -40,7 +40,7 @@ from osms.core.models import AuditEntry, ImportBatch
 from osms.core.security import create_token, create_user
 from osms.coverage import cli as coverage_cli
 from osms.fhir.api import IIN_SYSTEM
-from osms.providers.models import Contract, ContractMonth, Provider, ProviderFounder
+from osms.providers.models import Contract, ContractMonth, Provider, ProviderFounder, ProviderResource
 from osms.registry.models import FamilyLink, Person, PersonCategory
 from osms.web import pages
 from tests.coverage.helpers import EMPLOYER, OTHER_EMPLOYER, Ledger
@@ -109,25 +109,12 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     ledger.pay_range(ADULT_CHILD, "2026-01", "2026-10", payer=OTHER_EMPLOYER)
     ledger.pay_range(STRANGER, "2026-01", "2026-10", payer=OTHER_EMPLOYER)
     ledger.refresh()
-    session.add(
-        Clinic(clinic_id=CLINIC, bin="100540000018", name="Емхана", region="KZ-ALA", capacity=0, service_area="ALA-001")
-    )
-    session.add(
-        Clinic(
-            clinic_id=OTHER_CLINIC,
-            bin="100540000026",
-            name="Басқа",
-            region="KZ-ALA",
-            capacity=0,
-            service_area="ALA-001",
-        )
-    )
-    for provider_id, bin_ in ((CLINIC, "100540000018"), (OTHER_CLINIC, "100540000026")):
+    for provider_id, bin_, name in ((CLINIC, "100540000018", "Емхана"), (OTHER_CLINIC, "100540000026", "Басқа")):
         session.add(
             Provider(
                 provider_id=provider_id,
                 bin=bin_,
-                name="Емхана",
+                name=name,
                 ownership="private",
                 region="KZ-ALA",
                 settlement="Алматы",
@@ -138,6 +125,9 @@ def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
             )
         )
     session.flush()
+    for provider_id in (CLINIC, OTHER_CLINIC):
+        session.add(ProviderResource(provider_id=provider_id, resource="phc_capacity", quantity=0))
+        session.add(ClinicArea(clinic_id=provider_id, service_area="ALA-001"))
     session.add(ProviderFounder(provider_id=CLINIC, iin=STRANGER, decision_rights=True))
     # contracts: the clinic's contract C-ALM-1 for 2026 (docs/providers.md, "Contracts")
     session.add(

@@ -11,12 +11,13 @@ from osms.audit.cli import audit_app
 from osms.benefits.cli import benefits_app, entitle_command
 from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.contributions.cli import payments_app
-from osms.core.cli import bin_app, db_app, iin_app, user_app
+from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
 from osms.providers.cli import providers_app
 from osms.providers.contracts_cli import contracts_app
 from osms.providers.procurement_cli import procurement_app
+from osms.providers.service import get_provider
 from osms.registry.cli import app as registry_app
 from osms.rulebooks.cli import app as rulebook_app
 from osms.synth.cli import synth_command
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(iin_app, name="iin")
 app.add_typer(bin_app, name="bin")
 app.add_typer(user_app, name="user")
+PROVIDER_CHECKS.append(get_provider)  # a clinic login names an entry of the providers register
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.add_typer(providers_app, name="providers")

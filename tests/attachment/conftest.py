@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from osms.attachment.models import Clinic, ClinicDistrict
+from osms.attachment.models import ClinicArea, ClinicDistrict
+from osms.providers.models import Provider, ProviderResource
 from tests.attachment.helpers import CLINIC_BIN, add_link, add_person, iin
 
 ADULT = iin(date(1986, 1, 1), "M")
@@ -16,17 +17,34 @@ CHILD = iin(date(2015, 6, 1), "F")
 STRANGER = iin(date(1970, 3, 3), "M")
 
 
-def add_clinic(session: Session, clinic_id: str, capacity: int = 100, area: str = "AST-001", region: str = "KZ-AST"):
+def add_clinic(
+    session: Session,
+    clinic_id: str,
+    capacity: int = 100,
+    area: str = "AST-001",
+    region: str = "KZ-AST",
+    *,
+    name: str | None = None,
+    bin: str = CLINIC_BIN,
+) -> None:
+    """A PHC clinic: its providers register entry with its ``phc_capacity``, and its service area."""
     session.add(
-        Clinic(
-            clinic_id=clinic_id,
-            bin=CLINIC_BIN,
-            name=f"Емхана {clinic_id}",
+        Provider(
+            provider_id=clinic_id,
+            bin=bin,
+            name=name or f"Емхана {clinic_id}",
+            ownership=None,
             region=region,
-            capacity=capacity,
-            service_area=area,
+            settlement=None,
+            kind="phc",
+            status="active",
+            own_is=False,
+            tax_arrears=0,
         )
     )
+    session.flush()
+    session.add(ProviderResource(provider_id=clinic_id, resource="phc_capacity", quantity=capacity))
+    session.add(ClinicArea(clinic_id=clinic_id, service_area=area))
     session.flush()
 
 

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from osms.attachment import applications, rules, service
-from osms.attachment.models import Attachment, AttachmentApplication, Clinic
+from osms.attachment.models import Attachment, AttachmentApplication
+from osms.providers.models import ProviderResource
 from tests.attachment.conftest import ADULT, CHILD, SPOUSE, STRANGER
 
 PEOPLE = (ADULT, SPOUSE, CHILD, STRANGER)
@@ -30,7 +31,7 @@ def test_random_applications_keep_the_register_consistent(country, apps) -> None
     s = country
     s.execute(delete(Attachment))
     s.execute(delete(AttachmentApplication))
-    s.execute(Clinic.__table__.update().values(capacity=2))
+    s.execute(update(ProviderResource).where(ProviderResource.resource == "phc_capacity").values(quantity=2))
     s.commit()
     day = date(2024, 6, 1)
     for number, clinic, reason, delta, district in apps:

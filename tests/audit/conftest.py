@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from osms.attachment.models import Attachment, AttachmentApplication, Clinic, ClinicDistrict
+from osms.attachment.models import Attachment, AttachmentApplication, ClinicDistrict
 from osms.core.models import AuditEntry
 from osms.core.security import create_token, create_user
 from osms.registry.models import Payer
+from tests.attachment.conftest import add_clinic
 from tests.attachment.helpers import CLINIC_BIN, add_person
 from tests.registry.helpers import bin_, iin
 
@@ -47,16 +48,7 @@ def _attach(session: Session, number: str, clinic_id: str) -> None:
 @pytest.fixture
 def audit_world(session: Session) -> AuditWorld:
     for clinic_id, name in (("AST-8", "Емхана №8 Астана"), ("AST-9", "Емхана №9 Астана")):
-        session.add(
-            Clinic(
-                clinic_id=clinic_id,
-                bin=CLINIC_BIN,
-                name=name,
-                region="KZ-AST",
-                capacity=1000,
-                service_area="AST-001",
-            )
-        )
+        add_clinic(session, clinic_id, capacity=1000, area="AST-001", region="KZ-AST", name=name, bin=CLINIC_BIN)
         session.add(ClinicDistrict(clinic_id=clinic_id, district_id="T1", specialty="therapist", doctor="Dr", norm=900))
     session.flush()
     attached = sorted(add_person(session, iin(date(1970, 1, 1), "F", 100 + 7 * n)) for n in range(ATTACHED))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from osms.core.db import make_engine, session_factory
 from osms.core.identity import make_bin, make_iin
 from osms.core.models import ApiToken, User
 from osms.core.security import authenticate
+from tests.attachment.helpers import clinic_row, write_clinics
 
 runner = CliRunner()
 PASSWORD = "correct horse battery staple"
@@ -38,6 +40,14 @@ def database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def clinic(database: str, tmp_path: Path) -> str:
+    """The clinic AST-1 in the providers register (a clinic login names a register entry)."""
+    loaded = runner.invoke(app, ["attach", "import", "clinics", str(write_clinics(tmp_path, [clinic_row("AST-1")]))])
+    assert loaded.exit_code == 0, loaded.output
+    return "AST-1"
+
+
 def _users(url: str) -> dict[str, tuple[str, str, str | None, str | None, str | None]]:
     engine = make_engine(url)
     with session_factory(engine)() as session:
@@ -51,7 +61,7 @@ def _add(*args: str, password: str = PASSWORD) -> Result:
     return runner.invoke(app, ["user", "add", *args, "--password", password])
 
 
-def test_a_login_of_each_role_with_its_binding(database: str) -> None:
+def test_a_login_of_each_role_with_its_binding(database: str, clinic: str) -> None:
     for args in (
         ("amina", "--role", "citizen", "--iin", CITIZEN_IIN, "--name", "Амина Серікқызы"),
         ("kazstroy", "--role", "employer", "--bin", EMPLOYER_BIN),
@@ -111,6 +121,7 @@ def test_adding_an_existing_login_replaces_its_password_and_binding(database: st
         (("x", "--role", "employer"), "bad_bin"),
         (("x", "--role", "employer", "--bin", "000000000001"), "bad_bin"),
         (("x", "--role", "clinic"), "missing_provider"),
+        (("x", "--role", "clinic", "--provider", "AST-1"), "unknown_provider"),  # not in the providers register
     ],
 )
 def test_a_bad_role_or_binding_is_refused_and_nothing_is_written(
@@ -122,7 +133,7 @@ def test_a_bad_role_or_binding_is_refused_and_nothing_is_written(
     assert _users(database) == {}
 
 
-def test_a_token_works_against_the_api_until_it_is_revoked(database: str) -> None:
+def test_a_token_works_against_the_api_until_it_is_revoked(database: str, clinic: str) -> None:
     from osms.app import create_app
 
     assert _add("clinic1", "--role", "clinic", "--provider", "AST-1").exit_code == 0

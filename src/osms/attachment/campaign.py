@@ -26,6 +26,7 @@ from osms.attachment.service import _alive_on, _link, _on_or_after, _person, dec
 from osms.core.bulkload import ImportFileError, check_header, stage_rows
 from osms.core.errors import InvalidInput
 from osms.core.identity import check_iin
+from osms.providers.service import lock_providers
 from osms.registry.service import (
     lock_persons,
 )
@@ -248,8 +249,7 @@ class _Campaign:
         if self.pg:
             lock_persons(s, iins)
         if self.pg and clinic_ids:
-            for part in self._parts(clinic_ids):
-                s.execute(select(Clinic.clinic_id).where(self._in(Clinic.clinic_id, part)).with_for_update())
+            lock_providers(s, clinic_ids)
         loads: dict[str, _ClinicLoad] = {c: _ClinicLoad() for c in clinic_ids}
         for part in self._parts(clinic_ids):
             for clinic_id, district_id, end, n in s.execute(

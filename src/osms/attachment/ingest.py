@@ -1,5 +1,9 @@
 """Imports of clinics and districts (docs/attachment.md) through ``core/bulkload``: upsert by key,
 rejections, all-or-nothing.
+
+A clinic is an entry of the providers register: the clinic file writes its BIN, name, region and
+``phc_capacity`` there through ``providers.service.save_phc_clinics`` and its service area into this
+room's ``clinic_area``, in the import's one transaction.
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, delete, func, insert, literal, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from osms.attachment import rules
-from osms.attachment.models import Clinic, ClinicDistrict
+from osms.attachment.models import ClinicArea, ClinicDistrict
 from osms.core.bulkload import ImportResult, ImportSpec, Reference, run_import
 from osms.core.errors import InvalidInput
 from osms.core.i18n import N_
 from osms.core.identity import check_bin
+from osms.core.models import ImportRejection
 from osms.core.rows import Rejection, Row
+from osms.providers.service import PhcClinic, kinds_by_id, phc_clinics_by_id, save_phc_clinics
 
 CLINIC_COLUMNS: Final = ("clinic_id", "bin", "name", "region", "capacity", "service_area")
 DISTRICT_COLUMNS: Final = ("clinic_id", "district_id", "specialty", "doctor", "norm")
@@ -35,6 +42,7 @@ IMPORT_REASONS: Final = {
     "bad_encoding": N_("the line is not UTF-8 text"),
     "duplicate_key": N_("the same key appears earlier in the file"),
     "unknown_clinic": N_("the clinic is not in the clinic register (import clinics first)"),
+    "not_phc": N_("the provider register holds this id as another kind of provider, not a PHC clinic"),
 }
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _MAX = {"name": 300, "region": 16, "doctor": 200}
@@ -116,14 +124,85 @@ def check_district(values: dict[str, str]) -> Row | Rejection:
     return (clinic_id, district_id, specialty, doctor, norm)
 
 
+#: The clinic file's checked columns (the stage's types): the register's part and the service area.
+_CLINIC_FILE = Table(
+    "clinic_file",
+    MetaData(),
+    Column("clinic_id", String(32)),
+    Column("bin", String(12)),
+    Column("name", String(300)),
+    Column("region", String(16)),
+    Column("capacity", Integer()),
+    Column("service_area", Text()),
+)
+
+
+def write_clinics(conn: Connection, stage: Table, batch_id: int) -> tuple[int, int]:
+    """The clinic file's writer (``ImportSpec.write``): rows naming a register entry of another kind
+    are rejected ``not_phc``; the others go to the register (``providers.service``) and their service
+    areas to ``clinic_area``. A row is unchanged when its entry, capacity and area are already as the
+    file says."""
+    rows = [
+        (PhcClinic(r.clinic_id, r.bin, r.name, r.region, r.capacity), r.service_area)
+        for r in conn.execute(
+            select(stage.c.clinic_id, stage.c.bin, stage.c.name, stage.c.region, stage.c.capacity, stage.c.service_area)
+        )
+    ]
+    kinds = kinds_by_id(conn, (c.provider_id for c, _ in rows))
+    other = sorted(pid for pid, kind in kinds.items() if kind != "phc")
+    if other:
+        rejection: Table = ImportRejection.__table__  # type: ignore[assignment]
+        refused = stage.c.clinic_id.in_(other)
+        conn.execute(
+            insert(rejection).from_select(
+                ["batch_id", "line", "code", "message", "raw"],
+                select(
+                    literal(batch_id),
+                    stage.c.line,
+                    literal("not_phc"),
+                    literal("the register holds it as another kind of provider: ") + stage.c.clinic_id,
+                    stage.c.raw,
+                ).where(refused),
+            )
+        )
+        conn.execute(delete(stage).where(refused))
+        rows = [(c, a) for c, a in rows if kinds.get(c.provider_id, "phc") == "phc"]
+    before = phc_clinics_by_id(conn, (c.provider_id for c, _ in rows))
+    area: Table = ClinicArea.__table__  # type: ignore[assignment]
+    areas: dict[str, str] = {}
+    ids = sorted(c.provider_id for c, _ in rows)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        areas.update(
+            {
+                k: v
+                for k, v in conn.execute(
+                    select(area.c.clinic_id, area.c.service_area).where(area.c.clinic_id.in_(part))
+                )
+            }
+        )
+    unchanged = sum(1 for c, a in rows if before.get(c.provider_id) == c and areas.get(c.provider_id, "") == a)
+    save_phc_clinics(conn, [c for c, _ in rows])
+    new_areas = [{"clinic_id": c.provider_id, "service_area": a} for c, a in rows if c.provider_id not in areas]
+    if new_areas:
+        conn.execute(insert(area), new_areas)
+    for c, a in rows:
+        if c.provider_id in areas and areas[c.provider_id] != a:
+            conn.execute(
+                update(area).where(area.c.clinic_id == c.provider_id).values(service_area=a, updated_at=func.now())
+            )
+    return len(before), unchanged
+
+
 SPECS: Final[dict[str, ImportSpec]] = {
     "clinics": ImportSpec(
         kind="clinics",
         columns=CLINIC_COLUMNS,
         check=check_clinic,
-        table=Clinic.__table__,  # type: ignore[arg-type]
+        table=_CLINIC_FILE,
         target_columns=CLINIC_COLUMNS,
         key=("clinic_id",),
+        write=write_clinics,
     ),
     "districts": ImportSpec(
         kind="districts",
@@ -132,7 +211,7 @@ SPECS: Final[dict[str, ImportSpec]] = {
         table=ClinicDistrict.__table__,  # type: ignore[arg-type]
         target_columns=DISTRICT_COLUMNS,
         key=("clinic_id", "district_id"),
-        references=(Reference("clinic_id", "clinic", "clinic_id", "unknown_clinic", "not in the clinic register"),),
+        references=(Reference("clinic_id", "provider", "provider_id", "unknown_clinic", "not in the clinic register"),),
     ),
 }
 

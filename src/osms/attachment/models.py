@@ -1,5 +1,7 @@
-"""Attachment tables (docs/attachment.md): clinics, their doctors' districts, applications and the
-attachment history (the register of attached population).
+"""Attachment tables (docs/attachment.md): the clinics' service areas and doctors' districts,
+applications and the attachment history (the register of attached population). The clinics
+themselves are entries of the providers register (``Clinic`` reads them); ``clinic_id`` everywhere
+here is the entry's ``provider_id``.
 
 History is append-only in meaning: a change of clinic closes the running row's period
 (``valid_to``) and inserts a new row; rows are never deleted and their clinic, district and start
@@ -21,10 +23,12 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osms.core.db import Base
+from osms.providers.queries import phc_clinics
 
 SPECIALTIES = ("therapist", "gp", "pediatrician")
 REASONS = ("first", "move", "job_or_study", "release", "military_service_end", "reorganisation", "choice")
@@ -34,20 +38,47 @@ DECISIONS = ("accepted", "accepted_no_home_visits", "offered_other_district", "r
 KINDS = ("first", "ground", "campaign_choice", "free_choice")
 
 
-class Clinic(Base):
-    """A primary-care (PHC) clinic: its capacity and the address codes it serves (home visits)."""
+class ClinicArea(Base):
+    """The address codes a PHC clinic serves with home visits: attachment's data of a register entry
+    (``clinic_id`` is its ``provider_id``)."""
 
-    __tablename__ = "clinic"
+    __tablename__ = "clinic_area"
 
-    clinic_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    bin: Mapped[str] = mapped_column(String(12))
-    name: Mapped[str] = mapped_column(String(300))
-    region: Mapped[str] = mapped_column(String(16), index=True)
-    capacity: Mapped[int] = mapped_column(Integer)
+    clinic_id: Mapped[str] = mapped_column(String(32), ForeignKey("provider.provider_id"), primary_key=True)
     service_area: Mapped[str] = mapped_column(Text)  # address codes joined by ';'
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity"),)
+
+_register = phc_clinics().subquery("phc_clinic")
+_clinic_view = (
+    select(
+        _register.c.provider_id.label("clinic_id"),
+        _register.c.bin,
+        _register.c.name,
+        _register.c.region,
+        _register.c.capacity,
+        func.coalesce(ClinicArea.service_area, "").label("service_area"),
+    )
+    .select_from(_register.outerjoin(ClinicArea, ClinicArea.clinic_id == _register.c.provider_id))
+    .subquery("clinic")
+)
+
+
+class Clinic(Base):
+    """A primary-care (PHC) clinic as the attachment reads it: the providers register's entry of kind
+    ``phc`` (id, BIN, name, region, ``phc_capacity``, through ``providers.queries.phc_clinics``) with
+    this room's service area (empty when none was loaded). Read-only: the clinic import writes the
+    register through ``providers.service`` and the area into ``clinic_area``."""
+
+    __table__ = _clinic_view
+    __mapper_args__ = {"primary_key": [_clinic_view.c.clinic_id]}  # noqa: RUF012
+
+    clinic_id: Mapped[str]
+    bin: Mapped[str]
+    name: Mapped[str]
+    region: Mapped[str]
+    capacity: Mapped[int]
+    service_area: Mapped[str]
 
 
 class ClinicDistrict(Base):
@@ -55,7 +86,7 @@ class ClinicDistrict(Base):
 
     __tablename__ = "clinic_district"
 
-    clinic_id: Mapped[str] = mapped_column(String(32), ForeignKey("clinic.clinic_id"), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(32), ForeignKey("provider.provider_id"), primary_key=True)
     district_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     specialty: Mapped[str] = mapped_column(String(16))
     doctor: Mapped[str] = mapped_column(String(200))
@@ -107,7 +138,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     iin: Mapped[str] = mapped_column(String(12), ForeignKey("person.iin"))
-    clinic_id: Mapped[str] = mapped_column(String(32), ForeignKey("clinic.clinic_id"))
+    clinic_id: Mapped[str] = mapped_column(String(32), ForeignKey("provider.provider_id"))
     district_id: Mapped[str | None] = mapped_column(String(32))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)

@@ -27,6 +27,7 @@ from osms.core.errors import InvalidInput, NotFound
 from osms.core.i18n import gettext, sentence_days
 from osms.core.identity import check_iin
 from osms.core.security import Principal
+from osms.providers.service import lock_providers
 from osms.registry import queries as registry
 from osms.rulebooks.horizon import NOT_PROVISIONAL, Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
@@ -214,10 +215,10 @@ def is_family(session: Session, a: str, b: str) -> bool:
 
 
 def lock_clinic(session: Session, clinic_id: str) -> Clinic:
-    """The clinic's row, locked until the end of the transaction (PostgreSQL ``FOR UPDATE``)."""
-    clinic = session.scalars(
-        select(Clinic).where(Clinic.clinic_id == clinic_id.strip()).with_for_update()
-    ).one_or_none()
+    """The clinic, its register entry locked until the end of the transaction (PostgreSQL ``FOR
+    UPDATE``, through ``providers.service.lock_providers``)."""
+    lock_providers(session, [clinic_id.strip()])
+    clinic = session.scalars(select(Clinic).where(Clinic.clinic_id == clinic_id.strip())).one_or_none()
     if clinic is None:
         raise NotFound(f"no clinic {clinic_id.strip()!r} in the clinic register", code="unknown_clinic")
     return clinic

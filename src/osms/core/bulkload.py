@@ -41,6 +41,11 @@ CHUNK_ROWS = 20_000
 
 
 CheckFn = Callable[[dict[str, str]], "Row | Rejection"]
+#: A room's own writer of the checked rows (``ImportSpec.write``): given the connection, the stage
+#: table (``line, raw`` and the target columns; duplicates and unknown references already rejected)
+#: and the batch id, it may reject more rows (adding them to ``import_rejection`` and deleting them
+#: from the stage), writes the rest and returns ``(existing, unchanged)`` among them.
+WriteFn = Callable[[Connection, Table, int], tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class ImportSpec:
     target_columns: tuple[str, ...]
     key: tuple[str, ...]
     references: tuple[Reference, ...] = ()
+    write: WriteFn | None = None  # None: upsert ``target_columns`` into ``table`` by ``key``
 
 
 @dataclass
@@ -333,6 +339,32 @@ def _same(dialect: str, a: str, b: str) -> str:
     return f"{a} IS NOT DISTINCT FROM {b}" if dialect == "postgresql" else f"{a} IS {b}"
 
 
+def _upsert(conn: Connection, spec: ImportSpec, stage: Table, d: str) -> tuple[int, int, int]:
+    """Upsert the stage into ``spec.table`` by key: ``(accepted, existing, unchanged)``."""
+    target = spec.table.name
+    cols = spec.target_columns
+    key_cols = ", ".join(spec.key)
+    on_key = " AND ".join(f"x.{k} = s.{k}" for k in spec.key)
+    identical = on_key + " AND " + " AND ".join(_same(d, f"x.{c}", f"s.{c}") for c in cols if c not in spec.key)
+    accepted = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {stage.name}").scalar_one()
+    existing = conn.exec_driver_sql(
+        f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {on_key})"
+    ).scalar_one()
+    unchanged = conn.exec_driver_sql(
+        f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {identical})"
+    ).scalar_one()
+    updates = [f"{c} = excluded.{c}" for c in cols if c not in spec.key]
+    if "updated_at" in spec.table.c:
+        updates.append("updated_at = CURRENT_TIMESTAMP")
+    col_list = ", ".join(cols)
+    conn.exec_driver_sql(
+        f"INSERT INTO {target} ({col_list}) SELECT {', '.join('s.' + c for c in cols)} FROM {stage.name} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {target} x WHERE {identical}) ORDER BY s.line "
+        f"ON CONFLICT ({key_cols}) DO " + ("UPDATE SET " + ", ".join(updates) if updates else "NOTHING")
+    )
+    return accepted, existing, unchanged
+
+
 def run_import(
     engine: Engine,
     spec: ImportSpec,
@@ -483,26 +515,11 @@ def run_import(
                 f"DELETE FROM {stage.name} WHERE line IN (SELECT s.line FROM {stage.name} s WHERE {missing_ref})"
             )
 
-        target = spec.table.name
-        cols = spec.target_columns
-        on_key = " AND ".join(f"x.{k} = s.{k}" for k in spec.key)
-        identical = on_key + " AND " + " AND ".join(_same(d, f"x.{c}", f"s.{c}") for c in cols if c not in spec.key)
-        accepted = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {stage.name}").scalar_one()
-        existing = conn.exec_driver_sql(
-            f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {on_key})"
-        ).scalar_one()
-        unchanged = conn.exec_driver_sql(
-            f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {identical})"
-        ).scalar_one()
-        updates = [f"{c} = excluded.{c}" for c in cols if c not in spec.key]
-        if "updated_at" in spec.table.c:
-            updates.append("updated_at = CURRENT_TIMESTAMP")
-        col_list = ", ".join(cols)
-        conn.exec_driver_sql(
-            f"INSERT INTO {target} ({col_list}) SELECT {', '.join('s.' + c for c in cols)} FROM {stage.name} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {target} x WHERE {identical}) ORDER BY s.line "
-            f"ON CONFLICT ({key_cols}) DO " + ("UPDATE SET " + ", ".join(updates) if updates else "NOTHING")
-        )
+        if spec.write is not None:
+            existing, unchanged = spec.write(conn, stage, batch_id)
+            accepted = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {stage.name}").scalar_one()
+        else:
+            accepted, existing, unchanged = _upsert(conn, spec, stage, d)
         stage.drop(conn)
 
         by_reason: dict[str, int] = dict(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from osms.core.config import get_settings
 from osms.core.db import get_engine
 from osms.core.identity import IdCheck, check_bin, check_iin
 from osms.core.jsonout import print_json
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 iin_app = typer.Typer(help="Individual identification numbers (IIN).", no_args_is_help=True)
@@ -84,6 +87,11 @@ def bin_check(numbers: NumbersArg, as_json: JsonOpt = False) -> None:
 
 user_app = typer.Typer(help="Logins, roles and API tokens.", no_args_is_help=True)
 
+#: Checks that a clinic login's provider id names an entry of the providers register (``NotFound``
+#: ``unknown_provider`` when not): ``core`` knows no room, so the composition (``osms/cli.py``)
+#: adds the providers room's check here.
+PROVIDER_CHECKS: list[Callable[[Session, str], object]] = []
+
 
 @user_app.command("add")
 def user_add(
@@ -102,6 +110,9 @@ def user_add(
 
     try:
         with unit_of_work(get_engine(get_settings().database_url)) as session:
+            if role == "clinic" and provider:
+                for check in PROVIDER_CHECKS:
+                    check(session, provider)
             create_user(session, username, password, role, name or username, iin=iin, bin=bin, provider_id=provider)
     except OsmsError as exc:
         console.print(f"[red]error ({exc.code}):[/red] {exc.message}")

@@ -85,7 +85,11 @@ def organization_resource(provider: ProviderRecord) -> dict[str, Any]:
                 }
             ],
             "name": provider.name,
-            "address": [{"city": provider.settlement, "state": provider.region, "country": "KZ"}],
+            "address": [
+                {"city": provider.settlement, "state": provider.region, "country": "KZ"}
+                if provider.settlement
+                else {"state": provider.region, "country": "KZ"}
+            ],
         },
         provider.provider_id,
     )

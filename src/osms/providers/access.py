@@ -70,6 +70,11 @@ PROCUREMENT_REVIEW = authz.declare(
         relations={"clinic": (OWN_PROVIDER,)},
         refusal="{role} {username!r} may not see the applications of a procurement",
         resource="procurement/{subject}/applications",
+        person_subject=False,
+    )
+)
+
+
 #: A contract of the fund with a provider (the subject: the contract's ``provider_id``), with its
 #: months, indicators and additional agreements: operators and auditors any; a provider's login its
 #: own. A legal entity's data: reads are not logged, refusals are (docs/providers.md, "Contracts").

@@ -34,9 +34,11 @@ class Provider(BaseModel):
     provider_id: str = Field(examples=["ALM-1"])
     bin: str = Field(description="Business identification number (12 digits)", examples=["100540000018"])
     name: str
-    ownership: str = Field(description=" or ".join(OWNERSHIPS), json_schema_extra={"enum": list(OWNERSHIPS)})
+    ownership: str | None = Field(
+        description=" or ".join(OWNERSHIPS) + "; null while not known", json_schema_extra={"enum": [*OWNERSHIPS, None]}
+    )
     region: str = Field(description="Region code (KZ-ALA, ...)", examples=["KZ-ALA"])
-    settlement: str = Field(description="City, town or village where it serves")
+    settlement: str | None = Field(description="City, town or village where it serves; null while not known")
     kind: str = Field(description=", ".join(KINDS), json_schema_extra={"enum": list(KINDS)})
     status: str = Field(description=", ".join(STATUSES), json_schema_extra={"enum": list(STATUSES)})
     accredited_until: date | None = Field(description="Last day of its accreditation (null: not accredited)")

@@ -100,9 +100,9 @@ def show_command(
     table = Table(title=f"{p.provider_id}: {p.name}", show_header=False)
     for key, value in (
         ("BIN", p.bin),
-        ("ownership", label(lang, "provider_ownership", p.ownership)),
+        ("ownership", label(lang, "provider_ownership", p.ownership) if p.ownership else "-"),
         ("region", p.region),
-        ("settlement", p.settlement),
+        ("settlement", p.settlement or "-"),
         ("kind", label(lang, "provider_kind", p.kind)),
         ("status", label(lang, "provider_status", p.status)),
         ("accredited until", p.accredited_until.isoformat() if p.accredited_until else "-"),
@@ -162,7 +162,7 @@ def list_command(
             p.provider_id,
             p.name,
             p.region,
-            p.settlement,
+            p.settlement or "-",
             label(lang, "provider_kind", p.kind),
             label(lang, "provider_status", p.status),
         )

@@ -846,9 +846,9 @@ class ContractedProvider:
     care_type: str
     provider_id: str
     name: str
-    settlement: str
+    settlement: str | None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | None]:
         return {
             "region": self.region,
             "care_type": self.care_type,

@@ -92,7 +92,7 @@ class ContractedProvider(BaseModel):
     care_type: str
     provider_id: str
     name: str
-    settlement: str
+    settlement: str | None = Field(description="The settlement, when the register knows it")
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -173,6 +173,6 @@ def contracted_providers(
         str | None, Query(description="Care type", json_schema_extra={"enum": list(CARE_TYPE_CODES)})
     ] = None,
     on: Annotated[date | None, Query(description="The day (default today)")] = None,
-) -> list[dict[str, str]]:
+) -> list[dict[str, str | None]]:
     found = contracts.contracted_providers(session, on or fund_today(), region=region, care_type=care_type)
     return [p.as_dict() for p in found]

@@ -48,9 +48,9 @@ class Provider(Base):
     provider_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     bin: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(300))
-    ownership: Mapped[str] = mapped_column(String(8))
+    ownership: Mapped[str | None] = mapped_column(String(8))  # null: not known (a clinic from attachment's file)
     region: Mapped[str] = mapped_column(String(16))
-    settlement: Mapped[str] = mapped_column(String(200))
+    settlement: Mapped[str | None] = mapped_column(String(200))  # null: not known, as ``ownership``
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     accredited_until: Mapped[date | None] = mapped_column(Date)
@@ -59,7 +59,7 @@ class Provider(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint(_one_of("ownership", OWNERSHIPS), name="ownership"),
+        CheckConstraint("ownership IS NULL OR " + _one_of("ownership", OWNERSHIPS), name="ownership"),
         CheckConstraint(_one_of("kind", KINDS), name="kind"),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint("tax_arrears >= 0", name="tax_arrears"),

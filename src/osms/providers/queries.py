@@ -1,7 +1,7 @@
 """The providers room's read-only query surfaces for other rooms (docs/decisions/0006-cross-room-reads.md).
 
 Each function returns a ``SELECT`` of published columns that another room may join as a subquery
-(the admission, attachment's clinics once they move here); the tables, their writes and their row
+(the admission; the attachment room's clinics, ``phc_clinics``); the tables, their writes and their row
 locks stay this room's. Columns as in docs/providers.md, "Register".
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CompoundSelect, Select, select
+from sqlalchemy import CompoundSelect, Select, func, select
 
 from osms.providers.models import (
     Contract,
@@ -21,6 +21,7 @@ from osms.providers.models import (
     ProviderLicence,
     ProviderResource,
 )
+from osms.providers.vocabulary import PHC_CAPACITY
 
 
 def providers() -> Select[str, str, str, str, str, str, str, str, date | None, bool, Decimal]:
@@ -91,3 +92,21 @@ def contract_history() -> CompoundSelect[str, str, date, date, date | None, str 
             Contract.termination,
         )
     )
+
+
+def phc_clinics() -> Select[str, str, str, str, int]:
+    """The primary-care clinics the attachment room attaches people to: every entry of kind ``phc``
+    with ``provider_id, bin, name, region, capacity`` (``capacity``: its ``phc_capacity`` resource,
+    0 when the register has none: no one can be attached there)."""
+    capacity = (
+        select(ProviderResource.quantity)
+        .where(ProviderResource.provider_id == Provider.provider_id, ProviderResource.resource == PHC_CAPACITY)
+        .scalar_subquery()
+    )
+    return select(
+        Provider.provider_id,
+        Provider.bin,
+        Provider.name,
+        Provider.region,
+        func.coalesce(capacity, 0).label("capacity"),
+    ).where(Provider.kind == "phc")

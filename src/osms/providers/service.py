@@ -7,13 +7,14 @@ Imports are in ``ingest``. Nothing here commits the caller's session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from osms.core import audit, authz
@@ -21,7 +22,8 @@ from osms.core.errors import InvalidInput, NotFound
 from osms.core.security import Principal
 from osms.providers import queries
 from osms.providers.access import PROVIDER_FOUNDERS_READ, PROVIDER_READ
-from osms.providers.vocabulary import KINDS, STATUSES
+from osms.providers.models import Provider, ProviderResource
+from osms.providers.vocabulary import KINDS, PHC_CAPACITY, STATUSES
 from osms.registry.regions import regions
 
 #: The largest page of ``read_list``.
@@ -35,9 +37,9 @@ class ProviderRecord:
     provider_id: str
     bin: str
     name: str
-    ownership: str
+    ownership: str | None  # None: not known yet (an entry made by the attachment's clinic import)
     region: str
-    settlement: str
+    settlement: str | None  # None: not known yet, as ``ownership``
     kind: str
     status: str
     accredited_until: date | None
@@ -348,3 +350,123 @@ def read_list(
     return list_providers(
         session, region=region, kind=kind, status=status, provider_id=only, limit=limit, offset=offset
     )
+
+
+# --- The attachment's clinics (docs/providers.md, "The attachment's clinics") -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhcClinic:
+    """What the attachment's clinic file says of a PHC provider: its entry's id, BIN, name and region,
+    and its ``phc_capacity``."""
+
+    provider_id: str
+    bin: str
+    name: str
+    region: str
+    capacity: int
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def phc_clinics_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, PhcClinic]:
+    """The PHC entries among ``ids`` as the clinic file would write them (``capacity`` 0 without a
+    ``phc_capacity`` resource)."""
+    q = queries.phc_clinics().subquery()
+    found: dict[str, PhcClinic] = {}
+    for part in _chunks(sorted(set(ids))):
+        for row in conn.execute(select(q).where(q.c.provider_id.in_(part))):
+            found[row.provider_id] = PhcClinic(*row)
+    return found
+
+
+def kinds_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """The kind of every register entry among ``ids``."""
+    q = queries.providers().subquery()
+    kinds: dict[str, str] = {}
+    for part in _chunks(sorted(set(ids))):
+        kinds.update(
+            {
+                pid: kind
+                for pid, kind in conn.execute(select(q.c.provider_id, q.c.kind).where(q.c.provider_id.in_(part)))
+            }
+        )
+    return kinds
+
+
+def save_phc_clinics(conn: Connection, clinics: Sequence[PhcClinic]) -> None:
+    """Write the attachment's clinics into the register, in the caller's transaction: a new id becomes
+    an entry of kind ``phc``, status ``active``, ownership and settlement not known (null), not
+    accredited, no own information system, no arrears, until the register's own file says more; an
+    existing ``phc`` entry gets the BIN, name and region; ``phc_capacity`` is set to the capacity.
+    Refuses (``not_phc``) an id whose entry is of another kind: a clinic file does not reclassify."""
+    kinds = kinds_by_id(conn, (c.provider_id for c in clinics))
+    other = sorted(pid for pid, kind in kinds.items() if kind != "phc")
+    if other:
+        raise InvalidInput(f"not PHC entries of the register: {', '.join(other[:5])}", code="not_phc")
+    before = phc_clinics_by_id(conn, kinds)
+    provider: Table = Provider.__table__  # type: ignore[assignment]
+    resource: Table = ProviderResource.__table__  # type: ignore[assignment]
+    new = [c for c in clinics if c.provider_id not in kinds]
+    if new:
+        conn.execute(
+            insert(provider),
+            [
+                {
+                    "provider_id": c.provider_id,
+                    "bin": c.bin,
+                    "name": c.name,
+                    "ownership": None,
+                    "region": c.region,
+                    "settlement": None,
+                    "kind": "phc",
+                    "status": "active",
+                    "accredited_until": None,
+                    "own_is": False,
+                    "tax_arrears": Decimal(0),
+                }
+                for c in new
+            ],
+        )
+    for c in clinics:
+        old = before.get(c.provider_id)
+        if old is not None and (old.bin, old.name, old.region) != (c.bin, c.name, c.region):
+            conn.execute(
+                update(provider)
+                .where(provider.c.provider_id == c.provider_id)
+                .values(bin=c.bin, name=c.name, region=c.region, updated_at=func.now())
+            )
+    has_capacity: set[str] = set()
+    for part in _chunks(sorted(kinds)):
+        has_capacity.update(
+            conn.scalars(
+                select(resource.c.provider_id).where(
+                    resource.c.provider_id.in_(part), resource.c.resource == PHC_CAPACITY
+                )
+            )
+        )
+    added = [c for c in clinics if c.provider_id not in has_capacity]
+    if added:
+        conn.execute(
+            insert(resource),
+            [{"provider_id": c.provider_id, "resource": PHC_CAPACITY, "quantity": c.capacity} for c in added],
+        )
+    for c in clinics:
+        old = before.get(c.provider_id)
+        if c.provider_id in has_capacity and old is not None and old.capacity != c.capacity:
+            conn.execute(
+                update(resource)
+                .where(resource.c.provider_id == c.provider_id, resource.c.resource == PHC_CAPACITY)
+                .values(quantity=c.capacity)
+            )
+
+
+def lock_providers(session: Session, provider_ids: Iterable[str]) -> None:
+    """Lock the register entries of ``provider_ids`` until the end of the transaction (PostgreSQL
+    ``FOR UPDATE``), in id order: a room that places people or volumes against an entry's capacity
+    serialises its placements on them."""
+    for part in _chunks(sorted(set(provider_ids))):
+        session.execute(select(Provider.provider_id).where(Provider.provider_id.in_(part)).with_for_update()).all()

@@ -66,3 +66,6 @@ CONTRACT_GROUNDS: Final[tuple[str, ...]] = (
     "p19_new_facility",
     "p19_other",
 )
+#: The resource that is a PHC provider's attachment capacity (the persons it can take), which the
+#: attachment room's capacity limit reads.
+PHC_CAPACITY: Final = "phc_capacity"

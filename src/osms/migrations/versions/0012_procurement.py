@@ -3,7 +3,7 @@ stage-1 decisions, the commission (members, votes), hand changes and placements
 (docs/providers.md, "Procurement workflow"); new, empty tables
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import osms.core.money  # noqa: F401  (custom column types)
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

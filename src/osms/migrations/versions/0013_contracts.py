@@ -2,7 +2,7 @@
 agreements (docs/providers.md, "Contracts"); new, empty tables
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-05
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import osms.core.money
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
