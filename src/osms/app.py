@@ -35,8 +35,8 @@ from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
 from osms.providers.api import router as providers_router
-from osms.providers.procurement_api import router as procurement_router
 from osms.providers.pages import PAGES as providers_pages
+from osms.providers.procurement_api import router as procurement_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
 from osms.rulebooks.api import router as rulebooks_router

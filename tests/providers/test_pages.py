@@ -13,10 +13,10 @@ Friday 18 December, п.39-40).
 from __future__ import annotations
 
 import re
-from html import unescape
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 from typing import Any
 

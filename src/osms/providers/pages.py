@@ -342,7 +342,9 @@ def correct(
         return refused
     app = session.get(ProcurementApplication, (procurement_id, application_id))
     if app is None:
-        raise NotFound(f"no application {application_id!r} to procurement {procurement_id!r}", code="unknown_application")
+        raise NotFound(
+            f"no application {application_id!r} to procurement {procurement_id!r}", code="unknown_application"
+        )
     provider_id = app.provider_id
     refused = web.refusal_page(request, session, principal, PROCUREMENT_CORRECT, NOT_CORRECTOR, provider_id)
     if refused is not None:
@@ -448,9 +450,7 @@ def _record(
         session.rollback()
         text = _refused(lang, error)
         return _commission(request, session, principal, procurement_id, 422, error=text, error_for=application_id)
-    return RedirectResponse(
-        f"/commission/{quote(procurement_id)}#app-{quote(application_id)}", status_code=303
-    )
+    return RedirectResponse(f"/commission/{quote(procurement_id)}#app-{quote(application_id)}", status_code=303)
 
 
 @router.post("/commission/{procurement_id}/votes", response_class=HTMLResponse)
