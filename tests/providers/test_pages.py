@@ -127,7 +127,7 @@ def test_public_register_shows_public_facts_only(app: Any, world: World, session
 # --- The provider's cabinet ----------------------------------------------------------------------
 
 
-def test_cabinet_shows_a_provider_only_its_own(app: Any, world: World) -> None:
+def test_cabinet_shows_a_provider_only_its_own(app: Any, world: World, engine: Any) -> None:
     anonymous = TestClient(app, follow_redirects=False)
     assert anonymous.get("/provider").status_code == 303
     h3 = logged(app, "h3")
@@ -151,6 +151,11 @@ def test_cabinet_shows_a_provider_only_its_own(app: Any, world: World) -> None:
     assert operator.get("/provider").status_code == 200  # the form to name a provider
     assert logged(app, "cit").get("/provider").status_code == 403
     assert operator.get("/provider", params={"provider": "NOPE"}).status_code == 404
+    # H4's founder (personal data) is neither shown nor read on the cabinet, even for an operator
+    h4 = operator.get("/provider", params={"provider": "H4"})
+    assert h4.status_code == 200 and FOUNDER not in h4.text
+    with engine.connect() as conn:
+        assert not conn.scalars(select(AuditEntry).where(AuditEntry.action == "provider.founders.read")).all()
 
 
 def test_correction_through_the_cabinet(app: Any, world: World, session: Session) -> None:
@@ -224,9 +229,11 @@ def test_commission_records_a_vote_and_false_information(app: Any, world: World,
         )
         assert answer.status_code == 303 and answer.headers["location"] == f"/commission/{ID}#app-A1"
     unknown = operator.post(
-        f"/commission/{ID}/votes", data={"application_id": "A1", "member": "Нұрлан", "ballot": "for", "csrf": token}
+        f"/commission/{ID}/votes?lang=ru",
+        data={"application_id": "A1", "member": "Нұрлан", "ballot": "for", "csrf": token},
     )
-    assert unknown.status_code == 422 and "unknown_member" in unknown.text
+    assert unknown.status_code == 422
+    assert "Такого члена комиссии нет. (unknown_member)" in article(unknown.text, "A1")
     found = operator.post(
         f"/commission/{ID}/false-information",
         data={"application_id": "A6", "reason": "the staff list was forged", "csrf": token},

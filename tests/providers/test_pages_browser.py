@@ -53,3 +53,18 @@ def test_public_procurement_and_cabinet_in_three_languages(page: Any, browser_da
         # stage 2 has placed the volumes: the correction form is gone, the sentence says why
         expect(a3.locator("form")).to_have_count(0)
         expect(a3.locator(".correction")).to_be_visible()
+
+
+def test_the_protocol_prints_alone(page: Any, browser_data: World) -> None:
+    page.goto("/login?lang=en")
+    page.get_by_label("Login").fill("op")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/me"))
+    page.goto(f"/commission/{ID}?lang=kk")
+    expect(page.locator("h1")).to_contain_text("Сатып алу жөніндегі комиссия")
+    expect(page.locator(".commission-review")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator(".commission-review")).to_be_hidden()
+    expect(page.locator(".protocol h2")).to_have_text("Сатып алу жөніндегі комиссияның хаттамасы")
+    expect(page.locator(".protocol tbody tr")).to_have_count(6)

@@ -78,6 +78,18 @@ BAD_VOLUME = N_("The volume must be a whole number, for example 40.")
 BAD_SUM = N_("The sum must be an amount in tenge, for example 400000.00.")
 NOTHING_CHANGED = N_("Enter the corrected volume or sum.")
 REFUSED = N_("Refused (%(code)s): %(text)s")
+#: The workflow's refusals of the pages' commands, in words (the code is shown beside them).
+REFUSALS = {
+    "unknown_member": N_("This name is not a member of the commission."),
+    "bad_vote": N_("A vote is for or against."),
+    "not_admitted_yet": N_("Stage 1 has not decided this application yet."),
+    "reason_required": N_("Write the commission's reason."),
+    "already_distributed": N_("Stage 1 is closed: the volumes are placed."),
+    "already_published": N_("The results are published."),
+    "second_correction": N_("The application was already corrected; no further correction is allowed."),
+    "correction_window_closed": N_("The time for corrections has run out."),
+    "not_rejected": N_("Only a rejected application may be corrected."),
+}
 
 
 def today() -> date:
@@ -129,12 +141,13 @@ def _reasons(decision: dict[str, Any] | None, lang: str) -> list[dict[str, str]]
 
 
 def _refused(lang: str, error: OsmsError) -> str:
-    """A refusal of the workflow in the page's language: the sentence of its code when the room has
-    one, else the code with the English explanation."""
-    text = procurement.REASONS.get(error.code or "")
+    """A refusal of the workflow in the page's language: the sentence of its code with the code,
+    else the code with the English explanation."""
+    code = error.code or ""
+    text = REFUSALS.get(code) or procurement.REASONS.get(code)
     if text is not None:
-        return i18n.gettext(lang, text)
-    return i18n.gettext(lang, REFUSED, code=error.code or "", text=str(error))
+        return f"{i18n.gettext(lang, text)} ({code})"
+    return i18n.gettext(lang, REFUSED, code=code, text=str(error))
 
 
 # --- Public pages ----------------------------------------------------------------------------
