@@ -718,7 +718,7 @@ ROUTES: tuple[Route, ...] = (
           None, "provider.read.denied", page=True),
     Route("POST", "/provider/applications/{procurement_id}/{application_id}/correct",
           form("/provider/applications/PROC-X/A1/correct", lambda s: {"volume": "1"}), ROLE_CASES,
-          roles_of("clinic", "other_clinic", "operator"), None, "procurement.correct.denied", ok=404, page=True),
+          roles_of("operator"), None, "procurement.correct.denied", ok=404, page=True),
     Route("GET", "/commission/{procurement_id}", get("/commission/PROC-X"), ROLE_CASES, roles_of("operator", "auditor"),
           None, "procurement.commission.read.denied", ok=404, page=True),
     Route("POST", "/commission/{procurement_id}/votes",

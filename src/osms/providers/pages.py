@@ -355,6 +355,10 @@ def correct(
         return refused
     app = session.get(ProcurementApplication, (procurement_id, application_id))
     if app is None:
+        # A provider is refused an unknown application as it is another's: it learns no ids.
+        refused = web.refusal_page(request, session, principal, PROCUREMENT_CORRECT, NOT_CORRECTOR, None)
+        if refused is not None:
+            return refused
         raise NotFound(
             f"no application {application_id!r} to procurement {procurement_id!r}", code="unknown_application"
         )
