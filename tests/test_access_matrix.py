@@ -736,6 +736,21 @@ ROUTES: tuple[Route, ...] = (
           None, "provider.read.denied"),
     Route("GET", "/fhir/Organization", lambda s, c: ("/fhir/Organization", {"params": {"identifier": "100540000018"}}),
           ROLE_CASES, roles_of(*CARD_READERS), None, "provider.read.denied"),
+    # providers' pages (slice pages): the cabinet of the provider named; the commission's page and forms of a
+    # procurement that does not exist in the world (allowed: 404 after the check)
+    Route("GET", "/provider", get("/provider", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "provider.read.denied", page=True),
+    Route("POST", "/provider/applications/{procurement_id}/{application_id}/correct",
+          form("/provider/applications/PROC-X/A1/correct", lambda s: {"volume": "1"}), ROLE_CASES,
+          roles_of("operator"), None, "procurement.correct.denied", ok=404, page=True),
+    Route("GET", "/commission/{procurement_id}", get("/commission/PROC-X"), ROLE_CASES, roles_of("operator", "auditor"),
+          None, "procurement.commission.read.denied", ok=404, page=True),
+    Route("POST", "/commission/{procurement_id}/votes",
+          form("/commission/PROC-X/votes", lambda s: {"application_id": "A1", "member": "M", "ballot": "for"}),
+          ROLE_CASES, roles_of("operator"), None, "procurement.commission.record.denied", ok=404, page=True),
+    Route("POST", "/commission/{procurement_id}/false-information",
+          form("/commission/PROC-X/false-information", lambda s: {"application_id": "A1", "reason": "r"}),
+          ROLE_CASES, roles_of("operator"), None, "procurement.commission.record.denied", ok=404, page=True),
 )
 # fmt: on
 
@@ -760,6 +775,10 @@ PUBLIC = {
     # procurement (slice procflow): the announcements and, once published, their results are public
     ("GET", "/api/v1/procurements"),
     ("GET", "/api/v1/procurements/{procurement_id}"),
+    # providers' pages (slice pages): the announcements, published results and the active register
+    ("GET", "/procurements"),
+    ("GET", "/procurements/{procurement_id}"),
+    ("GET", "/providers"),
 }
 
 

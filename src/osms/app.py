@@ -37,6 +37,7 @@ from osms.fhir.api import router as fhir_router
 from osms.fhir.providers import router as fhir_providers_router
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
+from osms.providers.pages import PAGES as providers_pages
 from osms.providers.procurement_api import router as procurement_router
 from osms.registry.api import router as registry_router
 from osms.registry.pages import PAGES as registry_pages
@@ -64,6 +65,7 @@ PAGES: tuple[PageSet, ...] = (
     attachment_pages,
     benefits_pages,
     audit_pages,
+    providers_pages,
 )
 
 

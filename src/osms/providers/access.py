@@ -88,3 +88,43 @@ CONTRACT_READ = authz.declare(
         person_subject=False,
     )
 )
+
+
+# --- pages (slice pages; docs/providers.md, "Pages") ------------------------------------------
+
+#: Correcting a rejected application from the provider's cabinet (the subject: the applicant's
+#: ``provider_id``): a provider's login (role ``clinic``) its own; operators enter a correction for
+#: any provider (as ``osms procurement correct`` does).
+PROCUREMENT_CORRECT = authz.declare(
+    authz.Action(
+        "procurement:correct",
+        anyone=("operator",),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not correct the applications of provider {subject}",
+        resource="procurement/applications/{subject}",
+        person_subject=False,
+    )
+)
+
+#: The commission's page of a procurement (the subject: its id): every application with the
+#: automatic findings, the votes and the protocol. Operators and auditors; not providers.
+COMMISSION_READ = authz.declare(
+    authz.Action(
+        "procurement.commission:read",
+        anyone=("operator", "auditor"),
+        refusal="{role} {username!r} may not see the commission's work on procurement {subject}",
+        resource="procurement/{subject}/commission",
+        person_subject=False,
+    )
+)
+
+#: Recording the commission's work (a member's vote, a finding of false information): operators.
+COMMISSION_RECORD = authz.declare(
+    authz.Action(
+        "procurement.commission:record",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not record the commission's decisions on procurement {subject}",
+        resource="procurement/{subject}/commission",
+        person_subject=False,
+    )
+)
