@@ -28,3 +28,12 @@ def test_demo_runs_a_procurement_and_prints_its_cases(engine: Engine, tmp_path: 
     assert "admitted, preferred" in cases and "placement" in cases
     assert cases["rejected: late"].startswith("The application was submitted on")
     assert cases["contract"].startswith("osms contracts show ")
+
+
+def test_loading_again_keeps_the_procurement(engine: Engine, tmp_path: Path) -> None:
+    """``osms demo --reload-data`` loads the files again: the procurement already there is kept."""
+    demo.load_country(engine, 300, 3, tmp_path / "country")
+    demo.run_procurement(engine, tmp_path / "country")
+    with unit_of_work(engine) as session:
+        [announcement] = procurement.announcements(session)
+    assert announcement["state"] == "published"

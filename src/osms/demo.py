@@ -113,6 +113,9 @@ def run_procurement(engine: Engine, folder: Path) -> None:
     pid, year = info["announcement_id"], int(info["year"])
     rulebook = get_settings().rulebook
     with unit_of_work(engine) as session:
+        if any(a["announcement_id"] == pid for a in procurement.announcements(session)):
+            console.print(f"  procurement {pid} is there already (kept as it is)")
+            return
         procurement.announce(
             session,
             pid,
