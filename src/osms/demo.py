@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -52,12 +53,14 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
     from osms.synth.clinics import write_clinics
     from osms.synth.country import SynthConfig
     from osms.synth.generator import generate
+    from osms.synth.providers import write_providers
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
         # Registers run up to last month, so that today's statuses show every case.
         as_of = fund_today().replace(day=1)
         generate(SynthConfig(people=people, seed=seed, as_of=as_of, registers=REGISTER_MONTHS), out)
         write_clinics(out, seed=seed, as_of=as_of)
+        write_providers(out, seed=seed, as_of=as_of)
     for kind in IMPORT_ORDER:
         path = out / f"{kind}.csv"
         with console.status(f"importing {path.name}"):
@@ -67,6 +70,126 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
         )
     load_registers(engine, out / "registers")
     load_attachment(engine, out)
+    load_providers(engine, out)
+    run_procurement(engine, out)
+
+
+def load_providers(engine: Engine, folder: Path) -> None:
+    """The register's files through ``osms providers import``'s import (the clinics are in already)."""
+    from osms.providers.ingest import import_file as import_register
+    from osms.synth.providers import REGISTER_FILES
+
+    for name in REGISTER_FILES:
+        path = folder / name
+        kind = path.stem
+        with console.status(f"importing {name}"):
+            result = import_register(engine, kind, path, rejects_file=folder / f"{kind}.rejected.csv")
+        console.print(
+            f"  {kind:<16} {result.accepted:>6,} accepted  {result.rejected:>5,} rejected  {result.seconds:6.2f} s"
+        )
+
+
+@dataclass(frozen=True)
+class _Placed:
+    procurement_id: str
+    care_type: str
+    region: str
+    provider_id: str
+    volume: int
+    sum: Decimal
+
+
+def run_procurement(engine: Engine, folder: Path) -> None:
+    """One procurement for next year end to end, as the synth's manifest dates it: announce the plan,
+    take the applications file, admit, distribute, publish, contracts from the placements."""
+    import json
+    from datetime import datetime, time
+
+    from osms.providers import contracts, procurement
+    from osms.rulebooks.loader import load_rulebook
+    from osms.synth.providers import APPLICATIONS_FILE, PLAN_FILE
+
+    info = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["providers"]["procurement"]
+    pid, year = info["announcement_id"], int(info["year"])
+    rulebook = get_settings().rulebook
+    with unit_of_work(engine) as session:
+        if any(a["announcement_id"] == pid for a in procurement.announcements(session)):
+            console.print(f"  procurement {pid} is there already (kept as it is)")
+            return
+        procurement.announce(
+            session,
+            pid,
+            year=year,
+            opens=date.fromisoformat(info["opens"]),
+            closes=date.fromisoformat(info["closes"]),
+            plan=procurement.read_plan(folder / PLAN_FILE),
+            rulebook=rulebook,
+        )
+    applied = procurement.apply_file(
+        engine, pid, folder / APPLICATIONS_FILE, rejects_file=folder / "procurement_applications.rejected.csv"
+    )
+    admit_on = date.fromisoformat(info["admit_on"])
+    with unit_of_work(engine) as session:
+        answers = procurement.admit(session, pid, admit_on)
+        placed = procurement.distribute(session, pid).placements
+        procurement.publish(session, pid, datetime.combine(admit_on, time(12)))
+        rows = [_Placed(pid, p.care_type, p.region, p.provider_id, p.volume, p.sum) for p in placed]
+        made = contracts.create_from_placements(
+            session,
+            load_rulebook(rulebook),
+            rows,
+            valid_from=date(year, 1, 1),
+            valid_to=date(year, 12, 31),
+            signed_on=admit_on,
+            created_by="demo",
+        )
+    admitted = sum(1 for a in answers if a["decision"] == "admitted")
+    console.print(
+        f"  procurement {pid}: {applied.accepted:,} applications, {admitted:,} admitted, "
+        f"{len(answers) - admitted:,} rejected; {len(placed):,} placements, {len(made):,} contracts"
+    )
+
+
+# Procurement decisions to look at: (label, reason code or None for an admitted preferred provider).
+PROCUREMENT_CASES = (
+    ("admitted, preferred", None),
+    ("rejected: late", "late_application"),
+    ("rejected: founder's relative", "founder_relative_of_fund_employee"),
+    ("rejected: terminated", "terminated_nonperformance_3y"),
+    ("rejected: tax arrears", "tax_arrears"),
+)
+
+
+def procurement_showcase(engine: Engine) -> list[tuple[str, str, str, str]]:
+    """The latest procurement's cases: (case, provider, care type, what was decided or placed)."""
+    from osms.providers import contracts, procurement
+
+    found: list[tuple[str, str, str, str]] = []
+    with unit_of_work(engine) as session:
+        listed = procurement.announcements(session)
+        if not listed:
+            return found
+        pid = listed[0]["announcement_id"]
+        answers = procurement.decisions(session, pid)
+        for label, code in PROCUREMENT_CASES:
+            for a in answers:
+                if code is None and a["decision"] == "admitted" and a["preference"]:
+                    found.append((label, a["provider_id"], a["care_type"], "preference: " + ", ".join(a["preference"])))
+                    break
+                if code is not None and any(r["code"] == code for r in a["reasons"]):
+                    reason = next(r for r in a["reasons"] if r["code"] == code)
+                    found.append((label, a["provider_id"], a["care_type"], reason["message"]["en"]))
+                    break
+        placed = procurement.placements(session, pid)
+        if placed:
+            p = max(placed, key=lambda x: (x["preferred"], int(x["volume"])))
+            found.append(
+                ("placement", p["provider_id"], p["care_type"], f"{p['volume']} in {p['region']} for {p['sum']} tenge")
+            )
+            contract_id = f"{pid}/{p['provider_id']}"
+            if contracts.find_contract(session, contract_id) is not None:
+                found.append(("contract", p["provider_id"], p["care_type"], f"osms contracts show {contract_id}"))
+    return found
 
 
 def load_attachment(engine: Engine, folder: Path) -> None:
@@ -274,6 +397,13 @@ def demo_command(
         attach.add_row(*case)
     if attach.row_count:
         console.print(attach)
+    procured = Table(title="Procurement for next year (as operator: osms procurement show ID, osms contracts list)")
+    for col in ("case", "provider", "care type", "decision, placement or contract"):
+        procured.add_column(col)
+    for case in procurement_showcase(engine):
+        procured.add_row(*case)
+    if procured.row_count:
+        console.print(procured)
     if token:
         console.print(f"  operator API token: {token}")
     # The URL on standard output too, for scripts that wait for it.

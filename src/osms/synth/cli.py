@@ -14,6 +14,7 @@ from rich.table import Table
 from osms.synth.clinics import write_clinics
 from osms.synth.country import SynthConfig
 from osms.synth.generator import generate
+from osms.synth.providers import write_providers
 
 
 class _RichReporter:
@@ -74,7 +75,8 @@ def synth_command(
         typer.Option(
             "--clinics/--no-clinics",
             help="Also write clinics, doctors' districts and attachment applications (clinics.csv, districts.csv, "
-            "attach_initial.csv, attach_campaign.csv).",
+            "attach_initial.csv, attach_campaign.csv), and the providers register with a procurement's plan and "
+            "applications (providers.csv, licences.csv, ..., procurement_applications.csv).",
         ),
     ] = True,
 ) -> None:
@@ -98,6 +100,7 @@ def synth_command(
     with progress:
         result = generate(config, out, reporter)
         attach = write_clinics(out, seed=seed, as_of=as_of_date, reporter=reporter) if clinics else None
+        register = write_providers(out, seed=seed, as_of=as_of_date) if clinics else None
         reporter.close()
     table = Table(title=f"synthetic country: {people:,} people, seed {seed}, as of {as_of_date}")
     table.add_column("file")
@@ -115,7 +118,10 @@ def synth_command(
     if attach is not None:
         for name, rows in attach.rows.items():
             table.add_row(str(out / name), f"{rows:,}")
+    if register is not None:
+        for name, rows in register.rows.items():
+            table.add_row(str(out / name), f"{rows:,}")
     table.add_row(str(out / "manifest.json"), "")
     console.print(table)
-    seconds = result.seconds + (attach.seconds if attach is not None else 0.0)
+    seconds = result.seconds + sum(part.seconds for part in (attach, register) if part is not None)
     console.print(f"generated in {seconds:.1f} s")
