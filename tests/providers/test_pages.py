@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session
 
 from osms.core.models import AuditEntry
 from osms.core.security import create_user
-from osms.providers import procurement
+from osms.providers import contracts, procurement
 from osms.providers.models import ProcurementApplication, Provider
+from osms.rulebooks.loader import load_rulebook
 from osms.web import pages
-from tests.providers.test_procurement_flow import FOUNDER, ID, announce, applications, lines, register
+from tests.providers.test_procurement_flow import CARE, FOUNDER, ID, announce, applications, lines, register
 
 DAY = date(2026, 12, 15)
 PASSWORD = "correct-horse-42"
@@ -253,3 +254,41 @@ def test_commission_records_a_vote_and_false_information(app: Any, world: World,
     with engine.connect() as conn:
         denied = conn.scalars(select(AuditEntry.action).where(AuditEntry.outcome == "denied")).all()
     assert denied == []
+
+
+def test_cabinet_lists_the_providers_contracts_with_amendments(app: Any, world: World, session: Session) -> None:
+    """The cabinet shows the provider's own contracts: term, ground, status on the day, care types
+    with volume and sum over the term, and the additional agreements (ҚР ДСМ-242/2020: contract
+    and its amendments); another provider sees none of them."""
+    book = load_rulebook("kz-law")
+    contracts.create(
+        session,
+        book,
+        contracts.ContractDraft(
+            "C-H1-2027",
+            "H1",
+            date(2026, 12, 1),
+            date(2027, 11, 30),
+            date(2026, 11, 20),
+            (contracts.CareLine(CARE, 1200, Decimal("1200000.00")),),
+            "p19_reserve",
+        ),
+        created_by="op",
+    )
+    contracts.amend(
+        session,
+        book,
+        "C-H1-2027",
+        contracts.AmendmentDraft(date(2026, 12, 10), indicators=(("waiting_days", "10"),), note="new indicators"),
+        created_by="op",
+    )
+    session.commit()
+    page = logged(app, "h1").get("/provider", params={"lang": "en"}).text
+    start = page.index('data-contract="C-H1-2027"')
+    card = unescape(page[start : page.index("</article>", start)])
+    assert 'data-status="in_force"' in card and "In force" in card
+    assert "1200" in card and "1,200,000.00" in card
+    assert 'data-amendment="1"' in card and "new indicators" in card
+    assert "Contract C-H1-2027" not in logged(app, "h3").get("/provider", params={"lang": "en"}).text
+    ru = logged(app, "h1").get("/provider", params={"lang": "ru"}).text
+    assert "Договоры с фондом" in ru and "Действует" in ru

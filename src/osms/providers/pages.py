@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 from osms.core import authz, i18n
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.http import DbSession
-from osms.core.i18n import N_
+from osms.core.i18n import N_, label
 from osms.core.security import Principal
-from osms.providers import admission, procurement, service
+from osms.providers import admission, contracts, procurement, service
 from osms.providers.access import COMMISSION_READ, COMMISSION_RECORD, PROCUREMENT_CORRECT, PROVIDER_READ
 from osms.providers.models import ProcurementAnnouncement, ProcurementApplication, ProcurementDecision
-from osms.providers.vocabulary import KINDS
+from osms.providers.vocabulary import CONTRACT_GROUNDS, KINDS, TERMINATIONS
 from osms.registry.regions import regions
 from osms.rulebooks.loader import load_rulebook
 from osms.web import pages as web
@@ -51,6 +51,14 @@ router = APIRouter(include_in_schema=False)
 
 #: Active providers shown per page of ``/providers``.
 REGISTER_PAGE = 100
+
+#: A contract on the day the cabinet is shown (``contracts.ContractView.status``).
+CONTRACT_STATUS_LABELS = {
+    "in_force": N_("In force"),
+    "not_started": N_("Not started yet"),
+    "expired": N_("Expired"),
+    "terminated": N_("Terminated"),
+}
 
 STATE_LABELS = {
     "announced": N_("Taking applications"),
@@ -108,6 +116,9 @@ def _names(lang: str) -> dict[str, dict[str, str]]:
         "preference": _tr(lang, PREFERENCE_LABELS),
         "ballot": _tr(lang, BALLOT_LABELS),
         "member": _tr(lang, MEMBER_LABELS),
+        "contract_status": _tr(lang, CONTRACT_STATUS_LABELS),
+        "ground": {code: label(lang, "contract_ground", code) for code in CONTRACT_GROUNDS},
+        "termination": {code: label(lang, "contract_termination", code) for code in TERMINATIONS},
     }
 
 
@@ -281,6 +292,7 @@ def _cabinet(
         licences=service.licences_of(session, provider_id),
         resources=service.resources_of(session, provider_id),
         applications=_applications(session, provider_id, lang),
+        contracts=contracts.list_contracts(session, provider_id=provider_id, limit=contracts.MAX_LIMIT).items,
         names=_names(lang),
         on=today(),
         asked=provider_id,
