@@ -779,6 +779,7 @@ PUBLIC = {
     ("GET", "/procurements"),
     ("GET", "/procurements/{procurement_id}"),
     ("GET", "/providers"),
+    ("GET", "/contracted-providers"),
 }
 
 

@@ -292,3 +292,31 @@ def test_cabinet_lists_the_providers_contracts_with_amendments(app: Any, world: 
     assert "Contract C-H1-2027" not in logged(app, "h3").get("/provider", params={"lang": "en"}).text
     ru = logged(app, "h1").get("/provider", params={"lang": "ru"}).text
     assert "Договоры с фондом" in ru and "Действует" in ru
+
+
+def test_public_list_of_contracted_providers(app: Any, world: World, session: Session) -> None:
+    """Anyone sees the providers with a contract in force today by region and care type (the
+    contracted list is published, seed 004); a filter outside the lists is a clear 422."""
+    contracts.create(
+        session,
+        load_rulebook("kz-law"),
+        contracts.ContractDraft(
+            "C-H1-2027",
+            "H1",
+            date(2026, 12, 1),
+            date(2027, 11, 30),
+            date(2026, 11, 20),
+            (contracts.CareLine(CARE, 1200, Decimal("1200000.00")),),
+            "p19_reserve",
+        ),
+        created_by="op",
+    )
+    session.commit()
+    anonymous = TestClient(app, follow_redirects=False)
+    page = anonymous.get("/contracted-providers", params={"lang": "en"})
+    assert page.status_code == 200
+    assert f'data-provider="H1" data-care-type="{CARE}"' in page.text and NAMES["H1"] in page.text
+    assert 'data-provider="H2"' not in page.text
+    other = anonymous.get("/contracted-providers", params={"care_type": "ambulance", "lang": "ru"})
+    assert other.status_code == 200 and "Поставщиков с договором нет." in other.text
+    assert anonymous.get("/contracted-providers", params={"region": "KZ-MOON"}).status_code == 422

@@ -41,7 +41,7 @@ from osms.core.security import Principal
 from osms.providers import admission, contracts, procurement, service
 from osms.providers.access import COMMISSION_READ, COMMISSION_RECORD, PROCUREMENT_CORRECT, PROVIDER_READ
 from osms.providers.models import ProcurementAnnouncement, ProcurementApplication, ProcurementDecision
-from osms.providers.vocabulary import CONTRACT_GROUNDS, KINDS, TERMINATIONS
+from osms.providers.vocabulary import CARE_TYPE_CODES, CONTRACT_GROUNDS, KINDS, TERMINATIONS
 from osms.registry.regions import regions
 from osms.rulebooks.loader import load_rulebook
 from osms.web import pages as web
@@ -52,6 +52,7 @@ router = APIRouter(include_in_schema=False)
 #: Active providers shown per page of ``/providers``.
 REGISTER_PAGE = 100
 
+UNKNOWN_FILTER = N_("Choose a region and a care type from the lists.")
 #: A contract on the day the cabinet is shown (``contracts.ContractView.status``).
 CONTRACT_STATUS_LABELS = {
     "in_force": N_("In force"),
@@ -221,6 +222,31 @@ def register_page(
         kind_code=kind.strip().lower(),
         regions=regions(),
         kinds=KINDS,
+        on=today(),
+    )
+
+
+@router.get("/contracted-providers", response_class=HTMLResponse)
+def contracted_page(
+    request: Request, session: DbSession, principal: web.PagePrincipal, region: str = "", care_type: str = ""
+) -> Response:
+    """The published list: providers with a contract in force today, by region and care type."""
+    region_code, care_code = region.strip().upper(), care_type.strip()
+    try:
+        found = contracts.contracted_providers(
+            session, today(), region=region_code or None, care_type=care_code or None
+        )
+    except InvalidInput:
+        return web.error_page(request, principal, 422, UNKNOWN_FILTER)
+    return web.render(
+        request,
+        "contracted_providers.html",
+        principal,
+        items=found,
+        region_code=region_code,
+        care_code=care_code,
+        regions=regions(),
+        care_types=CARE_TYPE_CODES,
         on=today(),
     )
 
@@ -543,5 +569,6 @@ PAGES = web.PageSet(
         web.MenuEntry(65, "/provider", N_("Provider's cabinet"), _provider_login),
         web.MenuEntry(95, "/procurements", N_("Procurement of care"), _everyone, prefix=True),
         web.MenuEntry(96, "/providers", N_("Register of providers"), _everyone),
+        web.MenuEntry(97, "/contracted-providers", N_("Contracted providers"), _everyone),
     ),
 )
