@@ -24,8 +24,10 @@ from random import Random
 from typing import Final
 
 from osms.core.identity import make_bin
+from osms.providers.rulebook import ProvidersTopic
+from osms.rulebooks.loader import load_rulebook
 from osms.synth import data
-from osms.synth.clinics import CITIES, PRIVATE_WORDS
+from osms.synth.clinics import CITIES, PRIVATE_WORDS, RULEBOOK
 
 PROVIDER_COLUMNS: Final = (
     "provider_id",
@@ -101,8 +103,6 @@ TARIFFS: Final[dict[str, tuple[str, int, int]]] = {
     "inpatient_emergency": ("cases", 380_000, 50),
     "ambulance": ("calls", 18_000, 250),
 }
-#: A PHC clinic applies only with at least this many people (kz-law's minimum, two GP districts).
-PHC_MIN_POPULATION: Final = 3000
 PLAN_SHARE: Final = 0.85  # the plan buys this share of what the applicants offer
 ACCREDITED_SHARE: Final = 0.3
 EXPERIENCED_SHARE: Final = 0.6
@@ -384,8 +384,11 @@ class _Gen:
                 share[(care, p.region)] += 1
         rows = []
         span = (self.closes - self.opens).days + 1
+        # A PHC clinic applies only with the rulebook's minimum population (kz-law: two GP districts).
+        minimum = load_rulebook(RULEBOOK).topic(ProvidersTopic).phc_minimum(self.opens)
+        least = minimum.population if minimum is not None else 0
         for p in self.providers:
-            if p.kind == "phc" and p.capacity < PHC_MIN_POPULATION:
+            if p.kind == "phc" and p.capacity < least:
                 continue
             for care in CARE[p.kind]:
                 unit, tariff, per_1000 = TARIFFS[care]
