@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -89,16 +88,6 @@ def load_providers(engine: Engine, folder: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class _Placed:
-    procurement_id: str
-    care_type: str
-    region: str
-    provider_id: str
-    volume: int
-    sum: Decimal
-
-
 def run_procurement(engine: Engine, folder: Path) -> None:
     """One procurement for next year end to end, as the synth's manifest dates it: announce the plan,
     take the applications file, admit, distribute, publish, contracts from the placements."""
@@ -133,7 +122,7 @@ def run_procurement(engine: Engine, folder: Path) -> None:
         answers = procurement.admit(session, pid, admit_on)
         placed = procurement.distribute(session, pid).placements
         procurement.publish(session, pid, datetime.combine(admit_on, time(12)))
-        rows = [_Placed(pid, p.care_type, p.region, p.provider_id, p.volume, p.sum) for p in placed]
+        _, rows = procurement.placed(session, pid)
         made = contracts.create_from_placements(
             session,
             load_rulebook(rulebook),

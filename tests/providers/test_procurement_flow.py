@@ -176,6 +176,10 @@ def test_end_to_end(world: Path, session: Session) -> None:
     assert set(decided["A5"]["reasons"][0]["message"]) == {"kk", "ru", "en"}
     assert "procurement.mrp.2026-01-01" in decided["A3"]["rules"]
 
+    # Contracts come from placed volumes only.
+    term = ("--from", "2027-01-01", "--to", "2027-12-31")
+    assert error("contracts", "from-procurement", ID, *term) == "not_distributed_yet"
+
     # Re-running stage 1 before any correction gives the same decisions.
     assert lines("procurement", "admit", ID, "--on", "2026-12-14") == list(decided.values())
 
@@ -254,6 +258,17 @@ def test_end_to_end(world: Path, session: Session) -> None:
     assert published["state"] == "published" and len(published["results"]) == 3
     assert error("procurement", "publish", ID) == "already_published"
     assert error("procurement", "distribute", ID) == "already_published"
+
+    # The placements become contracts, one per provider with the volume and sum placed (after the
+    # commission's hand change), id PROCUREMENT/PROVIDER; made once.
+    made = lines("contracts", "from-procurement", ID, *term, "--signed-on", "2026-12-21")
+    assert [(c["contract_id"], c["ground"], c["procurement_id"], c["care_types"]) for c in made] == [
+        (f"{ID}/H1", "procurement", ID, [{"care_type": CARE, "volume": 60, "sum": "600000.00"}]),
+        (f"{ID}/H3", "procurement", ID, [{"care_type": CARE, "volume": 10, "sum": "100000.00"}]),
+        (f"{ID}/H6", "procurement", ID, [{"care_type": CARE, "volume": 30, "sum": "300000.00"}]),
+    ]
+    assert error("contracts", "from-procurement", ID, *term) == "contract_exists"
+    assert error("contracts", "from-procurement", "NOPE", *term) == "unknown_procurement"
 
 
 def test_commission_protocol(world: Path) -> None:

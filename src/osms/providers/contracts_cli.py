@@ -25,7 +25,7 @@ from osms.core.errors import InvalidInput, OsmsError
 from osms.core.jsonout import fail, print_json
 from osms.core.money import format_money, parse_money
 from osms.core.progress import print_import
-from osms.providers import contracts, contracts_import
+from osms.providers import contracts, contracts_import, procurement
 from osms.providers.cli import cli_principal
 from osms.providers.contracts import AmendmentDraft, CareChange, CareLine, ContractDraft, ContractView, MonthFigure
 from osms.rulebooks.loader import Rulebook, load_rulebook
@@ -219,6 +219,52 @@ def create_command(
     except OsmsError as exc:
         fail(exc.code, exc.message, as_json=as_json)
     _finish(view, as_json)
+
+
+@contracts_app.command("from-procurement")
+def from_procurement_command(
+    procurement_id: Annotated[str, typer.Argument(help="The procurement whose placements become contracts")],
+    valid_from: Annotated[str, typer.Option("--from", help="First day of the contracts, YYYY-MM-DD")],
+    valid_to: Annotated[str, typer.Option("--to", help="Last day of the contracts, YYYY-MM-DD")],
+    signed_on: Annotated[str | None, typer.Option("--signed-on", help="Day signed (default today)")] = None,
+    advance: Annotated[int, typer.Option("--advance-percent", help="Advance, % of the month's sum")] = 0,
+    indicators: IndicatorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One contract per provider from a distributed procurement's placements (id PROCUREMENT/PROVIDER),
+    each care type with the volume and sum placed; all checked before any is written."""
+    try:
+        first, last = _day(valid_from, "--from"), _day(valid_to, "--to")
+        signed = _day(signed_on, "--signed-on") if signed_on else fund_today()
+        with unit_of_work(get_engine(get_settings().database_url)) as session:
+            rulebook, rows = procurement.placed(session, procurement_id)
+            made = contracts.create_from_placements(
+                session,
+                load_rulebook(rulebook),
+                rows,
+                valid_from=first,
+                valid_to=last,
+                signed_on=signed,
+                created_by=cli_principal().username,
+                advance_percent=advance,
+                indicators=_indicators(indicators),
+            )
+    except OsmsError as exc:
+        fail(exc.code, exc.message, as_json=as_json)
+    today = fund_today()
+    if as_json:
+        for view in made:
+            print_json(view.summary(today))
+        return
+    table = Table(title=f"Contracts from procurement {procurement_id}: {len(made)}")
+    for column in ("contract", "provider", "care_type", "volume", "sum"):
+        table.add_column(column, justify="right" if column in ("volume", "sum") else "left")
+    for view in made:
+        for line in view.totals():
+            table.add_row(
+                view.contract_id, view.provider_name, line.care_type, f"{line.volume:,}", format_money(line.sum)
+            )
+    console.print(table)
 
 
 @contracts_app.command("import")

@@ -912,6 +912,33 @@ def placements(session: Session, announcement_id: str) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A stored placement of stage 2, as a contract is made from it (``contracts.PlacementLike``)."""
+
+    procurement_id: str
+    care_type: str
+    region: str
+    provider_id: str
+    volume: int
+    sum: Decimal
+
+
+def placed(session: Session, announcement_id: str) -> tuple[str, list[Placed]]:
+    """The rulebook and the stored placements of a distributed or published procurement, from which
+    its contracts are made; refused (``not_distributed_yet``) before stage 2."""
+    ann = _announcement(session, announcement_id)
+    _require(ann, ("distributed", "published"), "not_distributed_yet", "its volumes are not placed yet")
+    rows = session.scalars(
+        select(ProcurementPlacement)
+        .where(ProcurementPlacement.announcement_id == ann.announcement_id)
+        .order_by(ProcurementPlacement.provider_id, ProcurementPlacement.care_type, ProcurementPlacement.region)
+    )
+    return ann.rulebook, [
+        Placed(ann.announcement_id, r.care_type, r.region, r.provider_id, r.volume, r.sum) for r in rows
+    ]
+
+
 def publish(session: Session, announcement_id: str, at: datetime) -> dict[str, Any]:
     """Make the results public (state ``published``); refused before stage 2 (``not_distributed_yet``)."""
     ann = _announcement(session, announcement_id)
