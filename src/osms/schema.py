@@ -2,6 +2,7 @@
 (for Alembic and for the test that proves models and migrations agree)."""
 
 from osms.attachment import models as attachment_models
+from osms.claims import models as claims_models
 from osms.contributions import models as contributions_models
 from osms.core import models as core_models
 from osms.core.db import Base
@@ -19,4 +20,5 @@ __all__ = [
     "coverage_models",
     "attachment_models",
     "providers_models",
+    "claims_models",
 ]

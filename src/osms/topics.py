@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from osms.attachment.rulebook import AttachmentTopic
 from osms.benefits.rulebook import BenefitsTopic
+from osms.claims.rulebook import ClaimsTopic
 from osms.contributions.rulebook import ContributionsTopic
 from osms.coverage.rulebook import CoverageTopic
 from osms.providers.rulebook import ProvidersTopic
@@ -23,6 +24,7 @@ TOPICS: tuple[type[Topic], ...] = (
     CoverageTopic,
     BenefitsTopic,
     AttachmentTopic,
+    ClaimsTopic,
 )
 
 use_topics(TOPICS)
