@@ -113,7 +113,9 @@ class Country:
                 f"{'false' if emergency == 'true' else 'true'},{emergency},1,{self.doctors[hospital][j % 12]}\n"
             )
         station = self.stations[person % len(self.stations)]
-        return f"{prefix}{j},{station},{number},ambulance,ambulance,SYN.AMB.CALL,,R07.4,,{d},{d},completed,false,true,1,\n"
+        return (
+            f"{prefix}{j},{station},{number},ambulance,ambulance,SYN.AMB.CALL,,R07.4,,{d},{d},completed,false,true,1,\n"
+        )
 
 
 def load_country(engine: Engine, country: Country, rows: int) -> None:
@@ -154,9 +156,29 @@ def load_country(engine: Engine, country: Country, rows: int) -> None:
             month = f"{f[10][:7]}-01"
             register.append(
                 "\t".join(
-                    [f[1], f[0], f[2], f[3], f[4], f[5] or "\\N", f[6] or "\\N", f[7], f[8] or "\\N", f[9], f[10],
-                     f[11], f[12], f[13], f[14], f[15] or "\\N", month, "1", "0" * 32, str(batch),
-                     "2026-03-01 00:00:00+00"]  # fmt: skip
+                    [
+                        f[1],
+                        f[0],
+                        f[2],
+                        f[3],
+                        f[4],
+                        f[5] or "\\N",
+                        f[6] or "\\N",
+                        f[7],
+                        f[8] or "\\N",
+                        f[9],
+                        f[10],
+                        f[11],
+                        f[12],
+                        f[13],
+                        f[14],
+                        f[15] or "\\N",
+                        month,
+                        "1",
+                        "0" * 32,
+                        str(batch),
+                        "2026-03-01 00:00:00+00",
+                    ]  # fmt: skip
                 )
                 + "\n"
             )
@@ -167,7 +189,9 @@ def load_country(engine: Engine, country: Country, rows: int) -> None:
         )
         if pg:
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            with cur.copy("COPY person (iin, last_name, first_name, birth_date, sex, residency, death_date) FROM STDIN") as cp:
+            with cur.copy(
+                "COPY person (iin, last_name, first_name, birth_date, sex, residency, death_date) FROM STDIN"
+            ) as cp:
                 for row in persons:
                     cp.write_row(row)
             with cur.copy(
