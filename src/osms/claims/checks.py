@@ -68,6 +68,9 @@ class _Checks:
         self.book = book
         self.pg = conn.dialect.name == "postgresql"
         self.params = {"b": batch_id, "today": today if self.pg else today.isoformat()}
+        self.days: set[date] = set()
+        #: finding code -> day -> (defect code, value): the checks in force on each day of the batch
+        self.rules: dict[str, dict[date, tuple[str | None, Any]]] = {}
 
     def day(self, value: Any) -> Any:
         """A date as the dialect binds it (SQLite: ISO text, as the register stores it)."""
@@ -78,25 +81,49 @@ class _Checks:
     def exec(self, sql: str, **more: Any) -> int:
         return int(self.conn.execute(text(sql), self.params | more).rowcount or 0)
 
+    def scopes(self, code: str) -> list[tuple[str | None, Any, str]]:
+        """Where check ``code`` is in force among the batch's days: ``(defect code, value, SQL
+        filter on t.date_from)`` per group of days with the same defect code and value (one group,
+        with no filter, when the rule is the same on every day of the batch). The rule is given to
+        the statements as literals rather than joined, so that the planner joins the batch to the
+        register directly."""
+        groups: dict[tuple[str | None, Any], list[date]] = {}
+        for day, (defect, value) in self.rules.get(code, {}).items():
+            groups.setdefault((defect, value), []).append(day)
+        out = []
+        for (defect, value), days in groups.items():
+            if len(days) == len(self.days):
+                where = "1 = 1"
+            else:
+                where = "{d} IN (" + ", ".join(f"'{d.isoformat()}'" for d in sorted(days)) + ")"
+            out.append((defect, value, where))
+        return out
+
     def simple(self, code: str, condition: str, detail: str) -> int:
         """A check on the record and its person alone."""
-        return self.exec(
-            _INSERT + f"SELECT t.id, k.code, k.defect_code, {detail}, t.provider_id, t.month, :today, :b "
-            f"FROM {TOUCHED} t JOIN {RULES} k ON k.day = t.date_from AND k.code = '{code}' "
-            f"WHERE ({condition}) AND NOT EXISTS "
-            "(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code)"
-        )
+        n = 0
+        for defect, _, days in self.scopes(code):
+            n += self.exec(
+                _INSERT + f"SELECT t.id, '{code}', :defect, {detail}, t.provider_id, t.month, :today, :b "
+                f"FROM {TOUCHED} t WHERE {days.format(d='t.date_from')} AND ({condition}) AND NOT EXISTS "
+                f"(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = '{code}')",
+                defect=defect,
+            )
+        return n
 
     def against_register(self, code: str, join: str, detail: str, where: str = "1 = 1") -> int:
         """A check of each record against other records of the register (``r``)."""
-        return self.exec(
-            _INSERT + f"SELECT t.id, k.code, k.defect_code, {detail}, t.provider_id, t.month, :today, :b "
-            f"FROM {TOUCHED} t JOIN {RULES} k ON k.day = t.date_from AND k.code = '{code}' "
-            f"JOIN service_record r ON {join} "
-            f"WHERE ({where}) AND NOT EXISTS "
-            "(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code) "
-            "GROUP BY t.id, k.code, k.defect_code, t.provider_id, t.month"
-        )
+        n = 0
+        for defect, _, days in self.scopes(code):
+            n += self.exec(
+                _INSERT + f"SELECT t.id, '{code}', :defect, {detail}, t.provider_id, t.month, :today, :b "
+                f"FROM {TOUCHED} t JOIN service_record r ON {join} "
+                f"WHERE {days.format(d='t.date_from')} AND ({where}) AND NOT EXISTS "
+                f"(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = '{code}') "
+                "GROUP BY t.id, t.provider_id, t.month",
+                defect=defect,
+            )
+        return n
 
 
 def _rules(c: _Checks) -> None:
@@ -111,6 +138,7 @@ def _rules(c: _Checks) -> None:
     rows: list[dict[str, Any]] = []
     for (raw,) in conn.exec_driver_sql(f"SELECT DISTINCT date_from FROM {TOUCHED}"):
         day = date.fromisoformat(raw) if isinstance(raw, str) else raw
+        c.days.add(day)
         try:
             codes = topic.findings(day)
             defects = topic.defects(day)
@@ -126,6 +154,7 @@ def _rules(c: _Checks) -> None:
             entry = defects.get(defect) if defect is not None else None
             money = entry is not None and entry.money_effect
             rows.append({"day": c.day(day), "code": code, "defect": defect, "money": money, "value": value})
+            c.rules.setdefault(code, {})[day] = (defect, value)
     if rows:
         conn.execute(
             text(
@@ -289,18 +318,25 @@ def _not_covered(c: _Checks, session: Session) -> int:
 def _doctor_overload(c: _Checks) -> int:
     """Every record of a doctor-day of the batch whose total quantity in the register is above the
     rulebook's maximum (records sent earlier included: the day became implausible as a whole)."""
-    return c.exec(
-        _INSERT + "SELECT r.id, k.code, k.defect_code, "
-        "'the doctor''s services that day: ' || CAST(o.total AS TEXT) || ' (at most ' || CAST(k.value AS TEXT) || ')', "
-        "r.provider_id, r.month, :today, :b "
-        "FROM (SELECT x.doctor_iin, x.date_from, SUM(x.quantity) AS total FROM service_record x "
-        f"JOIN (SELECT DISTINCT doctor_iin, date_from FROM {TOUCHED} WHERE doctor_iin IS NOT NULL) d "
-        "ON x.doctor_iin = d.doctor_iin AND x.date_from = d.date_from GROUP BY x.doctor_iin, x.date_from) o "
-        f"JOIN {RULES} k ON k.day = o.date_from AND k.code = 'doctor_overload' "
-        "JOIN service_record r ON r.doctor_iin = o.doctor_iin AND r.date_from = o.date_from "
-        "WHERE o.total > k.value AND NOT EXISTS "
-        "(SELECT 1 FROM service_finding f WHERE f.record_ref = r.id AND f.code = k.code)"
-    )
+    n = 0
+    for defect, limit, days in c.scopes("doctor_overload"):
+        n += c.exec(
+            _INSERT + "SELECT r.id, 'doctor_overload', :defect, "
+            "'the doctor''s services that day: ' || CAST(o.total AS TEXT) || ' (at most ' || :limit_text || ')', "
+            "r.provider_id, r.month, :today, :b "
+            "FROM (SELECT x.doctor_iin, x.date_from, SUM(x.quantity) AS total FROM service_record x "
+            f"JOIN (SELECT DISTINCT doctor_iin, date_from FROM {TOUCHED} WHERE doctor_iin IS NOT NULL "
+            f"AND {days.format(d='date_from')}) d "
+            "ON x.doctor_iin = d.doctor_iin AND x.date_from = d.date_from GROUP BY x.doctor_iin, x.date_from "
+            "HAVING SUM(x.quantity) > :limit) o "
+            "JOIN service_record r ON r.doctor_iin = o.doctor_iin AND r.date_from = o.date_from "
+            "WHERE NOT EXISTS "
+            "(SELECT 1 FROM service_finding f WHERE f.record_ref = r.id AND f.code = 'doctor_overload')",
+            defect=defect,
+            limit=int(limit),
+            limit_text=str(int(limit)),
+        )
+    return n
 
 
 def _defects(c: _Checks, created_by: str) -> int:
