@@ -61,6 +61,7 @@ __all__ = [
     "open_case",
     "provider_defects",
     "record_findings",
+    "record_ref_of",
 ]
 
 #: Most rows a list answers.
@@ -248,6 +249,26 @@ def _provider_region(session: Session, provider_id: str) -> str | None:
     register = providers.providers().subquery()
     found: str | None = session.scalar(select(register.c.region).where(register.c.provider_id == provider_id))
     return found
+
+
+def record_ref_of(session: Session, text: str) -> int:
+    """The register's id of a record named by its id (``123``) or its key (``PROVIDER/RECORD_ID``)."""
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    provider_id, sep, record_id = value.partition("/")
+    found = (
+        session.scalar(
+            select(ServiceRecord.id).where(
+                ServiceRecord.provider_id == provider_id, ServiceRecord.record_id == record_id
+            )
+        )
+        if sep
+        else None
+    )
+    if found is None:
+        raise NotFound(f"no service record {value[:80]!r} (give its id or PROVIDER/RECORD_ID)", code="unknown_record")
+    return int(found)
 
 
 def _persist(defect: Defect, now: AppealState) -> None:
