@@ -400,8 +400,6 @@ def _add_step(
     try:
         after = appeals.check_step(defect.found_on, _pure(earlier), clock, new, provider_region=region)
     except StepRefused as refused:
-        if before.automatic:
-            _persist(defect, before)  # the deadline passed in silence: record the confirmation
         raise Conflict(refused.message, code=refused.code) from None
     row = AppealStep(
         defect_id=defect.id,
@@ -512,7 +510,6 @@ def decide(
         day,
     )
     if awaited.final:
-        _persist(defect, awaited)
         raise Conflict(f"the appeal is final: {awaited.status}", code="appeal_final")
     if awaited.next_step not in ("review", "second_review", "central"):
         raise Conflict("no objection awaits a decision: the provider has not objected", code="out_of_order")
