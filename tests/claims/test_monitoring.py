@@ -298,3 +298,22 @@ def test_seeds_2016_has_no_appeal_and_reviews_no_deaths(land: Session) -> None:
     queue = monitoring.death_queue(land, OPERATOR, channel="cli", today=date(2019, 3, 6), rulebook=book)
     assert queue["rule"] is None and queue["items"] == []
     assert land.scalar(select(func.count()).select_from(MonitoringCase)) == 0
+
+
+def test_lapsed_deadlines_are_stored_set_based(land: Session) -> None:
+    recs = [record(land, "P1", f"r{n}", ADULT, day=date(2026, 3, 2 + n)) for n in range(3)]
+    silent = potential(land, recs[0], "duplicate", "3.1", FOUND)  # deadline Wed 1 April
+    recent = potential(land, recs[1], "duplicate", "3.1", date(2026, 3, 31))  # deadline Tue 7 April
+    reviewed = potential(land, recs[2], "duplicate", "3.1", date(2026, 3, 5))
+    assert silent and recent and reviewed
+    monitoring.object_to(land, clinic("P1"), reviewed.id, "no", channel="api", today=date(2026, 3, 6))
+    monitoring.decide(land, REVIEWER, reviewed.id, "upheld", region="KZ-AST", channel="api", today=date(2026, 3, 26))
+    # second objection within 3 working days of 26 March: Fri 27, Mon 30, Tue 31
+    assert monitoring.confirm_lapsed(land, today=date(2026, 4, 1)) == 1
+    assert monitoring.confirm_lapsed(land, today=date(2026, 4, 2)) == 1
+    statuses = {d.id: (d.status, d.decided_on) for d in land.scalars(select(Defect))}
+    assert statuses == {
+        silent.id: ("confirmed", date(2026, 4, 2)),
+        recent.id: ("notified", None),
+        reviewed.id: ("confirmed", date(2026, 4, 1)),
+    }

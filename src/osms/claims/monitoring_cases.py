@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from osms.claims.access import CASE_MANAGE, COMPLAINT_FILE, MONITORING_QUEUE, MONTH_CLOSE
@@ -501,13 +501,15 @@ def close_month(
         raise Conflict(f"the month {first.isoformat()[:7]} is closed already", code="month_closed")
     book = _book(rulebook)
     confirmed = confirm_lapsed(session, today=day, rulebook=book)
-    pending = list(session.scalars(select(Defect).where(Defect.month == first, Defect.status == "notified")))
-    ctx = _context(session, pending, book, day)
-    waiting = [(d, s) for d in pending if (s := _state(d, ctx)).next_step == "objection"]
+    # what is still notified now is inside its first objection window (a step would have moved it)
+    waiting, last_found = session.execute(
+        select(func.count(), func.max(Defect.found_on)).where(Defect.month == first, Defect.status == "notified")
+    ).one()
     if waiting:
-        last = max(s.due_on for _, s in waiting if s.due_on is not None)
+        clock = book.topic(MonitoringTopic).appeal_clock(last_found)
+        until = "" if clock is None else f" (until {add_working_days(last_found, clock.objection_days)})"
         raise Conflict(
-            f"{len(waiting)} defect(s) of {first.isoformat()[:7]} are inside the objection window (until {last})",
+            f"{waiting} defect(s) of {first.isoformat()[:7]} are inside the objection window{until}",
             code="objection_window_open",
         )
     session.add(ServiceMonthClose(month=first, closed_at=datetime.now(UTC), closed_by=principal.username))
