@@ -317,3 +317,25 @@ def test_lapsed_deadlines_are_stored_set_based(land: Session) -> None:
         recent.id: ("notified", None),
         reviewed.id: ("confirmed", date(2026, 4, 1)),
     }
+
+
+def test_seeds_2016_draws_a_reproducible_sample_for_expertise(land: Session) -> None:
+    book = load_rulebook("seeds-2016")
+    for n in range(200):
+        record(land, "P1", f"s{n}", ADULT, care_form="inpatient", day=date(2019, 3, 4), outcome="discharged")
+    record(land, "P1", "k1", ADULT, care_form="phc", day=date(2019, 3, 4))
+    first = monitoring.sample_for_expertise(
+        land, OPERATOR, "2019-03", channel="cli", rulebook=book, today=date(2019, 4, 1)
+    )
+    drawn = first["drawn"]["inpatient"]
+    assert 5 <= drawn <= 40  # 10% of 200, by a hash of each key
+    assert first["records"] == 201 and first["opened"] == sum(first["drawn"].values())
+    again = monitoring.sample_for_expertise(
+        land, OPERATOR, "2019-03", channel="cli", rulebook=book, today=date(2019, 4, 2)
+    )
+    assert again["drawn"] == first["drawn"] and again["opened"] == 0
+    kinds = land.scalars(select(MonitoringCase.kind).where(MonitoringCase.trigger == "sample")).all()
+    assert kinds == ["expertise"] * first["opened"]
+    assert monitoring.sample_for_expertise(land, OPERATOR, "2026-03", channel="cli")["rule"] is None  # kz-law
+    with pytest.raises(Forbidden):
+        monitoring.sample_for_expertise(land, AUDITOR, "2019-03", channel="api", rulebook=book)

@@ -114,6 +114,7 @@ CASE_TRIGGER_LABELS = {
     "breach": N_("Breach of the contract"),
     "ministry": N_("Request of the ministry"),
     "death": N_("Death to review"),
+    "sample": N_("Drawn for expertise"),
 }
 
 #: How a monitoring case ended (``claims.monitoring.CASE_OUTCOMES``).

@@ -63,6 +63,7 @@ __all__ = [
     "provider_defects",
     "record_findings",
     "record_ref_of",
+    "sample_for_expertise",
 ]
 
 #: Most rows a list answers.
@@ -738,4 +739,5 @@ from osms.claims.monitoring_cases import (  # noqa: E402
     escalation,
     file_complaint,
     open_case,
+    sample_for_expertise,
 )

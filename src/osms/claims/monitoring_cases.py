@@ -8,6 +8,7 @@ in the caller's session and never commits it.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -56,6 +57,7 @@ __all__ = [
     "escalation",
     "file_complaint",
     "open_case",
+    "sample_for_expertise",
 ]
 
 #: What opens an unplanned monitoring case (MON п.51): a complaint of a person, a risk signal of the
@@ -530,3 +532,81 @@ def close_month(
         "confirmed_automatically": confirmed,
         "defects_by_status": dict(sorted(counts.items())),
     }
+
+
+def _drawn(month: date, provider_id: str, record_id: str, share: Decimal) -> bool:
+    """A reproducible draw: the record is in the sample when the hash of its key falls below the
+    share (per cent, to 0.01) — the same month draws the same records whoever runs it."""
+    digest = hashlib.sha256(f"{month.isoformat()}/{provider_id}/{record_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10_000 < int(share * 100)
+
+
+def sample_for_expertise(
+    session: Session,
+    principal: Principal,
+    month: date | str,
+    *,
+    channel: str,
+    today: date | None = None,
+    rulebook: Rulebook | None = None,
+) -> dict[str, Any]:
+    """Draw the month's records for the experts' review by the rulebook's shares per form of care
+    (``monitoring.sampling``; seeds-2016) and open an ``expertise`` case for each drawn record that
+    has none, in one insert. The draw is a reproducible hash of the record's key, so running it
+    again opens nothing new. ``rule`` null: the rulebook samples nothing (kz-law checks every case)."""
+    first = month_start(month)
+    authorize(
+        session, principal, CASE_MANAGE, None, channel=channel, resource=f"monitoring/sample/{first.isoformat()[:7]}"
+    )
+    day = today or fund_today()
+    rule = _book(rulebook).topic(MonitoringTopic).sampling(first)
+    base: dict[str, Any] = {"month": first.isoformat()[:7], "rule": None if rule is None else rule.as_dict()}
+    if rule is None:
+        return base | {"records": 0, "drawn": {}, "opened": 0}
+    rows = session.execute(
+        select(ServiceRecord.id, ServiceRecord.provider_id, ServiceRecord.record_id, ServiceRecord.care_form).where(
+            ServiceRecord.month == first
+        )
+    )
+    total = 0
+    drawn: list[tuple[int, str]] = []
+    by_form: Counter[str] = Counter()
+    for ref, provider_id, record_id, form in rows:
+        total += 1
+        share = rule.shares.get(form)
+        if share and _drawn(first, provider_id, record_id, share):
+            drawn.append((ref, provider_id))
+            by_form[form] += 1
+    have = set(
+        session.scalars(
+            select(MonitoringCase.record_ref).where(MonitoringCase.kind == "expertise", MonitoringCase.month == first)
+        )
+    )
+    missing = [(ref, provider_id) for ref, provider_id in drawn if ref not in have]
+    if missing:
+        session.execute(
+            insert(MonitoringCase),
+            [
+                {
+                    "kind": "expertise",
+                    "trigger": "sample",
+                    "record_ref": ref,
+                    "provider_id": provider_id,
+                    "month": first,
+                    "opened_on": day,
+                    "status": "open",
+                    "opened_by": principal.username,
+                    "created_at": datetime.now(UTC),
+                }
+                for ref, provider_id in missing
+            ],
+        )
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="monitoring.sample",
+        resource=f"monitoring/sample/{first.isoformat()[:7]}",
+        detail=f"records={total} drawn={len(drawn)} opened={len(missing)}",
+    )
+    return base | {"records": total, "drawn": dict(sorted(by_form.items())), "opened": len(missing)}
