@@ -25,11 +25,9 @@ from osms.claims.monitoring import (
     _audit_people,
     _book,
     _case_dict,
-    _context,
     _month_end,
     _provider_region,
     _record_brief,
-    _state,
     add_defect,
     confirm_lapsed,
     month_start,
@@ -418,15 +416,16 @@ def escalation(
     for contract_id, provider_id, valid_from, valid_to in in_force:
         terms.setdefault(provider_id, (contract_id, valid_from, valid_to))
     ctx_today = today or fund_today()
-    unconfirmed = list(
-        session.scalars(
-            select(Defect).where(
-                Defect.code.startswith(rule.code_prefix, autoescape=True), Defect.status != "withdrawn"
-            )
+    # a withdrawal only comes from a recorded step, which stores it: the stored status says enough
+    since = min([first, *(term[1].replace(day=1) for term in terms.values())])
+    live = session.execute(
+        select(Defect.id, Defect.provider_id, Defect.month).where(
+            Defect.code.startswith(rule.code_prefix, autoescape=True),
+            Defect.status != "withdrawn",
+            Defect.month >= since,
+            Defect.month <= first,
         )
-    )
-    ctx = _context(session, unconfirmed, book, ctx_today)
-    live = [d for d in unconfirmed if _state(d, ctx).status != "withdrawn"]
+    ).all()
     month_limit = (rule.month_mrp * mrp).quantize(Decimal("0.01"))
     contract_limit = (rule.contract_mrp * mrp).quantize(Decimal("0.01"))
     rows: dict[str, dict[str, Any]] = {}
