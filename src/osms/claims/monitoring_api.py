@@ -281,19 +281,22 @@ def decide(session: DbSession, principal: CurrentPrincipal, defect_id: DefectId,
     )
 
 
+DEATHS_DESCRIPTION = (
+    "Every record with outcome died in a round-the-clock or day hospital, and every infant death under 1 year "
+    "(kz-law, MON п.40), with its death-review case (null until opened) and whether it is open or closed."
+)
+QUEUE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    403: {"description": "Not the fund's staff (logged)"},
+    422: {"description": "A month outside the rulebook (date_outside_rulebook, no_rule_in_force), a bad filter"},
+}
+
+
 @router.get(
     "/monitoring/deaths",
     summary="The deaths to review",
-    description=(
-        "Every record with outcome died in a round-the-clock or day hospital, and every infant death under 1 year "
-        "(kz-law, MON п.40), with its death-review case; an operator's request opens the missing cases. "
-        "Operators and auditors."
-    ),
-    responses={
-        401: {"description": "Not logged in"},
-        403: {"description": "Not the fund's staff (logged)"},
-        422: {"description": "A month outside the rulebook (date_outside_rulebook, no_rule_in_force)"},
-    },
+    description=DEATHS_DESCRIPTION + " Operators and auditors.",
+    responses=QUEUE_ERRORS,
 )
 def deaths(
     session: DbSession,
@@ -301,6 +304,61 @@ def deaths(
     month: Annotated[str | None, Query(description="YYYY-MM (default all)", pattern=MONTH)] = None,
 ) -> dict[str, Any]:
     return monitoring.death_queue(session, principal, month=month, channel=CHANNEL)
+
+
+@router.post(
+    "/monitoring/deaths/cases",
+    summary="Open the review cases of the deaths to review",
+    description=DEATHS_DESCRIPTION + " Opens every missing death-review case in one insert and answers the queue. "
+    "Operators.",
+    responses=QUEUE_ERRORS,
+)
+def open_death_cases(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    month: Annotated[str | None, Query(description="YYYY-MM (default all)", pattern=MONTH)] = None,
+) -> dict[str, Any]:
+    return monitoring.death_queue(session, principal, month=month, open_cases=True, channel=CHANNEL)
+
+
+@router.get(
+    "/monitoring/reviews",
+    summary="The appeals awaiting a reviewer",
+    description=(
+        "Defects whose appeal awaits a decision (a review in another region, a second review outside the region, "
+        "the central office), soonest due first, with the due date in working days and whether it is overdue. "
+        "With `region` (the reviewer's), only what that reviewer may decide. Operators and auditors."
+    ),
+    responses=QUEUE_ERRORS,
+)
+def reviews(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    region: Annotated[
+        str | None,
+        Query(description="The reviewer's region, or central", json_schema_extra={"enum": [*regions(), "central"]}),
+    ] = None,
+) -> dict[str, Any]:
+    return monitoring.review_queue(session, principal, region=region, channel=CHANNEL)
+
+
+@router.get(
+    "/monitoring/cases",
+    summary="Monitoring cases",
+    description=(
+        "The experts' cases: deaths' reviews, unplanned monitoring (with its trigger), expertise of sampled records; "
+        "by kind, status (default open) and provider. Operators and auditors."
+    ),
+    responses=QUEUE_ERRORS,
+)
+def cases(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    kind: Annotated[str | None, Query(json_schema_extra={"enum": list(monitoring.CASE_KINDS)})] = None,
+    status: Annotated[str, Query(json_schema_extra={"enum": ["open", "closed"]})] = "open",
+    provider: Annotated[str | None, Query(description="provider_id", max_length=32)] = None,
+) -> dict[str, Any]:
+    return monitoring.list_cases(session, principal, kind=kind, status=status, provider_id=provider, channel=CHANNEL)
 
 
 @router.post(
