@@ -16,9 +16,9 @@ attach_initial.csv, attach_campaign.csv, providers.csv and the manifest's procur
   from the claims rulebook's catalogues (``ClaimsTopic``) and respect their sex and age limits;
   planned care goes to people a state-paid category insures on the day, with a referral; a case
   ends ``died`` on the day a person of the country dies in hospital;
-* ``truth.csv``: every planted fault (``provider_id,record_id,fault,finding``), so that the demo
-  can compare what the checks find with what was planted, and count the phantom visits no check
-  can see.
+* ``truth.csv``: every planted fault (``provider_id,record_id,fault,finding,iin,code,date_from``),
+  so that the demo can compare what the checks find with what was planted, and count the phantom
+  visits no check can see.
 
 A clean record references only persons, providers and care types that exist and are contracted,
 and is meant to pass every check. The faults (``FAULTS``) are planted at the rates of the named
@@ -96,7 +96,7 @@ CONTRACT_COLUMNS: Final = (
     "sum",
     "ground",
 )
-TRUTH_COLUMNS: Final = ("provider_id", "record_id", "fault", "finding")
+TRUTH_COLUMNS: Final = ("provider_id", "record_id", "fault", "finding", "iin", "code", "date_from")
 SERVICE_MONTHS: Final = 3  # the default: the last three full months before as_of
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ class _Gen:
         self.gobmp_res = set(benefits.residency_rule("gobmp_residency", self.first).residencies)
         self.osms_res = set(benefits.residency_rule("osms_residency", self.first).residencies)
         self.rows: dict[date, list[tuple[str, ...]]] = defaultdict(list)
-        self.truth: list[tuple[str, str, str, str]] = []
+        self.truth: list[tuple[str, ...]] = []
         self.keys: set[tuple[str, str, str, date]] = set()
         self.busy: dict[str, list[tuple[date, date]]] = defaultdict(list)
         self.serial: dict[date, int] = defaultdict(int)
@@ -538,7 +538,7 @@ class _Gen:
         self.keys.add((provider, p.iin, code, begin))
         self.form_rows[form] += 1
         if fault:
-            self.truth.append((provider, record_id, fault, FAULTS[fault][0]))
+            self.truth.append((provider, record_id, fault, FAULTS[fault][0], p.iin, code, begin.isoformat()))
         return record_id
 
     def _free(self, provider: str, p: _Person, code: str, on: date) -> bool:
@@ -691,7 +691,7 @@ class _Gen:
             record_id = f"R{d:%Y%m%d}-{self.serial[d]:06d}"
             self.rows[d].append((record_id, *r[1:]))
             self.form_rows[r[3]] += 1
-            self.truth.append((r[1], record_id, "duplicate", FAULTS["duplicate"][0]))
+            self.truth.append((r[1], record_id, "duplicate", FAULTS["duplicate"][0], r[2], r[5] or r[6], r[9]))
         # Screenings of the wrong sex: a screening whose age fits, for a person of the other sex.
         for _ in range(count(WRONG_SEX_RATE, screenings)):
             code = SCREENINGS[int(rng.random() * len(SCREENINGS))]
@@ -718,19 +718,36 @@ class _Gen:
                             self._emit(d, provider, p, "outpatient", "consult_diag", code, referral=True,
                                        fault="wrong_sex")  # fmt: skip
                             break
-        # An overloaded doctor: one clinic doctor bills hundreds of visits in one day.
-        clinics = sorted(c for c, people in self.attached_to.items() if len(people) > self.overload_limit * 2)
+        # An overloaded doctor: one clinic doctor bills hundreds of services in one day, to the
+        # clinic's attached people (in a small country, several services each).
+        sizes = sorted(((len(people), c) for c, people in self.attached_to.items()), reverse=True)
+        clinics = sorted(c for n, c in sizes if n > self.overload_limit * 2) or [c for _, c in sizes[:1]]
         for _ in range(OVERLOADED_DOCTOR_DAYS if clinics else 0):
             clinic = clinics[int(rng.random() * len(clinics))]
             doctor = self.clinic_doctors[clinic][int(rng.random() * len(self.clinic_doctors[clinic]))]
             d = workdays[int(rng.random() * len(workdays))]
             low, high = OVERLOAD_TIMES
-            times = low + rng.random() * (high - low)
+            wanted = min(round(self.overload_limit * (low + rng.random() * (high - low))), AUDIT_OVERLOAD)
             people = [p for p in self.attached_to[clinic] if p.alive(d) and p.attached and p.attached <= d]
-            wanted = min(len(people), round(self.overload_limit * times), AUDIT_OVERLOAD)
-            for p in rng.sample(people, wanted):
-                code = self._pick(PHC_MIX[:3], "services", "phc", p, d)
-                if code and self._free(clinic, p, code, d):
+            rng.shuffle(people)
+            planned: list[tuple[_Person, str]] = []
+            rounds = 0
+            while len(planned) < wanted and rounds < len(PHC_MIX) and people:
+                rounds += 1
+                for p in people:  # one service each, then a second, and so on, until the day is full
+                    age = _age(p.birth, d)
+                    taken = {c for q, c in planned if q is p}
+                    for code, _weight in PHC_MIX:
+                        entry = self.services.get(code)
+                        if code in taken or entry is None or "phc" not in entry.forms or not _fits(entry, p.sex, age):
+                            continue
+                        if self._free(clinic, p, code, d):
+                            planned.append((p, code))
+                            break
+                    if len(planned) >= wanted:
+                        break
+            if len(planned) > self.overload_limit:
+                for p, code in planned:
                     self._emit(d, clinic, p, "phc", "phc", code, doctor=doctor, fault="overload")
         # Unattached PHC: another clinic of the person's region bills the visit.
         for _ in range(count(UNATTACHED_RATE, len(phc))):
@@ -842,8 +859,8 @@ def write_services(
     contracts = gen.contracts()
     _write(folder / CONTRACTS_FILE, CONTRACT_COLUMNS, contracts)
     faults = {kind: 0 for kind in FAULTS}
-    for _, _, kind, _ in gen.truth:
-        faults[kind] += 1
+    for truth_row in gen.truth:
+        faults[truth_row[2]] += 1
     result = ServicesResult(
         files=len(days),
         rows=total,
