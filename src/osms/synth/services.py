@@ -437,12 +437,16 @@ class _Gen:
                 if kind in kinds and care in CARE.get(kind, ()):
                     self.by_care[(care, prov["region"])].append(prov["provider_id"])
         moved = {row["iin"] for row in _read(self.out / "attach_campaign.csv")}
+        minor_age = reg.minor_age(self.first)
         for row in _read(self.out / "attach_initial.csv"):
             person = self.by_iin.get(row["iin"])
             if person is None or row["iin"] in moved or (row["clinic_id"], person.region) not in self._phc_keys():
                 continue
+            day = date.fromisoformat(row["date"])
+            if not row["applicant_iin"] and _age(person.birth, day) < minor_age:
+                continue  # a minor with no parent or guardian to apply: not attached
             person.clinic = row["clinic_id"]
-            person.attached = date.fromisoformat(row["date"])
+            person.attached = day
             person.doctor = self.district_doctor.get(row["district_id"], "")
         self.phc_pool = [p for p in self.people if p.clinic and p.gobmp and p.doctor]
         self.insured_pool = [p for p in self.people if p.gobmp and p.insured and p.osms]
