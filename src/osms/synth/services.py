@@ -367,6 +367,7 @@ class _Gen:
         self.busy: dict[str, list[tuple[date, date]]] = defaultdict(list)
         self.serial: dict[date, int] = defaultdict(int)
         self.form_rows: dict[str, int] = defaultdict(int)
+        self.overloaded: set[tuple[str, date]] = set()  # (doctor, day) of the overload fault
 
     # ---- reading the country
 
@@ -616,6 +617,8 @@ class _Gen:
             start = d - timedelta(days=low + int(rng.random() * (high - low + 1)))
             if start < p.birth or (form != "admission" and not self._bed_free(p, start, d)):
                 continue
+            if not _fits(self.groups[code], p.sex, _age(p.birth, start)):
+                continue  # the checks read the age on the first day
             if planned and not p.insured_on(start):
                 continue
             provider = providers[int(rng.random() * len(providers))]
@@ -650,7 +653,7 @@ class _Gen:
             if not providers or not code:
                 continue
             start = max(p.birth, d - timedelta(days=int(rng.random() * 8)))
-            if not self._bed_free(p, start, d):
+            if not self._bed_free(p, start, d) or not _fits(self.groups[code], p.sex, _age(p.birth, start)):
                 continue
             provider = providers[int(rng.random() * len(providers))]
             self.busy[p.iin].append((start, d))
@@ -751,6 +754,7 @@ class _Gen:
                     if len(planned) >= wanted:
                         break
             if len(planned) > self.overload_limit:
+                self.overloaded.add((doctor, d))
                 for p, code in planned:
                     self._emit(d, clinic, p, "phc", "phc", code, doctor=doctor, fault="overload")
         # Unattached PHC: another clinic of the person's region bills the visit.
@@ -779,8 +783,8 @@ class _Gen:
         for _ in range(count(PHANTOM_RATE, len(visits))):
             p = self.phc_pool[int(rng.random() * len(self.phc_pool))]
             d = workdays[int(rng.random() * len(workdays))]
-            if not p.alive(d) or p.attached is None or p.attached > d:
-                continue
+            if not p.alive(d) or p.attached is None or p.attached > d or (p.doctor, d) in self.overloaded:
+                continue  # (a visit on the overloaded doctor's day would be flagged with the day)
             code = self._pick(PHC_MIX, "services", "phc", p, d)
             if code and self._free(p.clinic, p, code, d):
                 self._emit(d, p.clinic, p, "phc", "phc", code, doctor=p.doctor, fault="phantom")
