@@ -205,50 +205,18 @@ def services_showcase(engine: Engine, truth: Path | None) -> ServicesShowcase | 
     with the synth's truth file: each planted fault and how many of its records the checks caught."""
     import csv
 
-    from osms.claims.models import ServiceFinding, ServiceRecord
-    from osms.core.models import ImportBatch, ImportRejection
+    from osms.claims.summary import flagged_records, intake_totals, record_line
     from osms.synth.services import FAULTS
 
     with unit_of_work(engine) as session:
-        batches = session.execute(
-            select(func.count(), func.coalesce(func.sum(ImportBatch.rows), 0)).where(ImportBatch.kind == "services")
-        ).one()
-        if not batches[0]:
+        totals = intake_totals(session)
+        if not totals.files:
             return None
-        records = int(session.scalar(select(func.count()).select_from(ServiceRecord)) or 0)
-        rejected = {
-            str(code): int(n)
-            for code, n in session.execute(
-                select(ImportRejection.code, func.count())
-                .join(ImportBatch, ImportBatch.id == ImportRejection.batch_id)
-                .where(ImportBatch.kind == "services")
-                .group_by(ImportRejection.code)
-                .order_by(ImportRejection.code)
-            )
-        }
-        found = {
-            str(code): int(n)
-            for code, n in session.execute(
-                select(ServiceFinding.code, func.count()).group_by(ServiceFinding.code).order_by(ServiceFinding.code)
-            )
-        }
         codes: dict[tuple[str, str], list[str]] = {}
         flagged: dict[str, set[tuple[str, str, str, str]]] = {}  # finding -> (provider, IIN, code, day)
-        for provider_id, record_id, iin, service, group, day, code in session.execute(
-            select(
-                ServiceRecord.provider_id,
-                ServiceRecord.record_id,
-                ServiceRecord.iin,
-                ServiceRecord.service_code,
-                ServiceRecord.case_group,
-                ServiceRecord.date_from,
-                ServiceFinding.code,
-            )
-            .join(ServiceFinding, ServiceFinding.record_ref == ServiceRecord.id)
-            .order_by(ServiceRecord.provider_id, ServiceRecord.record_id, ServiceFinding.code)
-        ):
-            codes.setdefault((provider_id, record_id), []).append(code)
-            flagged.setdefault(code, set()).add((provider_id, iin, service or group or "", day.isoformat()))
+        for f in flagged_records(session):
+            codes.setdefault((f.provider_id, f.record_id), []).append(f.finding)
+            flagged.setdefault(f.finding, set()).add((f.provider_id, f.iin, f.code, f.date_from.isoformat()))
         planted: dict[tuple[str, str], dict[str, str]] = {}
         if truth is not None and truth.is_file():
             with truth.open(encoding="utf-8", newline="") as fh:
@@ -274,37 +242,34 @@ def services_showcase(engine: Engine, truth: Path | None) -> ServicesShowcase | 
         phantom = next((k for k in sorted(planted) if planted[k]["fault"] == "phantom"), None)
         if phantom is not None:
             picks.append(phantom)
-        for code in sorted(found):
-            with_code = [k for k in sorted(codes) if code in codes[k]]
+        for code in totals.findings_by_code:
+            with_code = [k for k in codes if code in codes[k]]
             best = next((k for k in with_code if k in planted), with_code[0] if with_code else None)
             if best is not None and best not in picks:
                 picks.append(best)
         samples: list[tuple[str, str, str, str, str, str]] = []
         for key in picks[:7]:
-            row = session.scalar(
-                select(ServiceRecord).where(ServiceRecord.provider_id == key[0], ServiceRecord.record_id == key[1])
-            )
-            if row is not None:
+            line = record_line(session, *key)
+            if line is not None:
                 samples.append(
                     (
-                        f"{row.provider_id} {row.record_id}",
-                        row.iin,
-                        row.date_from.isoformat(),
-                        f"{row.care_form} {row.service_code or row.case_group}",
+                        f"{line.provider_id} {line.record_id}",
+                        line.iin,
+                        line.date_from.isoformat(),
+                        f"{line.care_form} {line.code}",
                         ", ".join(codes.get(key, [])) or "none",
                         planted[key]["fault"] if key in planted else "",
                     )
                 )
-        phantom_people = len({r["iin"] for r in planted.values() if r["fault"] == "phantom"})
     return ServicesShowcase(
-        files=int(batches[0]),
-        rows=int(batches[1]),
-        accepted=records,
-        rejected_by_reason=rejected,
-        findings_by_code=found,
+        files=totals.files,
+        rows=totals.rows,
+        accepted=totals.records,
+        rejected_by_reason=totals.rejected_by_reason,
+        findings_by_code=totals.findings_by_code,
         faults=faults,
         samples=samples,
-        phantom_people=phantom_people,
+        phantom_people=len({r["iin"] for r in planted.values() if r["fault"] == "phantom"}),
         unplanted=unplanted,
     )
 
