@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -248,3 +249,25 @@ def test_the_contracts_load_through_the_operators_import(country: Path, engine: 
     path = country / SERVICES_DIR / CONTRACTS_FILE
     result = import_contracts(engine, load_rulebook("kz-law"), path, created_by="test")
     assert (result.rejected, result.accepted) == (0, len(_read(path)))
+
+
+def test_osms_synth_writes_the_service_reports(tmp_path: Path) -> None:
+    """``--services MONTHS`` (default 3) writes services/ and the manifest's entry; 0 writes none."""
+    from typer.testing import CliRunner
+
+    from osms.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "country"
+    args = ["synth", "-n", "800", "--seed", "2", "--as-of", "2026-03-01", "--services", "1", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (out / SERVICES_DIR).glob("services-*.csv"))
+    assert files[0] == "services-2026-02-01.csv" and len(files) == 28
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["services"]
+    assert manifest["first_day"] == "2026-02-01" and manifest["rows"] == sum(manifest["rows_by_month"].values())
+    assert set(manifest["faults"]) == set(FAULTS)
+    other = tmp_path / "none"
+    result = runner.invoke(app, ["synth", "-n", "300", "--services", "0", "--out", str(other)])
+    assert result.exit_code == 0, result.output
+    assert not (other / SERVICES_DIR).exists()
