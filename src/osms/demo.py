@@ -46,6 +46,7 @@ def _country_loaded(engine: Engine) -> int:
 
 
 REGISTER_MONTHS = 24
+SERVICE_MONTHS = 3  # daily service reports of the last full months before today
 
 
 def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
@@ -53,6 +54,7 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
     from osms.synth.country import SynthConfig
     from osms.synth.generator import generate
     from osms.synth.providers import write_providers
+    from osms.synth.services import write_services
 
     with console.status(f"generating a synthetic country of {people:,} people (seed {seed})"):
         # Registers run up to last month, so that today's statuses show every case.
@@ -60,6 +62,7 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
         generate(SynthConfig(people=people, seed=seed, as_of=as_of, registers=REGISTER_MONTHS), out)
         write_clinics(out, seed=seed, as_of=as_of)
         write_providers(out, seed=seed, as_of=as_of)
+        write_services(out, seed=seed, as_of=as_of, months=SERVICE_MONTHS)
     for kind in IMPORT_ORDER:
         path = out / f"{kind}.csv"
         with console.status(f"importing {path.name}"):
@@ -71,6 +74,7 @@ def load_country(engine: Engine, people: int, seed: int, out: Path) -> None:
     load_attachment(engine, out)
     load_providers(engine, out)
     run_procurement(engine, out)
+    load_services(engine, out)
 
 
 def load_providers(engine: Engine, folder: Path) -> None:
@@ -137,6 +141,174 @@ def run_procurement(engine: Engine, folder: Path) -> None:
         f"  procurement {pid}: {applied.accepted:,} applications, {admitted:,} admitted, "
         f"{len(answers) - admitted:,} rejected; {len(placed):,} placements, {len(made):,} contracts"
     )
+
+
+def load_services(engine: Engine, folder: Path) -> None:
+    """The contracts the service months bill under (``osms contracts import``), then each day's
+    service report through ``osms services ingest``'s intake, in date order."""
+    from osms.claims.intake import ingest_file
+    from osms.providers.contracts_import import import_file as import_contracts
+    from osms.rulebooks.loader import load_rulebook
+    from osms.synth.services import CONTRACTS_FILE, SERVICES_DIR
+
+    services = folder / SERVICES_DIR
+    path = services / CONTRACTS_FILE
+    with console.status(f"importing {path.name}"):
+        made = import_contracts(
+            engine,
+            load_rulebook(get_settings().rulebook),
+            path,
+            created_by="demo",
+            rejects_file=services / "contracts.rejected.csv",
+        )
+    console.print(f"  contracts   {made.accepted:>9,} accepted  {made.rejected:>5,} rejected  {made.seconds:6.2f} s")
+    files = sorted(services.glob("services-*.csv"))
+    totals = {"rows": 0, "accepted": 0, "rejected": 0}
+    findings: dict[str, int] = {}
+    seconds = 0.0
+    with console.status("ingesting the daily service reports") as status:
+        for path in files:
+            status.update(f"ingesting {path.name}")
+            result = ingest_file(
+                engine, path, created_by="demo", rejects_file=path.with_name(path.stem + ".rejected.csv")
+            )
+            totals["rows"] += result.rows
+            totals["accepted"] += result.accepted + result.corrected + result.unchanged
+            totals["rejected"] += result.rejected
+            seconds += result.seconds
+            for code, n in result.findings_by_code.items():
+                findings[code] = findings.get(code, 0) + n
+    console.print(
+        f"  services    {len(files)} daily files, {totals['rows']:,} rows: {totals['accepted']:,} accepted, "
+        f"{totals['rejected']:,} rejected, {sum(findings.values()):,} findings  {seconds:6.2f} s"
+    )
+
+
+@dataclass(frozen=True)
+class ServicesShowcase:
+    """The register of service records after the demo's load: what the intake did, what the checks
+    found, and how that compares with the faults the synth planted (its truth file)."""
+
+    files: int
+    rows: int
+    accepted: int
+    rejected_by_reason: dict[str, int]
+    findings_by_code: dict[str, int]
+    faults: list[tuple[str, int, str, int]]  # fault, planted, finding expected, planted records with it
+    samples: list[tuple[str, str, str, str, str, str]]  # record, IIN, date, care, findings, fault
+    phantom_people: int
+    unplanted: dict[str, int]  # findings on records the synth planted no fault on, by code
+
+
+def services_showcase(engine: Engine, truth: Path | None) -> ServicesShowcase | None:
+    """The service intakes' totals and findings, one record per finding code (and a clean one), and
+    with the synth's truth file: each planted fault and how many of its records the checks caught."""
+    import csv
+
+    from osms.claims.summary import flagged_records, intake_totals, record_line
+    from osms.synth.services import FAULTS
+
+    with unit_of_work(engine) as session:
+        totals = intake_totals(session)
+        if not totals.files:
+            return None
+        codes: dict[tuple[str, str], list[str]] = {}
+        flagged: dict[str, set[tuple[str, str, str, str]]] = {}  # finding -> (provider, IIN, code, day)
+        for f in flagged_records(session):
+            codes.setdefault((f.provider_id, f.record_id), []).append(f.finding)
+            flagged.setdefault(f.finding, set()).add((f.provider_id, f.iin, f.code, f.date_from.isoformat()))
+        planted: dict[tuple[str, str], dict[str, str]] = {}
+        if truth is not None and truth.is_file():
+            with truth.open(encoding="utf-8", newline="") as fh:
+                planted = {(r["provider_id"], r["record_id"]): r for r in csv.DictReader(fh)}
+        faults = []
+        for fault, (finding, _) in FAULTS.items():
+            mine = [(k, r) for k, r in planted.items() if r["fault"] == fault]
+            if fault == "duplicate":  # the checks may flag either record of the pair
+                same = flagged.get(finding, set())
+                caught = sum(1 for k, r in mine if (k[0], r["iin"], r["code"], r["date_from"]) in same)
+            elif finding:
+                caught = sum(1 for k, _ in mine if finding in codes.get(k, []))
+            else:
+                caught = sum(1 for k, _ in mine if k in codes)
+            faults.append((fault, len(mine), finding, caught))
+        unplanted: dict[str, int] = {}
+        if planted:
+            for key, found_codes in codes.items():
+                if key not in planted:
+                    for code in found_codes:
+                        unplanted[code] = unplanted.get(code, 0) + 1
+        picks: list[tuple[str, str]] = []
+        phantom = next((k for k in sorted(planted) if planted[k]["fault"] == "phantom"), None)
+        if phantom is not None:
+            picks.append(phantom)
+        for code in totals.findings_by_code:
+            with_code = [k for k in codes if code in codes[k]]
+            best = next((k for k in with_code if k in planted), with_code[0] if with_code else None)
+            if best is not None and best not in picks:
+                picks.append(best)
+        samples: list[tuple[str, str, str, str, str, str]] = []
+        for key in picks[:7]:
+            line = record_line(session, *key)
+            if line is not None:
+                samples.append(
+                    (
+                        f"{line.provider_id} {line.record_id}",
+                        line.iin,
+                        line.date_from.isoformat(),
+                        f"{line.care_form} {line.code}",
+                        ", ".join(codes.get(key, [])) or "none",
+                        planted[key]["fault"] if key in planted else "",
+                    )
+                )
+    return ServicesShowcase(
+        files=totals.files,
+        rows=totals.rows,
+        accepted=totals.records,
+        rejected_by_reason=totals.rejected_by_reason,
+        findings_by_code=totals.findings_by_code,
+        faults=faults,
+        samples=samples,
+        phantom_people=len({r["iin"] for r in planted.values() if r["fault"] == "phantom"}),
+        unplanted=unplanted,
+    )
+
+
+def print_services(shown: ServicesShowcase) -> None:
+    rejected = ", ".join(f"{k} {v:,}" for k, v in shown.rejected_by_reason.items()) or "none"
+    found = ", ".join(f"{k} {v:,}" for k, v in shown.findings_by_code.items()) or "none"
+    totals = Table(title="Daily service reports (as operator: osms monitoring findings --provider ID --month YYYY-MM)")
+    for col in ("files", "rows", "records", "rejected by reason", "findings by code"):
+        totals.add_column(col)
+    totals.add_row(f"{shown.files:,}", f"{shown.rows:,}", f"{shown.accepted:,}", rejected, found)
+    console.print(totals)
+    if any(planted for _, planted, _, _ in shown.faults):
+        faults = Table(title="Faults the synth planted, and what the checks found of them")
+        for col in ("fault", "planted", "finding", "found"):
+            faults.add_column(col)
+        for fault, planted, finding, caught in shown.faults:
+            faults.add_row(fault, f"{planted:,}", finding or "(none: no check sees it)", f"{caught:,}")
+        console.print(faults)
+        if shown.unplanted:
+            others = ", ".join(f"{k} {v:,}" for k, v in sorted(shown.unplanted.items()))
+            console.print(
+                f"  findings on records without a planted fault: {others} (the other record of a duplicate, the "
+                "overloaded doctor's own visits)"
+            )
+        phantoms = next((n for f, n, _, _ in shown.faults if f == "phantom"), 0)
+        if phantoms:
+            console.print(
+                f"  {phantoms:,} phantom visits of {shown.phantom_people:,} people pass every check; each is on its "
+                "person's /me page (a parent's for a child) with \"I did not receive this\": only that complaint "
+                "catches them"
+            )
+    samples = Table(title="Service records to look at (as operator: /persons/IIN; as the citizen: /me)")
+    for col in ("record", "IIN", "date", "care", "findings", "planted fault"):
+        samples.add_column(col)
+    for row in shown.samples:
+        samples.add_row(*row)
+    if samples.row_count:
+        console.print(samples)
 
 
 # Procurement decisions to look at: (label, reason code or None for an admitted preferred provider).
@@ -393,6 +565,12 @@ def demo_command(
         procured.add_row(*case)
     if procured.row_count:
         console.print(procured)
+    from osms.synth.services import SERVICES_DIR, TRUTH_FILE
+
+    truth = settings.var_dir / "demo" / f"country-{seed}-{people}" / SERVICES_DIR / TRUTH_FILE
+    billed = services_showcase(engine, truth if truth.is_file() else None)
+    if billed is not None:
+        print_services(billed)
     if token:
         console.print(f"  operator API token: {token}")
     # The URL on standard output too, for scripts that wait for it.

@@ -15,6 +15,7 @@ from osms.synth.clinics import write_clinics
 from osms.synth.country import SynthConfig
 from osms.synth.generator import generate
 from osms.synth.providers import write_providers
+from osms.synth.services import SERVICES_DIR, write_services
 
 
 class _RichReporter:
@@ -79,6 +80,17 @@ def synth_command(
             "applications (providers.csv, licences.csv, ..., procurement_applications.csv).",
         ),
     ] = True,
+    services: Annotated[
+        int,
+        typer.Option(
+            "--services",
+            min=0,
+            metavar="MONTHS",
+            help="With --clinics, also write daily service reports for the MONTHS full months before --as-of "
+            "(services/services-YYYY-MM-DD.csv, the contracts they bill under and truth.csv of the planted faults; "
+            "0: none).",
+        ),
+    ] = 3,
 ) -> None:
     """Write a synthetic country: persons, families, categories, payers, employment, statuses, clinics."""
     as_of_date = _parse_date(as_of, "--as-of")
@@ -101,6 +113,11 @@ def synth_command(
         result = generate(config, out, reporter)
         attach = write_clinics(out, seed=seed, as_of=as_of_date, reporter=reporter) if clinics else None
         register = write_providers(out, seed=seed, as_of=as_of_date) if clinics else None
+        billed = (
+            write_services(out, seed=seed, as_of=as_of_date, months=services, reporter=reporter)
+            if clinics and services
+            else None
+        )
         reporter.close()
     table = Table(title=f"synthetic country: {people:,} people, seed {seed}, as of {as_of_date}")
     table.add_column("file")
@@ -121,7 +138,12 @@ def synth_command(
     if register is not None:
         for name, rows in register.rows.items():
             table.add_row(str(out / name), f"{rows:,}")
+    if billed is not None:
+        folder = out / SERVICES_DIR
+        table.add_row(f"{folder}/services-{{{billed.first_day}..{billed.last_day}}}.csv", f"{billed.rows:,}")
+        table.add_row(str(folder / "contracts.csv"), f"{billed.contracts:,}")
+        table.add_row(str(folder / "truth.csv"), f"{sum(billed.faults.values()):,}")
     table.add_row(str(out / "manifest.json"), "")
     console.print(table)
-    seconds = result.seconds + sum(part.seconds for part in (attach, register) if part is not None)
+    seconds = result.seconds + sum(part.seconds for part in (attach, register, billed) if part is not None)
     console.print(f"generated in {seconds:.1f} s")
