@@ -1,7 +1,7 @@
 """claims intake: the findings and the records of one intake batch found by index (the intake
 counts its findings and turns them into potential defects by batch; docs/claims.md, "Intake")
 
-Revision ID: 0015_intake
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-05
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015_intake"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
