@@ -751,6 +751,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/commission/{procurement_id}/false-information",
           form("/commission/PROC-X/false-information", lambda s: {"application_id": "A1", "reason": "r"}),
           ROLE_CASES, roles_of("operator"), None, "procurement.commission.record.denied", ok=404, page=True),
+    # claims (slice channels; docs/claims.md, "Channels" and "What the citizen sees")
+    Route("GET", "/api/v1/persons/{iin}/services", get("/api/v1/persons/{subject}/services"), PERSON_CASES,
+          FAMILY | READ_ANYONE, "services.read", "services.read.denied"),
 )
 # fmt: on
 

@@ -18,6 +18,8 @@ from osms.audit.api import router as audit_router
 from osms.audit.pages import PAGES as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import PAGES as benefits_pages
+from osms.claims.api import router as claims_router
+from osms.claims.pages import PAGES as claims_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.contributions.pages import PAGES as contributions_pages
@@ -66,6 +68,7 @@ PAGES: tuple[PageSet, ...] = (
     benefits_pages,
     audit_pages,
     providers_pages,
+    claims_pages,
 )
 
 
@@ -129,6 +132,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(coverage_router)
     app.include_router(attachment_router)
     app.include_router(benefits_router)
+    app.include_router(claims_router)
     app.include_router(fhir_router)
     app.include_router(fhir_providers_router)
     app.include_router(audit_router)
