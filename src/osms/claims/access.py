@@ -1,12 +1,108 @@
-"""The claims room's actions (docs/access.md, docs/claims.md): who sends service reports, who reads
-the services billed in a person's name, who files a complaint about one. Each slice of the room
-adds its actions in its own section."""
+"""The claims room's named actions (docs/access.md, docs/claims.md). Each slice adds its actions
+in its own section."""
 
 from __future__ import annotations
 
 from osms.core import authz
 from osms.providers.access import OWN_PROVIDER
 from osms.registry.access import REPRESENTED, SELF
+
+# --- monitor ---------------------------------------------------------------------------------
+# Monitoring and appeals (docs/claims.md, "Monitoring and appeals"). The subject of a provider's
+# action is its ``provider_id``; of a complaint, the IIN of the person the record names.
+
+#: A provider's records with findings, its defects with their appeals and its monitoring cases:
+#: operators (experts, reviewers) and auditors any; a provider's login its own.
+MONITORING_READ = authz.declare(
+    authz.Action(
+        "monitoring:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the monitoring of provider {subject}",
+        resource="monitoring/{subject}",
+        person_subject=False,
+    )
+)
+
+#: An expert's additional defect on a record (code, note, evidence): operators.
+DEFECT_ADD = authz.declare(
+    authz.Action(
+        "monitoring.defect:add",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not record a defect of provider {subject}",
+        resource="monitoring/{subject}/defects",
+        person_subject=False,
+    )
+)
+
+#: The provider's objection to a defect: its own login; an operator records one received on paper.
+DEFECT_OBJECT = authz.declare(
+    authz.Action(
+        "monitoring.defect:object",
+        anyone=("operator",),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not object to a defect of provider {subject}",
+        resource="monitoring/{subject}/defects",
+        person_subject=False,
+    )
+)
+
+#: A reviewer's decision on an objection (first, second, central office): operators.
+DEFECT_DECIDE = authz.declare(
+    authz.Action(
+        "monitoring.defect:decide",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not decide on a defect of provider {subject}",
+        resource="monitoring/{subject}/defects",
+        person_subject=False,
+    )
+)
+
+#: The fund's queues (deaths to review, open cases) and the escalation report: operators and auditors.
+MONITORING_QUEUE = authz.declare(
+    authz.Action(
+        "monitoring.queue:read",
+        anyone=("operator", "auditor"),
+        refusal="{role} {username!r} may not see the fund's monitoring queues",
+        resource="monitoring/queue",
+        person_subject=False,
+    )
+)
+
+#: Opening and closing monitoring cases (death reviews, unplanned monitoring): operators.
+CASE_MANAGE = authz.declare(
+    authz.Action(
+        "monitoring.case:manage",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not open or close monitoring cases of provider {subject}",
+        resource="monitoring/{subject}/cases",
+        person_subject=False,
+    )
+)
+
+#: "I did not receive this": a citizen on a record of theirs or of their child or ward; an operator
+#: for a caller (the subject: the IIN the record names).
+COMPLAINT_FILE = authz.declare(
+    authz.Action(
+        "monitoring.complaint:file",
+        anyone=("operator",),
+        relations={"citizen": (SELF, REPRESENTED)},
+        refusal="{role} {username!r} may not complain about a service billed for another person",
+        resource="monitoring/complaints",
+    )
+)
+
+#: Closing a reporting month (its records can no longer be corrected): operators.
+MONTH_CLOSE = authz.declare(
+    authz.Action(
+        "monitoring.month:close",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not close a reporting month",
+        resource="monitoring/months/{subject}",
+        person_subject=False,
+    )
+)
+
 
 # --- channels ---------------------------------------------------------------------------------
 
@@ -34,17 +130,6 @@ SERVICES_READ = authz.declare(
         anyone=("operator", "auditor"),
         relations={"citizen": (SELF, REPRESENTED)},
         refusal="{role} {username!r} may not see the services billed in the name of {subject}",
-        resource="person/{subject}/services",
-    )
-)
-
-#: "I did not receive this": a complaint about a service billed in the person's name (the subject:
-#: the person): the person, a parent of a child under the minor age, a guardian of a ward.
-SERVICE_COMPLAIN = authz.declare(
-    authz.Action(
-        "services:complain",
-        relations={"citizen": (SELF, REPRESENTED)},
-        refusal="{role} {username!r} may not complain about the services of {subject}",
         resource="person/{subject}/services",
     )
 )
