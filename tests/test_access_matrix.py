@@ -754,6 +754,12 @@ ROUTES: tuple[Route, ...] = (
     # claims (slice channels; docs/claims.md, "Channels" and "What the citizen sees")
     Route("GET", "/api/v1/persons/{iin}/services", get("/api/v1/persons/{subject}/services"), PERSON_CASES,
           FAMILY | READ_ANYONE, "services.read", "services.read.denied"),
+    Route("POST", "/api/v1/persons/{iin}/services/{record_ref}/complaint",
+          post("/api/v1/persons/{subject}/services/999999/complaint", lambda s: {"note": "not received"}),
+          PERSON_CASES, FAMILY | {("operator", "any")}, None, "monitoring.complaint.file.denied", ok=404),
+    Route("POST", "/me/services/{record_ref}/complaint",
+          form("/me/services/999999/complaint", lambda s: {"iin": s, "note": "not received"}),
+          PERSON_CASES, FAMILY | {("operator", "any")}, None, "monitoring.complaint.file.denied", ok=404, page=True),
 )
 # fmt: on
 

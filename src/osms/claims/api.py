@@ -1,12 +1,13 @@
-"""Claims API (thin; docs/claims.md, "Channels" and "What the citizen sees"): the services billed in
-a person's name (``GET /api/v1/persons/{iin}/services``)."""
+"""Claims API (thin; docs/claims.md, "Channels" and "What the citizen sees"): service reports
+(``POST /api/v1/service-reports``), the services billed in a person's name
+(``GET /api/v1/persons/{iin}/services``) and the complaint "I did not receive this"."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from osms.claims import citizen
 from osms.claims.vocabulary import CARE_FORMS, OUTCOMES
@@ -106,3 +107,70 @@ def get_services(
         lang=lang or get_settings().language,
     )
     return PersonServicesOut.model_validate(found.as_dict())
+
+
+# --------------------------------------------------------------------------------------------
+# "I did not receive this"
+
+
+class ComplaintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(
+        default=None, max_length=citizen.MAX_NOTE, description="What happened, in the person's words (optional)"
+    )
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: int = Field(description="The monitoring case")
+    kind: str = Field(description="unplanned")
+    trigger: str = Field(description="complaint")
+    record_ref: int | None
+    provider_id: str
+    month: str = Field(description="The record's reporting month, YYYY-MM")
+    opened_on: str
+    due_on: str | None
+    status: str = Field(json_schema_extra={"enum": ["open", "closed"]})
+    outcome: str | None
+    complainant_iin: str | None
+    note: str | None
+
+
+@router.post(
+    "/persons/{iin}/services/{record_ref}/complaint",
+    response_model=CaseOut,
+    status_code=201,
+    summary='"I did not receive this": a complaint about a service billed in a person\'s name',
+    description=(
+        "The person (or their parent or guardian; an operator for a caller) says the service was not given. "
+        "The complaint opens an unplanned monitoring case on the record, which the provider sees in its lists; "
+        'a confirmed case becomes defect 5.1 (docs/claims.md, "What the citizen sees"). Filing again while '
+        "the case is open answers the same case. `record_ref` is the record's key in "
+        "GET /api/v1/persons/{iin}/services; a record of another person is not found (404)."
+    ),
+    responses={
+        401: _problem("Not logged in"),
+        403: _problem("Neither the person, their parent or guardian, nor an operator"),
+        404: _problem("No such record in this person's name (`unknown_service_record`)"),
+        422: _problem("The IIN fails a check (`bad_iin:...`) or the body is not valid"),
+    },
+)
+def post_complaint(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    iin: IinPath,
+    record_ref: Annotated[int, Path(ge=1, le=2**62, description="The record's key (`record_ref`)")],
+    body: ComplaintIn | None = None,
+) -> CaseOut:
+    case = citizen.complain(
+        session,
+        principal,
+        iin,
+        record_ref,
+        body.note if body is not None else None,
+        channel="api",
+        resource=f"/api/v1/persons/{iin.strip()[:12]}/services/{record_ref}/complaint",
+    )
+    return CaseOut.model_validate(case)

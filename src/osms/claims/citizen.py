@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.benefits.catalogue import CARE_TYPES
-from osms.claims.access import SERVICES_READ
+from osms.claims import monitoring
+from osms.claims.access import COMPLAINT_FILE, SERVICES_READ
 from osms.claims.models import MonitoringCase, ServiceRecord
 from osms.claims.rulebook import ClaimsTopic
 from osms.core import audit
@@ -266,3 +267,28 @@ def record_of(session: Session, iin: str, record_ref: int) -> ServiceRecord:
     if record is None or record.iin != iin:
         raise NotFound(f"no service record {record_ref} in the name of {iin}", code="unknown_service_record")
     return record
+
+
+def complain(
+    session: Session,
+    principal: Principal,
+    iin: str,
+    record_ref: int,
+    note: str | None,
+    *,
+    channel: str,
+    resource: str,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """ "I did not receive this": ``principal`` (the person, their parent or guardian; an operator
+    for a caller) says the service ``record_ref`` billed in ``iin``'s name was not given.
+    Authorised (``COMPLAINT_FILE``) on the person before the record is looked up, so that a refusal
+    tells nothing of the record; the complaint opens an unplanned monitoring case on the record
+    (``monitoring.file_complaint``, which also tells the provider), returned as a dict."""
+    number = _checked(iin)
+    day = today or fund_today()
+    authorize(session, principal, COMPLAINT_FILE, number, channel=channel, resource=resource, today=day)
+    record_of(session, number, record_ref)
+    text = (note or "").strip()[:MAX_NOTE] or None
+    case: dict[str, Any] = monitoring.file_complaint(session, principal, record_ref, text, channel=channel, today=day)
+    return case
