@@ -760,6 +760,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/me/services/{record_ref}/complaint",
           form("/me/services/999999/complaint", lambda s: {"iin": s, "note": "not received"}),
           PERSON_CASES, FAMILY | {("operator", "any")}, None, "monitoring.complaint.file.denied", ok=404, page=True),
+    Route("POST", "/api/v1/service-reports", post("/api/v1/service-reports", lambda s: {"records": []}), ROLE_CASES,
+          {("clinic", "none"), ("other_clinic", "none"), *roles_of("operator")}, None, "service_report.send.denied"),
+    Route("POST", "/fhir/Claim", lambda s, c: ("/fhir/Claim", {"content": json.dumps({"resourceType": "Bundle",
+          "type": "batch"}), "headers": {"Content-Type": "application/fhir+json"}}), ROLE_CASES,
+          {("clinic", "none"), ("other_clinic", "none"), *roles_of("operator")}, None, "service_report.send.denied"),
 )
 # fmt: on
 

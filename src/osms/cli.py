@@ -9,8 +9,8 @@ import typer
 from osms.attachment.cli import attach_app
 from osms.audit.cli import audit_app
 from osms.benefits.cli import benefits_app, entitle_command
-from osms.claims.monitoring_cli import monitoring_app
 from osms.claims.cli import services_app
+from osms.claims.monitoring_cli import monitoring_app
 from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.contributions.cli import payments_app
 from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
