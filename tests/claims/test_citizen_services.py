@@ -5,8 +5,10 @@ read is audited with the person as the subject."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,7 @@ from tests.claims.citizen_world import (
     CLINIC,
     HOSPITAL,
     PARENT,
+    PASSWORD,
     STRANGER,
     bearer,
     family,
@@ -111,3 +114,18 @@ def test_family_services_lists_the_login_then_the_minor_children(session: Sessio
     assert [(p.iin, p.relation, p.total) for p in people] == [(PARENT, "self", 2), (CHILD, "represented", 1)]
     assert people[0].services[0].service_name == "Жалпы практика дәрігерінің қабылдауы"
     assert _audit(session, "services.read") == [("parent", "ok", PARENT), ("parent", "ok", CHILD)]
+
+
+def test_the_person_sees_who_read_their_services(app: Any, session: Session) -> None:
+    fam = family(session)
+    with TestClient(app, follow_redirects=False) as web:
+        assert web.get(f"/api/v1/persons/{PARENT}/services", headers=bearer(fam, "operator")).status_code == 200
+        form = web.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token
+        web.post("/login", data={"username": "parent", "password": PASSWORD, "csrf": token.group(1)})
+        page = web.get("/me", params={"lang": "en"}).text
+    looked = page[page.index('id="looked-at"') :]
+    row = re.search(r'<tr class="looked-row" data-by="operator".*?</tr>', looked, re.S)
+    assert row is not None
+    assert "services billed to the fund" in row.group(0)

@@ -1,4 +1,4 @@
-"""FHIR R4 POST /fhir/Claim (docs/fhir.md, "Claim"): a Claim or a batch Bundle of Claims becomes
+"""FHIR R4 POST /fhir/Claim (docs/claims.md, "FHIR Claim"): a Claim or a batch Bundle of Claims becomes
 service records through the same intake as the file; the answers are ClaimResponses (a batch-response
 Bundle for a Bundle), validated with the fhir.resources R4B models (Claim, ClaimResponse, Bundle and
 OperationOutcome have the same elements used here in R4 and R4B)."""

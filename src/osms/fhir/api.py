@@ -633,7 +633,7 @@ def capability_statement() -> FhirResponse:
                         {
                             "type": "Claim",
                             "interaction": [{"code": "create"}],
-                            "documentation": "one Claim, or a Bundle of type batch of Claims (docs/fhir.md)",
+                            "documentation": "one Claim, or a Bundle of type batch of Claims (docs/claims.md)",
                         },
                         {
                             "type": "Contract",

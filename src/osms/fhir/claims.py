@@ -1,6 +1,6 @@
 """FHIR R4 (4.0.1) service reports: ``POST /fhir/Claim`` with one Claim (one service record) or a
 Bundle of type ``batch`` of Claims, answered with a ClaimResponse per Claim (a ``batch-response``
-Bundle for a Bundle). docs/fhir.md, "Claim", holds the mapping and an example.
+Bundle for a Bundle). docs/claims.md, "FHIR Claim", holds the mapping and an example.
 
 Thin: a Claim becomes a row of the service-report file (``claim_row``) and the rows go through the
 same intake as the file and the API (``osms.claims.channels.send_rows``: the same access rule,
@@ -143,7 +143,7 @@ def _sequence(element: Mapping[str, Any]) -> int:
 
 
 def claim_row(claim: Mapping[str, Any]) -> dict[str, str]:
-    """A Claim as a row of the service-report file (docs/fhir.md, "Claim"). An element that is
+    """A Claim as a row of the service-report file (docs/claims.md, "FHIR Claim"). An element that is
     missing leaves its column empty (the intake rejects the record ``missing_field``); a Claim with
     several items is one the intake cannot shape (``bad_row_shape``)."""
     items = [i for i in claim.get("item") or [] if isinstance(i, dict)]
@@ -343,7 +343,7 @@ CLAIM_EXAMPLE: dict[str, Any] = {
     response_class=FhirResponse,
     summary="FHIR R4: report services (a Claim, or a batch Bundle of Claims), answered with ClaimResponses",
     description=(
-        'Each Claim is one service record of the service-report file (docs/fhir.md, "Claim": '
+        'Each Claim is one service record of the service-report file (docs/claims.md, "FHIR Claim": '
         "`identifier` → record_id, `provider.identifier` → provider_id, `patient.identifier` → IIN, `subType` → "
         "form of care, `item.category` → care type, `item.productOrService` → service code or clinical cost "
         "group, `diagnosis` → ICD-10, `procedure` → ICD-9, `billablePeriod` → dates, extensions → outcome, "
