@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,3 +130,12 @@ def test_the_person_sees_who_read_their_services(app: Any, session: Session) -> 
     row = re.search(r'<tr class="looked-row" data-by="operator".*?</tr>', looked, re.S)
     assert row is not None
     assert "services billed to the fund" in row.group(0)
+
+
+def test_a_long_list_shows_the_newest_and_counts_them_all(
+    client: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fam = family(session)
+    monkeypatch.setattr(citizen, "MAX_SERVICES", 1)
+    body = client.get(f"/api/v1/persons/{PARENT}/services", headers=bearer(fam, "citizen")).json()
+    assert (body["total"], [s["record_id"] for s in body["services"]]) == (2, ["V-2"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osms.benefits.catalogue import CARE_TYPES
@@ -140,7 +140,7 @@ def _lines(session: Session, iin: str, lang: str) -> tuple[int, list[ServiceLine
     total = len(records)
     records = records[:MAX_SERVICES]
     if total > MAX_SERVICES:
-        total = len(session.scalars(select(ServiceRecord.id).where(ServiceRecord.iin == iin)).all())
+        total = session.scalar(select(func.count()).select_from(ServiceRecord).where(ServiceRecord.iin == iin)) or 0
     refs = [r.id for r in records]
     names: dict[str, str] = {}
     provider_ids = sorted({r.provider_id for r in records})
