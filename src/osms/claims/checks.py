@@ -35,8 +35,11 @@ from osms.benefits.catalogue import CARE_TYPES
 from osms.claims.rulebook import ClaimsTopic
 from osms.claims.vocabulary import ROUND_THE_CLOCK_FORMS
 from osms.core.progress import Reporter, Silent
+from osms.coverage.rulebook import CoverageTopic
+from osms.coverage.rules import MonthFacts
 from osms.coverage.service import evaluate_facts, load_facts
 from osms.providers import queries as providers
+from osms.registry.service import PersonFacts
 from osms.rulebooks.loader import Rulebook
 
 TOUCHED = "claims_touched"
@@ -132,6 +135,8 @@ def _rules(c: _Checks) -> None:
             rows,
         )
     conn.exec_driver_sql(f"CREATE INDEX ix_{RULES}_day ON {RULES} (day, code)")
+    if c.pg:
+        conn.exec_driver_sql(f"ANALYZE {RULES}")
 
 
 def _replace_corrected(c: _Checks) -> None:
@@ -153,6 +158,33 @@ def _prepare(c: _Checks) -> int:
     _rules(c)
     _replace_corrected(c)
     return 0
+
+
+class _InsuredMemo:
+    """``evaluate_facts(...).insured``, memoised on what the evaluation reads: the day, the person's
+    month facts and category memberships, the death date, and the birth date as the status rules
+    use it (its month when on or after the insurance start, else only "before the start"; and
+    whether the person was born by the day). Persons with the same facts share one evaluation."""
+
+    def __init__(self, book: Rulebook) -> None:
+        self.book = book
+        self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
+        self.known: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(
+        self, iin: str, day: date, persons: dict[str, PersonFacts], months: dict[str, list[MonthFacts]]
+    ) -> bool:
+        person = persons.get(iin)
+        if person is None:
+            key: tuple[Any, ...] = (day, None)
+        else:
+            birth = person.birth_date
+            born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "before", birth > day)
+            key = (day, tuple(months.get(iin, ())), person.categories, person.death_date, born)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months).insured
+        return found
 
 
 def _not_covered(c: _Checks, session: Session) -> int:
@@ -230,11 +262,12 @@ def _not_covered(c: _Checks, session: Session) -> int:
             day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
             by_day.setdefault(day, []).append((int(ref), iin))
         uninsured: list[dict[str, int]] = []
+        insured_on = _InsuredMemo(c.book)
         for day, records in by_day.items():
             iins = sorted({iin for _, iin in records})
             try:
                 persons, months = load_facts(session, iins, day, c.book)
-                covered = {iin for iin in iins if evaluate_facts(iin, day, c.book, persons, months).insured}
+                covered = {iin for iin in iins if insured_on(iin, day, persons, months)}
             except Exception:  # the coverage rulebook cannot answer for that day: no finding
                 continue
             uninsured.extend({"id": ref} for ref, iin in records if iin not in covered)

@@ -88,9 +88,10 @@ _STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("born_after", "DATE"),
     ("needs_referral", "BOOLEAN"),
     ("readmit_from", "DATE"),
+    ("status", "VARCHAR(12)"),  # 'new' when staged; SQL sets unchanged / corrected
 )
-#: Set in SQL after staging: new / unchanged / corrected, the register's id, the stored month.
-_STAGE_LATER = (("status", "VARCHAR(12)"), ("ref", "BIGINT"), ("old_month", "DATE"))
+#: Set in SQL after staging: the register's id and month of a record already there.
+_STAGE_LATER = (("ref", "BIGINT"), ("old_month", "DATE"))
 _STAGE_TABLE = table(STAGE, *(column(name) for name, _ in _STAGE_COLUMNS))
 #: The record's own columns, as the register stores them.
 RECORD_COLUMNS = (
@@ -207,7 +208,7 @@ class _Staging:
                 f"{r.procedures or n}\t{r.date_from}\t{r.date_to}\t{r.outcome}\t{t if r.referral else f}\t"
                 f"{t if r.emergency else f}\t{r.quantity}\t{r.doctor_iin or n}\t{r.month}\t{r.digest}\t"
                 f"{r.cat_sex or n}\t{r.born_by or n}\t{r.born_after or n}\t{t if r.needs_referral else f}\t"
-                f"{r.readmit_from or n}\n"
+                f"{r.readmit_from or n}\tnew\n"
             )
         else:
             iso = _iso
@@ -240,6 +241,7 @@ class _Staging:
                     iso(r.born_after),
                     t if r.needs_referral else f,
                     iso(r.readmit_from),
+                    "new",
                 )
             )
 
@@ -399,7 +401,6 @@ def _classify(conn: Connection) -> None:
         f"UPDATE {s} SET code = 'unknown_person', message = 'IIN ' || iin || ' is not in the person registry' "
         f"WHERE code IS NULL AND NOT EXISTS (SELECT 1 FROM {persons} p WHERE p.iin = {s}.iin)"
     )
-    conn.exec_driver_sql(f"UPDATE {s} SET status = 'new' WHERE code IS NULL")
     conn.exec_driver_sql(
         f"UPDATE {s} SET ref = r.id, old_month = r.month, "
         f"status = CASE WHEN r.digest = {s}.digest THEN 'unchanged' ELSE 'corrected' END "
