@@ -19,6 +19,7 @@ from osms.audit.pages import PAGES as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import PAGES as benefits_pages
 from osms.claims.api import router as claims_router
+from osms.claims.monitoring_api import router as monitoring_router
 from osms.claims.pages import PAGES as claims_pages
 from osms.claims.reports_api import router as service_reports_router
 from osms.contributions.api import router as payments_router
@@ -128,6 +129,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(providers_router)
     app.include_router(procurement_router)
     app.include_router(contracts_router)
+    app.include_router(monitoring_router)
     app.include_router(calc_router)
     app.include_router(payments_router)
     app.include_router(batches_router)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from osms.claims import appeals
@@ -38,6 +38,7 @@ from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.security import Principal
+from osms.core.workdays import add_working_days
 from osms.providers import queries as providers
 from osms.registry.regions import regions
 from osms.rulebooks.loader import Rulebook, load_rulebook
@@ -62,6 +63,7 @@ __all__ = [
     "provider_defects",
     "record_findings",
     "record_ref_of",
+    "sample_for_expertise",
 ]
 
 #: Most rows a list answers.
@@ -400,8 +402,6 @@ def _add_step(
     try:
         after = appeals.check_step(defect.found_on, _pure(earlier), clock, new, provider_region=region)
     except StepRefused as refused:
-        if before.automatic:
-            _persist(defect, before)  # the deadline passed in silence: record the confirmation
         raise Conflict(refused.message, code=refused.code) from None
     row = AppealStep(
         defect_id=defect.id,
@@ -512,7 +512,6 @@ def decide(
         day,
     )
     if awaited.final:
-        _persist(defect, awaited)
         raise Conflict(f"the appeal is final: {awaited.status}", code="appeal_final")
     if awaited.next_step not in ("review", "second_review", "central"):
         raise Conflict("no objection awaits a decision: the provider has not objected", code="out_of_order")
@@ -536,20 +535,48 @@ def decide(
 
 
 def confirm_lapsed(session: Session, *, today: date | None = None, rulebook: Rulebook | None = None) -> int:
-    """Record on ``defect.status`` the defects whose provider's deadline passed in silence
-    (confirmed automatically) and bring every other open defect's stored status up to date; the
-    number confirmed. The state is always computed from the steps, so this only keeps the stored
-    column (the payment room's read) current."""
+    """Store the automatic confirmations: every defect whose provider's deadline passed in silence
+    becomes ``confirmed`` (``decided_on`` the day after the deadline); the number confirmed. The
+    state is always computed from the steps on a read, so this only keeps the stored column (the
+    payment room's read) current.
+
+    Set-based for the bulk (a notified defect without steps: one ``UPDATE`` per day found and clock,
+    whose deadline is computed once); row by row for the few awaiting a second objection."""
     day = today or fund_today()
-    open_defects = list(session.scalars(select(Defect).where(Defect.status.not_in(tuple(appeals.FINAL_STATUSES)))))
-    ctx = _context(session, open_defects, _book(rulebook), day)
+    book = _book(rulebook)
+    topic = book.topic(MonitoringTopic)
+    deaths = select(MonitoringCase.id).where(MonitoringCase.kind == "death_review")
+    no_steps = ~select(AppealStep.id).where(AppealStep.defect_id == Defect.id).exists()
     confirmed = 0
-    for defect in open_defects:
+    found_days = session.scalars(
+        select(Defect.found_on).where(Defect.status == "notified", no_steps).distinct().order_by(Defect.found_on)
+    ).all()
+    for found_on in found_days:
+        for death, clock in ((False, topic.appeal_clock(found_on)), (True, topic.death_clock(found_on))):
+            if clock is None:
+                continue
+            deadline = add_working_days(found_on, clock.objection_days)
+            if day <= deadline:
+                continue
+            of_clock = (
+                Defect.case_id.in_(deaths) if death else or_(Defect.case_id.is_(None), Defect.case_id.not_in(deaths))
+            )
+            result = session.execute(
+                update(Defect)
+                .where(Defect.status == "notified", Defect.found_on == found_on, no_steps, of_clock)
+                .values(status="confirmed", decided_on=deadline + timedelta(days=1))
+                .execution_options(synchronize_session=False)
+            )
+            confirmed += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    waiting = list(session.scalars(select(Defect).where(Defect.status == "reviewed")))
+    ctx = _context(session, waiting, book, day)
+    for defect in waiting:
         now = _state(defect, ctx)
-        if now.status != defect.status:
-            confirmed += now.automatic
+        if now.automatic:
+            confirmed += 1
             _persist(defect, now)
     session.flush()
+    session.expire_all()
     return confirmed
 
 
@@ -712,4 +739,5 @@ from osms.claims.monitoring_cases import (  # noqa: E402
     escalation,
     file_complaint,
     open_case,
+    sample_for_expertise,
 )

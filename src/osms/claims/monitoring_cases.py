@@ -8,13 +8,14 @@ in the caller's session and never commits it.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from osms.claims.access import CASE_MANAGE, COMPLAINT_FILE, MONITORING_QUEUE, MONTH_CLOSE
@@ -24,11 +25,9 @@ from osms.claims.monitoring import (
     _audit_people,
     _book,
     _case_dict,
-    _context,
     _month_end,
     _provider_region,
     _record_brief,
-    _state,
     add_defect,
     confirm_lapsed,
     month_start,
@@ -56,6 +55,7 @@ __all__ = [
     "escalation",
     "file_complaint",
     "open_case",
+    "sample_for_expertise",
 ]
 
 #: What opens an unplanned monitoring case (MON п.51): a complaint of a person, a risk signal of the
@@ -416,15 +416,16 @@ def escalation(
     for contract_id, provider_id, valid_from, valid_to in in_force:
         terms.setdefault(provider_id, (contract_id, valid_from, valid_to))
     ctx_today = today or fund_today()
-    unconfirmed = list(
-        session.scalars(
-            select(Defect).where(
-                Defect.code.startswith(rule.code_prefix, autoescape=True), Defect.status != "withdrawn"
-            )
+    # a withdrawal only comes from a recorded step, which stores it: the stored status says enough
+    since = min([first, *(term[1].replace(day=1) for term in terms.values())])
+    live = session.execute(
+        select(Defect.id, Defect.provider_id, Defect.month).where(
+            Defect.code.startswith(rule.code_prefix, autoescape=True),
+            Defect.status != "withdrawn",
+            Defect.month >= since,
+            Defect.month <= first,
         )
-    )
-    ctx = _context(session, unconfirmed, book, ctx_today)
-    live = [d for d in unconfirmed if _state(d, ctx).status != "withdrawn"]
+    ).all()
     month_limit = (rule.month_mrp * mrp).quantize(Decimal("0.01"))
     contract_limit = (rule.contract_mrp * mrp).quantize(Decimal("0.01"))
     rows: dict[str, dict[str, Any]] = {}
@@ -501,13 +502,15 @@ def close_month(
         raise Conflict(f"the month {first.isoformat()[:7]} is closed already", code="month_closed")
     book = _book(rulebook)
     confirmed = confirm_lapsed(session, today=day, rulebook=book)
-    pending = list(session.scalars(select(Defect).where(Defect.month == first, Defect.status == "notified")))
-    ctx = _context(session, pending, book, day)
-    waiting = [(d, s) for d in pending if (s := _state(d, ctx)).next_step == "objection"]
+    # what is still notified now is inside its first objection window (a step would have moved it)
+    waiting, last_found = session.execute(
+        select(func.count(), func.max(Defect.found_on)).where(Defect.month == first, Defect.status == "notified")
+    ).one()
     if waiting:
-        last = max(s.due_on for _, s in waiting if s.due_on is not None)
+        clock = book.topic(MonitoringTopic).appeal_clock(last_found)
+        until = "" if clock is None else f" (until {add_working_days(last_found, clock.objection_days)})"
         raise Conflict(
-            f"{len(waiting)} defect(s) of {first.isoformat()[:7]} are inside the objection window (until {last})",
+            f"{waiting} defect(s) of {first.isoformat()[:7]} are inside the objection window{until}",
             code="objection_window_open",
         )
     session.add(ServiceMonthClose(month=first, closed_at=datetime.now(UTC), closed_by=principal.username))
@@ -528,3 +531,81 @@ def close_month(
         "confirmed_automatically": confirmed,
         "defects_by_status": dict(sorted(counts.items())),
     }
+
+
+def _drawn(month: date, provider_id: str, record_id: str, share: Decimal) -> bool:
+    """A reproducible draw: the record is in the sample when the hash of its key falls below the
+    share (per cent, to 0.01) — the same month draws the same records whoever runs it."""
+    digest = hashlib.sha256(f"{month.isoformat()}/{provider_id}/{record_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10_000 < int(share * 100)
+
+
+def sample_for_expertise(
+    session: Session,
+    principal: Principal,
+    month: date | str,
+    *,
+    channel: str,
+    today: date | None = None,
+    rulebook: Rulebook | None = None,
+) -> dict[str, Any]:
+    """Draw the month's records for the experts' review by the rulebook's shares per form of care
+    (``monitoring.sampling``; seeds-2016) and open an ``expertise`` case for each drawn record that
+    has none, in one insert. The draw is a reproducible hash of the record's key, so running it
+    again opens nothing new. ``rule`` null: the rulebook samples nothing (kz-law checks every case)."""
+    first = month_start(month)
+    authorize(
+        session, principal, CASE_MANAGE, None, channel=channel, resource=f"monitoring/sample/{first.isoformat()[:7]}"
+    )
+    day = today or fund_today()
+    rule = _book(rulebook).topic(MonitoringTopic).sampling(first)
+    base: dict[str, Any] = {"month": first.isoformat()[:7], "rule": None if rule is None else rule.as_dict()}
+    if rule is None:
+        return base | {"records": 0, "drawn": {}, "opened": 0}
+    rows = session.execute(
+        select(ServiceRecord.id, ServiceRecord.provider_id, ServiceRecord.record_id, ServiceRecord.care_form).where(
+            ServiceRecord.month == first
+        )
+    )
+    total = 0
+    drawn: list[tuple[int, str]] = []
+    by_form: Counter[str] = Counter()
+    for ref, provider_id, record_id, form in rows:
+        total += 1
+        share = rule.shares.get(form)
+        if share and _drawn(first, provider_id, record_id, share):
+            drawn.append((ref, provider_id))
+            by_form[form] += 1
+    have = set(
+        session.scalars(
+            select(MonitoringCase.record_ref).where(MonitoringCase.kind == "expertise", MonitoringCase.month == first)
+        )
+    )
+    missing = [(ref, provider_id) for ref, provider_id in drawn if ref not in have]
+    if missing:
+        session.execute(
+            insert(MonitoringCase),
+            [
+                {
+                    "kind": "expertise",
+                    "trigger": "sample",
+                    "record_ref": ref,
+                    "provider_id": provider_id,
+                    "month": first,
+                    "opened_on": day,
+                    "status": "open",
+                    "opened_by": principal.username,
+                    "created_at": datetime.now(UTC),
+                }
+                for ref, provider_id in missing
+            ],
+        )
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="monitoring.sample",
+        resource=f"monitoring/sample/{first.isoformat()[:7]}",
+        detail=f"records={total} drawn={len(drawn)} opened={len(missing)}",
+    )
+    return base | {"records": total, "drawn": dict(sorted(by_form.items())), "opened": len(missing)}

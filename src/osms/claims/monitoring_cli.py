@@ -297,3 +297,19 @@ def close_month_command(
         )
 
     _run(lambda s: monitoring.close_month(s, cli_principal(), month, channel=CHANNEL), as_json, show)
+
+
+@monitoring_app.command("sample")
+def sample_command(month: MonthOpt, as_json: JsonOpt = False) -> None:
+    """Draw the month's records for the experts' review by the rulebook's shares (seeds-2016)."""
+
+    def show(answer: dict[str, Any]) -> None:
+        if answer["rule"] is None:
+            console.print("this rulebook samples nothing: every case is checked")
+            return
+        console.print(
+            f"{answer['month']}: {answer['records']} record(s), drawn {answer['drawn']},"
+            f" {answer['opened']} case(s) opened"
+        )
+
+    _run(lambda s: monitoring.sample_for_expertise(s, cli_principal(), month, channel=CHANNEL), as_json, show)
