@@ -171,10 +171,12 @@ def test_the_deaths_queue(land: Session) -> None:
         "i1": ("infant", None),
     }
     assert seen["opened"] == 0  # an auditor reads, never opens
-    queue = monitoring.death_queue(land, OPERATOR, month="2026-03", channel="cli", today=FOUND)
+    queue = monitoring.death_queue(land, OPERATOR, month="2026-03", open_cases=True, channel="cli", today=FOUND)
     assert queue["opened"] == 3 and queue["open"] == 3
     assert {i["record_ref"] for i in queue["items"]} == {hospital.id, day.id, infant.id}
-    assert monitoring.death_queue(land, OPERATOR, channel="cli", today=FOUND)["opened"] == 0
+    assert monitoring.death_queue(land, OPERATOR, open_cases=True, channel="cli", today=FOUND)["opened"] == 0
+    with pytest.raises(Forbidden):
+        monitoring.death_queue(land, AUDITOR, open_cases=True, channel="api", today=FOUND)
     assert sorted(set(_audits(land, "monitoring.deaths.read"))) == sorted({ADULT, CHILD, INFANT})
     case_id = next(i["case_id"] for i in queue["items"] if i["record_id"] == "h1")
     # a defect of a death's review runs on the deaths' clock: review within 3 working days
@@ -339,3 +341,33 @@ def test_seeds_2016_draws_a_reproducible_sample_for_expertise(land: Session) -> 
     assert monitoring.sample_for_expertise(land, OPERATOR, "2026-03", channel="cli")["rule"] is None  # kz-law
     with pytest.raises(Forbidden):
         monitoring.sample_for_expertise(land, AUDITOR, "2019-03", channel="api", rulebook=book)
+
+
+def test_the_reviewers_queue_and_the_cases(land: Session) -> None:
+    recs = [record(land, provider, f"q{n}", ADULT) for n, provider in enumerate(("P1", "P2", "P1"))]
+    defects = [potential(land, rec, "duplicate", "3.1", FOUND) for rec in recs]
+    assert all(defects)
+    ids = [d.id for d in defects if d is not None]
+    monitoring.object_to(land, clinic("P1"), ids[0], "no", channel="api", today=date(2026, 3, 26))
+    monitoring.object_to(land, clinic("P2"), ids[1], "no", channel="api", today=date(2026, 3, 27))
+    # ids[2]: not objected, nothing for a reviewer
+    every = monitoring.review_queue(land, AUDITOR, channel="api", today=date(2026, 4, 3))
+    # review due 5 working days after 26 March: 27, 30, 31 March, 1, 2 April; after 27 March: ... 3 April
+    assert [(i["id"], i["due_on"], i["overdue"]) for i in every["items"]] == [
+        (ids[0], "2026-04-02", True),
+        (ids[1], "2026-04-03", False),
+    ]
+    assert every["overdue"] == 1
+    almaty = monitoring.review_queue(land, REVIEWER, region="KZ-ALA", channel="api", today=date(2026, 4, 3))
+    assert [i["id"] for i in almaty["items"]] == [ids[1]]  # P1 is of Almaty: not for an Almaty reviewer
+    assert monitoring.review_queue(land, REVIEWER, region="central", channel="api")["items"] == []
+    with pytest.raises(Forbidden):
+        monitoring.review_queue(land, clinic("P1"), channel="api")
+    monitoring.file_complaint(land, citizen(ADULT), recs[0].id, "not me", channel="web", today=FOUND)
+    monitoring.open_case(land, OPERATOR, provider_id="P2", trigger="risk", channel="cli", today=FOUND)
+    listed = monitoring.list_cases(land, AUDITOR, kind="unplanned", channel="api")
+    assert [(c["provider_id"], c["trigger"]) for c in listed["cases"]] == [("P1", "complaint"), ("P2", "risk")]
+    assert monitoring.list_cases(land, AUDITOR, provider_id="P2", channel="api")["cases"][0]["trigger"] == "risk"
+    assert monitoring.list_cases(land, AUDITOR, status="closed", channel="api")["cases"] == []
+    with pytest.raises(InvalidInput):
+        monitoring.list_cases(land, AUDITOR, kind="audit", channel="api")

@@ -149,3 +149,26 @@ def test_the_command_line(cli_db: str, land: dict[str, Any]) -> None:
     assert code == 1 and answer["error"]["code"] == "month_not_over"
     code, answer = _cli("defects", "--provider", "P1", "--status", "withdrawn")
     assert code == 0 and len(answer["defects"]) == 1
+
+
+def test_the_command_lines_tables(cli_db: str, land: dict[str, Any]) -> None:
+    runner = CliRunner()
+    month = land["month"]
+    for args in (
+        ["findings", "--provider", "P1", "--month", month],
+        ["defects", "--provider", "P1"],
+        ["defect", str(land["defect"])],
+        ["object", str(land["defect"]), "--note", "on paper"],
+        ["decide", str(land["defect"]), "--decision", "upheld", "--region", "KZ-AST"],
+        ["reviews", "--region", "KZ-AST"],
+        ["queue", "--no-open"],
+        ["cases"],
+        ["open-case", "--provider", "P1", "--trigger", "risk", "--note", "spike"],
+        ["close-case", "1", "--outcome", "not_confirmed"],
+        ["escalation", "--month", month],
+        ["sample", "--month", month],
+    ):
+        result = runner.invoke(osms_cli, ["monitoring", *args])
+        assert result.exit_code == 0, (args, result.output)
+    result = runner.invoke(osms_cli, ["monitoring", "close-month", month])
+    assert result.exit_code == 1 and "month_not_over" in result.output

@@ -68,6 +68,17 @@ def test_seeds_2016_samples_and_has_no_clock() -> None:
     assert sampling.shares["inpatient"] == Decimal(10)
 
 
+def test_the_unverified_entries_are_exactly_our_readings() -> None:
+    def unverified(name: str) -> set[str]:
+        book = load_rulebook(name)
+        return {
+            e.id for s in book.series_names() if s.startswith("monitoring.") for e in book.series(s) if not e.verified
+        }
+
+    assert unverified("kz-law") == {"monitoring.death_clock.2021-01-01"}  # the reading of п.44-47
+    assert unverified("seeds-2016") == {"monitoring.sampling.2018-01-01"}  # the shares are ours
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -44,6 +44,7 @@ from osms.registry.regions import regions
 from osms.rulebooks.loader import Rulebook, load_rulebook
 
 __all__ = [
+    "CASE_KINDS",
     "CASE_OUTCOMES",
     "TRIGGERS",
     "UNRECEIVED_DEFECT",
@@ -58,11 +59,13 @@ __all__ = [
     "escalation",
     "file_complaint",
     "is_closed",
+    "list_cases",
     "object_to",
     "open_case",
     "provider_defects",
     "record_findings",
     "record_ref_of",
+    "review_queue",
     "sample_for_expertise",
 ]
 
@@ -730,6 +733,7 @@ def is_closed(session: Session, month: date | str) -> bool:
 # The cases, the escalation report and the month's close live in ``monitoring_cases`` (this file's
 # size); they are part of this module's interface.
 from osms.claims.monitoring_cases import (  # noqa: E402
+    CASE_KINDS,
     CASE_OUTCOMES,
     TRIGGERS,
     UNRECEIVED_DEFECT,
@@ -738,6 +742,8 @@ from osms.claims.monitoring_cases import (  # noqa: E402
     death_queue,
     escalation,
     file_complaint,
+    list_cases,
     open_case,
+    review_queue,
     sample_for_expertise,
 )

@@ -18,6 +18,7 @@ from typing import Any, Final
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from osms.claims import appeals
 from osms.claims.access import CASE_MANAGE, COMPLAINT_FILE, MONITORING_QUEUE, MONTH_CLOSE
 from osms.claims.models import Defect, MonitoringCase, ServiceMonthClose, ServiceRecord
 from osms.claims.monitoring import (
@@ -25,16 +26,18 @@ from osms.claims.monitoring import (
     _audit_people,
     _book,
     _case_dict,
+    _context,
     _month_end,
     _provider_region,
     _record_brief,
+    _state,
     add_defect,
     confirm_lapsed,
     month_start,
 )
 from osms.claims.monitoring_rulebook import MonitoringTopic
 from osms.core import audit
-from osms.core.authz import allows, authorize
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -46,6 +49,7 @@ from osms.registry import queries as registry
 from osms.rulebooks.loader import Rulebook
 
 __all__ = [
+    "CASE_KINDS",
     "CASE_OUTCOMES",
     "TRIGGERS",
     "UNRECEIVED_DEFECT",
@@ -54,7 +58,9 @@ __all__ = [
     "death_queue",
     "escalation",
     "file_complaint",
+    "list_cases",
     "open_case",
+    "review_queue",
     "sample_for_expertise",
 ]
 
@@ -62,6 +68,8 @@ __all__ = [
 #: fund's analysis, the provider's request for extra volume, unconfirmed cases, a breach, a request
 #: of the ministry.
 TRIGGERS: Final[tuple[str, ...]] = ("complaint", "risk", "extra_volume", "unconfirmed", "breach", "ministry")
+#: The kinds of monitoring case.
+CASE_KINDS: Final[tuple[str, ...]] = ("death_review", "unplanned", "expertise")
 #: How a case ends.
 CASE_OUTCOMES: Final[tuple[str, ...]] = ("confirmed", "not_confirmed")
 #: The defect a confirmed complaint "I did not receive this" becomes (services billed, not given).
@@ -86,15 +94,17 @@ def death_queue(
     *,
     month: date | str | None = None,
     channel: str,
-    open_cases: bool = True,
+    open_cases: bool = False,
     today: date | None = None,
     rulebook: Rulebook | None = None,
 ) -> dict[str, Any]:
     """Every death to review (MON п.40): each record with outcome ``died`` in a form of the rule (the
     round-the-clock and day hospitals) and each death of an infant under the rule's age, whatever
-    the form; with its ``death_review`` case. When ``open_cases`` and the login may open cases (an
-    operator), the missing cases are opened first, in one insert. ``rule`` null: the rulebook
-    reviews no deaths (seeds-2016)."""
+    the form; with its ``death_review`` case. With ``open_cases`` (an operator: ``CASE_MANAGE``) the
+    missing cases are opened first, in one insert. ``rule`` null: the rulebook reviews no deaths
+    (seeds-2016)."""
+    if open_cases:
+        authorize(session, principal, CASE_MANAGE, None, channel=channel, resource="monitoring/deaths/cases")
     authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/deaths")
     day = today or fund_today()
     book = _book(rulebook)
@@ -120,7 +130,7 @@ def death_queue(
     refs = [r.id for r, _ in due]
     existing = _death_cases(session, refs)
     opened = 0
-    if open_cases and allows(session, principal, CASE_MANAGE, None):
+    if open_cases:
         missing = [r for r, _ in due if r.id not in existing]
         if missing:
             session.execute(
@@ -609,3 +619,97 @@ def sample_for_expertise(
         detail=f"records={total} drawn={len(drawn)} opened={len(missing)}",
     )
     return base | {"records": total, "drawn": dict(sorted(by_form.items())), "opened": len(missing)}
+
+
+#: Who decides the step each non-final status awaits.
+_AWAITING: Final[dict[str, str]] = {"objected": "review", "second_objection": "second_review", "central": "central"}
+
+
+def review_queue(
+    session: Session,
+    principal: Principal,
+    *,
+    region: str | None = None,
+    channel: str,
+    today: date | None = None,
+    rulebook: Rulebook | None = None,
+) -> dict[str, Any]:
+    """The appeals awaiting a reviewer's decision, oldest due first: each defect with its provider,
+    the step awaited, its due date and whether it is overdue. With ``region`` (the reviewer's), only
+    what that reviewer may decide: reviews of providers of other regions, and the central office's
+    decisions when ``region`` is ``central``."""
+    authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/reviews")
+    register = providers.providers().subquery()
+    query = (
+        select(Defect, register.c.region)
+        .join(register, register.c.provider_id == Defect.provider_id)
+        .where(Defect.status.in_(tuple(_AWAITING)))
+        .order_by(Defect.found_on, Defect.id)
+    )
+    if region is not None:
+        region = region.strip()
+        if region == appeals.CENTRAL_REGION:
+            query = query.where(Defect.status == "central")
+        else:
+            query = query.where(Defect.status != "central", register.c.region != region)
+    rows = session.execute(query.limit(MAX_ROWS)).all()
+    defects = [d for d, _ in rows]
+    ctx = _context(session, defects, _book(rulebook), today or fund_today())
+    items = []
+    for defect, provider_region in rows:
+        now = _state(defect, ctx)
+        if now.final or now.next_step not in _AWAITING.values():
+            continue
+        items.append(
+            {
+                "id": defect.id,
+                "provider_id": defect.provider_id,
+                "provider_region": provider_region,
+                "month": defect.month.isoformat()[:7],
+                "code": defect.code,
+                "origin": defect.origin,
+                "status": now.status,
+                "next_step": now.next_step,
+                "actor": now.actor,
+                "due_on": None if now.due_on is None else now.due_on.isoformat(),
+                "overdue": now.overdue,
+            }
+        )
+    items.sort(key=lambda i: (i["due_on"] or "", i["id"]))
+    return {"region": region, "items": items, "overdue": sum(1 for i in items if i["overdue"])}
+
+
+def list_cases(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: str | None = None,
+    status: str | None = "open",
+    provider_id: str | None = None,
+    channel: str,
+) -> dict[str, Any]:
+    """The monitoring cases (the experts' queue): of a ``kind`` (``death_review``, ``unplanned``,
+    ``expertise``), in a ``status`` (``open``, ``closed``; None: both), of a provider. The
+    complainants named are audited."""
+    authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/cases")
+    if kind is not None and kind not in CASE_KINDS:
+        raise InvalidInput(f"unknown kind {kind!r} (known: {', '.join(CASE_KINDS)})", code="bad_kind")
+    if status is not None and status not in ("open", "closed"):
+        raise InvalidInput("a status is open or closed", code="bad_status")
+    query = select(MonitoringCase).order_by(MonitoringCase.opened_on, MonitoringCase.id)
+    if kind is not None:
+        query = query.where(MonitoringCase.kind == kind)
+    if status is not None:
+        query = query.where(MonitoringCase.status == status)
+    if provider_id is not None:
+        query = query.where(MonitoringCase.provider_id == provider_id)
+    cases = [_case_dict(c) for c in session.scalars(query.limit(MAX_ROWS))]
+    _audit_people(
+        session,
+        principal,
+        [c["complainant_iin"] for c in cases if c["complainant_iin"]],
+        channel=channel,
+        action="monitoring.cases.read",
+        resource="monitoring/cases",
+    )
+    return {"kind": kind, "status": status, "cases": cases}
