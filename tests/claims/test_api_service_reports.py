@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from osms.claims.models import ServiceRecord
 from osms.core.models import AuditEntry
 from tests.claims.channels_world import ADULT, BAD_IIN, CLEAN, WOMAN, WRONG_SEX, bearer, world
-from tests.claims.world import Row, csv_text, stay
+from tests.claims.world import COLUMNS, Row, csv_text, stay
 
 URL = "/api/v1/service-reports"
 
@@ -106,9 +106,10 @@ def test_a_csv_body_in_the_files_format_and_its_refusals(client: Any, session: S
         (None, "rejected", "bad_row_shape"),
     ]
     assert records[1]["findings"][0]["name"] == "Услуга или группа не оказывается лицам этого пола"
-    bad_header = client.post(URL, content=b"a,b\n1,2\n", headers=headers)
-    assert (bad_header.status_code, bad_header.json()["code"]) == (422, "bad_header")
-    latin1 = client.post(URL, content="record_id,provider_id\nä,b\n".encode("latin-1"), headers=headers)
+    for header in (b"a,b\n1,2\n", b"record_id,provider_id\nV9,PHC1\n", b""):
+        bad_header = client.post(URL, content=header, headers=headers)
+        assert (bad_header.status_code, bad_header.json()["code"]) == (422, "bad_header")
+    latin1 = client.post(URL, content=(",".join(COLUMNS) + "\nä\n").encode("latin-1"), headers=headers)
     assert (latin1.status_code, latin1.json()["code"]) == (422, "bad_encoding")
 
 

@@ -68,7 +68,8 @@ def row_of(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def rows_of_csv(body: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV body in the file's format (UTF-8, a header naming the columns in any order).
+    """The rows of a CSV body in the file's format (UTF-8, a header naming exactly the 16 columns in
+    any order, as the file's: else ``bad_header``).
     A row with more or fewer fields than the header is handed over under one field naming the
     mismatch, which the intake rejects as ``bad_row_shape``."""
     try:
@@ -77,12 +78,13 @@ def rows_of_csv(body: bytes) -> list[dict[str, str]]:
         raise InvalidInput("the CSV body is not UTF-8", code="bad_encoding") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
-    if header is None or not {"record_id", "provider_id"} <= {h.strip() for h in header}:
+    names = [h.strip() for h in header or []]
+    if len(names) != len(COLUMNS) or set(names) != set(COLUMNS):
         raise InvalidInput(
-            "the first line of the CSV body must be the header naming the columns: " + ",".join(COLUMNS),
+            "the first line of the CSV body must be the header naming exactly the columns, in any order: "
+            + ",".join(COLUMNS),
             code="bad_header",
         )
-    names = [h.strip() for h in header]
     rows: list[dict[str, str]] = []
     for fields in reader:
         if not fields:
