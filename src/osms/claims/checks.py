@@ -333,12 +333,13 @@ def _defects(c: _Checks, created_by: str) -> int:
         for defect, _, days, money in c.scopes(code):
             if defect is None or not money:
                 continue
+            on_days = "" if days == "1 = 1" else f"AND {days.format(d='r.date_from')} "
             n += c.exec(
                 "INSERT INTO defect (record_ref, finding_id, provider_id, month, code, origin, status, found_on, "
                 "created_by) SELECT f.record_ref, f.id, f.provider_id, f.month, f.defect_code, 'potential', "
-                "'notified', :today, :by FROM service_finding f JOIN service_record r ON r.id = f.record_ref "
-                f"WHERE f.batch_id = :b AND f.code = '{code}' AND f.defect_code = :defect "
-                f"AND {days.format(d='r.date_from')} ORDER BY f.id",
+                "'notified', :today, :by FROM service_finding f "
+                + ("JOIN service_record r ON r.id = f.record_ref " if on_days else "")
+                + f"WHERE f.batch_id = :b AND f.code = '{code}' AND f.defect_code = :defect {on_days}ORDER BY f.id",
                 by=created_by,
                 defect=defect,
             )
