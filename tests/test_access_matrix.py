@@ -751,6 +751,20 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/commission/{procurement_id}/false-information",
           form("/commission/PROC-X/false-information", lambda s: {"application_id": "A1", "reason": "r"}),
           ROLE_CASES, roles_of("operator"), None, "procurement.commission.record.denied", ok=404, page=True),
+    # claims (slice channels; docs/claims.md, "Channels" and "What the citizen sees")
+    Route("GET", "/api/v1/persons/{iin}/services", get("/api/v1/persons/{subject}/services"), PERSON_CASES,
+          FAMILY | READ_ANYONE, "services.read", "services.read.denied"),
+    Route("POST", "/api/v1/persons/{iin}/services/{record_ref}/complaint",
+          post("/api/v1/persons/{subject}/services/999999/complaint", lambda s: {"note": "not received"}),
+          PERSON_CASES, FAMILY | {("operator", "any")}, None, "monitoring.complaint.file.denied", ok=404),
+    Route("POST", "/me/services/{record_ref}/complaint",
+          form("/me/services/999999/complaint", lambda s: {"iin": s, "note": "not received"}),
+          PERSON_CASES, FAMILY | {("operator", "any")}, None, "monitoring.complaint.file.denied", ok=404, page=True),
+    Route("POST", "/api/v1/service-reports", post("/api/v1/service-reports", lambda s: {"records": []}), ROLE_CASES,
+          {("clinic", "none"), ("other_clinic", "none"), *roles_of("operator")}, None, "service_report.send.denied"),
+    Route("POST", "/fhir/Claim", lambda s, c: ("/fhir/Claim", {"content": json.dumps({"resourceType": "Bundle",
+          "type": "batch"}), "headers": {"Content-Type": "application/fhir+json"}}), ROLE_CASES,
+          {("clinic", "none"), ("other_clinic", "none"), *roles_of("operator")}, None, "service_report.send.denied"),
     # --- monitor (claims: monitoring and appeals; docs/claims.md) ---------------------------------
     # The world holds no service records: the defect, record and case ids are unknown, so the
     # allowed roles get 404 and a provider's login is refused like for another's.

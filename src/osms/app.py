@@ -18,7 +18,10 @@ from osms.audit.api import router as audit_router
 from osms.audit.pages import PAGES as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import PAGES as benefits_pages
+from osms.claims.api import router as claims_router
 from osms.claims.monitoring_api import router as monitoring_router
+from osms.claims.pages import PAGES as claims_pages
+from osms.claims.reports_api import router as service_reports_router
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.contributions.pages import PAGES as contributions_pages
@@ -35,6 +38,7 @@ from osms.coverage.api import router as coverage_router
 from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
+from osms.fhir.claims import router as fhir_claims_router
 from osms.fhir.providers import router as fhir_providers_router
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
@@ -67,6 +71,7 @@ PAGES: tuple[PageSet, ...] = (
     benefits_pages,
     audit_pages,
     providers_pages,
+    claims_pages,
 )
 
 
@@ -131,8 +136,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(coverage_router)
     app.include_router(attachment_router)
     app.include_router(benefits_router)
+    app.include_router(claims_router)
+    app.include_router(service_reports_router)
     app.include_router(fhir_router)
     app.include_router(fhir_providers_router)
+    app.include_router(fhir_claims_router)
     app.include_router(audit_router)
     install_pages(app, PAGES)
     install_api_docs(app)

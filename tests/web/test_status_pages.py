@@ -336,6 +336,7 @@ def test_citizen_sees_reason_arrears_what_to_do_and_payments(client, session: Se
         ("status.read", sw.serik, "/me", "citizen", "web"),
         ("payments.read", sw.serik, "/me", "citizen", "web"),
         ("audit.own.read", sw.serik, "/me", "citizen", "web"),  # who looked at his data (docs/audit.md)
+        ("services.read", sw.serik, "/me", "citizen", "web"),  # the services billed in his name (docs/claims.md)
     ]
 
 

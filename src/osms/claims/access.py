@@ -102,3 +102,34 @@ MONTH_CLOSE = authz.declare(
         person_subject=False,
     )
 )
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+#: Sending service records through the API or FHIR (the subject: the login's ``provider_id``):
+#: operators for any provider; a provider's login (role ``clinic``) for its own records only (a
+#: record of another provider is rejected ``not_own_record``, the rest of the report is taken).
+SERVICE_REPORT_SEND = authz.declare(
+    authz.Action(
+        "service_report:send",
+        anyone=("operator",),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not send service reports; allowed: {allowed}",
+        resource="service-reports",
+        person_subject=False,
+    )
+)
+
+#: The services billed in a person's name (diagnoses included: health data): the person, a parent
+#: of a child under the minor age and a guardian of a ward; the fund's operators and auditors.
+#: Not a clinic (it would see what other providers billed) and not an adult relative. Every read
+#: is audited with the person as the subject.
+SERVICES_READ = authz.declare(
+    authz.Action(
+        "services:read",
+        anyone=("operator", "auditor"),
+        relations={"citizen": (SELF, REPRESENTED)},
+        refusal="{role} {username!r} may not see the services billed in the name of {subject}",
+        resource="person/{subject}/services",
+    )
+)

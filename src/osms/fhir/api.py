@@ -631,6 +631,11 @@ def capability_statement() -> FhirResponse:
                         },
                         {"type": "CoverageEligibilityRequest", "interaction": [{"code": "create"}]},
                         {
+                            "type": "Claim",
+                            "interaction": [{"code": "create"}],
+                            "documentation": "one Claim, or a Bundle of type batch of Claims (docs/claims.md)",
+                        },
+                        {
                             "type": "Contract",
                             "interaction": [{"code": "read"}, {"code": "search-type"}],
                             "searchParam": [{"name": "provider", "type": "token", "documentation": "provider_id"}],
