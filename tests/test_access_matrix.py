@@ -751,6 +751,20 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/commission/{procurement_id}/false-information",
           form("/commission/PROC-X/false-information", lambda s: {"application_id": "A1", "reason": "r"}),
           ROLE_CASES, roles_of("operator"), None, "procurement.commission.record.denied", ok=404, page=True),
+    # claims pages (issue 13, slice pages): a provider's intake and defects (its own; the fund's staff any), the
+    # fund's monitoring pages (operators and auditors; this world has no defect or record: 404 once allowed)
+    Route("GET", "/services/intake", get("/services/intake", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "services.intake.read.denied", page=True),
+    Route("GET", "/services/intake.csv", get("/services/intake.csv", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "services.intake.read.denied", page=True),
+    Route("GET", "/services/defects", get("/services/defects", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "monitoring.read.denied", page=True),
+    Route("GET", "/monitoring", get("/monitoring"), ROLE_CASES, roles_of("operator", "auditor"),
+          None, "monitoring.queue.read.denied", page=True),
+    Route("GET", "/monitoring/defects/{defect_id}", get("/monitoring/defects/1"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.queue.read.denied", ok=404, page=True),
+    Route("GET", "/monitoring/records/{ref}", get("/monitoring/records/1"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.queue.read.denied", ok=404, page=True),
 )
 # fmt: on
 

@@ -18,6 +18,8 @@ from osms.audit.api import router as audit_router
 from osms.audit.pages import PAGES as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import PAGES as benefits_pages
+from osms.claims.monitoring_pages import PAGES as monitoring_pages
+from osms.claims.provider_pages import PAGES as claims_provider_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.contributions.pages import PAGES as contributions_pages
@@ -66,6 +68,8 @@ PAGES: tuple[PageSet, ...] = (
     benefits_pages,
     audit_pages,
     providers_pages,
+    claims_provider_pages,
+    monitoring_pages,
 )
 
 
