@@ -765,6 +765,53 @@ ROUTES: tuple[Route, ...] = (
           roles_of("operator", "auditor"), None, "monitoring.queue.read.denied", ok=404, page=True),
     Route("GET", "/monitoring/records/{ref}", get("/monitoring/records/1"), ROLE_CASES,
           roles_of("operator", "auditor"), None, "monitoring.queue.read.denied", ok=404, page=True),
+    # the pages' forms (a provider is refused an unknown defect as another's: it learns no ids)
+    Route("POST", "/services/defects/{defect_id}/objection",
+          form("/services/defects/1/objection", lambda s: {"note": "n"}), ROLE_CASES, roles_of("operator"), None,
+          "monitoring.defect.object.denied", ok=404, page=True),
+    Route("POST", "/monitoring/defects/{defect_id}/decision",
+          form("/monitoring/defects/1/decision", lambda s: {"decision": "upheld", "region": "KZ-AST"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.defect.decide.denied", ok=404, page=True),
+    Route("POST", "/monitoring/records/{ref}/defects", form("/monitoring/records/1/defects", lambda s: {"code": "1.0"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.defect.add.denied", ok=404, page=True),
+    Route("POST", "/monitoring/cases/{case_id}/close",
+          form("/monitoring/cases/1/close", lambda s: {"outcome": "confirmed"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.case.manage.denied", ok=404, page=True),
+    Route("POST", "/monitoring/deaths", form("/monitoring/deaths", lambda s: {}), ROLE_CASES, roles_of("operator"),
+          None, "monitoring.case.manage.denied", ok=303, page=True),
+    # --- monitor (claims: monitoring and appeals; docs/claims.md) ---------------------------------
+    # The world holds no service records: the defect, record and case ids are unknown, so the
+    # allowed roles get 404 and a provider's login is refused like for another's.
+    Route("GET", "/api/v1/monitoring/findings",
+          lambda s, c: ("/api/v1/monitoring/findings", {"params": {"provider": s or "-", "month": "2026-11"}}),
+          CLINIC_CASES, CLINIC_DATA, None, "monitoring.read.denied"),
+    Route("GET", "/api/v1/providers/{provider_id}/defects", get("/api/v1/providers/{subject}/defects", month="2026-11"),
+          CLINIC_CASES, CLINIC_DATA, None, "monitoring.read.denied"),
+    Route("GET", "/api/v1/monitoring/defects/{defect_id}", get("/api/v1/monitoring/defects/999"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.read.denied", ok=404),
+    Route("POST", "/api/v1/monitoring/records/{record_ref}/defects",
+          post("/api/v1/monitoring/records/999/defects", lambda s: {"code": "5.1", "note": "n"}), ROLE_CASES,
+          roles_of("operator"), None, "monitoring.defect.add.denied", ok=404),
+    Route("POST", "/api/v1/monitoring/defects/{defect_id}/objection",
+          post("/api/v1/monitoring/defects/999/objection", lambda s: {"note": "n"}), ROLE_CASES,
+          roles_of("operator"), None, "monitoring.defect.object.denied", ok=404),
+    Route("POST", "/api/v1/monitoring/defects/{defect_id}/decision",
+          post("/api/v1/monitoring/defects/999/decision", lambda s: {"decision": "upheld", "region": "KZ-AST"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.defect.decide.denied", ok=404),
+    Route("GET", "/api/v1/monitoring/deaths", get("/api/v1/monitoring/deaths"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.queue.read.denied"),
+    Route("GET", "/api/v1/monitoring/escalation", get("/api/v1/monitoring/escalation", month="2026-11"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.queue.read.denied"),
+    Route("POST", "/api/v1/monitoring/cases",
+          post("/api/v1/monitoring/cases", lambda s: {"provider_id": s, "trigger": "risk", "note": "n"}),
+          CLINIC_CASES, roles_of("operator"), None, "monitoring.case.manage.denied", ok=201),
+    Route("POST", "/api/v1/monitoring/cases/{case_id}/close",
+          post("/api/v1/monitoring/cases/999/close", lambda s: {"outcome": "not_confirmed"}), ROLE_CASES,
+          roles_of("operator"), None, "monitoring.case.manage.denied", ok=404),
+    Route("POST", "/api/v1/monitoring/complaints", post("/api/v1/monitoring/complaints", lambda s: {"record_ref": 999}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.complaint.file.denied", ok=404),
+    Route("POST", "/api/v1/monitoring/months/{month}/close", post("/api/v1/monitoring/months/2020-01/close",
+          lambda s: {}), ROLE_CASES, roles_of("operator"), None, "monitoring.month.close.denied"),
 )
 # fmt: on
 
@@ -901,6 +948,14 @@ COMMANDS = (
     (["payroll", "compute", "{payroll}", "--employer", EMPLOYER, "--json"], 0, "payroll.compute", "operator"),
     (["audit", "search", "--json"], 0, "audit.search", "auditor"),
     (["providers", "show", CLINIC, "--json"], 0, "provider.founders.read", "operator"),
+    # monitor (claims: monitoring and appeals)
+    (
+        ["monitoring", "open-case", "--provider", CLINIC, "--trigger", "risk", "--json"],
+        0,
+        "monitoring.case.open",
+        "operator",
+    ),
+    (["monitoring", "close-month", "2020-01", "--json"], 0, "monitoring.month.close", "operator"),
 )
 
 

@@ -18,6 +18,7 @@ from osms.audit.api import router as audit_router
 from osms.audit.pages import PAGES as audit_pages
 from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import PAGES as benefits_pages
+from osms.claims.monitoring_api import router as monitoring_router
 from osms.claims.monitoring_pages import PAGES as monitoring_pages
 from osms.claims.provider_pages import PAGES as claims_provider_pages
 from osms.contributions.api import router as payments_router
@@ -127,6 +128,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(providers_router)
     app.include_router(procurement_router)
     app.include_router(contracts_router)
+    app.include_router(monitoring_router)
     app.include_router(calc_router)
     app.include_router(payments_router)
     app.include_router(batches_router)

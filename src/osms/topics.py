@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from osms.attachment.rulebook import AttachmentTopic
 from osms.benefits.rulebook import BenefitsTopic
+from osms.claims.monitoring_rulebook import MonitoringTopic
 from osms.claims.rulebook import ClaimsTopic
 from osms.contributions.rulebook import ContributionsTopic
 from osms.coverage.rulebook import CoverageTopic
@@ -25,6 +26,7 @@ TOPICS: tuple[type[Topic], ...] = (
     BenefitsTopic,
     AttachmentTopic,
     ClaimsTopic,
+    MonitoringTopic,
 )
 
 use_topics(TOPICS)

@@ -14,9 +14,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from osms.claims.models import AppealStep, Defect
 from osms.core.models import AuditEntry
-from tests.claims.pages_world import AIGUL, ASAN, BEKET, World, logged, world
+from tests.claims.pages_world import AIGUL, ASAN, BEKET, World, csrf_of, logged, world
 
 __all__ = ["world"]
 
@@ -188,7 +190,8 @@ def test_monitoring_queues(app: Any, world: World, engine: Engine) -> None:
     assert re.findall(r'data-case="(\d+)"', deaths) == [str(world.cases["death"])]
     unplanned = _section(page.text, "queue-unplanned")
     assert "Complaint" in unplanned and "I did not receive this" in unplanned
-    assert set(_audited(engine, "op", "services.read")) == {ASAN, BEKET, AIGUL}
+    assert set(_audited(engine, "op", "services.read")) == {ASAN, BEKET}
+    assert _audited(engine, "op", "monitoring.deaths.read") == [AIGUL]  # the death queue's own read
     assert logged(app, "aud").get("/monitoring").status_code == 200
     assert logged(app, "p1").get("/monitoring").status_code == 403
     assert logged(app, "cit").get("/monitoring").status_code == 403
@@ -208,3 +211,85 @@ def test_monitoring_defect_and_record_pages(app: Any, world: World) -> None:
     assert f'data-defect="{world.defects["D3"]}"' in record.text
     assert op.get("/monitoring/records/999999").status_code == 404
     assert logged(app, "p1").get(f"/monitoring/defects/{world.defects['D1']}").status_code == 403
+
+
+# --- The forms: objection, decision, additional defect, closing a case -------------------------
+
+
+def _form(client: TestClient, page: str, url: str, **fields: str) -> Any:
+    token = csrf_of(client.get(page).text)
+    return client.post(url, data={"csrf": token, **fields}, params={"lang": "en"})
+
+
+def test_the_provider_objects_to_a_defect(app: Any, world: World, session: Session) -> None:
+    d1, d2 = world.defects["D1"], world.defects["D2"]
+    p1 = logged(app, "p1")
+    page = p1.get("/services/defects", params={"lang": "en"}).text
+    assert f'action="/services/defects/{d1}/objection"' in page
+    assert f'action="/services/defects/{d2}/objection"' not in page  # a reviewer's decision is awaited
+    empty = _form(p1, "/services/defects", f"/services/defects/{d1}/objection", note=" ")
+    assert empty.status_code == 422 and "Write the reasons." in empty.text
+    late = _form(p1, "/services/defects", f"/services/defects/{d2}/objection", note="again")
+    assert late.status_code == 409 and "This step is not the one the appeal awaits." in late.text
+    assert logged(app, "p2").post(f"/services/defects/{d1}/objection", data={"note": "x"}).status_code == 403
+    done = _form(p1, "/services/defects", f"/services/defects/{d1}/objection", note="The patient died on 2 April.")
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/services/defects?month=2026-04#defect-{d1}"
+    steps = session.scalars(select(AppealStep).where(AppealStep.defect_id == d1)).all()
+    assert [(s.step, s.actor, s.note) for s in steps] == [("objection", "p1", "The patient died on 2 April.")]
+    after = unescape(p1.get("/services/defects", params={"lang": "en"}).text)
+    article = after[after.index(f'id="defect-{d1}"') :]
+    assert "Objection under review" in article[: article.index("</article>")]
+
+
+def test_a_reviewer_decides_and_an_expert_adds_a_defect(app: Any, world: World, session: Session) -> None:
+    d2 = world.defects["D2"]
+    op = logged(app, "op")
+    page = op.get(f"/monitoring/defects/{d2}", params={"lang": "en"}).text
+    assert 'action="/monitoring/defects/' in page and 'value="KZ-ALA"' not in page  # not the provider's region
+    same = _form(
+        op, f"/monitoring/defects/{d2}", f"/monitoring/defects/{d2}/decision", decision="upheld", region="KZ-ALA"
+    )
+    assert same.status_code == 409 and "another region than the provider's" in unescape(same.text)
+    done = _form(
+        op, f"/monitoring/defects/{d2}", f"/monitoring/defects/{d2}/decision", decision="upheld", region="KZ-AST"
+    )
+    assert done.status_code == 303
+    after = unescape(op.get(f"/monitoring/defects/{d2}", params={"lang": "en"}).text)
+    assert "Upheld on review: a second objection is possible" in after and "Defect upheld" in after
+    aud = logged(app, "aud")
+    assert aud.get(f"/monitoring/defects/{d2}").status_code == 200
+    assert aud.post(f"/monitoring/defects/{d2}/decision", data={"decision": "upheld"}).status_code == 403
+
+    r1 = world.refs["R1"]
+    empty = _form(op, f"/monitoring/records/{r1}", f"/monitoring/records/{r1}/defects", code="1.0", note="")
+    assert empty.status_code == 422 and "Write the reasons." in empty.text
+    added = _form(
+        op, f"/monitoring/records/{r1}", f"/monitoring/records/{r1}/defects", code="1.0", note="No indication",
+        evidence="card 17",
+    )  # fmt: skip
+    assert added.status_code == 303
+    new = session.scalars(select(Defect).where(Defect.record_ref == r1)).one()
+    assert (new.code, new.origin, new.note, new.evidence, new.status) == (
+        "1.0",
+        "additional",
+        "No indication",
+        "card 17",
+        "notified",
+    )
+    assert added.headers["location"] == f"/monitoring/defects/{new.id}"
+
+
+def test_closing_a_confirmed_complaint_makes_defect_5_1(app: Any, world: World, session: Session) -> None:
+    op = logged(app, "op")
+    case = world.cases["complaint"]
+    queue = op.get("/monitoring", params={"lang": "en"}).text
+    assert f'action="/monitoring/cases/{case}/close"' in queue
+    done = _form(op, "/monitoring", f"/monitoring/cases/{case}/close", outcome="confirmed", note="not given")
+    assert done.status_code == 303
+    defect = session.scalars(select(Defect).where(Defect.record_ref == world.refs["R1"])).one()
+    assert (defect.code, defect.origin) == ("5.1", "additional")
+    again = _form(op, "/monitoring", f"/monitoring/cases/{case}/close", outcome="confirmed")
+    assert again.status_code == 409 and "The case is closed already." in again.text
+    assert f'data-case="{case}"' not in op.get("/monitoring").text
+    assert _form(op, "/monitoring", "/monitoring/deaths").status_code == 303  # Q1's death has its case already

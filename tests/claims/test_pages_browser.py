@@ -66,6 +66,17 @@ def test_intake_and_defects_in_three_languages(page: Any, browser_data: World) -
         page.locator("a.csv-findings").click()
     assert download.value.suggested_filename == "intake-P1-findings.csv"
 
+    # the objection form of the notified defect: sent, the appeal awaits the review in another region
+    page.goto("/services/defects?lang=kk")
+    d1 = page.locator(f"#defect-{browser_data.defects['D1']}")
+    d1.get_by_label("Қарсылық: негіздемелер").fill("Науқас 2 сәуірде қайтыс болды, қызмет көрсетілген жоқ.")
+    d1.get_by_role("button", name="Қарсылықты жіберу").click()
+    page.wait_for_url(re.compile(r"/services/defects\?month=2026-04"))
+    d1 = page.locator(f"#defect-{browser_data.defects['D1']}")
+    expect(d1.locator(".status")).to_contain_text("Қарсылық қаралуда")
+    expect(d1.locator("form.objection")).to_have_count(0)
+    expect(d1.locator(".appeal-steps li")).to_have_count(1)
+
 
 def test_monitoring_queues_in_kazakh(page: Any, browser_data: World) -> None:
     _login(page, "op")
@@ -73,7 +84,7 @@ def test_monitoring_queues_in_kazakh(page: Any, browser_data: World) -> None:
     expect(page.locator("h1")).to_have_text("Мониторинг")
     expect(page.locator(".queue-review tr.defect-row")).to_have_count(1)
     expect(page.locator(".queue-review .reviewer-rule")).to_contain_text("KZ-ALA")
-    expect(page.locator(".queue-deaths tr.case")).to_have_count(1)
+    expect(page.locator(".queue-deaths tr.death")).to_have_count(1)
     page.locator(".queue-review tr.defect-row a").first.click()
     expect(page.locator("h1")).to_contain_text("3.1")
     expect(page.locator("table.appeal-steps tbody tr")).to_have_count(1)

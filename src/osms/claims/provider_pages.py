@@ -23,18 +23,19 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from osms.claims import views
-from osms.claims.access import MONITORING_READ, SERVICES_INTAKE_READ
+from osms.claims import monitoring, views
+from osms.claims.access import DEFECT_OBJECT, MONITORING_READ, SERVICES_INTAKE_READ
 from osms.claims.rulebook import ClaimsTopic
 from osms.claims.vocabulary import CARE_FORMS, FINDING_CODES, REJECT_CODES
-from osms.core import audit, i18n
+from osms.core import audit, authz, i18n
 from osms.core.config import get_settings
+from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.http import DbSession
 from osms.core.i18n import N_, label
 from osms.core.identity import check_iin
@@ -76,8 +77,23 @@ STEP_LABELS = {
     "central": N_("Decision of the central office"),
 }
 DECISION_LABELS = {"upheld": N_("Defect upheld"), "overturned": N_("Defect overturned")}
-#: Statuses in which the provider acts next (an objection is possible until the deadline).
-OBJECTABLE = ("notified", "reviewed")
+#: Why an action of the pages was refused (``osms.claims.monitoring``'s reason codes).
+ACTION_REFUSALS = {
+    "expired": N_("The form has expired. Please try again."),
+    "missing_note": N_("Write the reasons."),
+    "objection_late": N_("The deadline for an objection has passed: the defect was confirmed automatically."),
+    "appeal_final": N_("The appeal of this defect is over: its decision is final."),
+    "out_of_order": N_("This step is not the one the appeal awaits."),
+    "same_region": N_("The reviewer must be from another region than the provider's."),
+    "same_reviewer": N_("The second review is made by another reviewer than the first."),
+    "not_central": N_("Choose the fund's central office as the region of its decision."),
+    "unknown_region": N_("Choose the reviewer's region from the list."),
+    "bad_decision": N_("Choose a decision from the list."),
+    "unknown_defect_code": N_("Choose a code of the defect classifier in force today."),
+    "unknown_case": N_("There is no such monitoring case of this provider."),
+    "case_closed": N_("The case is closed already."),
+    "bad_outcome": N_("Choose an outcome from the list."),
+}
 
 
 def names(lang: str) -> dict[str, dict[str, str]]:
@@ -359,12 +375,16 @@ def parse_month(text: str, today: date) -> Month:
 
 
 def defects_context(
-    request: Request, session: Session, principal: Principal, facts: views.ProviderFacts, month: Month
+    request: Request,
+    session: Session,
+    principal: Principal,
+    facts: views.ProviderFacts,
+    month: Month,
+    **extra: Any,
 ) -> dict[str, Any]:
     lang = pick_language(request)
     today = web.today()
     lines = views.defects_of(session, facts.provider_id, month.first_day)
-    clocks = {d.id: views.clock(d, today) for d in lines}
     audit_persons(session, principal, request, [d.iin or "" for d in lines], f"defects of {facts.provider_id}")
     return {
         "provider": facts,
@@ -372,12 +392,13 @@ def defects_context(
         "previous": month + -1,
         "following": month + 1,
         "defects": lines,
-        "clocks": clocks,
+        "clocks": views.clocks(session, lines, today),
         "titles": defect_titles(lang, lines),
         "names": names(lang),
-        "objectable": OBJECTABLE,
-        "can_object": False,  # the objection form appears once osms.claims.monitoring.object_to is merged
+        "can_object": authz.allows(session, principal, DEFECT_OBJECT, facts.provider_id),
         "today": today,
+        "error": extra.get("error"),
+        "error_for": extra.get("error_for"),
     }
 
 
@@ -400,6 +421,58 @@ def defects_page(
         return web.error_page(request, principal, 422, BAD_FILTER)
     context = defects_context(request, session, principal, facts, chosen)
     return web.render(request, "provider_defects.html", principal, headers=web.PRIVATE, **common, **context)
+
+
+def refused_text(lang: str, error: OsmsError) -> str:
+    """The sentence of a refused action in the page's language (the service's own words for a
+    reason with no translation)."""
+    message = ACTION_REFUSALS.get(error.code or "")
+    return i18n.gettext(lang, message) if message else i18n.gettext(lang, web.GENERIC_ERROR)
+
+
+@router.post("/services/defects/{defect_id}/objection", response_class=HTMLResponse)
+def object_to_defect(
+    request: Request,
+    session: DbSession,
+    principal: web.PagePrincipal,
+    defect_id: int,
+    note: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The provider's objection to a defect (first or second, as the appeal awaits), with its
+    reasons (``monitoring.object_to``) → back to the defect on its month's page."""
+    if principal is None:
+        return web.login_redirect(request)
+    refused = web.role_refusal_page(request, principal, DEFECT_OBJECT, OTHER_PROVIDER)
+    if refused is not None:
+        return refused
+    line = views.defect(session, defect_id)
+    # A provider is refused an unknown defect as it is another's: it learns no ids.
+    refused = web.refusal_page(
+        request, session, principal, DEFECT_OBJECT, OTHER_PROVIDER, line.provider_id if line else "-"
+    )
+    if refused is not None:
+        return refused
+    if line is None:
+        raise NotFound(f"no defect {defect_id}", code="unknown_defect")
+    facts = views.provider_facts(session, line.provider_id)
+    assert facts is not None
+    month = Month.of(line.month)
+    lang = pick_language(request)
+    try:
+        if not web.csrf_ok(request, csrf):
+            raise InvalidInput("expired form", code="expired")
+        monitoring.object_to(session, principal, defect_id, note, channel="web", today=web.today())
+    except OsmsError as error:
+        session.rollback()
+        status = 400 if error.code == "expired" else 409 if isinstance(error, monitoring.Conflict) else 422
+        context = defects_context(
+            request, session, principal, facts, month, error=refused_text(lang, error), error_for=defect_id
+        )
+        common = {"asked": facts.provider_id, "own": principal.role == "clinic", "month_text": str(month)}
+        return web.render(request, "provider_defects.html", principal, status, headers=web.PRIVATE, **common, **context)
+    who = "" if principal.role == "clinic" else f"&provider={quote(facts.provider_id)}"
+    return RedirectResponse(f"/services/defects?month={month}{who}#defect-{defect_id}", status_code=303)
 
 
 def _provider_login(principal: Principal | None) -> bool:

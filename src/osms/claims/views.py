@@ -20,20 +20,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from osms.claims import appeals
+from osms.claims.appeals import Step
 from osms.claims.models import AppealStep, Defect, MonitoringCase, ServiceFinding, ServiceRecord, ServiceRecordVersion
+from osms.claims.monitoring_rulebook import MonitoringTopic
+from osms.core.config import get_settings
 from osms.core.models import ImportBatch, ImportRejection, User
-from osms.core.workdays import add_working_days, is_working_day
+from osms.core.workdays import is_working_day
 from osms.providers.queries import providers
+from osms.rulebooks.loader import Rulebook, load_rulebook
 
 #: ``import_batch.kind`` of a service report, whatever its channel (file, API, FHIR).
 INTAKE_KINDS = ("services",)
 #: The longest list a page shows (the CSV export has no limit).
 PAGE_LIMIT = 200
-#: Working days the provider has to object to a defect it was notified of (MON: 5).
-OBJECTION_DAYS = 5
+#: Where an appeal awaits the fund's reviewer (``defect.status``: a reviewer's wait never lapses).
+AWAITING_REVIEW = ("objected", "second_objection", "central")
+#: Where an appeal awaits the provider (until its deadline; then confirmed automatically).
+AWAITING_PROVIDER = ("notified", "reviewed")
 
 
 # --- Providers -------------------------------------------------------------------------------
@@ -491,11 +498,18 @@ def defects_of_record(session: Session, ref: int) -> list[DefectLine]:
 
 @dataclass(frozen=True, slots=True)
 class Clock:
-    """Where a defect's appeal stands on ``today``: the next deadline and the working days left
-    until it (0: the deadline is today; negative: passed)."""
+    """Where a defect's appeal stands on ``today`` (``claims.appeals.state`` on the rulebook's
+    clock): its live status, the step awaited and who acts, the deadline of that step and the
+    working days left until it (0: the deadline is today; negative: passed)."""
 
+    status: str
+    next_step: str | None
+    actor: str | None
     deadline: date | None
     days_left: int | None
+    final: bool
+    automatic: bool
+    overdue: bool
 
 
 def working_days_left(today: date, deadline: date) -> int:
@@ -509,13 +523,41 @@ def working_days_left(today: date, deadline: date) -> int:
     return sign * days
 
 
-def clock(line: DefectLine, today: date) -> Clock:
-    """The next deadline of the appeal: the latest step's due date, else the objection's
-    (``OBJECTION_DAYS`` working days after the defect was found)."""
-    due = next((s.due_on for s in reversed(line.steps) if s.due_on is not None), None)
-    if due is None and not line.steps:
-        due = add_working_days(line.found_on, OBJECTION_DAYS)
-    return Clock(due, None if due is None else working_days_left(today, due))
+def _case_kinds(session: Session, lines: Iterable[DefectLine]) -> dict[int, str]:
+    ids = sorted({d.case_id for d in lines if d.case_id is not None})
+    if not ids:
+        return {}
+    return {
+        i: k
+        for i, k in session.execute(select(MonitoringCase.id, MonitoringCase.kind).where(MonitoringCase.id.in_(ids)))
+    }
+
+
+def clocks(
+    session: Session, lines: Sequence[DefectLine], today: date, book: Rulebook | None = None
+) -> dict[int, Clock]:
+    """Each defect's appeal on ``today``: the death review's clock for a defect of a death review,
+    else the appeal clock in force when the defect was found."""
+    topic = (book or load_rulebook(get_settings().rulebook)).topic(MonitoringTopic)
+    kinds = _case_kinds(session, lines)
+    found: dict[int, Clock] = {}
+    for line in lines:
+        death = line.case_id is not None and kinds.get(line.case_id) == "death_review"
+        clock = topic.death_clock(line.found_on) if death else topic.appeal_clock(line.found_on)
+        steps = [Step(s.step, s.on, s.decision, s.actor, s.region) for s in line.steps]
+        now = appeals.state(line.found_on, steps, clock, today)
+        due = now.due_on
+        found[line.id] = Clock(
+            now.status,
+            now.next_step,
+            now.actor,
+            due,
+            None if due is None else working_days_left(today, due),
+            now.final,
+            now.automatic,
+            now.overdue,
+        )
+    return found
 
 
 # --- Monitoring queues -----------------------------------------------------------------------
@@ -580,19 +622,28 @@ def defect_statuses(session: Session) -> list[tuple[str, int]]:
     return [(s, int(n)) for s, n in rows]
 
 
-def awaiting_review(session: Session, limit: int = PAGE_LIMIT) -> list[DefectLine]:
-    """Defects whose latest appeal step is an objection with no decision yet: the reviewers' queue."""
-    latest = (
-        select(AppealStep.defect_id, func.max(AppealStep.id).label("last")).group_by(AppealStep.defect_id).subquery()
-    )
-    ids = list(
-        session.scalars(
-            select(AppealStep.defect_id)
-            .join(latest, and_(latest.c.defect_id == AppealStep.defect_id, latest.c.last == AppealStep.id))
-            .where(AppealStep.step.like("objection%"), AppealStep.decision.is_(None))
-            .limit(limit)
-        )
-    )
-    if not ids:
-        return []
-    return sorted(_defect_lines(session, [Defect.id.in_(ids)]), key=lambda d: (d.found_on, d.id))
+def cases_of_record(session: Session, ref: int) -> list[CaseLine]:
+    """The monitoring cases on a record (a death's review, a complaint), newest first."""
+    rows = session.execute(
+        select(MonitoringCase, ServiceRecord.record_id, ServiceRecord.iin)
+        .join(ServiceRecord, ServiceRecord.id == MonitoringCase.record_ref)
+        .where(MonitoringCase.record_ref == ref)
+        .order_by(MonitoringCase.opened_on.desc(), MonitoringCase.id.desc())
+    ).all()
+    return [
+        CaseLine(
+            c.id,
+            c.kind,
+            c.trigger,
+            c.provider_id,
+            c.month,
+            c.opened_on,
+            c.due_on,
+            c.status,
+            c.note,
+            c.record_ref,
+            record_id,
+            iin,
+        )  # fmt: skip
+        for c, record_id, iin in rows
+    ]
