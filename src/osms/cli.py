@@ -9,6 +9,7 @@ import typer
 from osms.attachment.cli import attach_app
 from osms.audit.cli import audit_app
 from osms.benefits.cli import benefits_app, entitle_command
+from osms.claims.cli import services_app
 from osms.claims.monitoring_cli import monitoring_app
 from osms.contributions.calc_cli import calc_command, payroll_app
 from osms.contributions.cli import payments_app
@@ -50,6 +51,7 @@ app.command("entitle")(entitle_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(monitoring_app, name="monitoring")
+app.add_typer(services_app, name="services")
 
 
 def main() -> None:

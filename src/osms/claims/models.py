@@ -131,6 +131,7 @@ class ServiceFinding(Base):
     __table_args__ = (
         UniqueConstraint("record_ref", "code", name="uq_service_finding_record_code"),
         Index("ix_service_finding_provider_month", "provider_id", "month", "code"),
+        Index("ix_service_finding_batch", "batch_id"),  # migration 0015_intake
     )
 
 

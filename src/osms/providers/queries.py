@@ -14,6 +14,7 @@ from sqlalchemy import CompoundSelect, Select, func, select
 
 from osms.providers.models import (
     Contract,
+    ContractMonth,
     FundEmployee,
     Provider,
     ProviderContractHistory,
@@ -110,3 +111,19 @@ def phc_clinics() -> Select[str, str, str, str, int]:
         Provider.region,
         func.coalesce(capacity, 0).label("capacity"),
     ).where(Provider.kind == "phc")
+
+
+def contract_care_types() -> Select[str, str, date, date, date | None]:
+    """The care types each provider's contracts cover (the claims room's ``not_in_contract`` check):
+    ``provider_id, care_type, valid_from, valid_to, terminated_on``, one row per contract and care
+    type with a line in it. A contract covers a care type on day D when ``valid_from <= D <= valid_to``
+    and it was not terminated by then (``terminated_on`` null or after D: a contract is terminated
+    on and after ``terminated_on``, as ``contracts.ContractView.status`` says)."""
+    lines = select(ContractMonth.contract_id, ContractMonth.care_type).distinct().subquery("lines")
+    return select(
+        Contract.provider_id,
+        lines.c.care_type,
+        Contract.valid_from,
+        Contract.valid_to,
+        Contract.terminated_on,
+    ).join(lines, lines.c.contract_id == Contract.contract_id)

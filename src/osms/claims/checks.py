@@ -1,0 +1,448 @@
+"""The checks of accepted service records (docs/claims.md, "Checks"): set-based, in SQL, over the
+records an intake added or corrected (the temporary table ``claims_touched`` that
+``claims.intake`` builds), against the whole register and the other rooms' published surfaces.
+
+Which checks run, and the defect code of each, is the rulebook's (``ClaimsTopic.findings(on)`` on
+the record's ``date_from``): a temporary table ``claims_rule`` holds, for each distinct
+``date_from`` of the batch, the finding codes in force, their defect codes, whether that defect
+has a money effect, and the doctor's daily maximum. A check not in force that day finds nothing.
+
+Each failed check is a ``service_finding`` row; a finding whose defect code has a money effect
+also becomes a ``defect`` (origin ``potential``, status ``notified``). The corrected records'
+findings and their still-``notified`` potential defects are replaced first.
+
+``not_covered`` is the one check computed in Python: the benefits decision
+(``benefits.rules.decide``) is memoised over the distinct (care type, diagnosis, referral,
+residency, date) of the batch's planned records, once as insured and once as not; the insured
+status (``coverage.service.load_facts``/``evaluate_facts``, batched per date) is read only for the
+records whose answer depends on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from osms.attachment import queries as attachment
+from osms.benefits import rules as benefits
+from osms.benefits.catalogue import CARE_TYPES
+from osms.claims.rulebook import ClaimsTopic
+from osms.claims.vocabulary import ROUND_THE_CLOCK_FORMS
+from osms.core.progress import Reporter, Silent
+from osms.coverage.rulebook import CoverageTopic
+from osms.coverage.rules import MonthFacts
+from osms.coverage.service import evaluate_facts, load_facts
+from osms.providers import queries as providers
+from osms.registry.service import PersonFacts
+from osms.rulebooks.loader import Rulebook
+
+TOUCHED = "claims_touched"
+RULES = "claims_rule"
+NOT_COVERED_KEYS = "claims_nc_key"
+NOT_COVERED_IDS = "claims_nc_id"
+#: Care types the readmission check leaves out.
+NOT_READMISSION = ("palliative",)
+#: How an earlier stay must have ended for a new one to be a readmission.
+DISCHARGED = ("discharged", "self_discharge", "completed")
+
+_INSERT = "INSERT INTO service_finding (record_ref, code, defect_code, detail, provider_id, month, found_on, batch_id) "
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _derived(conn: Connection, surface: Select[Any] | Any) -> str:
+    return f"({surface.compile(dialect=conn.dialect, compile_kwargs={'literal_binds': True})})"
+
+
+class _Checks:
+    def __init__(self, conn: Connection, book: Rulebook, batch_id: int, today: date) -> None:
+        self.conn = conn
+        self.book = book
+        self.pg = conn.dialect.name == "postgresql"
+        self.params = {"b": batch_id, "today": today if self.pg else today.isoformat()}
+
+    def day(self, value: Any) -> Any:
+        """A date as the dialect binds it (SQLite: ISO text, as the register stores it)."""
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return value if self.pg else value.isoformat()
+
+    def exec(self, sql: str, **more: Any) -> int:
+        return int(self.conn.execute(text(sql), self.params | more).rowcount or 0)
+
+    def simple(self, code: str, condition: str, detail: str) -> int:
+        """A check on the record and its person alone."""
+        return self.exec(
+            _INSERT + f"SELECT t.id, k.code, k.defect_code, {detail}, t.provider_id, t.month, :today, :b "
+            f"FROM {TOUCHED} t JOIN {RULES} k ON k.day = t.date_from AND k.code = '{code}' "
+            f"WHERE ({condition}) AND NOT EXISTS "
+            "(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code)"
+        )
+
+    def against_register(self, code: str, join: str, detail: str, where: str = "1 = 1") -> int:
+        """A check of each record against other records of the register (``r``)."""
+        return self.exec(
+            _INSERT + f"SELECT t.id, k.code, k.defect_code, {detail}, t.provider_id, t.month, :today, :b "
+            f"FROM {TOUCHED} t JOIN {RULES} k ON k.day = t.date_from AND k.code = '{code}' "
+            f"JOIN service_record r ON {join} "
+            f"WHERE ({where}) AND NOT EXISTS "
+            "(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code) "
+            "GROUP BY t.id, k.code, k.defect_code, t.provider_id, t.month"
+        )
+
+
+def _rules(c: _Checks) -> None:
+    """``claims_rule``: the checks in force on each distinct ``date_from`` of the batch."""
+    conn = c.conn
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {RULES}")
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {RULES} (day DATE NOT NULL, code VARCHAR(32) NOT NULL, "
+        "defect_code VARCHAR(8), money BOOLEAN NOT NULL, value INTEGER)"
+    )
+    topic = c.book.topic(ClaimsTopic)
+    rows: list[dict[str, Any]] = []
+    for (raw,) in conn.exec_driver_sql(f"SELECT DISTINCT date_from FROM {TOUCHED}"):
+        day = date.fromisoformat(raw) if isinstance(raw, str) else raw
+        try:
+            codes = topic.findings(day)
+            defects = topic.defects(day)
+            overload = topic.doctor_overload(day)
+        except Exception:  # a date the rulebook does not cover: no checks that day
+            continue
+        for code, defect in codes.items():
+            value = None
+            if code == "doctor_overload":
+                if overload is None:
+                    continue
+                value = overload
+            entry = defects.get(defect) if defect is not None else None
+            money = entry is not None and entry.money_effect
+            rows.append({"day": c.day(day), "code": code, "defect": defect, "money": money, "value": value})
+    if rows:
+        conn.execute(
+            text(
+                f"INSERT INTO {RULES} (day, code, defect_code, money, value) "
+                "VALUES (:day, :code, :defect, :money, :value)"
+            ),
+            rows,
+        )
+    conn.exec_driver_sql(f"CREATE INDEX ix_{RULES}_day ON {RULES} (day, code)")
+    if c.pg:
+        conn.exec_driver_sql(f"ANALYZE {RULES}")
+
+
+def _replace_corrected(c: _Checks) -> None:
+    """The corrected records' potential defects still ``notified`` and their findings go (a finding
+    a defect past ``notified`` still points to stays; the checks do not repeat it)."""
+    corrected = f"SELECT id FROM {TOUCHED} WHERE status = 'corrected'"
+    if c.conn.exec_driver_sql(f"{corrected} LIMIT 1").first() is None:
+        return
+    c.conn.exec_driver_sql(
+        f"DELETE FROM defect WHERE origin = 'potential' AND status = 'notified' AND record_ref IN ({corrected})"
+    )
+    c.conn.exec_driver_sql(
+        f"DELETE FROM service_finding WHERE record_ref IN ({corrected}) "
+        "AND NOT EXISTS (SELECT 1 FROM defect d WHERE d.finding_id = service_finding.id)"
+    )
+
+
+def _prepare(c: _Checks) -> int:
+    _rules(c)
+    _replace_corrected(c)
+    return 0
+
+
+class _InsuredMemo:
+    """``evaluate_facts(...).insured``, memoised on what the evaluation reads: the day, the person's
+    month facts and category memberships, the death date, and the birth date as the status rules
+    use it (its month when on or after the insurance start, else only "before the start"; and
+    whether the person was born by the day). Persons with the same facts share one evaluation."""
+
+    def __init__(self, book: Rulebook) -> None:
+        self.book = book
+        self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
+        self.known: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(
+        self, iin: str, day: date, persons: dict[str, PersonFacts], months: dict[str, list[MonthFacts]]
+    ) -> bool:
+        person = persons.get(iin)
+        if person is None:
+            key: tuple[Any, ...] = (day, None)
+        else:
+            birth = person.birth_date
+            born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "before", birth > day)
+            key = (day, tuple(months.get(iin, ())), person.categories, person.death_date, born)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months).insured
+        return found
+
+
+def _not_covered(c: _Checks, session: Session) -> int:
+    """Findings ``not_covered``: the benefits decision is "none" (see the module's docstring)."""
+    conn = c.conn
+    planned = tuple(code for code, kind in CARE_TYPES.items() if kind.nature != "emergency")
+    keys = conn.exec_driver_sql(
+        f"SELECT t.care_type, t.icd10, t.referral, COALESCE(t.residency, ''), t.date_from FROM {TOUCHED} t "
+        f"JOIN {RULES} k ON k.day = t.date_from AND k.code = 'not_covered' "
+        f"WHERE NOT t.emergency AND t.care_type IN {_in(planned)} "
+        "GROUP BY t.care_type, t.icd10, t.referral, COALESCE(t.residency, ''), t.date_from"
+    ).all()
+    if not keys:
+        return 0
+    found: list[dict[str, Any]] = []
+    for care, icd10, referral, residency, raw_day in keys:
+        day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
+        answers = []
+        for insured in (True, False):
+            try:
+                answers.append(
+                    benefits.decide(
+                        rulebook=c.book,
+                        on=day,
+                        care=care,
+                        residency=residency or None,
+                        insured=insured,
+                        icd10=icd10,
+                        emergency=False,
+                        referral=bool(referral),
+                    )
+                )
+            except Exception:  # a date or code the benefits rulebook cannot answer for: no finding
+                answers = []
+                break
+        if len(answers) < 2 or answers[1].covered_by != "none":
+            continue  # covered even when not insured: no finding, whatever the status
+        detail = "none: " + ", ".join(r.code for r in answers[1].reasons)
+        found.append(
+            {
+                "care": care,
+                "icd10": icd10,
+                "referral": bool(referral) if c.pg else int(bool(referral)),
+                "residency": residency,
+                "day": c.day(day),
+                "status": answers[0].covered_by != "none",  # covered if insured: the status decides
+                "detail": detail[:300],
+            }
+        )
+    if not found:
+        return 0
+    for name in (NOT_COVERED_KEYS, NOT_COVERED_IDS):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {NOT_COVERED_KEYS} (care_type VARCHAR(24), icd10 VARCHAR(8), referral BOOLEAN, "
+        "residency VARCHAR(24), date_from DATE, need_status BOOLEAN, detail VARCHAR(300))"
+    )
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {NOT_COVERED_IDS} (id BIGINT PRIMARY KEY)")
+    conn.execute(
+        text(
+            f"INSERT INTO {NOT_COVERED_KEYS} (care_type, icd10, referral, residency, date_from, need_status, detail) "
+            "VALUES (:care, :icd10, :referral, :residency, :day, :status, :detail)"
+        ),
+        found,
+    )
+    match = (
+        f"FROM {TOUCHED} t JOIN {NOT_COVERED_KEYS} n ON n.care_type = t.care_type AND n.icd10 = t.icd10 "
+        "AND n.referral = t.referral AND n.residency = COALESCE(t.residency, '') AND n.date_from = t.date_from "
+    )
+    if any(row["status"] for row in found):
+        by_day: dict[date, list[tuple[int, str]]] = {}
+        for ref, iin, raw_day in conn.exec_driver_sql(
+            f"SELECT t.id, t.iin, t.date_from {match} WHERE n.need_status AND NOT t.emergency"
+        ):
+            day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
+            by_day.setdefault(day, []).append((int(ref), iin))
+        uninsured: list[dict[str, int]] = []
+        insured_on = _InsuredMemo(c.book)
+        for day, records in by_day.items():
+            iins = sorted({iin for _, iin in records})
+            try:
+                persons, months = load_facts(session, iins, day, c.book)
+                covered = {iin for iin in iins if insured_on(iin, day, persons, months)}
+            except Exception:  # the coverage rulebook cannot answer for that day: no finding
+                continue
+            uninsured.extend({"id": ref} for ref, iin in records if iin not in covered)
+        if uninsured:
+            conn.execute(text(f"INSERT INTO {NOT_COVERED_IDS} (id) VALUES (:id)"), uninsured)
+    count = c.exec(
+        _INSERT + f"SELECT t.id, k.code, k.defect_code, "
+        "CASE WHEN n.need_status THEN 'not insured; ' || n.detail ELSE n.detail END, "
+        f"t.provider_id, t.month, :today, :b {match}"
+        f"JOIN {RULES} k ON k.day = t.date_from AND k.code = 'not_covered' "
+        f"WHERE NOT t.emergency AND (NOT n.need_status OR t.id IN (SELECT id FROM {NOT_COVERED_IDS})) "
+        "AND NOT EXISTS (SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code)"
+    )
+    for name in (NOT_COVERED_KEYS, NOT_COVERED_IDS):
+        conn.exec_driver_sql(f"DROP TABLE {name}")
+    return count
+
+
+def _doctor_overload(c: _Checks) -> int:
+    """Every record of a doctor-day of the batch whose total quantity in the register is above the
+    rulebook's maximum (records sent earlier included: the day became implausible as a whole)."""
+    return c.exec(
+        _INSERT + "SELECT r.id, k.code, k.defect_code, "
+        "'the doctor''s services that day: ' || CAST(o.total AS TEXT) || ' (at most ' || CAST(k.value AS TEXT) || ')', "
+        "r.provider_id, r.month, :today, :b "
+        "FROM (SELECT x.doctor_iin, x.date_from, SUM(x.quantity) AS total FROM service_record x "
+        f"JOIN (SELECT DISTINCT doctor_iin, date_from FROM {TOUCHED} WHERE doctor_iin IS NOT NULL) d "
+        "ON x.doctor_iin = d.doctor_iin AND x.date_from = d.date_from GROUP BY x.doctor_iin, x.date_from) o "
+        f"JOIN {RULES} k ON k.day = o.date_from AND k.code = 'doctor_overload' "
+        "JOIN service_record r ON r.doctor_iin = o.doctor_iin AND r.date_from = o.date_from "
+        "WHERE o.total > k.value AND NOT EXISTS "
+        "(SELECT 1 FROM service_finding f WHERE f.record_ref = r.id AND f.code = k.code)"
+    )
+
+
+def _defects(c: _Checks, created_by: str) -> int:
+    """A potential defect for each finding of the batch whose defect code has a money effect."""
+    return c.exec(
+        "INSERT INTO defect (record_ref, finding_id, provider_id, month, code, origin, status, found_on, created_by) "
+        "SELECT f.record_ref, f.id, f.provider_id, f.month, f.defect_code, 'potential', 'notified', :today, :by "
+        "FROM service_finding f JOIN service_record r ON r.id = f.record_ref "
+        f"JOIN {RULES} k ON k.day = r.date_from AND k.code = f.code "
+        "WHERE f.batch_id = :b AND f.defect_code IS NOT NULL AND k.money ORDER BY f.id",
+        by=created_by,
+    )
+
+
+def run_checks(
+    conn: Connection,
+    book: Rulebook,
+    *,
+    batch_id: int,
+    today: date,
+    created_by: str,
+    reporter: Reporter | None = None,
+) -> tuple[dict[str, float], int]:
+    """Run every check in force over ``claims_touched``; returns (seconds per check, defects written)."""
+    report = reporter or Silent()
+    c = _Checks(conn, book, batch_id, today)
+    phases: dict[str, float] = {}
+    rtc = _in(ROUND_THE_CLOCK_FORMS)
+    contracts = _derived(conn, providers.contract_care_types())
+    attached = _derived(conn, attachment.attachments())
+    session = Session(bind=conn)
+    steps: list[tuple[str, Callable[[], int]]] = [
+        ("rules", lambda: _prepare(c)),
+        (
+            "dead_before_service",
+            lambda: c.simple(
+                "dead_before_service",
+                "t.death_date IS NOT NULL AND t.death_date < t.date_from",
+                "'the person died on ' || CAST(t.death_date AS TEXT)",
+            ),
+        ),
+        (
+            "sex_mismatch",
+            lambda: c.simple(
+                "sex_mismatch",
+                "t.cat_sex IS NOT NULL AND t.sex IS NOT NULL AND t.sex <> t.cat_sex",
+                "t.item || ' is for sex ' || t.cat_sex || ' only; the person: ' || t.sex",
+            ),
+        ),
+        (
+            "age_mismatch",
+            lambda: c.simple(
+                "age_mismatch",
+                "t.birth_date IS NOT NULL AND ((t.born_by IS NOT NULL AND t.birth_date > t.born_by) "
+                "OR (t.born_after IS NOT NULL AND t.birth_date <= t.born_after))",
+                "t.item || ': outside its age range; the person was born on ' || CAST(t.birth_date AS TEXT)",
+            ),
+        ),
+        (
+            "no_referral",
+            lambda: c.simple(
+                "no_referral",
+                "t.needs_referral AND NOT t.emergency AND NOT t.referral",
+                "'planned ' || t.care_form || ' care (' || t.item || ') without a referral'",
+            ),
+        ),
+        (
+            "not_in_contract",
+            lambda: c.simple(
+                "not_in_contract",
+                f"NOT EXISTS (SELECT 1 FROM {contracts} ct WHERE ct.provider_id = t.provider_id "
+                "AND ct.care_type = t.care_type AND ct.valid_from <= t.date_from AND ct.valid_to >= t.date_from "
+                "AND (ct.terminated_on IS NULL OR ct.terminated_on > t.date_from))",
+                "'no contract of ' || t.provider_id || ' covers ' || t.care_type "
+                "|| ' on ' || CAST(t.date_from AS TEXT)",
+            ),
+        ),
+        (
+            "not_attached",
+            lambda: c.simple(
+                "not_attached",
+                f"t.care_form = 'phc' AND NOT EXISTS (SELECT 1 FROM {attached} a WHERE a.iin = t.iin "
+                "AND a.clinic_id = t.provider_id AND a.valid_from <= t.date_from "
+                "AND (a.valid_to IS NULL OR a.valid_to >= t.date_from))",
+                "'not attached to ' || t.provider_id || ' on ' || CAST(t.date_from AS TEXT)",
+            ),
+        ),
+        (
+            "duplicate",
+            lambda: c.against_register(
+                "duplicate",
+                "r.iin = t.iin AND r.date_from = t.date_from AND r.provider_id = t.provider_id "
+                "AND COALESCE(r.service_code, r.case_group) = t.item AND r.id < t.id",
+                "'the same as record ' || MIN(r.record_id)",
+            ),
+        ),
+        (
+            "overlapping_stay",
+            lambda: c.against_register(
+                "overlapping_stay",
+                f"r.iin = t.iin AND r.id < t.id AND r.care_form IN {rtc} "
+                "AND r.date_from < t.date_to AND t.date_from < r.date_to",
+                "'overlaps the stay ' || MIN(r.provider_id || '/' || r.record_id)",
+                where=f"t.care_form IN {rtc}",
+            ),
+        ),
+        (
+            "readmission_30d",
+            lambda: c.against_register(
+                "readmission_30d",
+                f"r.iin = t.iin AND r.id <> t.id AND r.care_form IN {rtc} "
+                f"AND r.care_type NOT IN {_in(NOT_READMISSION)} AND r.outcome IN {_in(DISCHARGED)} "
+                "AND r.date_from < t.date_from AND r.date_to <= t.date_from AND r.date_to >= t.readmit_from",
+                "'readmitted after ' || MAX(r.provider_id || '/' || r.record_id)",
+                where=f"t.care_form IN {rtc} AND t.care_type NOT IN {_in(NOT_READMISSION)} "
+                "AND t.readmit_from IS NOT NULL",
+            ),
+        ),
+        ("doctor_overload", lambda: _doctor_overload(c)),
+        ("not_covered", lambda: _not_covered(c, session)),
+    ]
+    report.phase("checks", len(steps) + 1)
+    defects = 0
+    for name, step in steps:
+        started = time.perf_counter()
+        step()
+        phases[f"check {name}"] = round(time.perf_counter() - started, 3)
+        report.advance(1)
+    started = time.perf_counter()
+    defects = _defects(c, created_by)
+    phases["potential defects"] = round(time.perf_counter() - started, 3)
+    report.advance(1)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {RULES}")
+    return phases, defects
+
+
+def counts(conn: Connection, batch_id: int) -> dict[str, int]:
+    """The findings a batch made, by code."""
+    return {
+        str(code): int(n)
+        for code, n in conn.execute(
+            text("SELECT code, COUNT(*) FROM service_finding WHERE batch_id = :b GROUP BY code ORDER BY code"),
+            {"b": batch_id},
+        )
+    }
