@@ -159,6 +159,10 @@ def test_defects_show_the_code_status_and_appeal_clock(app: Any, world: World) -
     d2 = d2[: d2.index("</article>")]
     assert "Objection under review" in d2 and "The patient came twice" in d2 and "14 Apr 2026" in d2
     assert str(world.defects["D3"]) not in re.findall(r'data-defect="(\d+)"', page.text)  # P2's
+    # the complaint on R1 is how the provider learns of the unplanned monitoring
+    cases = html[html.index('class="box provider-cases"') :]
+    assert f'data-case="{world.cases["complaint"]}"' in cases and "Complaint" in cases and "R1" in cases
+    assert f'data-case="{world.cases["death"]}"' not in cases  # P2's
     # the default month is the pages' day's (April 2026); another month has none
     assert "data-defect=" in p1.get("/services/defects").text
     assert "No defects in this month." in p1.get("/services/defects", params={"month": "2026-03", "lang": "en"}).text

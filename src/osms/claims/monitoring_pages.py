@@ -44,28 +44,12 @@ router = APIRouter(include_in_schema=False)
 NOT_FUND = N_("The monitoring pages are for the fund's experts, reviewers and auditors.")
 NOT_EXPERT = N_("Only the fund's experts and reviewers record defects, decisions and cases.")
 
-#: Why a monitoring case was opened (``monitoring_case.trigger``) and what it is (``kind``).
-CASE_KIND_LABELS = {
-    "death_review": N_("Review of a death"),
-    "unplanned": N_("Unplanned monitoring"),
-    "expertise": N_("Expertise of a sampled record"),
-}
-TRIGGER_LABELS = {
-    "death": N_("Death"),
-    "complaint": N_("Complaint"),
-    "risk": N_("Risk signal"),
-    "extra_volume": N_("Request for extra volume"),
-    "unconfirmed": N_("Unconfirmed cases"),
-    "breach": N_("Breach of the contract"),
-    "ministry": N_("Request of the ministry"),
-}
 #: Why a death is in the review queue.
 DEATH_REASON_LABELS = {
     "form": N_("Death in a round-the-clock or day hospital"),
     "infant": N_("Death of an infant"),
 }
-#: How a case ends (``monitoring.CASE_OUTCOMES``).
-CASE_OUTCOME_LABELS = {"confirmed": N_("Confirmed"), "not_confirmed": N_("Not confirmed")}
+
 #: Who reviews the step awaited: the rule on the reviewer's region (MON).
 REVIEWER_RULES = {
     "objected": N_("An employee of the fund from a region other than the provider's (%(region)s)"),
@@ -82,12 +66,7 @@ def _labels(lang: str) -> dict[str, dict[str, str]]:
     def tr(labels: dict[str, str]) -> dict[str, str]:
         return {code: i18n.gettext(lang, text) for code, text in labels.items()}
 
-    return names(lang) | {
-        "kind": tr(CASE_KIND_LABELS),
-        "trigger": tr(TRIGGER_LABELS),
-        "outcome": tr(CASE_OUTCOME_LABELS),
-        "death": tr(DEATH_REASON_LABELS),
-    }
+    return names(lang) | {"death": tr(DEATH_REASON_LABELS)}
 
 
 def _reviewer_rule(lang: str, status: str, region: str) -> str:

@@ -77,6 +77,23 @@ STEP_LABELS = {
     "central": N_("Decision of the central office"),
 }
 DECISION_LABELS = {"upheld": N_("Defect upheld"), "overturned": N_("Defect overturned")}
+#: What a monitoring case is (``monitoring_case.kind``) and what opened it (``trigger``).
+CASE_KIND_LABELS = {
+    "death_review": N_("Review of a death"),
+    "unplanned": N_("Unplanned monitoring"),
+    "expertise": N_("Expertise of a sampled record"),
+}
+TRIGGER_LABELS = {
+    "death": N_("Death"),
+    "complaint": N_("Complaint"),
+    "risk": N_("Risk signal"),
+    "extra_volume": N_("Request for extra volume"),
+    "unconfirmed": N_("Unconfirmed cases"),
+    "breach": N_("Breach of the contract"),
+    "ministry": N_("Request of the ministry"),
+}
+#: How a case ends (``monitoring.CASE_OUTCOMES``).
+CASE_OUTCOME_LABELS = {"confirmed": N_("Confirmed"), "not_confirmed": N_("Not confirmed")}
 #: Why an action of the pages was refused (``osms.claims.monitoring``'s reason codes).
 ACTION_REFUSALS = {
     "expired": N_("The form has expired. Please try again."),
@@ -105,6 +122,9 @@ def names(lang: str) -> dict[str, dict[str, str]]:
         "origin": tr(DEFECT_ORIGIN_LABELS),
         "step": tr(STEP_LABELS),
         "decision": tr(DECISION_LABELS),
+        "kind": tr(CASE_KIND_LABELS),
+        "trigger": tr(TRIGGER_LABELS),
+        "outcome": tr(CASE_OUTCOME_LABELS),
     }
 
 
@@ -385,7 +405,14 @@ def defects_context(
     lang = pick_language(request)
     today = web.today()
     lines = views.defects_of(session, facts.provider_id, month.first_day)
-    audit_persons(session, principal, request, [d.iin or "" for d in lines], f"defects of {facts.provider_id}")
+    cases = views.cases_of(session, facts.provider_id, month.first_day)
+    audit_persons(
+        session,
+        principal,
+        request,
+        [d.iin or "" for d in lines] + [c.iin or "" for c in cases],
+        f"defects of {facts.provider_id}",
+    )
     return {
         "provider": facts,
         "month": month,
@@ -393,6 +420,7 @@ def defects_context(
         "following": month + 1,
         "defects": lines,
         "clocks": views.clocks(session, lines, today),
+        "cases": cases,
         "titles": defect_titles(lang, lines),
         "names": names(lang),
         "can_object": authz.allows(session, principal, DEFECT_OBJECT, facts.provider_id),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from osms.claims import appeals
 from osms.claims.appeals import Step
+from osms.claims.intake import BATCH_KIND
 from osms.claims.models import AppealStep, Defect, MonitoringCase, ServiceFinding, ServiceRecord, ServiceRecordVersion
 from osms.claims.monitoring_rulebook import MonitoringTopic
 from osms.core.config import get_settings
@@ -34,7 +35,7 @@ from osms.providers.queries import providers
 from osms.rulebooks.loader import Rulebook, load_rulebook
 
 #: ``import_batch.kind`` of a service report, whatever its channel (file, API, FHIR).
-INTAKE_KINDS = ("services",)
+INTAKE_KINDS = (BATCH_KIND,)
 #: The longest list a page shows (the CSV export has no limit).
 PAGE_LIMIT = 200
 #: Where an appeal awaits the fund's reviewer (``defect.status``: a reviewer's wait never lapses).
@@ -629,6 +630,35 @@ def cases_of_record(session: Session, ref: int) -> list[CaseLine]:
         .join(ServiceRecord, ServiceRecord.id == MonitoringCase.record_ref)
         .where(MonitoringCase.record_ref == ref)
         .order_by(MonitoringCase.opened_on.desc(), MonitoringCase.id.desc())
+    ).all()
+    return [
+        CaseLine(
+            c.id,
+            c.kind,
+            c.trigger,
+            c.provider_id,
+            c.month,
+            c.opened_on,
+            c.due_on,
+            c.status,
+            c.note,
+            c.record_ref,
+            record_id,
+            iin,
+        )  # fmt: skip
+        for c, record_id, iin in rows
+    ]
+
+
+def cases_of(session: Session, provider_id: str, month: date) -> list[CaseLine]:
+    """A provider's monitoring cases of a reporting month (a complaint on its record, a death's
+    review...), newest first: how the provider learns of them."""
+    rows = session.execute(
+        select(MonitoringCase, ServiceRecord.record_id, ServiceRecord.iin)
+        .outerjoin(ServiceRecord, ServiceRecord.id == MonitoringCase.record_ref)
+        .where(MonitoringCase.provider_id == provider_id, MonitoringCase.month == month_start(month))
+        .order_by(MonitoringCase.opened_on.desc(), MonitoringCase.id.desc())
+        .limit(PAGE_LIMIT)
     ).all()
     return [
         CaseLine(
