@@ -15,6 +15,7 @@ Every person listed is a read of that person's services (``services.read``). Rea
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -83,7 +84,11 @@ def _queues(request: Request, session: Session, principal: Principal, **extra: A
     # a provider's silence past the deadline confirmed the defect: it waits for nobody any more
     notified = [d for d in waiting if not clocks[d.id].final]
     deaths = monitoring.death_queue(session, principal, channel="web", open_cases=False, today=today)
-    death_items = [i for i in deaths["items"] if i["case_status"] != "closed"]
+    death_items = [
+        i | {"date_from": date.fromisoformat(i["date_from"]), "date_to": date.fromisoformat(i["date_to"])}
+        for i in deaths["items"]
+        if i["case_status"] != "closed"
+    ]
     unplanned = views.open_cases(session, "unplanned")
     facts = views.provider_names(
         session,
