@@ -171,10 +171,12 @@ def test_the_deaths_queue(land: Session) -> None:
         "i1": ("infant", None),
     }
     assert seen["opened"] == 0  # an auditor reads, never opens
-    queue = monitoring.death_queue(land, OPERATOR, month="2026-03", channel="cli", today=FOUND)
+    queue = monitoring.death_queue(land, OPERATOR, month="2026-03", open_cases=True, channel="cli", today=FOUND)
     assert queue["opened"] == 3 and queue["open"] == 3
     assert {i["record_ref"] for i in queue["items"]} == {hospital.id, day.id, infant.id}
-    assert monitoring.death_queue(land, OPERATOR, channel="cli", today=FOUND)["opened"] == 0
+    assert monitoring.death_queue(land, OPERATOR, open_cases=True, channel="cli", today=FOUND)["opened"] == 0
+    with pytest.raises(Forbidden):
+        monitoring.death_queue(land, AUDITOR, open_cases=True, channel="api", today=FOUND)
     assert sorted(set(_audits(land, "monitoring.deaths.read"))) == sorted({ADULT, CHILD, INFANT})
     case_id = next(i["case_id"] for i in queue["items"] if i["record_id"] == "h1")
     # a defect of a death's review runs on the deaths' clock: review within 3 working days
@@ -298,3 +300,74 @@ def test_seeds_2016_has_no_appeal_and_reviews_no_deaths(land: Session) -> None:
     queue = monitoring.death_queue(land, OPERATOR, channel="cli", today=date(2019, 3, 6), rulebook=book)
     assert queue["rule"] is None and queue["items"] == []
     assert land.scalar(select(func.count()).select_from(MonitoringCase)) == 0
+
+
+def test_lapsed_deadlines_are_stored_set_based(land: Session) -> None:
+    recs = [record(land, "P1", f"r{n}", ADULT, day=date(2026, 3, 2 + n)) for n in range(3)]
+    silent = potential(land, recs[0], "duplicate", "3.1", FOUND)  # deadline Wed 1 April
+    recent = potential(land, recs[1], "duplicate", "3.1", date(2026, 3, 31))  # deadline Tue 7 April
+    reviewed = potential(land, recs[2], "duplicate", "3.1", date(2026, 3, 5))
+    assert silent and recent and reviewed
+    monitoring.object_to(land, clinic("P1"), reviewed.id, "no", channel="api", today=date(2026, 3, 6))
+    monitoring.decide(land, REVIEWER, reviewed.id, "upheld", region="KZ-AST", channel="api", today=date(2026, 3, 26))
+    # second objection within 3 working days of 26 March: Fri 27, Mon 30, Tue 31
+    assert monitoring.confirm_lapsed(land, today=date(2026, 4, 1)) == 1
+    assert monitoring.confirm_lapsed(land, today=date(2026, 4, 2)) == 1
+    statuses = {d.id: (d.status, d.decided_on) for d in land.scalars(select(Defect))}
+    assert statuses == {
+        silent.id: ("confirmed", date(2026, 4, 2)),
+        recent.id: ("notified", None),
+        reviewed.id: ("confirmed", date(2026, 4, 1)),
+    }
+
+
+def test_seeds_2016_draws_a_reproducible_sample_for_expertise(land: Session) -> None:
+    book = load_rulebook("seeds-2016")
+    for n in range(200):
+        record(land, "P1", f"s{n}", ADULT, care_form="inpatient", day=date(2019, 3, 4), outcome="discharged")
+    record(land, "P1", "k1", ADULT, care_form="phc", day=date(2019, 3, 4))
+    first = monitoring.sample_for_expertise(
+        land, OPERATOR, "2019-03", channel="cli", rulebook=book, today=date(2019, 4, 1)
+    )
+    drawn = first["drawn"]["inpatient"]
+    assert 5 <= drawn <= 40  # 10% of 200, by a hash of each key
+    assert first["records"] == 201 and first["opened"] == sum(first["drawn"].values())
+    again = monitoring.sample_for_expertise(
+        land, OPERATOR, "2019-03", channel="cli", rulebook=book, today=date(2019, 4, 2)
+    )
+    assert again["drawn"] == first["drawn"] and again["opened"] == 0
+    kinds = land.scalars(select(MonitoringCase.kind).where(MonitoringCase.trigger == "sample")).all()
+    assert kinds == ["expertise"] * first["opened"]
+    assert monitoring.sample_for_expertise(land, OPERATOR, "2026-03", channel="cli")["rule"] is None  # kz-law
+    with pytest.raises(Forbidden):
+        monitoring.sample_for_expertise(land, AUDITOR, "2019-03", channel="api", rulebook=book)
+
+
+def test_the_reviewers_queue_and_the_cases(land: Session) -> None:
+    recs = [record(land, provider, f"q{n}", ADULT) for n, provider in enumerate(("P1", "P2", "P1"))]
+    defects = [potential(land, rec, "duplicate", "3.1", FOUND) for rec in recs]
+    assert all(defects)
+    ids = [d.id for d in defects if d is not None]
+    monitoring.object_to(land, clinic("P1"), ids[0], "no", channel="api", today=date(2026, 3, 26))
+    monitoring.object_to(land, clinic("P2"), ids[1], "no", channel="api", today=date(2026, 3, 27))
+    # ids[2]: not objected, nothing for a reviewer
+    every = monitoring.review_queue(land, AUDITOR, channel="api", today=date(2026, 4, 3))
+    # review due 5 working days after 26 March: 27, 30, 31 March, 1, 2 April; after 27 March: ... 3 April
+    assert [(i["id"], i["due_on"], i["overdue"]) for i in every["items"]] == [
+        (ids[0], "2026-04-02", True),
+        (ids[1], "2026-04-03", False),
+    ]
+    assert every["overdue"] == 1
+    almaty = monitoring.review_queue(land, REVIEWER, region="KZ-ALA", channel="api", today=date(2026, 4, 3))
+    assert [i["id"] for i in almaty["items"]] == [ids[1]]  # P1 is of Almaty: not for an Almaty reviewer
+    assert monitoring.review_queue(land, REVIEWER, region="central", channel="api")["items"] == []
+    with pytest.raises(Forbidden):
+        monitoring.review_queue(land, clinic("P1"), channel="api")
+    monitoring.file_complaint(land, citizen(ADULT), recs[0].id, "not me", channel="web", today=FOUND)
+    monitoring.open_case(land, OPERATOR, provider_id="P2", trigger="risk", channel="cli", today=FOUND)
+    listed = monitoring.list_cases(land, AUDITOR, kind="unplanned", channel="api")
+    assert [(c["provider_id"], c["trigger"]) for c in listed["cases"]] == [("P1", "complaint"), ("P2", "risk")]
+    assert monitoring.list_cases(land, AUDITOR, provider_id="P2", channel="api")["cases"][0]["trigger"] == "risk"
+    assert monitoring.list_cases(land, AUDITOR, status="closed", channel="api")["cases"] == []
+    with pytest.raises(InvalidInput):
+        monitoring.list_cases(land, AUDITOR, kind="audit", channel="api")

@@ -157,11 +157,11 @@ def test_defects_show_the_code_status_and_appeal_clock(app: Any, world: World) -
     assert "13 Apr 2026" in d1 and 'data-days="3"' in d1  # 5 working days after Monday 6 April
     d2 = html[html.index(f'id="defect-{world.defects["D2"]}"') :]
     d2 = d2[: d2.index("</article>")]
-    assert "Objection under review" in d2 and "The patient came twice" in d2 and "14 Apr 2026" in d2
+    assert "Objection filed: awaiting the review" in d2 and "The patient came twice" in d2 and "14 Apr 2026" in d2
     assert str(world.defects["D3"]) not in re.findall(r'data-defect="(\d+)"', page.text)  # P2's
     # the complaint on R1 is how the provider learns of the unplanned monitoring
     cases = html[html.index('class="box provider-cases"') :]
-    assert f'data-case="{world.cases["complaint"]}"' in cases and "Complaint" in cases and "R1" in cases
+    assert f'data-case="{world.cases["complaint"]}"' in cases and "Complaint of a person" in cases and "R1" in cases
     assert f'data-case="{world.cases["death"]}"' not in cases  # P2's
     # the default month is the pages' day's (April 2026); another month has none
     assert "data-defect=" in p1.get("/services/defects").text
@@ -193,7 +193,7 @@ def test_monitoring_queues(app: Any, world: World, engine: Engine) -> None:
     deaths = _section(page.text, "queue-deaths")
     assert re.findall(r'data-case="(\d+)"', deaths) == [str(world.cases["death"])]
     unplanned = _section(page.text, "queue-unplanned")
-    assert "Complaint" in unplanned and "I did not receive this" in unplanned
+    assert "Complaint of a person" in unplanned and "I did not receive this" in unplanned
     assert set(_audited(engine, "op", "services.read")) == {ASAN, BEKET}
     assert _audited(engine, "op", "monitoring.deaths.read") == [AIGUL]  # the death queue's own read
     assert logged(app, "aud").get("/monitoring").status_code == 200
@@ -243,7 +243,7 @@ def test_the_provider_objects_to_a_defect(app: Any, world: World, session: Sessi
     assert [(s.step, s.actor, s.note) for s in steps] == [("objection", "p1", "The patient died on 2 April.")]
     after = unescape(p1.get("/services/defects", params={"lang": "en"}).text)
     article = after[after.index(f'id="defect-{d1}"') :]
-    assert "Objection under review" in article[: article.index("</article>")]
+    assert "Objection filed: awaiting the review" in article[: article.index("</article>")]
 
 
 def test_a_reviewer_decides_and_an_expert_adds_a_defect(app: Any, world: World, session: Session) -> None:

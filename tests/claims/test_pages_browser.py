@@ -19,7 +19,7 @@ __all__ = ["world"]
 #: defects page's title, the status of the notified defect.
 WORDS = {
     "kk": ("Қызметтер туралы есептер", "ЖСН жарамды 12 таңбалы нөмір емес", "Ақаулар және шағымдану", "Хабарланды"),
-    "ru": ("Отчёты об услугах", "ИИН не является корректным 12-значным номером", "Дефекты и обжалование", "Уведомлён"),
+    "ru": ("Отчёты об услугах", "ИИН не является корректным 12-значным номером", "Дефекты и обжалование", "Уведомлено"),
     "en": ("Service reports", "The IIN is not a valid 12-digit number", "Defects and appeals", "Notified"),
 }
 
@@ -73,7 +73,7 @@ def test_intake_and_defects_in_three_languages(page: Any, browser_data: World) -
     d1.get_by_role("button", name="Қарсылықты жіберу").click()
     page.wait_for_url(re.compile(r"/services/defects\?month=2026-04"))
     d1 = page.locator(f"#defect-{browser_data.defects['D1']}")
-    expect(d1.locator(".status")).to_contain_text("Қарсылық қаралуда")
+    expect(d1.locator(".status")).to_contain_text("Қарсылық берілді")
     expect(d1.locator("form.objection")).to_have_count(0)
     expect(d1.locator(".appeal-steps li")).to_have_count(1)
 

@@ -100,5 +100,5 @@ def test_the_clinic_objects_to_the_potential_defect(app: Any, loaded: None) -> N
     done = phc1.post(f"/services/defects/{ids[0]}/objection", data={"csrf": token, "note": "A data-entry error."})
     assert done.status_code == 303
     after = unescape(phc1.get("/services/defects", params={"lang": "en", "month": "2026-03"}).text)
-    assert "Objection under review" in after and "A data-entry error." in after
+    assert "Objection filed: awaiting the review" in after and "A data-entry error." in after
     assert logged(app, "hosp1").post(f"/services/defects/{ids[0]}/objection", data={"note": "x"}).status_code == 403

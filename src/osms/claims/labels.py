@@ -68,3 +68,66 @@ LABELS = {
     "service_reject": REJECT_LABELS,
     "service_finding": FINDING_LABELS,
 }
+
+# --- monitor (monitoring and appeals; docs/claims.md) --------------------------------------------
+
+#: Where a defect's appeal stands (``claims.appeals.STATUSES``).
+APPEAL_STATUS_LABELS = {
+    "notified": N_("Notified: the provider may object"),
+    "objected": N_("Objection filed: awaiting the review"),
+    "reviewed": N_("Upheld on review: a second objection is possible"),
+    "second_objection": N_("Second objection filed: awaiting the second review"),
+    "central": N_("Awaiting the central office"),
+    "confirmed": N_("Confirmed"),
+    "withdrawn": N_("Withdrawn"),
+}
+
+#: A step of an appeal (``claims.appeals.STEPS``).
+APPEAL_STEP_LABELS = {
+    "objection": N_("Objection"),
+    "review": N_("Review in another region"),
+    "second_objection": N_("Second objection"),
+    "second_review": N_("Second review outside the region"),
+    "central": N_("Decision of the central office"),
+}
+
+#: Who acts next in an appeal (``claims.appeals.ACTORS``).
+APPEAL_ACTOR_LABELS = {
+    "provider": N_("The provider"),
+    "reviewer_other_region": N_("A reviewer of another region"),
+    "reviewer_outside_region": N_("A second reviewer outside the region"),
+    "central_office": N_("The central office"),
+}
+
+#: A reviewer's decision (``claims.appeals.DECISIONS``).
+APPEAL_DECISION_LABELS = {
+    "upheld": N_("Defect upheld"),
+    "overturned": N_("Objection accepted"),
+}
+
+#: What opened a monitoring case (``claims.monitoring.TRIGGERS``, and a death's review).
+CASE_TRIGGER_LABELS = {
+    "complaint": N_("Complaint of a person"),
+    "risk": N_("Risk signal"),
+    "extra_volume": N_("Request for extra volume"),
+    "unconfirmed": N_("Unconfirmed cases"),
+    "breach": N_("Breach of the contract"),
+    "ministry": N_("Request of the ministry"),
+    "death": N_("Death to review"),
+    "sample": N_("Drawn for expertise"),
+}
+
+#: How a monitoring case ended (``claims.monitoring.CASE_OUTCOMES``).
+CASE_OUTCOME_LABELS = {
+    "confirmed": N_("Confirmed"),
+    "not_confirmed": N_("Not confirmed"),
+}
+
+LABELS |= {
+    "appeal_status": APPEAL_STATUS_LABELS,
+    "appeal_step": APPEAL_STEP_LABELS,
+    "appeal_actor": APPEAL_ACTOR_LABELS,
+    "appeal_decision": APPEAL_DECISION_LABELS,
+    "case_trigger": CASE_TRIGGER_LABELS,
+    "case_outcome": CASE_OUTCOME_LABELS,
+}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from osms.claims import appeals
@@ -38,11 +38,13 @@ from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.security import Principal
+from osms.core.workdays import add_working_days
 from osms.providers import queries as providers
 from osms.registry.regions import regions
 from osms.rulebooks.loader import Rulebook, load_rulebook
 
 __all__ = [
+    "CASE_KINDS",
     "CASE_OUTCOMES",
     "TRIGGERS",
     "UNRECEIVED_DEFECT",
@@ -57,11 +59,14 @@ __all__ = [
     "escalation",
     "file_complaint",
     "is_closed",
+    "list_cases",
     "object_to",
     "open_case",
     "provider_defects",
     "record_findings",
     "record_ref_of",
+    "review_queue",
+    "sample_for_expertise",
 ]
 
 #: Most rows a list answers.
@@ -533,20 +538,48 @@ def decide(
 
 
 def confirm_lapsed(session: Session, *, today: date | None = None, rulebook: Rulebook | None = None) -> int:
-    """Record on ``defect.status`` the defects whose provider's deadline passed in silence
-    (confirmed automatically) and bring every other open defect's stored status up to date; the
-    number confirmed. The state is always computed from the steps, so this only keeps the stored
-    column (the payment room's read) current."""
+    """Store the automatic confirmations: every defect whose provider's deadline passed in silence
+    becomes ``confirmed`` (``decided_on`` the day after the deadline); the number confirmed. The
+    state is always computed from the steps on a read, so this only keeps the stored column (the
+    payment room's read) current.
+
+    Set-based for the bulk (a notified defect without steps: one ``UPDATE`` per day found and clock,
+    whose deadline is computed once); row by row for the few awaiting a second objection."""
     day = today or fund_today()
-    open_defects = list(session.scalars(select(Defect).where(Defect.status.not_in(tuple(appeals.FINAL_STATUSES)))))
-    ctx = _context(session, open_defects, _book(rulebook), day)
+    book = _book(rulebook)
+    topic = book.topic(MonitoringTopic)
+    deaths = select(MonitoringCase.id).where(MonitoringCase.kind == "death_review")
+    no_steps = ~select(AppealStep.id).where(AppealStep.defect_id == Defect.id).exists()
     confirmed = 0
-    for defect in open_defects:
+    found_days = session.scalars(
+        select(Defect.found_on).where(Defect.status == "notified", no_steps).distinct().order_by(Defect.found_on)
+    ).all()
+    for found_on in found_days:
+        for death, clock in ((False, topic.appeal_clock(found_on)), (True, topic.death_clock(found_on))):
+            if clock is None:
+                continue
+            deadline = add_working_days(found_on, clock.objection_days)
+            if day <= deadline:
+                continue
+            of_clock = (
+                Defect.case_id.in_(deaths) if death else or_(Defect.case_id.is_(None), Defect.case_id.not_in(deaths))
+            )
+            result = session.execute(
+                update(Defect)
+                .where(Defect.status == "notified", Defect.found_on == found_on, no_steps, of_clock)
+                .values(status="confirmed", decided_on=deadline + timedelta(days=1))
+                .execution_options(synchronize_session=False)
+            )
+            confirmed += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    waiting = list(session.scalars(select(Defect).where(Defect.status == "reviewed")))
+    ctx = _context(session, waiting, book, day)
+    for defect in waiting:
         now = _state(defect, ctx)
-        if now.status != defect.status:
-            confirmed += now.automatic
+        if now.automatic:
+            confirmed += 1
             _persist(defect, now)
     session.flush()
+    session.expire_all()
     return confirmed
 
 
@@ -700,6 +733,7 @@ def is_closed(session: Session, month: date | str) -> bool:
 # The cases, the escalation report and the month's close live in ``monitoring_cases`` (this file's
 # size); they are part of this module's interface.
 from osms.claims.monitoring_cases import (  # noqa: E402
+    CASE_KINDS,
     CASE_OUTCOMES,
     TRIGGERS,
     UNRECEIVED_DEFECT,
@@ -708,5 +742,8 @@ from osms.claims.monitoring_cases import (  # noqa: E402
     death_queue,
     escalation,
     file_complaint,
+    list_cases,
     open_case,
+    review_queue,
+    sample_for_expertise,
 )

@@ -12,11 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from osms.claims import appeals, monitoring
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.registry.regions import regions
 
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
 
 CHANNEL = "api"
-MONTH = r"^\d{4}-\d{2}$"
+MONTH = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
+#: The largest key asked for: the largest integer JSON carries exactly (a 64-bit column holds more).
+ID_MAX = 2**53 - 1
+#: A note that says something (not only blanks).
+TEXT = r"\S"
 
 
 class _Open(BaseModel):
@@ -92,25 +97,28 @@ class ProviderDefectsOut(BaseModel):
 
 class NewDefect(BaseModel):
     code: str = Field(max_length=8, examples=["6.1"])
-    note: str = Field(min_length=1, max_length=4000, description="The expert's finding")
+    note: str = Field(min_length=1, max_length=4000, pattern=TEXT, description="The expert's finding")
     evidence: str | None = Field(None, max_length=4000, description="What it rests on")
-    case_id: int | None = Field(None, description="The monitoring case it belongs to")
+    case_id: int | None = Field(None, ge=1, le=ID_MAX, description="The monitoring case it belongs to")
 
 
 class Objection(BaseModel):
-    note: str = Field(min_length=1, max_length=4000, description="The provider's reasons")
+    note: str = Field(min_length=1, max_length=4000, pattern=TEXT, description="The provider's reasons")
 
 
 class Decision(BaseModel):
     decision: str = Field(json_schema_extra={"enum": list(appeals.DECISIONS)})
-    region: str = Field(max_length=16, description="The reviewer's region code, or 'central' for the central office")
+    region: str = Field(
+        description="The reviewer's region code, or 'central' for the central office",
+        json_schema_extra={"enum": [*regions(), appeals.CENTRAL_REGION]},
+    )
     note: str | None = Field(None, max_length=4000)
 
 
 class NewCase(BaseModel):
     provider_id: str = Field(max_length=32)
     trigger: str = Field(json_schema_extra={"enum": list(monitoring.TRIGGERS)})
-    record_ref: int | None = Field(None, description="A record of the provider")
+    record_ref: int | None = Field(None, ge=1, le=ID_MAX, description="A record of the provider")
     complainant_iin: str | None = Field(None, description="Who complains (a complaint is never anonymous)")
     note: str | None = Field(None, max_length=4000)
 
@@ -121,7 +129,7 @@ class CaseClose(BaseModel):
 
 
 class Complaint(BaseModel):
-    record_ref: int = Field(description="The service record the person did not receive")
+    record_ref: int = Field(ge=1, le=ID_MAX, description="The service record the person did not receive")
     note: str | None = Field(None, max_length=4000)
 
 
@@ -143,7 +151,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     },
     422: {"description": "Malformed request (unknown_defect_code, missing_note, unknown_region, unknown_trigger, ...)"},
 }
-DefectId = Annotated[int, Path(description="The defect's id", ge=1)]
+DefectId = Annotated[int, Path(description="The defect's id", ge=1, le=ID_MAX)]
 
 
 @router.get(
@@ -225,7 +233,7 @@ def defect(session: DbSession, principal: CurrentPrincipal, defect_id: DefectId)
 def add_defect(
     session: DbSession,
     principal: CurrentPrincipal,
-    record_ref: Annotated[int, Path(description="The record's id in the register", ge=1)],
+    record_ref: Annotated[int, Path(description="The record's id in the register", ge=1, le=ID_MAX)],
     body: NewDefect,
 ) -> dict[str, Any]:
     return monitoring.add_defect(
@@ -273,15 +281,22 @@ def decide(session: DbSession, principal: CurrentPrincipal, defect_id: DefectId,
     )
 
 
+DEATHS_DESCRIPTION = (
+    "Every record with outcome died in a round-the-clock or day hospital, and every infant death under 1 year "
+    "(kz-law, MON п.40), with its death-review case (null until opened) and whether it is open or closed."
+)
+QUEUE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in"},
+    403: {"description": "Not the fund's staff (logged)"},
+    422: {"description": "A month outside the rulebook (date_outside_rulebook, no_rule_in_force), a bad filter"},
+}
+
+
 @router.get(
     "/monitoring/deaths",
     summary="The deaths to review",
-    description=(
-        "Every record with outcome died in a round-the-clock or day hospital, and every infant death under 1 year "
-        "(kz-law, MON п.40), with its death-review case; an operator's request opens the missing cases. "
-        "Operators and auditors."
-    ),
-    responses={401: {"description": "Not logged in"}, 403: {"description": "Not the fund's staff (logged)"}},
+    description=DEATHS_DESCRIPTION + " Operators and auditors.",
+    responses=QUEUE_ERRORS,
 )
 def deaths(
     session: DbSession,
@@ -289,6 +304,61 @@ def deaths(
     month: Annotated[str | None, Query(description="YYYY-MM (default all)", pattern=MONTH)] = None,
 ) -> dict[str, Any]:
     return monitoring.death_queue(session, principal, month=month, channel=CHANNEL)
+
+
+@router.post(
+    "/monitoring/deaths/cases",
+    summary="Open the review cases of the deaths to review",
+    description=DEATHS_DESCRIPTION + " Opens every missing death-review case in one insert and answers the queue. "
+    "Operators.",
+    responses=QUEUE_ERRORS,
+)
+def open_death_cases(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    month: Annotated[str | None, Query(description="YYYY-MM (default all)", pattern=MONTH)] = None,
+) -> dict[str, Any]:
+    return monitoring.death_queue(session, principal, month=month, open_cases=True, channel=CHANNEL)
+
+
+@router.get(
+    "/monitoring/reviews",
+    summary="The appeals awaiting a reviewer",
+    description=(
+        "Defects whose appeal awaits a decision (a review in another region, a second review outside the region, "
+        "the central office), soonest due first, with the due date in working days and whether it is overdue. "
+        "With `region` (the reviewer's), only what that reviewer may decide. Operators and auditors."
+    ),
+    responses=QUEUE_ERRORS,
+)
+def reviews(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    region: Annotated[
+        str | None,
+        Query(description="The reviewer's region, or central", json_schema_extra={"enum": [*regions(), "central"]}),
+    ] = None,
+) -> dict[str, Any]:
+    return monitoring.review_queue(session, principal, region=region, channel=CHANNEL)
+
+
+@router.get(
+    "/monitoring/cases",
+    summary="Monitoring cases",
+    description=(
+        "The experts' cases: deaths' reviews, unplanned monitoring (with its trigger), expertise of sampled records; "
+        "by kind, status (default open) and provider. Operators and auditors."
+    ),
+    responses=QUEUE_ERRORS,
+)
+def cases(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    kind: Annotated[str | None, Query(json_schema_extra={"enum": list(monitoring.CASE_KINDS)})] = None,
+    status: Annotated[str, Query(json_schema_extra={"enum": ["open", "closed"]})] = "open",
+    provider: Annotated[str | None, Query(description="provider_id", max_length=32)] = None,
+) -> dict[str, Any]:
+    return monitoring.list_cases(session, principal, kind=kind, status=status, provider_id=provider, channel=CHANNEL)
 
 
 @router.post(
@@ -326,7 +396,7 @@ def open_case(session: DbSession, principal: CurrentPrincipal, body: NewCase) ->
 def close_case(
     session: DbSession,
     principal: CurrentPrincipal,
-    case_id: Annotated[int, Path(description="The case's id", ge=1)],
+    case_id: Annotated[int, Path(description="The case's id", ge=1, le=ID_MAX)],
     body: CaseClose,
 ) -> dict[str, Any]:
     return monitoring.close_case(session, principal, case_id, body.outcome, note=body.note, channel=CHANNEL)
@@ -355,7 +425,11 @@ def complaint(session: DbSession, principal: CurrentPrincipal, body: Annotated[C
         "200 МРП a month and 800 МРП a contract (MON п.19-20). The amounts are the payment room's deductions: until "
         "it gives them, `amounts` is `awaiting_payment_room` and the report gives counts. Operators and auditors."
     ),
-    responses={401: {"description": "Not logged in"}, 403: {"description": "Not the fund's staff (logged)"}},
+    responses={
+        401: {"description": "Not logged in"},
+        403: {"description": "Not the fund's staff (logged)"},
+        422: {"description": "A month outside the rulebook (date_outside_rulebook, no_rule_in_force)"},
+    },
 )
 def escalation(
     session: DbSession,

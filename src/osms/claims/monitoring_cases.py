@@ -8,15 +8,17 @@ in the caller's session and never commits it.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from osms.claims import appeals
 from osms.claims.access import CASE_MANAGE, COMPLAINT_FILE, MONITORING_QUEUE, MONTH_CLOSE
 from osms.claims.models import Defect, MonitoringCase, ServiceMonthClose, ServiceRecord
 from osms.claims.monitoring import (
@@ -35,7 +37,7 @@ from osms.claims.monitoring import (
 )
 from osms.claims.monitoring_rulebook import MonitoringTopic
 from osms.core import audit
-from osms.core.authz import allows, authorize
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
 from osms.core.errors import InvalidInput, NotFound
 from osms.core.identity import check_iin
@@ -47,6 +49,7 @@ from osms.registry import queries as registry
 from osms.rulebooks.loader import Rulebook
 
 __all__ = [
+    "CASE_KINDS",
     "CASE_OUTCOMES",
     "TRIGGERS",
     "UNRECEIVED_DEFECT",
@@ -55,13 +58,18 @@ __all__ = [
     "death_queue",
     "escalation",
     "file_complaint",
+    "list_cases",
     "open_case",
+    "review_queue",
+    "sample_for_expertise",
 ]
 
 #: What opens an unplanned monitoring case (MON п.51): a complaint of a person, a risk signal of the
 #: fund's analysis, the provider's request for extra volume, unconfirmed cases, a breach, a request
 #: of the ministry.
 TRIGGERS: Final[tuple[str, ...]] = ("complaint", "risk", "extra_volume", "unconfirmed", "breach", "ministry")
+#: The kinds of monitoring case.
+CASE_KINDS: Final[tuple[str, ...]] = ("death_review", "unplanned", "expertise")
 #: How a case ends.
 CASE_OUTCOMES: Final[tuple[str, ...]] = ("confirmed", "not_confirmed")
 #: The defect a confirmed complaint "I did not receive this" becomes (services billed, not given).
@@ -86,15 +94,17 @@ def death_queue(
     *,
     month: date | str | None = None,
     channel: str,
-    open_cases: bool = True,
+    open_cases: bool = False,
     today: date | None = None,
     rulebook: Rulebook | None = None,
 ) -> dict[str, Any]:
     """Every death to review (MON п.40): each record with outcome ``died`` in a form of the rule (the
     round-the-clock and day hospitals) and each death of an infant under the rule's age, whatever
-    the form; with its ``death_review`` case. When ``open_cases`` and the login may open cases (an
-    operator), the missing cases are opened first, in one insert. ``rule`` null: the rulebook
-    reviews no deaths (seeds-2016)."""
+    the form; with its ``death_review`` case. With ``open_cases`` (an operator: ``CASE_MANAGE``) the
+    missing cases are opened first, in one insert. ``rule`` null: the rulebook reviews no deaths
+    (seeds-2016)."""
+    if open_cases:
+        authorize(session, principal, CASE_MANAGE, None, channel=channel, resource="monitoring/deaths/cases")
     authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/deaths")
     day = today or fund_today()
     book = _book(rulebook)
@@ -120,7 +130,7 @@ def death_queue(
     refs = [r.id for r, _ in due]
     existing = _death_cases(session, refs)
     opened = 0
-    if open_cases and allows(session, principal, CASE_MANAGE, None):
+    if open_cases:
         missing = [r for r, _ in due if r.id not in existing]
         if missing:
             session.execute(
@@ -416,15 +426,16 @@ def escalation(
     for contract_id, provider_id, valid_from, valid_to in in_force:
         terms.setdefault(provider_id, (contract_id, valid_from, valid_to))
     ctx_today = today or fund_today()
-    unconfirmed = list(
-        session.scalars(
-            select(Defect).where(
-                Defect.code.startswith(rule.code_prefix, autoescape=True), Defect.status != "withdrawn"
-            )
+    # a withdrawal only comes from a recorded step, which stores it: the stored status says enough
+    since = min([first, *(term[1].replace(day=1) for term in terms.values())])
+    live = session.execute(
+        select(Defect.id, Defect.provider_id, Defect.month).where(
+            Defect.code.startswith(rule.code_prefix, autoescape=True),
+            Defect.status != "withdrawn",
+            Defect.month >= since,
+            Defect.month <= first,
         )
-    )
-    ctx = _context(session, unconfirmed, book, ctx_today)
-    live = [d for d in unconfirmed if _state(d, ctx).status != "withdrawn"]
+    ).all()
     month_limit = (rule.month_mrp * mrp).quantize(Decimal("0.01"))
     contract_limit = (rule.contract_mrp * mrp).quantize(Decimal("0.01"))
     rows: dict[str, dict[str, Any]] = {}
@@ -501,13 +512,15 @@ def close_month(
         raise Conflict(f"the month {first.isoformat()[:7]} is closed already", code="month_closed")
     book = _book(rulebook)
     confirmed = confirm_lapsed(session, today=day, rulebook=book)
-    pending = list(session.scalars(select(Defect).where(Defect.month == first, Defect.status == "notified")))
-    ctx = _context(session, pending, book, day)
-    waiting = [(d, s) for d in pending if (s := _state(d, ctx)).next_step == "objection"]
+    # what is still notified now is inside its first objection window (a step would have moved it)
+    waiting, last_found = session.execute(
+        select(func.count(), func.max(Defect.found_on)).where(Defect.month == first, Defect.status == "notified")
+    ).one()
     if waiting:
-        last = max(s.due_on for _, s in waiting if s.due_on is not None)
+        clock = book.topic(MonitoringTopic).appeal_clock(last_found)
+        until = "" if clock is None else f" (until {add_working_days(last_found, clock.objection_days)})"
         raise Conflict(
-            f"{len(waiting)} defect(s) of {first.isoformat()[:7]} are inside the objection window (until {last})",
+            f"{waiting} defect(s) of {first.isoformat()[:7]} are inside the objection window{until}",
             code="objection_window_open",
         )
     session.add(ServiceMonthClose(month=first, closed_at=datetime.now(UTC), closed_by=principal.username))
@@ -528,3 +541,175 @@ def close_month(
         "confirmed_automatically": confirmed,
         "defects_by_status": dict(sorted(counts.items())),
     }
+
+
+def _drawn(month: date, provider_id: str, record_id: str, share: Decimal) -> bool:
+    """A reproducible draw: the record is in the sample when the hash of its key falls below the
+    share (per cent, to 0.01) — the same month draws the same records whoever runs it."""
+    digest = hashlib.sha256(f"{month.isoformat()}/{provider_id}/{record_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10_000 < int(share * 100)
+
+
+def sample_for_expertise(
+    session: Session,
+    principal: Principal,
+    month: date | str,
+    *,
+    channel: str,
+    today: date | None = None,
+    rulebook: Rulebook | None = None,
+) -> dict[str, Any]:
+    """Draw the month's records for the experts' review by the rulebook's shares per form of care
+    (``monitoring.sampling``; seeds-2016) and open an ``expertise`` case for each drawn record that
+    has none, in one insert. The draw is a reproducible hash of the record's key, so running it
+    again opens nothing new. ``rule`` null: the rulebook samples nothing (kz-law checks every case)."""
+    first = month_start(month)
+    authorize(
+        session, principal, CASE_MANAGE, None, channel=channel, resource=f"monitoring/sample/{first.isoformat()[:7]}"
+    )
+    day = today or fund_today()
+    rule = _book(rulebook).topic(MonitoringTopic).sampling(first)
+    base: dict[str, Any] = {"month": first.isoformat()[:7], "rule": None if rule is None else rule.as_dict()}
+    if rule is None:
+        return base | {"records": 0, "drawn": {}, "opened": 0}
+    rows = session.execute(
+        select(ServiceRecord.id, ServiceRecord.provider_id, ServiceRecord.record_id, ServiceRecord.care_form).where(
+            ServiceRecord.month == first
+        )
+    )
+    total = 0
+    drawn: list[tuple[int, str]] = []
+    by_form: Counter[str] = Counter()
+    for ref, provider_id, record_id, form in rows:
+        total += 1
+        share = rule.shares.get(form)
+        if share and _drawn(first, provider_id, record_id, share):
+            drawn.append((ref, provider_id))
+            by_form[form] += 1
+    have = set(
+        session.scalars(
+            select(MonitoringCase.record_ref).where(MonitoringCase.kind == "expertise", MonitoringCase.month == first)
+        )
+    )
+    missing = [(ref, provider_id) for ref, provider_id in drawn if ref not in have]
+    if missing:
+        session.execute(
+            insert(MonitoringCase),
+            [
+                {
+                    "kind": "expertise",
+                    "trigger": "sample",
+                    "record_ref": ref,
+                    "provider_id": provider_id,
+                    "month": first,
+                    "opened_on": day,
+                    "status": "open",
+                    "opened_by": principal.username,
+                    "created_at": datetime.now(UTC),
+                }
+                for ref, provider_id in missing
+            ],
+        )
+    audit.record(
+        session,
+        principal,
+        channel=channel,
+        action="monitoring.sample",
+        resource=f"monitoring/sample/{first.isoformat()[:7]}",
+        detail=f"records={total} drawn={len(drawn)} opened={len(missing)}",
+    )
+    return base | {"records": total, "drawn": dict(sorted(by_form.items())), "opened": len(missing)}
+
+
+#: Who decides the step each non-final status awaits.
+_AWAITING: Final[dict[str, str]] = {"objected": "review", "second_objection": "second_review", "central": "central"}
+
+
+def review_queue(
+    session: Session,
+    principal: Principal,
+    *,
+    region: str | None = None,
+    channel: str,
+    today: date | None = None,
+    rulebook: Rulebook | None = None,
+) -> dict[str, Any]:
+    """The appeals awaiting a reviewer's decision, oldest due first: each defect with its provider,
+    the step awaited, its due date and whether it is overdue. With ``region`` (the reviewer's), only
+    what that reviewer may decide: reviews of providers of other regions, and the central office's
+    decisions when ``region`` is ``central``."""
+    authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/reviews")
+    register = providers.providers().subquery()
+    query = (
+        select(Defect, register.c.region)
+        .join(register, register.c.provider_id == Defect.provider_id)
+        .where(Defect.status.in_(tuple(_AWAITING)))
+        .order_by(Defect.found_on, Defect.id)
+    )
+    if region is not None:
+        region = region.strip()
+        if region == appeals.CENTRAL_REGION:
+            query = query.where(Defect.status == "central")
+        else:
+            query = query.where(Defect.status != "central", register.c.region != region)
+    rows = session.execute(query.limit(MAX_ROWS)).all()
+    defects = [d for d, _ in rows]
+    ctx = _context(session, defects, _book(rulebook), today or fund_today())
+    items = []
+    for defect, provider_region in rows:
+        now = _state(defect, ctx)
+        if now.final or now.next_step not in _AWAITING.values():
+            continue
+        items.append(
+            {
+                "id": defect.id,
+                "provider_id": defect.provider_id,
+                "provider_region": provider_region,
+                "month": defect.month.isoformat()[:7],
+                "code": defect.code,
+                "origin": defect.origin,
+                "status": now.status,
+                "next_step": now.next_step,
+                "actor": now.actor,
+                "due_on": None if now.due_on is None else now.due_on.isoformat(),
+                "overdue": now.overdue,
+            }
+        )
+    items.sort(key=lambda i: (i["due_on"] or "", i["id"]))
+    return {"region": region, "items": items, "overdue": sum(1 for i in items if i["overdue"])}
+
+
+def list_cases(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: str | None = None,
+    status: str | None = "open",
+    provider_id: str | None = None,
+    channel: str,
+) -> dict[str, Any]:
+    """The monitoring cases (the experts' queue): of a ``kind`` (``death_review``, ``unplanned``,
+    ``expertise``), in a ``status`` (``open``, ``closed``; None: both), of a provider. The
+    complainants named are audited."""
+    authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/cases")
+    if kind is not None and kind not in CASE_KINDS:
+        raise InvalidInput(f"unknown kind {kind!r} (known: {', '.join(CASE_KINDS)})", code="bad_kind")
+    if status is not None and status not in ("open", "closed"):
+        raise InvalidInput("a status is open or closed", code="bad_status")
+    query = select(MonitoringCase).order_by(MonitoringCase.opened_on, MonitoringCase.id)
+    if kind is not None:
+        query = query.where(MonitoringCase.kind == kind)
+    if status is not None:
+        query = query.where(MonitoringCase.status == status)
+    if provider_id is not None:
+        query = query.where(MonitoringCase.provider_id == provider_id)
+    cases = [_case_dict(c) for c in session.scalars(query.limit(MAX_ROWS))]
+    _audit_people(
+        session,
+        principal,
+        [c["complainant_iin"] for c in cases if c["complainant_iin"]],
+        channel=channel,
+        action="monitoring.cases.read",
+        resource="monitoring/cases",
+    )
+    return {"kind": kind, "status": status, "cases": cases}

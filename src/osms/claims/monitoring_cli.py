@@ -186,10 +186,11 @@ def decide_command(
 @monitoring_app.command("queue")
 def queue_command(
     month: Annotated[str | None, typer.Option("--month", help="The reporting month, YYYY-MM (default all)")] = None,
+    open_cases: Annotated[bool, typer.Option("--open/--no-open", help="Open the missing review cases")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """The deaths to review (every death in round-the-clock and day hospitals and of infants); their
-    review cases are opened."""
+    review cases are opened (unless --no-open)."""
 
     def show(answer: dict[str, Any]) -> None:
         if answer["rule"] is None:
@@ -210,7 +211,52 @@ def queue_command(
             )
         console.print(table)
 
-    _run(lambda s: monitoring.death_queue(s, cli_principal(), month=month, channel=CHANNEL), as_json, show)
+    _run(
+        lambda s: monitoring.death_queue(s, cli_principal(), month=month, open_cases=open_cases, channel=CHANNEL),
+        as_json,
+        show,
+    )
+
+
+@monitoring_app.command("reviews")
+def reviews_command(
+    region: Annotated[str | None, typer.Option("--region", help="The reviewer's region (or central)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The appeals awaiting a reviewer, soonest due first."""
+
+    def show(answer: dict[str, Any]) -> None:
+        table = Table(title=f"awaiting a reviewer: {len(answer['items'])}, overdue {answer['overdue']}")
+        for column in ("defect", "provider", "region", "code", "step", "due"):
+            table.add_column(column)
+        for i in answer["items"]:
+            due = f"{i['due_on']}{' OVERDUE' if i['overdue'] else ''}"
+            table.add_row(str(i["id"]), i["provider_id"], i["provider_region"], i["code"], i["next_step"], due)
+        console.print(table)
+
+    _run(lambda s: monitoring.review_queue(s, cli_principal(), region=region, channel=CHANNEL), as_json, show)
+
+
+@monitoring_app.command("cases")
+def cases_command(
+    kind: Annotated[str | None, typer.Option("--kind", help=", ".join(monitoring.CASE_KINDS))] = None,
+    status: Annotated[str, typer.Option("--status", help="open or closed")] = "open",
+    provider: Annotated[str | None, typer.Option("--provider", help="provider_id of the register")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The monitoring cases, by kind, status and provider."""
+
+    def show(answer: dict[str, Any]) -> None:
+        for case in answer["cases"]:
+            _show_case(case)
+
+    _run(
+        lambda s: monitoring.list_cases(
+            s, cli_principal(), kind=kind, status=status, provider_id=provider, channel=CHANNEL
+        ),
+        as_json,
+        show,
+    )
 
 
 @monitoring_app.command("open-case")
@@ -297,3 +343,19 @@ def close_month_command(
         )
 
     _run(lambda s: monitoring.close_month(s, cli_principal(), month, channel=CHANNEL), as_json, show)
+
+
+@monitoring_app.command("sample")
+def sample_command(month: MonthOpt, as_json: JsonOpt = False) -> None:
+    """Draw the month's records for the experts' review by the rulebook's shares (seeds-2016)."""
+
+    def show(answer: dict[str, Any]) -> None:
+        if answer["rule"] is None:
+            console.print("this rulebook samples nothing: every case is checked")
+            return
+        console.print(
+            f"{answer['month']}: {answer['records']} record(s), drawn {answer['drawn']},"
+            f" {answer['opened']} case(s) opened"
+        )
+
+    _run(lambda s: monitoring.sample_for_expertise(s, cli_principal(), month, channel=CHANNEL), as_json, show)

@@ -31,6 +31,14 @@ from sqlalchemy.orm import Session
 
 from osms.claims import monitoring, views
 from osms.claims.access import DEFECT_OBJECT, MONITORING_READ, SERVICES_INTAKE_READ
+from osms.claims.labels import (
+    APPEAL_ACTOR_LABELS,
+    APPEAL_DECISION_LABELS,
+    APPEAL_STATUS_LABELS,
+    APPEAL_STEP_LABELS,
+    CASE_OUTCOME_LABELS,
+    CASE_TRIGGER_LABELS,
+)
 from osms.claims.rulebook import ClaimsTopic
 from osms.claims.vocabulary import CARE_FORMS, FINDING_CODES, REJECT_CODES
 from osms.core import audit, authz, i18n
@@ -52,48 +60,18 @@ OTHER_PROVIDER = N_("A provider sees only its own service reports and defects.")
 UNKNOWN_PROVIDER = N_("There is no provider with this code in the register.")
 BAD_FILTER = N_("Check the filter: a code from the list, dates as YYYY-MM-DD, a month as YYYY-MM.")
 
-#: Where a defect's appeal stands (``defect.status``).
-DEFECT_STATUS_LABELS = {
-    "notified": N_("Notified: the provider may object"),
-    "objected": N_("Objection under review"),
-    "reviewed": N_("Upheld on review: a second objection is possible"),
-    "second_objection": N_("Second objection under review"),
-    "central": N_("At the central office"),
-    "confirmed": N_("Confirmed"),
-    "withdrawn": N_("Withdrawn"),
-}
 #: Where a defect came from (``defect.origin``).
 DEFECT_ORIGIN_LABELS = {
     "potential": N_("Potential (from the checks)"),
     "additional": N_("Additional (by an expert)"),
     "general": N_("General"),
 }
-#: A step of an appeal (``appeal_step.step``) and a reviewer's decision.
-STEP_LABELS = {
-    "objection": N_("Objection"),
-    "review": N_("Review in another region"),
-    "second_objection": N_("Second objection"),
-    "second_review": N_("Review outside the region"),
-    "central": N_("Decision of the central office"),
-}
-DECISION_LABELS = {"upheld": N_("Defect upheld"), "overturned": N_("Defect overturned")}
-#: What a monitoring case is (``monitoring_case.kind``) and what opened it (``trigger``).
+#: What a monitoring case is (``monitoring_case.kind``).
 CASE_KIND_LABELS = {
     "death_review": N_("Review of a death"),
     "unplanned": N_("Unplanned monitoring"),
     "expertise": N_("Expertise of a sampled record"),
 }
-TRIGGER_LABELS = {
-    "death": N_("Death"),
-    "complaint": N_("Complaint"),
-    "risk": N_("Risk signal"),
-    "extra_volume": N_("Request for extra volume"),
-    "unconfirmed": N_("Unconfirmed cases"),
-    "breach": N_("Breach of the contract"),
-    "ministry": N_("Request of the ministry"),
-}
-#: How a case ends (``monitoring.CASE_OUTCOMES``).
-CASE_OUTCOME_LABELS = {"confirmed": N_("Confirmed"), "not_confirmed": N_("Not confirmed")}
 #: Why an action of the pages was refused (``osms.claims.monitoring``'s reason codes).
 ACTION_REFUSALS = {
     "expired": N_("The form has expired. Please try again."),
@@ -118,12 +96,13 @@ def names(lang: str) -> dict[str, dict[str, str]]:
         return {code: i18n.gettext(lang, text) for code, text in labels.items()}
 
     return {
-        "status": tr(DEFECT_STATUS_LABELS),
+        "status": tr(APPEAL_STATUS_LABELS),
         "origin": tr(DEFECT_ORIGIN_LABELS),
-        "step": tr(STEP_LABELS),
-        "decision": tr(DECISION_LABELS),
+        "step": tr(APPEAL_STEP_LABELS),
+        "decision": tr(APPEAL_DECISION_LABELS),
+        "actor": tr(APPEAL_ACTOR_LABELS),
         "kind": tr(CASE_KIND_LABELS),
-        "trigger": tr(TRIGGER_LABELS),
+        "trigger": tr(CASE_TRIGGER_LABELS),
         "outcome": tr(CASE_OUTCOME_LABELS),
     }
 

@@ -58,6 +58,8 @@ NOT_STATEABLE: Final = frozenset(
         "unsupported_media_type",
         "unknown_icd10",
         "bad_icd10",
+        "unknown_defect_code",  # the defect classifier in force on the day (claims, monitor)
+        "anonymous_complaint",  # a complaint trigger needs the complainant's IIN: cross-field (claims, monitor)
         "unknown_payer_kind",  # the enum is stated; a rulebook without that kind (seeds-2016: no self-employed)
         "bad_bin",  # the payroll's employer: the schema states 12 digits, the rest is check digit and date
         # The audit search's filters: the schema states the subject's 12 digits, the enums of role, channel and
