@@ -3,9 +3,11 @@ records an intake added or corrected (the temporary table ``claims_touched`` tha
 ``claims.intake`` builds), against the whole register and the other rooms' published surfaces.
 
 Which checks run, and the defect code of each, is the rulebook's (``ClaimsTopic.findings(on)`` on
-the record's ``date_from``): a temporary table ``claims_rule`` holds, for each distinct
-``date_from`` of the batch, the finding codes in force, their defect codes, whether that defect
-has a money effect, and the doctor's daily maximum. A check not in force that day finds nothing.
+the record's ``date_from``): for each distinct ``date_from`` of the batch, the finding codes in
+force, their defect codes, whether that defect has a money effect, and the doctor's daily maximum
+are read once, and given to each statement as literals (one statement per group of days with the
+same rule, usually one), so that the planner joins the batch to the register directly. A check not
+in force that day finds nothing.
 
 Each failed check is a ``service_finding`` row; a finding whose defect code has a money effect
 also becomes a ``defect`` (origin ``potential``, status ``notified``). The corrected records'
@@ -43,7 +45,6 @@ from osms.registry.service import PersonFacts
 from osms.rulebooks.loader import Rulebook
 
 TOUCHED = "claims_touched"
-RULES = "claims_rule"
 NOT_COVERED_KEYS = "claims_nc_key"
 NOT_COVERED_IDS = "claims_nc_id"
 #: Care types the readmission check leaves out.
@@ -68,6 +69,9 @@ class _Checks:
         self.book = book
         self.pg = conn.dialect.name == "postgresql"
         self.params = {"b": batch_id, "today": today if self.pg else today.isoformat()}
+        self.days: set[date] = set()
+        #: finding code -> day -> (defect code, value, money effect): the checks in force each day
+        self.rules: dict[str, dict[date, tuple[str | None, Any, bool]]] = {}
 
     def day(self, value: Any) -> Any:
         """A date as the dialect binds it (SQLite: ISO text, as the register stores it)."""
@@ -78,39 +82,58 @@ class _Checks:
     def exec(self, sql: str, **more: Any) -> int:
         return int(self.conn.execute(text(sql), self.params | more).rowcount or 0)
 
+    def scopes(self, code: str) -> list[tuple[str | None, Any, str, bool]]:
+        """Where check ``code`` is in force among the batch's days: ``(defect code, value, SQL
+        filter on t.date_from)`` per group of days with the same defect code and value (one group,
+        with no filter, when the rule is the same on every day of the batch). The rule is given to
+        the statements as literals rather than joined, so that the planner joins the batch to the
+        register directly."""
+        groups: dict[tuple[str | None, Any, bool], list[date]] = {}
+        for day, (defect, value, money) in self.rules.get(code, {}).items():
+            groups.setdefault((defect, value, money), []).append(day)
+        out = []
+        for (defect, value, money), days in groups.items():
+            if len(days) == len(self.days):
+                where = "1 = 1"
+            else:
+                where = "{d} IN (" + ", ".join(f"'{d.isoformat()}'" for d in sorted(days)) + ")"
+            out.append((defect, value, where, money))
+        return out
+
     def simple(self, code: str, condition: str, detail: str) -> int:
         """A check on the record and its person alone."""
-        return self.exec(
-            _INSERT + f"SELECT t.id, k.code, k.defect_code, {detail}, t.provider_id, t.month, :today, :b "
-            f"FROM {TOUCHED} t JOIN {RULES} k ON k.day = t.date_from AND k.code = '{code}' "
-            f"WHERE ({condition}) AND NOT EXISTS "
-            "(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code)"
-        )
+        n = 0
+        for defect, _, days, _ in self.scopes(code):
+            n += self.exec(
+                _INSERT + f"SELECT t.id, '{code}', :defect, {detail}, t.provider_id, t.month, :today, :b "
+                f"FROM {TOUCHED} t WHERE {days.format(d='t.date_from')} AND ({condition}) AND NOT EXISTS "
+                f"(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = '{code}')",
+                defect=defect,
+            )
+        return n
 
     def against_register(self, code: str, join: str, detail: str, where: str = "1 = 1") -> int:
         """A check of each record against other records of the register (``r``)."""
-        return self.exec(
-            _INSERT + f"SELECT t.id, k.code, k.defect_code, {detail}, t.provider_id, t.month, :today, :b "
-            f"FROM {TOUCHED} t JOIN {RULES} k ON k.day = t.date_from AND k.code = '{code}' "
-            f"JOIN service_record r ON {join} "
-            f"WHERE ({where}) AND NOT EXISTS "
-            "(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code) "
-            "GROUP BY t.id, k.code, k.defect_code, t.provider_id, t.month"
-        )
+        n = 0
+        for defect, _, days, _ in self.scopes(code):
+            n += self.exec(
+                _INSERT + f"SELECT t.id, '{code}', :defect, {detail}, t.provider_id, t.month, :today, :b "
+                f"FROM {TOUCHED} t JOIN service_record r ON {join} "
+                f"WHERE {days.format(d='t.date_from')} AND ({where}) AND NOT EXISTS "
+                f"(SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = '{code}') "
+                "GROUP BY t.id, t.provider_id, t.month",
+                defect=defect,
+            )
+        return n
 
 
 def _rules(c: _Checks) -> None:
-    """``claims_rule``: the checks in force on each distinct ``date_from`` of the batch."""
-    conn = c.conn
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {RULES}")
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {RULES} (day DATE NOT NULL, code VARCHAR(32) NOT NULL, "
-        "defect_code VARCHAR(8), money BOOLEAN NOT NULL, value INTEGER)"
-    )
+    """The checks in force on each distinct ``date_from`` of the batch, their defect codes, the
+    money effect of those codes, and the doctor's daily maximum (``_Checks.rules``)."""
     topic = c.book.topic(ClaimsTopic)
-    rows: list[dict[str, Any]] = []
-    for (raw,) in conn.exec_driver_sql(f"SELECT DISTINCT date_from FROM {TOUCHED}"):
+    for (raw,) in c.conn.exec_driver_sql(f"SELECT DISTINCT date_from FROM {TOUCHED}"):
         day = date.fromisoformat(raw) if isinstance(raw, str) else raw
+        c.days.add(day)
         try:
             codes = topic.findings(day)
             defects = topic.defects(day)
@@ -125,18 +148,7 @@ def _rules(c: _Checks) -> None:
                 value = overload
             entry = defects.get(defect) if defect is not None else None
             money = entry is not None and entry.money_effect
-            rows.append({"day": c.day(day), "code": code, "defect": defect, "money": money, "value": value})
-    if rows:
-        conn.execute(
-            text(
-                f"INSERT INTO {RULES} (day, code, defect_code, money, value) "
-                "VALUES (:day, :code, :defect, :money, :value)"
-            ),
-            rows,
-        )
-    conn.exec_driver_sql(f"CREATE INDEX ix_{RULES}_day ON {RULES} (day, code)")
-    if c.pg:
-        conn.exec_driver_sql(f"ANALYZE {RULES}")
+            c.rules.setdefault(code, {})[day] = (defect, value, money)
 
 
 def _replace_corrected(c: _Checks) -> None:
@@ -189,12 +201,16 @@ class _InsuredMemo:
 
 def _not_covered(c: _Checks, session: Session) -> int:
     """Findings ``not_covered``: the benefits decision is "none" (see the module's docstring)."""
+    insured_on = _InsuredMemo(c.book)
+    return sum(_not_covered_on(c, session, insured_on, defect, days) for defect, _, days, _ in c.scopes("not_covered"))
+
+
+def _not_covered_on(c: _Checks, session: Session, insured_on: _InsuredMemo, defect: str | None, days: str) -> int:
     conn = c.conn
     planned = tuple(code for code, kind in CARE_TYPES.items() if kind.nature != "emergency")
     keys = conn.exec_driver_sql(
         f"SELECT t.care_type, t.icd10, t.referral, COALESCE(t.residency, ''), t.date_from FROM {TOUCHED} t "
-        f"JOIN {RULES} k ON k.day = t.date_from AND k.code = 'not_covered' "
-        f"WHERE NOT t.emergency AND t.care_type IN {_in(planned)} "
+        f"WHERE {days.format(d='t.date_from')} AND NOT t.emergency AND t.care_type IN {_in(planned)} "
         "GROUP BY t.care_type, t.icd10, t.referral, COALESCE(t.residency, ''), t.date_from"
     ).all()
     if not keys:
@@ -262,7 +278,6 @@ def _not_covered(c: _Checks, session: Session) -> int:
             day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
             by_day.setdefault(day, []).append((int(ref), iin))
         uninsured: list[dict[str, int]] = []
-        insured_on = _InsuredMemo(c.book)
         for day, records in by_day.items():
             iins = sorted({iin for _, iin in records})
             try:
@@ -274,12 +289,12 @@ def _not_covered(c: _Checks, session: Session) -> int:
         if uninsured:
             conn.execute(text(f"INSERT INTO {NOT_COVERED_IDS} (id) VALUES (:id)"), uninsured)
     count = c.exec(
-        _INSERT + f"SELECT t.id, k.code, k.defect_code, "
+        _INSERT + "SELECT t.id, 'not_covered', :defect, "
         "CASE WHEN n.need_status THEN 'not insured; ' || n.detail ELSE n.detail END, "
         f"t.provider_id, t.month, :today, :b {match}"
-        f"JOIN {RULES} k ON k.day = t.date_from AND k.code = 'not_covered' "
         f"WHERE NOT t.emergency AND (NOT n.need_status OR t.id IN (SELECT id FROM {NOT_COVERED_IDS})) "
-        "AND NOT EXISTS (SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = k.code)"
+        "AND NOT EXISTS (SELECT 1 FROM service_finding f WHERE f.record_ref = t.id AND f.code = 'not_covered')",
+        defect=defect,
     )
     for name in (NOT_COVERED_KEYS, NOT_COVERED_IDS):
         conn.exec_driver_sql(f"DROP TABLE {name}")
@@ -289,30 +304,45 @@ def _not_covered(c: _Checks, session: Session) -> int:
 def _doctor_overload(c: _Checks) -> int:
     """Every record of a doctor-day of the batch whose total quantity in the register is above the
     rulebook's maximum (records sent earlier included: the day became implausible as a whole)."""
-    return c.exec(
-        _INSERT + "SELECT r.id, k.code, k.defect_code, "
-        "'the doctor''s services that day: ' || CAST(o.total AS TEXT) || ' (at most ' || CAST(k.value AS TEXT) || ')', "
-        "r.provider_id, r.month, :today, :b "
-        "FROM (SELECT x.doctor_iin, x.date_from, SUM(x.quantity) AS total FROM service_record x "
-        f"JOIN (SELECT DISTINCT doctor_iin, date_from FROM {TOUCHED} WHERE doctor_iin IS NOT NULL) d "
-        "ON x.doctor_iin = d.doctor_iin AND x.date_from = d.date_from GROUP BY x.doctor_iin, x.date_from) o "
-        f"JOIN {RULES} k ON k.day = o.date_from AND k.code = 'doctor_overload' "
-        "JOIN service_record r ON r.doctor_iin = o.doctor_iin AND r.date_from = o.date_from "
-        "WHERE o.total > k.value AND NOT EXISTS "
-        "(SELECT 1 FROM service_finding f WHERE f.record_ref = r.id AND f.code = k.code)"
-    )
+    n = 0
+    for defect, limit, days, _ in c.scopes("doctor_overload"):
+        n += c.exec(
+            _INSERT + "SELECT r.id, 'doctor_overload', :defect, "
+            "'the doctor''s services that day: ' || CAST(o.total AS TEXT) || ' (at most ' || :limit_text || ')', "
+            "r.provider_id, r.month, :today, :b "
+            "FROM (SELECT x.doctor_iin, x.date_from, SUM(x.quantity) AS total FROM service_record x "
+            f"JOIN (SELECT DISTINCT doctor_iin, date_from FROM {TOUCHED} WHERE doctor_iin IS NOT NULL "
+            f"AND {days.format(d='date_from')}) d "
+            "ON x.doctor_iin = d.doctor_iin AND x.date_from = d.date_from GROUP BY x.doctor_iin, x.date_from "
+            "HAVING SUM(x.quantity) > :limit) o "
+            "JOIN service_record r ON r.doctor_iin = o.doctor_iin AND r.date_from = o.date_from "
+            "WHERE NOT EXISTS "
+            "(SELECT 1 FROM service_finding f WHERE f.record_ref = r.id AND f.code = 'doctor_overload')",
+            defect=defect,
+            limit=int(limit),
+            limit_text=str(int(limit)),
+        )
+    return n
 
 
 def _defects(c: _Checks, created_by: str) -> int:
-    """A potential defect for each finding of the batch whose defect code has a money effect."""
-    return c.exec(
-        "INSERT INTO defect (record_ref, finding_id, provider_id, month, code, origin, status, found_on, created_by) "
-        "SELECT f.record_ref, f.id, f.provider_id, f.month, f.defect_code, 'potential', 'notified', :today, :by "
-        "FROM service_finding f JOIN service_record r ON r.id = f.record_ref "
-        f"JOIN {RULES} k ON k.day = r.date_from AND k.code = f.code "
-        "WHERE f.batch_id = :b AND f.defect_code IS NOT NULL AND k.money ORDER BY f.id",
-        by=created_by,
-    )
+    """A potential defect for each finding of the batch whose defect code has a money effect (on
+    the record's ``date_from``)."""
+    n = 0
+    for code in sorted(c.rules):
+        for defect, _, days, money in c.scopes(code):
+            if defect is None or not money:
+                continue
+            n += c.exec(
+                "INSERT INTO defect (record_ref, finding_id, provider_id, month, code, origin, status, found_on, "
+                "created_by) SELECT f.record_ref, f.id, f.provider_id, f.month, f.defect_code, 'potential', "
+                "'notified', :today, :by FROM service_finding f JOIN service_record r ON r.id = f.record_ref "
+                f"WHERE f.batch_id = :b AND f.code = '{code}' AND f.defect_code = :defect "
+                f"AND {days.format(d='r.date_from')} ORDER BY f.id",
+                by=created_by,
+                defect=defect,
+            )
+    return n
 
 
 def run_checks(
@@ -433,7 +463,6 @@ def run_checks(
     defects = _defects(c, created_by)
     phases["potential defects"] = round(time.perf_counter() - started, 3)
     report.advance(1)
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {RULES}")
     return phases, defects
 
 
