@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from osms.claims import appeals, monitoring, views
 from osms.claims.access import CASE_MANAGE, DEFECT_ADD, DEFECT_DECIDE, MONITORING_QUEUE
 from osms.claims.monitoring import CASE_OUTCOMES
-from osms.claims.provider_pages import audit_persons, defect_titles, names, refused_text
+from osms.claims.provider_pages import ACTION_REFUSALS, audit_persons, defect_titles, names, refused_text
 from osms.claims.rulebook import ClaimsTopic
 from osms.core import authz, i18n
 from osms.core.config import get_settings
@@ -75,7 +75,21 @@ def _reviewer_rule(lang: str, status: str, region: str) -> str:
     return i18n.gettext(lang, text, region=region) if text else ""
 
 
-def _queues(request: Request, session: Session, principal: Principal, **extra: Any) -> dict[str, Any]:
+def _for_reviewer(
+    review: list[views.DefectLine], facts: dict[str, views.ProviderFacts], region: str
+) -> list[views.DefectLine]:
+    """What a reviewer of ``region`` may decide: the central office its decisions, a region's
+    reviewer the reviews of providers of other regions."""
+    if not region:
+        return review
+    if region == appeals.CENTRAL_REGION:
+        return [d for d in review if d.status == "central"]
+    return [
+        d for d in review if d.status != "central" and d.provider_id in facts and facts[d.provider_id].region != region
+    ]
+
+
+def _queues(request: Request, session: Session, principal: Principal, region: str = "", **extra: Any) -> dict[str, Any]:
     lang = pick_language(request)
     today = web.today()
     review = views.defects_in_status(session, views.AWAITING_REVIEW)
@@ -96,6 +110,7 @@ def _queues(request: Request, session: Session, principal: Principal, **extra: A
         + [c.provider_id for c in unplanned]
         + [i["provider_id"] for i in death_items],
     )
+    review = _for_reviewer(review, facts, region)
     rules = {
         d.id: _reviewer_rule(lang, clocks[d.id].status, facts[d.provider_id].region if d.provider_id in facts else "")
         for d in review
@@ -123,20 +138,34 @@ def _queues(request: Request, session: Session, principal: Principal, **extra: A
         "outcomes": CASE_OUTCOMES,
         "can_manage": authz.allows(session, principal, CASE_MANAGE, None),
         "today": today,
+        "region_code": region,
+        "regions": [*regions(), appeals.CENTRAL_REGION],
         "error": extra.get("error"),
         "error_for": extra.get("error_for"),
     }
 
 
+def _region(text: str) -> str:
+    region = text.strip()
+    if region and region != appeals.CENTRAL_REGION and region not in regions():
+        raise InvalidInput(f"unknown region {region[:20]!r}", code="unknown_region")
+    return region
+
+
 @router.get("/monitoring", response_class=HTMLResponse)
-def queues(request: Request, session: DbSession, principal: web.PagePrincipal) -> Response:
-    """The fund's queues: objections to review, notified defects, deaths to review, open cases."""
+def queues(request: Request, session: DbSession, principal: web.PagePrincipal, region: str = "") -> Response:
+    """The fund's queues: objections to review (``region``: only what a reviewer of that region may
+    decide), notified defects, deaths to review, open cases."""
     if principal is None:
         return web.login_redirect(request)
     refused = _fund(request, principal)
     if refused is not None:
         return refused
-    context = _queues(request, session, principal)
+    try:
+        chosen = _region(region)
+    except InvalidInput as error:
+        return web.error_page(request, principal, 422, ACTION_REFUSALS[error.code or ""])
+    context = _queues(request, session, principal, chosen)
     return web.render(request, "monitoring_queues.html", principal, headers=web.PRIVATE, **context)
 
 
@@ -227,7 +256,7 @@ def close_case(
 
 
 def defect_context(
-    request: Request, session: Session, principal: Principal, defect_id: int, **extra: Any
+    request: Request, session: Session, principal: Principal, defect_id: int, region: str = "", **extra: Any
 ) -> dict[str, Any]:
     lang = pick_language(request)
     line = views.defect(session, defect_id)
@@ -237,7 +266,7 @@ def defect_context(
     record = views.record(session, line.record_ref) if line.record_ref is not None else None
     clock = views.clocks(session, [line], web.today())[line.id]
     audit_persons(session, principal, request, [line.iin or ""], f"defect {defect_id}")
-    region = facts.region if facts else ""
+    own = facts.region if facts else ""
     return {
         "d": line,
         "month": Month.of(line.month),
@@ -245,18 +274,21 @@ def defect_context(
         "record": record,
         "clock": clock,
         "title": defect_titles(lang, [line])[line.id],
-        "rule": _reviewer_rule(lang, clock.status, region),
+        "rule": _reviewer_rule(lang, clock.status, own),
         "names": _labels(lang),
         "can_decide": authz.allows(session, principal, DEFECT_DECIDE, line.provider_id)
         and clock.next_step in ("review", "second_review", "central"),
-        "regions": [code for code in regions() if code != region] + [appeals.CENTRAL_REGION],
+        "regions": [code for code in regions() if code != own] + [appeals.CENTRAL_REGION],
         "decisions": appeals.DECISIONS,
+        "chosen_region": region,
         "error": extra.get("error"),
     }
 
 
 @router.get("/monitoring/defects/{defect_id}", response_class=HTMLResponse)
-def defect_page(request: Request, session: DbSession, principal: web.PagePrincipal, defect_id: int) -> Response:
+def defect_page(
+    request: Request, session: DbSession, principal: web.PagePrincipal, defect_id: int, region: str = ""
+) -> Response:
     """A defect: its record, the classifier's code and name, the appeal's steps and clock, and the
     reviewer's decision form when a review is awaited."""
     if principal is None:
@@ -264,7 +296,7 @@ def defect_page(request: Request, session: DbSession, principal: web.PagePrincip
     refused = _fund(request, principal)
     if refused is not None:
         return refused
-    context = defect_context(request, session, principal, defect_id)
+    context = defect_context(request, session, principal, defect_id, region.strip())
     return web.render(request, "monitoring_defect.html", principal, headers=web.PRIVATE, **context)
 
 
@@ -288,7 +320,7 @@ def decide(
         return refused
 
     def again(status: int, text: str) -> Response:
-        context = defect_context(request, session, principal, defect_id, error=text)
+        context = defect_context(request, session, principal, defect_id, region, error=text)
         return web.render(request, "monitoring_defect.html", principal, status, headers=web.PRIVATE, **context)
 
     done = _act(
