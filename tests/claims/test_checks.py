@@ -4,11 +4,14 @@ the expected findings worked out by hand on a small world (tests/claims/world.py
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from osms.claims.intake import IntakeResult, ingest_rows
+from osms.claims.rulebook import ClaimsTopic
+from osms.rulebooks.loader import load_rulebook, load_rulebook_from_path
 from tests.claims.world import Row, add_contract, add_person, add_provider, attach, iin, stay
 
 TODAY = date(2026, 3, 31)
@@ -259,3 +262,33 @@ def test_a_correction_replaces_the_findings_and_the_notified_defects(session: Se
         date(2026, 3, 2),
         "2026-03-02",
     )
+
+
+def test_a_check_not_in_force_finds_nothing(session: Session, tmp_path: Path) -> None:
+    # A rulebook extending kz-law in which, from 10 March 2026, only dead_before_service is checked.
+    folder = tmp_path / "kz-narrow"
+    folder.mkdir()
+    (folder / "rulebook.yaml").write_text("name: kz-narrow\nextends: kz-law\n", encoding="utf-8")
+    codes = load_rulebook("kz-law").topic(ClaimsTopic).findings(date(2026, 3, 1))
+    wide = ", ".join(f"{k}: {'null' if v is None else repr(v)}" for k, v in codes.items())
+    (folder / "claims.yaml").write_text(
+        "findings:\n"
+        f"  - {{valid_from: 2021-01-01, valid_to: 2026-03-09, codes: {{{wide}}}, source: test}}\n"
+        '  - {valid_from: 2026-03-10, codes: {dead_before_service: "5.1"}, source: test}\n',
+        encoding="utf-8",
+    )
+    book = load_rulebook_from_path(folder)
+    world(session)
+    rows = [
+        Row("V1", "PHC1", DEAD, date_from="2026-03-05", date_to="2026-03-05"),
+        Row("V2", "PHC1", DEAD, date_from="2026-03-05", date_to="2026-03-05"),
+        Row("V3", "PHC1", DEAD, date_from="2026-03-12", date_to="2026-03-12"),
+        Row("V4", "PHC1", DEAD, date_from="2026-03-12", date_to="2026-03-12"),
+    ]
+    result = ingest_rows(session, [r.as_dict() for r in rows], source="t", created_by="t", today=TODAY, rulebook=book)
+    assert found(result) == [
+        [("dead_before_service", "5.1")],
+        [("dead_before_service", "5.1"), ("duplicate", "3.1")],
+        [("dead_before_service", "5.1")],
+        [("dead_before_service", "5.1")],  # a duplicate of V3, but duplicates are not checked that day
+    ]

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, text
+from sqlalchemy import Select, column, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from osms.benefits import rules as benefits
 from osms.benefits.catalogue import CARE_TYPES
 from osms.claims.rulebook import ClaimsTopic
 from osms.claims.vocabulary import ROUND_THE_CLOCK_FORMS
+from osms.core.bulkload import stage_rows
 from osms.core.progress import Reporter, Silent
 from osms.coverage.rulebook import CoverageTopic
 from osms.coverage.rules import MonthFacts
@@ -277,7 +278,7 @@ def _not_covered_on(c: _Checks, session: Session, insured_on: _InsuredMemo, defe
         ):
             day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
             by_day.setdefault(day, []).append((int(ref), iin))
-        uninsured: list[dict[str, int]] = []
+        uninsured: list[tuple[int]] = []
         for day, records in by_day.items():
             iins = sorted({iin for _, iin in records})
             try:
@@ -285,9 +286,8 @@ def _not_covered_on(c: _Checks, session: Session, insured_on: _InsuredMemo, defe
                 covered = {iin for iin in iins if insured_on(iin, day, persons, months)}
             except Exception:  # the coverage rulebook cannot answer for that day: no finding
                 continue
-            uninsured.extend({"id": ref} for ref, iin in records if iin not in covered)
-        if uninsured:
-            conn.execute(text(f"INSERT INTO {NOT_COVERED_IDS} (id) VALUES (:id)"), uninsured)
+            uninsured.extend((ref,) for ref, iin in records if iin not in covered)
+        stage_rows(conn, table(NOT_COVERED_IDS, column("id")), uninsured)
     count = c.exec(
         _INSERT + "SELECT t.id, 'not_covered', :defect, "
         "CASE WHEN n.need_status THEN 'not insured; ' || n.detail ELSE n.detail END, "
@@ -333,12 +333,13 @@ def _defects(c: _Checks, created_by: str) -> int:
         for defect, _, days, money in c.scopes(code):
             if defect is None or not money:
                 continue
+            on_days = "" if days == "1 = 1" else f"AND {days.format(d='r.date_from')} "
             n += c.exec(
                 "INSERT INTO defect (record_ref, finding_id, provider_id, month, code, origin, status, found_on, "
                 "created_by) SELECT f.record_ref, f.id, f.provider_id, f.month, f.defect_code, 'potential', "
-                "'notified', :today, :by FROM service_finding f JOIN service_record r ON r.id = f.record_ref "
-                f"WHERE f.batch_id = :b AND f.code = '{code}' AND f.defect_code = :defect "
-                f"AND {days.format(d='r.date_from')} ORDER BY f.id",
+                "'notified', :today, :by FROM service_finding f "
+                + ("JOIN service_record r ON r.id = f.record_ref " if on_days else "")
+                + f"WHERE f.batch_id = :b AND f.code = '{code}' AND f.defect_code = :defect {on_days}ORDER BY f.id",
                 by=created_by,
                 defect=defect,
             )
