@@ -88,3 +88,10 @@ def test_monitoring_queues_in_kazakh(page: Any, browser_data: World) -> None:
     page.locator(".queue-review tr.defect-row a").first.click()
     expect(page.locator("h1")).to_contain_text("3.1")
     expect(page.locator("table.appeal-steps tbody tr")).to_have_count(1)
+    # the reviewer of another region upholds the defect: a second objection is now possible
+    page.get_by_label("Ақау расталды").check()
+    page.get_by_label("Қараушының өңірі").select_option("KZ-AST")
+    page.get_by_role("button", name="Шешімді тіркеу").click()
+    expect(page.locator("dd.status")).to_contain_text("Қарауда расталды")
+    expect(page.locator("table.appeal-steps tbody tr")).to_have_count(2)
+    expect(page.locator("form.decide")).to_have_count(0)
