@@ -149,7 +149,7 @@ def audit_persons(session: Session, principal: Principal, request: Request, iins
 
 
 def _iins_of_raw(raw: str) -> list[str]:
-    return [field for field in views._fields(raw) if len(field) == 12 and field.isdigit()]
+    return [field for field in views.fields_of(raw) if len(field) == 12 and field.isdigit()]
 
 
 # --- /services/intake ------------------------------------------------------------------------
@@ -224,7 +224,6 @@ def intake_page(
     asked, facts, refused = check_provider(request, session, principal, SERVICES_INTAKE_READ, provider)
     if refused is not None:
         return refused
-    lang = pick_language(request)
     common: dict[str, Any] = {
         "asked": asked,
         "own": principal.role == "clinic",
@@ -271,7 +270,6 @@ def intake_page(
         limit=views.PAGE_LIMIT,
         csv_rejected="/services/intake.csv?" + urlencode({**query, "list": "rejected"}),
         csv_findings="/services/intake.csv?" + urlencode({**query, "list": "findings"}),
-        lang_name=lang,
         **common,
     )
 

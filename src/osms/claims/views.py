@@ -85,16 +85,6 @@ class IntakeFilter:
     care_form: str = ""
     search: str = ""
 
-    def as_query(self) -> dict[str, str]:
-        values = {
-            "code": self.code,
-            "from": self.date_from.isoformat() if self.date_from else "",
-            "to": self.date_to.isoformat() if self.date_to else "",
-            "care_form": self.care_form,
-            "q": self.search,
-        }
-        return {k: v for k, v in values.items() if v}
-
 
 def _day_bounds(f: IntakeFilter) -> tuple[datetime | None, datetime | None]:
     start = datetime.combine(f.date_from, time.min, tzinfo=UTC) if f.date_from else None
@@ -102,7 +92,8 @@ def _day_bounds(f: IntakeFilter) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def _fields(raw: str) -> list[str]:
+def fields_of(raw: str) -> list[str]:
+    """The fields of a rejected row's raw text (a CSV line)."""
     try:
         return next(csv.reader([raw]), [])
     except csv.Error:
@@ -194,7 +185,7 @@ def _rejections_per_batch(session: Session, batch_ids: list[int]) -> dict[int, i
 
 
 def _is_providers_row(raw: str, provider_id: str) -> bool:
-    return provider_id in _fields(raw)
+    return provider_id in fields_of(raw)
 
 
 def intake_batches(session: Session, provider_id: str, f: IntakeFilter) -> list[DayLine]:
@@ -290,7 +281,7 @@ def rejected_rows(
     found: list[RejectedRow] = []
     total = 0
     for r in session.scalars(query):
-        fields = _fields(r.raw)
+        fields = fields_of(r.raw)
         if r.batch_id not in whole and provider_id not in fields:
             continue
         if f.care_form and f.care_form not in fields:
