@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from osms.claims.intake import IntakeResult, ingest_rows
 from osms.claims.rulebook import ClaimsTopic
+from osms.providers import contracts
 from osms.rulebooks.loader import load_rulebook, load_rulebook_from_path
 from tests.claims.world import Row, add_contract, add_person, add_provider, attach, iin, stay
 
@@ -292,3 +293,17 @@ def test_a_check_not_in_force_finds_nothing(session: Session, tmp_path: Path) ->
         [("dead_before_service", "5.1")],
         [("dead_before_service", "5.1")],  # a duplicate of V3, but duplicates are not checked that day
     ]
+
+
+def test_a_terminated_contract_covers_nothing_from_its_termination(session: Session) -> None:
+    world(session)
+    contracts.terminate(session, "C-PHC1-2026", date(2026, 3, 5), "agreement")
+    session.commit()
+    result = take(
+        session,
+        [
+            Row("V1", "PHC1", ADULT, date_from="2026-03-04", date_to="2026-03-04"),
+            Row("V2", "PHC1", ADULT, date_from="2026-03-05", date_to="2026-03-05"),
+        ],
+    )
+    assert found(result) == [[], [("not_in_contract", "11.0")]]

@@ -24,7 +24,7 @@ from osms.core import bulkload
 from osms.core.rows import Rejection
 from osms.rulebooks.loader import load_rulebook
 from tests.claims.test_intake import ADULT, TODAY, WOMAN, world
-from tests.claims.world import Row, write_csv
+from tests.claims.world import Row, stay, write_csv
 
 runner = CliRunner()
 
@@ -178,3 +178,38 @@ def test_the_row_parser_never_crashes(changes: list[tuple[str, str]], width: int
         assert isinstance(checked, Parsed)
         assert checked.date_from <= checked.date_to <= date(2026, 3, 31)
         assert checked.quantity >= 1 and len(checked.digest) == 32
+
+
+def test_rows_that_are_not_rows(engine: Engine, session: Session, tmp_path: Path) -> None:
+    world(session)
+    good = ",".join(Row("V1", "PHC1", ADULT).as_dict()[c] for c in COLUMNS)
+    path = tmp_path / "odd.csv"
+    path.write_bytes(
+        (",".join(COLUMNS) + "\n" + good + "\n" + "V2,PHC1\n" + "\n").encode()
+        + b"V3,PHC1,\xff\xfe,phc\n"
+        + b'V4,PHC1,"unclosed\n'
+        + good.replace("V1", "V5").replace("J06.9", "J06\x009").encode()
+        + b"\n"
+    )
+    result = intake.ingest_file(engine, path, today=TODAY)
+    # line 4 is blank: not a row
+    assert (result.rows, result.accepted, result.rejected_by_reason) == (5, 1, {"bad_row_shape": 4})
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT line, message FROM import_rejection ORDER BY line")).all()
+    assert [(line, message.split(" ")[0:3]) for line, message in rows] == [
+        (3, ["the", "row", "has"]),
+        (5, ["the", "line", "is"]),
+        (6, ["the", "row", "is"]),
+        (7, ["the", "row", "contains"]),
+    ]
+
+
+def test_a_row_without_the_code_its_form_is_billed_by(session: Session) -> None:
+    world(session)
+    rows = [Row("V1", "PHC1", ADULT, service_code="").as_dict(), stay("S1", "HOSP1", ADULT, group="",
+            start="2026-03-01", end="2026-03-02").as_dict()]  # fmt: skip
+    result = intake.ingest_rows(session, rows, source="t", created_by="t", today=TODAY)
+    assert [(o.reason, o.message) for o in result.outcomes] == [
+        ("missing_field", "service_code is empty: phc records are billed by one"),
+        ("missing_field", "case_group is empty: inpatient records are billed by one"),
+    ]

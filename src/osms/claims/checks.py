@@ -248,7 +248,7 @@ def _not_covered_on(c: _Checks, session: Session, insured_on: _InsuredMemo, defe
                 "residency": residency,
                 "day": c.day(day),
                 "status": answers[0].covered_by != "none",  # covered if insured: the status decides
-                "detail": detail[:300],
+                "detail": detail[:280],  # room for "not insured; " in a 300-character detail
             }
         )
     if not found:

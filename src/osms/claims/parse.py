@@ -269,10 +269,10 @@ class RowChecker:
         if care_form in _SERVICE_FORMS:
             if case_group:
                 return Rejection(
-                    "bad_value", f"case_group {case_group[:40]!r}: a {care_form} record has a service_code"
+                    "bad_value", f"case_group {case_group[:40]!r}: {care_form} records are billed by a service_code"
                 )
             if not service_code:
-                return Rejection("missing_field", f"service_code is empty (a {care_form} record is billed by one)")
+                return Rejection("missing_field", f"service_code is empty: {care_form} records are billed by one")
             entry = rules.services.get(service_code)
             if entry is None or care_form not in entry.forms:
                 where = "in the price list" if entry is None else f"billed as {care_form}"
@@ -282,10 +282,10 @@ class RowChecker:
         else:
             if service_code:
                 return Rejection(
-                    "bad_value", f"service_code {service_code[:40]!r}: a {care_form} record has a case_group"
+                    "bad_value", f"service_code {service_code[:40]!r}: {care_form} records are billed by a case_group"
                 )
             if not case_group:
-                return Rejection("missing_field", f"case_group is empty (a {care_form} record is billed by one)")
+                return Rejection("missing_field", f"case_group is empty: {care_form} records are billed by one")
             entry = rules.case_groups.get(case_group)
             if entry is None or care_form not in entry.forms:
                 where = "a clinical cost group" if entry is None else f"billed as {care_form}"
