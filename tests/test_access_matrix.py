@@ -765,6 +765,34 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/fhir/Claim", lambda s, c: ("/fhir/Claim", {"content": json.dumps({"resourceType": "Bundle",
           "type": "batch"}), "headers": {"Content-Type": "application/fhir+json"}}), ROLE_CASES,
           {("clinic", "none"), ("other_clinic", "none"), *roles_of("operator")}, None, "service_report.send.denied"),
+    # claims pages (issue 13, slice pages): a provider's intake and defects (its own; the fund's staff any), the
+    # fund's monitoring pages (operators and auditors; this world has no defect or record: 404 once allowed)
+    Route("GET", "/services/intake", get("/services/intake", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "services.intake.read.denied", page=True),
+    Route("GET", "/services/intake.csv", get("/services/intake.csv", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "services.intake.read.denied", page=True),
+    Route("GET", "/services/defects", get("/services/defects", provider=CLINIC), CLINIC_CASES, CLINIC_DATA,
+          None, "monitoring.read.denied", page=True),
+    Route("GET", "/monitoring", get("/monitoring"), ROLE_CASES, roles_of("operator", "auditor"),
+          None, "monitoring.queue.read.denied", page=True),
+    Route("GET", "/monitoring/defects/{defect_id}", get("/monitoring/defects/1"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.queue.read.denied", ok=404, page=True),
+    Route("GET", "/monitoring/records/{ref}", get("/monitoring/records/1"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "monitoring.queue.read.denied", ok=404, page=True),
+    # the pages' forms (a provider is refused an unknown defect as another's: it learns no ids)
+    Route("POST", "/services/defects/{defect_id}/objection",
+          form("/services/defects/1/objection", lambda s: {"note": "n"}), ROLE_CASES, roles_of("operator"), None,
+          "monitoring.defect.object.denied", ok=404, page=True),
+    Route("POST", "/monitoring/defects/{defect_id}/decision",
+          form("/monitoring/defects/1/decision", lambda s: {"decision": "upheld", "region": "KZ-AST"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.defect.decide.denied", ok=404, page=True),
+    Route("POST", "/monitoring/records/{ref}/defects", form("/monitoring/records/1/defects", lambda s: {"code": "1.0"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.defect.add.denied", ok=404, page=True),
+    Route("POST", "/monitoring/cases/{case_id}/close",
+          form("/monitoring/cases/1/close", lambda s: {"outcome": "confirmed"}),
+          ROLE_CASES, roles_of("operator"), None, "monitoring.case.manage.denied", ok=404, page=True),
+    Route("POST", "/monitoring/deaths", form("/monitoring/deaths", lambda s: {}), ROLE_CASES, roles_of("operator"),
+          None, "monitoring.case.manage.denied", ok=303, page=True),
     # --- monitor (claims: monitoring and appeals; docs/claims.md) ---------------------------------
     # The world holds no service records: the defect, record and case ids are unknown, so the
     # allowed roles get 404 and a provider's login is refused like for another's.

@@ -22,6 +22,8 @@ from osms.claims.api import router as claims_router
 from osms.claims.monitoring_api import router as monitoring_router
 from osms.claims.pages import PAGES as claims_pages
 from osms.claims.reports_api import router as service_reports_router
+from osms.claims.monitoring_pages import PAGES as monitoring_pages
+from osms.claims.provider_pages import PAGES as claims_provider_pages
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.contributions.pages import PAGES as contributions_pages
@@ -72,6 +74,8 @@ PAGES: tuple[PageSet, ...] = (
     audit_pages,
     providers_pages,
     claims_pages,
+    claims_provider_pages,
+    monitoring_pages,
 )
 
 

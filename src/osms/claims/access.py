@@ -133,3 +133,21 @@ SERVICES_READ = authz.declare(
         resource="person/{subject}/services",
     )
 )
+# --- pages -----------------------------------------------------------------------------------
+# The claims pages (docs/claims.md, "Pages"); the defects page reads with ``MONITORING_READ``, the
+# fund's pages with ``MONITORING_QUEUE`` (above).
+
+#: A provider's intake on the pages (the subject: a ``provider_id``): its batches, rejected rows
+#: and accepted records with findings. Operators and auditors any provider; a provider's login
+#: (role ``clinic``) its own. Each person listed is a read of that person's services
+#: (``services.read``, logged by the page).
+SERVICES_INTAKE_READ = authz.declare(
+    authz.Action(
+        "services.intake:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the service reports of provider {subject}",
+        resource="services/intake/{subject}",
+        person_subject=False,
+    )
+)
