@@ -20,10 +20,10 @@ from osms.benefits.api import router as benefits_router
 from osms.benefits.pages import PAGES as benefits_pages
 from osms.claims.api import router as claims_router
 from osms.claims.monitoring_api import router as monitoring_router
-from osms.claims.pages import PAGES as claims_pages
-from osms.claims.reports_api import router as service_reports_router
 from osms.claims.monitoring_pages import PAGES as monitoring_pages
+from osms.claims.pages import PAGES as claims_pages
 from osms.claims.provider_pages import PAGES as claims_provider_pages
+from osms.claims.reports_api import router as service_reports_router
 from osms.contributions.api import router as payments_router
 from osms.contributions.calc_api import router as calc_router
 from osms.contributions.pages import PAGES as contributions_pages
