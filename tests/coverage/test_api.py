@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from osms.core.clock import fund_today
 from osms.core.models import AuditEntry
 from osms.core.periods import Month
 from osms.rulebooks.loader import load_rulebook
@@ -136,9 +137,10 @@ def test_seeds_rulebook(client, tokens) -> None:
 
 def test_default_date_is_today(client, tokens) -> None:
     r = get_status(client, tokens["clinic"], CHILD)
-    # after the confirmed horizon the last entries are carried forward (docs/rulebooks.md)
-    assert r.json()["on"] == date.today().isoformat()
-    assert r.json()["provisional"] is load_rulebook("kz-law").is_provisional(date.today())
+    # "today" is the fund's day (Asia/Almaty), not the machine's: between 19:00 and 24:00 UTC they
+    # differ. After the confirmed horizon the last entries are carried forward (docs/rulebooks.md)
+    assert r.json()["on"] == fund_today().isoformat()
+    assert r.json()["provisional"] is load_rulebook("kz-law").is_provisional(fund_today())
 
 
 # --- batch ------------------------------------------------------------------------------------
@@ -182,5 +184,5 @@ def test_batch_access_and_limits(client, tokens) -> None:
     assert batch(client, tokens["clinic"], []).json() == {"on": "2024-09-15", "count": 0, "results": []}
     assert client.post("/api/v1/status:batch", json={"iins": "x"}, headers=auth(tokens["clinic"])).status_code == 422
     assert batch(client, tokens["clinic"], [CHILD], on="2017-06-30").status_code == 422
-    if load_rulebook("kz-law").covers(date.today()):
-        assert batch(client, tokens["clinic"], [CHILD], on=None).json()["on"] == date.today().isoformat()
+    if load_rulebook("kz-law").covers(fund_today()):
+        assert batch(client, tokens["clinic"], [CHILD], on=None).json()["on"] == fund_today().isoformat()

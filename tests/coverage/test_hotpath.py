@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from osms.contributions.models import PAYMENT_KINDS
+from osms.core.clock import fund_today
 from osms.core.models import AuditEntry
 from osms.core.periods import Month
 from osms.coverage import service
@@ -170,7 +171,7 @@ def test_concurrent_checks_each_get_their_audit_entry_before_the_answer(app, db_
     assert sorted(r.subject_iin for r in rows) == sorted(expected)
     by_iin = {r.json()["iin"]: r.json()["basis"]["code"] for r in answers}
     for subject, detail in rows:
-        assert detail.startswith(f"on={date.today().isoformat()} rulebook=kz-law basis=")
+        assert detail.startswith(f"on={fund_today().isoformat()} rulebook=kz-law basis=")  # the fund's day
         assert detail.endswith(f"basis={by_iin[subject]}")
 
 
