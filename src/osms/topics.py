@@ -13,6 +13,7 @@ from osms.benefits.rulebook import BenefitsTopic
 from osms.claims.rulebook import ClaimsTopic
 from osms.contributions.rulebook import ContributionsTopic
 from osms.coverage.rulebook import CoverageTopic
+from osms.payments.rulebook import PaymentsTopic
 from osms.providers.rulebook import ProvidersTopic
 from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.topic import Topic, use_topics
@@ -25,6 +26,7 @@ TOPICS: tuple[type[Topic], ...] = (
     BenefitsTopic,
     AttachmentTopic,
     ClaimsTopic,
+    PaymentsTopic,
 )
 
 use_topics(TOPICS)
