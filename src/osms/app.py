@@ -35,6 +35,8 @@ from osms.coverage.hotpath import StatusFastLane, StatusHotPath
 from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
 from osms.fhir.providers import router as fhir_providers_router
+from osms.payments.api import router as tariffs_router
+from osms.payments.pages import PAGES as payments_pages
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
 from osms.providers.pages import PAGES as providers_pages
@@ -66,6 +68,7 @@ PAGES: tuple[PageSet, ...] = (
     benefits_pages,
     audit_pages,
     providers_pages,
+    payments_pages,
 )
 
 
@@ -132,6 +135,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(fhir_router)
     app.include_router(fhir_providers_router)
     app.include_router(audit_router)
+    app.include_router(tariffs_router)
     install_pages(app, PAGES)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

@@ -113,6 +113,7 @@ STEPS: Final[dict[str, str]] = {
 }
 
 Param = str | int | Decimal | date | Fraction
+ENGLISH: Final = "en"
 
 
 class TariffError(OsmsError):
@@ -122,11 +123,15 @@ class TariffError(OsmsError):
 
     def __init__(self, reason: str, /, **params: Param) -> None:
         self.params: dict[str, Param] = params
-        super().__init__(gettext("en", REFUSALS[reason], **_words("en", params)), code=reason)
+        super().__init__(_sentence(ENGLISH, REFUSALS[reason], params), code=reason)
 
     def sentences(self) -> dict[str, str]:
         """The refusal in kk, ru and en."""
-        return {lang: gettext(lang, REFUSALS[self.code], **_words(lang, self.params)) for lang in LANGUAGES}
+        return {lang: _sentence(lang, REFUSALS[self.code], self.params) for lang in LANGUAGES}
+
+
+def _sentence(lang: str, msgid: str, params: Mapping[str, Param]) -> str:
+    return gettext(lang, msgid, **_words(lang, params))
 
 
 def _words(lang: str, params: Mapping[str, Param]) -> dict[str, str]:
