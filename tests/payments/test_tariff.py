@@ -297,6 +297,26 @@ def test_a_weight_must_be_a_group_of_the_claims_catalogue(tmp_path: Path) -> Non
     assert any("'NOPE.1' is not a clinical cost group" in p for p in caught.value.problems)
 
 
+def test_a_price_must_be_a_service_of_the_claims_catalogue(tmp_path: Path) -> None:
+    prices = "key,price,valid_from,source\nNOPE.2,10.00,2025-01-01,synthetic fixture\nA01.001.000,1.00,2019-01-01,x\n"
+    with pytest.raises(RulebookError) as caught:
+        _extending(tmp_path, "kz-law", "2026-12-31", {"prices.csv": prices})
+    problems = caught.value.problems
+    assert any("'NOPE.2' is not a service code" in p for p in problems)
+    # A01.001.000 is in the catalogue from 2021: a price from 2019 starts before it
+    assert any("'A01.001.000' is not a service code of the claims catalogue on 2019-01-01" in p for p in problems)
+
+
+def test_a_sex_age_band_is_checked(tmp_path: Path) -> None:
+    rows = "key,sex,age_from,age_to,coefficient,valid_from,source\n"
+    rows += "F.0,M,0,0,1.0,2026-01-01,x\nM.3,M,3,4,1.0,2026-01-01,x\n"
+    with pytest.raises(RulebookError) as caught:
+        _extending(tmp_path, "kz-law", "2026-12-31", {"sex_age.csv": rows})
+    problems = caught.value.problems
+    assert any("the key of this band is M.0" in p for p in problems)
+    assert any("age band 3-4 is not one of" in p for p in problems)
+
+
 def test_kz_law_figures() -> None:
     topic = KZ.topic(PaymentsTopic)
     assert topic.parameter("payment_due_days", D26) == 10  # PAY п.26
