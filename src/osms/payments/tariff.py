@@ -36,7 +36,7 @@ from osms.core.config import LANGUAGES
 from osms.core.errors import OsmsError
 from osms.core.i18n import N_, format_money, format_sentence_day, gettext
 from osms.payments.rulebook import PROCEDURE_RE, PaymentsTopic, ShareRule, format_share, is_synthetic
-from osms.rulebooks.entries import Entry, RulebookError, UnknownRulebook
+from osms.rulebooks.entries import Entry, UnknownRulebook
 from osms.rulebooks.horizon import Horizon, horizon_of
 from osms.rulebooks.loader import Rulebook, load_rulebook
 
@@ -297,23 +297,20 @@ def price(
         raise TariffError("no_method", date=on)
     if method == "per_capita":
         raise TariffError("paid_per_capita", date=on)
-    try:
-        if care_form in CASE_GROUP_FORMS:
-            if case_group is None:
-                raise TariffError("case_group_form")
-            if at_home or remote or preventive_child:
-                raise TariffError("service_flags")
-            return _case(book, topic, care_form, on, case_group, outcome, bed_days, codes)
-        assert care_form in SERVICE_FORMS
-        if service_code is None:
-            raise TariffError("service_form")
-        if outcome is not None or bed_days is not None or codes:
-            raise TariffError("case_fields")
-        if at_home and remote:
-            raise TariffError("home_and_remote")
-        return _service(book, topic, care_form, on, service_code, at_home, remote, preventive_child)
-    except RulebookError as exc:  # a lookup outside the rulebook's period
-        raise TariffError("date_outside_rulebook", date=on) from exc
+    if care_form in CASE_GROUP_FORMS:
+        if case_group is None:
+            raise TariffError("case_group_form")
+        if at_home or remote or preventive_child:
+            raise TariffError("service_flags")
+        return _case(book, topic, care_form, on, case_group, outcome, bed_days, codes)
+    assert care_form in SERVICE_FORMS
+    if service_code is None:
+        raise TariffError("service_form")
+    if outcome is not None or bed_days is not None or codes:
+        raise TariffError("case_fields")
+    if at_home and remote:
+        raise TariffError("home_and_remote")
+    return _service(book, topic, care_form, on, service_code, at_home, remote, preventive_child)
 
 
 def _catalogued(book: Rulebook, kind: str, code: str, care_form: str, on: date) -> Catalogued:
