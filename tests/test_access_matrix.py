@@ -861,6 +861,9 @@ PUBLIC = {
     ("GET", "/procurements/{procurement_id}"),
     ("GET", "/providers"),
     ("GET", "/contracted-providers"),
+    # payments (slice tariffs): tariffs are law; the calculator reads nobody's data
+    ("GET", "/api/v1/tariffs/price"),
+    ("GET", "/tariffs"),
 }
 
 

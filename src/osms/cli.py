@@ -16,6 +16,7 @@ from osms.contributions.cli import payments_app
 from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
+from osms.payments.cli import tariff_app
 from osms.providers.cli import providers_app
 from osms.providers.contracts_cli import contracts_app
 from osms.providers.procurement_cli import procurement_app
@@ -52,6 +53,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(services_app, name="services")
 app.add_typer(monitoring_app, name="monitoring")
+app.add_typer(tariff_app, name="tariff")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from osms.claims.monitoring_rulebook import MonitoringTopic
 from osms.claims.rulebook import ClaimsTopic
 from osms.contributions.rulebook import ContributionsTopic
 from osms.coverage.rulebook import CoverageTopic
+from osms.payments.rulebook import PaymentsTopic
 from osms.providers.rulebook import ProvidersTopic
 from osms.registry.rulebook import RegistryTopic
 from osms.rulebooks.topic import Topic, use_topics
@@ -27,6 +28,7 @@ TOPICS: tuple[type[Topic], ...] = (
     AttachmentTopic,
     ClaimsTopic,
     MonitoringTopic,
+    PaymentsTopic,
 )
 
 use_topics(TOPICS)

@@ -98,8 +98,10 @@ def test_unverified_figures_are_exactly_the_expected_ones(kz: Rulebook, seeds: R
         # benefits.* (our readings): tests/rulebooks/test_rulebook_benefits.py;
         # procurement.*: tests/providers/test_procurement_rulebook.py; the claims topic's files
         # (claims, services, case_groups, defects): tests/claims/test_claims_rulebook.py; monitoring.*:
-        # tests/claims/test_monitoring_rulebook.py
+        # tests/claims/test_monitoring_rulebook.py; the payments topic's files (tariffs, weights, prices,
+        # capitation, sex_age, corrections): tests/payments/test_tariff.py
         own = ("benefits.", "procurement.", "claims.", "services.", "case_groups.", "defects.", "monitoring.")
+        own += ("tariffs.", "weights.", "prices.", "capitation.", "sex_age.", "corrections.")
         return {e.id for s in rb.series_names() if not s.startswith(own) for e in rb.series(s) if not e.verified}
 
     # docs/calculators.md: state 2020 1.4%, civil-contract cap 20 MW from 2026, self-employed cap 20 MW

@@ -66,6 +66,26 @@ NOT_STATEABLE: Final = frozenset(
         # outcome and the dates' format; what is left is the subject's check digit, an empty period ('from' after
         # 'to') and a JSON page over 1,000 (a CSV export may ask for more): no schema can state these.
         "bad_filter",
+        # The tariff calculator (docs/payments.md): which of the two codes a form of care takes, the codes in the
+        # catalogues and the tariffs in force on the day, and the flags that go with a case or a service.
+        "code_required",
+        "one_code",
+        "case_group_form",
+        "service_form",
+        "paid_per_capita",
+        "no_method",
+        "unknown_case_group",
+        "unknown_service_code",
+        "form_not_allowed",
+        "no_base_rate",
+        "no_weight",
+        "no_price",
+        "no_form_tariff",
+        "bed_days_required",
+        "home_and_remote",
+        "service_flags",
+        "case_fields",
+        "rule_not_in_force",
     }
 )
 _ID_CHECKS: Final = frozenset({"check_digit", "date", "century", "entity_type", "unit"})

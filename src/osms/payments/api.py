@@ -1,0 +1,161 @@
+"""The payments room's API (thin): ``GET /api/v1/tariffs/price`` (public; docs/payments.md).
+
+``osms.app.create_app`` includes ``router``.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Day
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from osms.claims.vocabulary import CARE_FORMS, OUTCOMES
+from osms.core.config import get_settings
+from osms.payments.tariff import REFUSALS, open_rulebook, price
+from osms.rulebooks.api import rulebook_schema
+
+router = APIRouter(prefix="/api/v1", tags=["payments"])
+
+MONEY_PATTERN: Final = r"^\d+\.\d{2}$"
+PROCEDURES_PATTERN: Final = r"^\s*(\d{2}\.\d{1,4}\s*(,\s*\d{2}\.\d{1,4}\s*)*)?$"
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details) with a stable machine ``code``."""
+
+    type: str = Field(examples=["urn:osms:problem:unknown_case_group"])
+    title: str
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["The clinical cost group X99 is not in the list on 1 March 2026."])
+    instance: str | None = None
+    code: str = Field(examples=["unknown_case_group"])
+
+
+class Sentences(BaseModel):
+    kk: str
+    ru: str
+    en: str
+
+
+class TariffPrice(BaseModel):
+    price: str = Field(pattern=MONEY_PATTERN, description="Tenge: round_half_up(base × weight × share, 0.01)")
+    base: str = Field(
+        pattern=MONEY_PATTERN, description="The base rate of the clinical cost groups, or the service's price"
+    )
+    weight: str = Field(description="The cost weight used (the form's own where published); 1 for a service")
+    share: str = Field(description="The product of the special rules applied: an exact decimal or fraction (1/6)")
+    rules: list[str] = Field(description="Ids of every rulebook entry applied (catalogue, rate, weight, rules)")
+    explanation: Sentences = Field(description="The computation in kk, ru and en")
+    rulebook: str
+    care_form: str
+    date: str
+    case_group: str | None
+    service_code: str | None
+    verified: bool = Field(description="True when every entry applied is verified against the published law")
+    synthetic: bool = Field(description="True when a row of a synthetic (demonstration) table was applied")
+    provisional: bool = Field(description="True after the rulebook's confirmed horizon (docs/rulebooks.md)")
+    carried_forward: list[str]
+    provisional_message: Sentences | None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "price": "3853961.88",
+                    "base": "174722.63",
+                    "weight": "22.0576",
+                    "share": "1",
+                    "rules": [
+                        "case_groups.P001.2021-01-01",
+                        "tariffs.base_rate.2025-01-01",
+                        "weights.P001.2025-01-01",
+                    ],
+                    "explanation": {
+                        "kk": "…",
+                        "ru": "…",
+                        "en": "174,722.63 × 22.0576 × 1 = 3,853,961.88 tenge, rounded to the tiyn. …",
+                    },
+                    "rulebook": "kz-law",
+                    "care_form": "inpatient",
+                    "date": "2025-03-01",
+                    "case_group": "P001",
+                    "service_code": None,
+                    "verified": True,
+                    "synthetic": False,
+                    "provisional": False,
+                    "carried_forward": [],
+                    "provisional_message": None,
+                }
+            ]
+        }
+    )
+
+
+def _problem(description: str) -> dict[str, Any]:
+    schema = Problem.model_json_schema()
+    return {"description": description, "content": {"application/problem+json": {"schema": schema}}}
+
+
+@router.get(
+    "/tariffs/price",
+    response_model=TariffPrice,
+    summary="Tariff: what the fund pays for one case or service",
+    description=(
+        "Public (no login). The price of one treated case (a clinical cost group) or one service (a code of the "
+        "price list) on a day, under a rulebook (docs/payments.md): `price = round_half_up(base × weight × share, "
+        "0.01)`; a case's base is the base rate and its weight the form's own published weight where one exists; "
+        "a service's base is its price and its weight 1; the share is the product of the special rules (day "
+        "hospital, listed procedures, hospital at home, admission, a death or a transfer within 3 days, at home, "
+        "remote, a child's preventive examination). Errors are problem+json 422 with `code`: "
+        + ", ".join(f"`{code}`" for code in REFUSALS)
+        + "."
+    ),
+    responses={422: _problem("No price can be given (see `code`)")},
+)
+def tariff_price(
+    care_form: Annotated[
+        str, Query(description="Form of care", examples=["inpatient"], json_schema_extra={"enum": list(CARE_FORMS)})
+    ],
+    date: Annotated[Day, Query(description="The day of the case or service", examples=["2025-03-01"])],
+    case_group: Annotated[str | None, Query(max_length=32, description="Clinical cost group (a case)")] = None,
+    service_code: Annotated[str | None, Query(max_length=32, description="Code of the price list (a service)")] = None,
+    outcome: Annotated[
+        str | None, Query(description="How the case ended", json_schema_extra={"enum": list(OUTCOMES)})
+    ] = None,
+    bed_days: Annotated[int | None, Query(ge=0, le=3650, description="Bed-days of the case")] = None,
+    procedures: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            pattern=PROCEDURES_PATTERN,
+            description="ICD-9 procedure codes, comma-separated",
+            examples=["13.73"],
+        ),
+    ] = None,
+    at_home: Annotated[bool, Query(description="The service was given at home")] = False,
+    remote: Annotated[bool, Query(description="The service was given remotely")] = False,
+    preventive_child: Annotated[
+        bool, Query(description="A specialist's consultation inside a child's preventive examination")
+    ] = False,
+    rulebook: Annotated[
+        str | None,
+        Query(description="Rulebook (default: the server's setting)", json_schema_extra=rulebook_schema()),
+    ] = None,
+) -> TariffPrice:
+    book = open_rulebook(rulebook or get_settings().rulebook)
+    answer = price(
+        book,
+        care_form.strip(),
+        date,
+        case_group=case_group,
+        service_code=service_code,
+        outcome=outcome,
+        bed_days=bed_days,
+        procedures=(procedures or "").split(","),
+        at_home=at_home,
+        remote=remote,
+        preventive_child=preventive_child,
+    )
+    return TariffPrice.model_validate(answer.as_dict())

@@ -1,0 +1,15 @@
+"""The payments room's codes named in Kazakh, Russian and English (``osms.core.i18n.label``)."""
+
+from __future__ import annotations
+
+from osms.core.i18n import N_
+
+#: How a form of care is paid (``payments.rulebook.METHODS``).
+METHOD_LABELS = {
+    "per_capita": N_("Per attached person"),
+    "per_service": N_("Per service"),
+    "per_case": N_("Per treated case"),
+    "per_call": N_("Per ambulance call"),
+}
+
+LABELS = {"payment_method": METHOD_LABELS}
