@@ -31,10 +31,12 @@ def fixture_rulebook(tmp_path: Path, parent: str = "kz-law", *, base: str = "200
     folder = tmp_path / f"{parent}-pc"
     folder.mkdir()
     start = "2018-01-01" if parent == "seeds-2016" else "2025-01-01"
-    covers = "  valid_from: 2017-01-01\n" if parent == "seeds-2016" else "  valid_from: 2017-07-01\n"
-    (folder / "rulebook.yaml").write_text(
-        f"name: {parent}-pc\nextends: {parent}\ncovers:\n{covers}  valid_to: 2026-12-31\n", encoding="utf-8"
+    covers = (
+        "  valid_from: 2017-01-01\n  valid_to: 2021-12-31\n"
+        if parent == "seeds-2016"
+        else "  valid_from: 2017-07-01\n  valid_to: 2026-12-31\n"
     )
+    (folder / "rulebook.yaml").write_text(f"name: {parent}-pc\nextends: {parent}\ncovers:\n{covers}", encoding="utf-8")
     src = "fixture"
     (folder / "capitation.csv").write_text(
         f"key,rate,valid_from,valid_to,source,verified,note\nKZ-TST,{base},{start},,{src},true,\n", encoding="utf-8"
@@ -75,3 +77,42 @@ def person(
 
 def clinic(session: Session, provider_id: str = "PHC1", region: str = "KZ-TST") -> str:
     return add_provider(session, provider_id, kind="phc", region=region, capacity=10000)
+
+
+def served(session: Session, number: str, day: date, provider_id: str = "PHC1") -> None:
+    """An accepted service record of ``number`` on ``day`` (written through the claims model: tests may)."""
+    from datetime import UTC, datetime
+
+    from osms.claims.models import ServiceRecord
+    from osms.core.models import ImportBatch
+
+    batch = ImportBatch(kind="services", file_name="test", sha256="0" * 64, started_at=datetime.now(UTC))
+    session.add(batch)
+    session.flush()
+    count = session.query(ServiceRecord).count()
+    session.add(
+        ServiceRecord(
+            provider_id=provider_id,
+            record_id=f"R{count + 1}",
+            iin=number,
+            care_form="phc",
+            care_type="phc",
+            service_code="A01.003.000",
+            case_group=None,
+            icd10="J06.9",
+            procedures=None,
+            date_from=day,
+            date_to=day,
+            outcome="completed",
+            referral=False,
+            emergency=False,
+            quantity=1,
+            doctor_iin=None,
+            month=day.replace(day=1),
+            version=1,
+            digest="0" * 32,
+            batch_id=batch.id,
+            received_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
