@@ -50,15 +50,19 @@ from sqlalchemy.orm import Session
 
 from osms.attachment import queries as attachment
 from osms.claims import queries as claims
+from osms.core import audit
+from osms.core.authz import authorize
 from osms.core.clock import fund_today
 from osms.core.errors import OsmsError
 from osms.core.periods import Month
+from osms.core.security import Principal
 from osms.coverage.service import evaluate_facts, load_facts
 from osms.providers import queries as providers
 from osms.registry import queries as registry
 from osms.rulebooks.entries import Entry
 from osms.rulebooks.loader import Rulebook
 
+from .access import PER_CAPITA_READ
 from .rulebook import AGE_BANDS, CORRECTION_FACTORS, PaymentsTopic, format_share, is_synthetic
 
 __all__ = [
@@ -70,6 +74,7 @@ __all__ = [
     "band_name",
     "per_capita",
     "per_capita_all",
+    "read_per_capita",
 ]
 
 #: The names of the 11 age bands, in order: ``0``, ``1-4``, ..., ``70+``.
@@ -552,3 +557,25 @@ def per_capita_all(
 ) -> list[PerCapita]:
     """Per capita of every PHC provider of the register in ``month``, by provider id."""
     return _compute(session, book, _parse_month(month), None, today or fund_today())
+
+
+def read_per_capita(
+    session: Session,
+    principal: Principal,
+    provider_id: str,
+    month: Month | str | date,
+    *,
+    book: Rulebook,
+    channel: str,
+    resource: str | None = None,
+    today: date | None = None,
+) -> PerCapita:
+    """``per_capita`` for a login: operators and auditors any provider, a provider's login its own
+    (``PER_CAPITA_READ``; refused and logged otherwise); the read is audited (no person's data)."""
+    where = resource or f"payments/{provider_id}/per-capita"
+    authorize(session, principal, PER_CAPITA_READ, provider_id, channel=channel, resource=where)
+    answer = per_capita(session, book, provider_id, month, today=today)
+    audit.record(
+        session, principal, channel=channel, action="payments.per_capita.read", resource=where, detail=str(answer.month)
+    )
+    return answer
