@@ -43,7 +43,7 @@ NO_RATE = N_("The rulebook has no per-capita rate or sex-age coefficient for thi
 #: The reductions' names on the page.
 REDUCTION_NAMES = {
     "uninsured": N_("Not insured in the month: paid at 90%"),
-    "no_service_year": N_("No service in the calendar year: paid at 80% (settled in December)"),
+    "no_service_year": N_("No service in the calendar year: paid at 80%, settled in December"),
     "no_service_year_earlier": N_("No service in the year: the year's earlier months at 80%"),
     "excess_norm": N_("Attached above the district norm"),
 }
