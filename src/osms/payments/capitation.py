@@ -56,6 +56,7 @@ from osms.core.clock import fund_today
 from osms.core.errors import OsmsError
 from osms.core.periods import Month
 from osms.core.security import Principal
+from osms.coverage.rulebook import CoverageTopic
 from osms.coverage.service import evaluate_facts, load_facts
 from osms.providers import queries as providers
 from osms.registry import queries as registry
@@ -280,6 +281,7 @@ class _Insured:
     def __init__(self, session: Session, book: Rulebook) -> None:
         self.session = session
         self.book = book
+        self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
 
     def uninsured(self, iins: Iterable[str], day: date) -> set[str]:
         numbers = sorted(set(iins))
@@ -290,11 +292,15 @@ class _Insured:
             persons, months = load_facts(self.session, chunk, day, self.book)
             for iin in chunk:
                 person = persons.get(iin)
-                key: tuple[Any, ...] = (
-                    (None,)
-                    if person is None
-                    else (tuple(months.get(iin, ())), person.categories, person.death_date, person.birth_date)
-                )
+                key: tuple[Any, ...]
+                if person is None:
+                    key = (None,)
+                else:
+                    # the birth date as the status rules read it (as claims.checks does): its month
+                    # when on or after the insurance start, else only "before"; born by the day
+                    birth = person.birth_date
+                    born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "", birth > day)
+                    key = (tuple(months.get(iin, ())), person.categories, person.death_date, born)
                 insured = memo.get(key)
                 if insured is None:
                     insured = memo[key] = evaluate_facts(iin, day, self.book, persons, months).insured
