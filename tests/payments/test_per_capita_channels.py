@@ -94,5 +94,5 @@ def test_api_own_provider_and_staff(client: TestClient, world: dict[str, str]) -
     assert ask("other", "PHC1").status_code == 403
     assert ask("op", "PHC2").status_code == 200
     bad = ask("op", "HOSPX")
-    assert bad.status_code == 422 and bad.json()["code"] == "unknown_provider"
+    assert bad.status_code == 404 and bad.json()["code"] == "unknown_provider"
     assert ask("op", "PHC1", "2026-13").status_code == 422

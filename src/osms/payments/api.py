@@ -216,10 +216,10 @@ class PerCapitaOut(BaseModel):
         "The provider's attached population on the month's first day by sex and age band, its sex-age coefficient, "
         "the region's base rate, the correction coefficients, the rate, the reductions (not insured: 90%; no service "
         'in the calendar year: 80%, settled in December) and the amount (docs/payments.md, "Per capita"). '
-        "Operators and auditors any provider; a provider's login its own. Errors: problem+json 422 with `code` "
-        "(`bad_month`, `unknown_provider`, `not_phc`, `no_base_rate`, `no_sex_age`)."
+        "Operators and auditors any provider; a provider's login its own. Errors: problem+json with `code`: 404 "
+        "`unknown_provider`; 422 `bad_month`, `not_phc`, `no_base_rate`, `no_sex_age`."
     ),
-    responses={422: _problem("No answer (see `code`)")},
+    responses={404: _problem("No such provider (unknown_provider)"), 422: _problem("No answer (see `code`)")},
 )
 def provider_per_capita(
     session: DbSession,

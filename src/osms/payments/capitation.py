@@ -94,13 +94,13 @@ def band_name(index: int) -> str:
 
 
 class PerCapitaError(OsmsError):
-    """No per-capita answer: ``code`` one of ``bad_month``, ``unknown_provider``, ``not_phc``,
-    ``no_base_rate``, ``no_sex_age``."""
+    """No per-capita answer: ``code`` one of ``bad_month``, ``unknown_provider`` (404), ``not_phc``,
+    ``no_base_rate``, ``no_sex_age`` (422)."""
 
     status = 422
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, status=404 if code == "unknown_provider" else None)
 
 
 def _round2(value: Fraction) -> Decimal:
