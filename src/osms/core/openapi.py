@@ -86,6 +86,10 @@ NOT_STATEABLE: Final = frozenset(
         "service_flags",
         "case_fields",
         "rule_not_in_force",
+        # Per capita (docs/payments.md, "Per capita"): the provider's kind in the register and the
+        # sex-age coefficients in force for the bands its people fall in.
+        "not_phc",
+        "no_sex_age",
     }
 )
 _ID_CHECKS: Final = frozenset({"check_digit", "date", "century", "entity_type", "unit"})
