@@ -316,6 +316,7 @@ def run_month(
     }
     signed = {cid for cid, r in stored.items() if r.status == "signed"}
     todo = [c for c in contracts if c.contract_id not in signed]
+    previous = {c.contract_id: _state(stored[c.contract_id]) for c in todo if c.contract_id in stored}
     _drop(session, [stored[c.contract_id].id for c in todo if c.contract_id in stored])
     now = datetime.now(UTC)
     runs: dict[str, ContractRun] = {
@@ -347,10 +348,41 @@ def run_month(
         _adjustments(session, month, ids, runs)
         _limits(session, book, month, todo, runs)
         _store(session, month, todo, runs, rows)
+        _keep_protocol(previous, runs, rows)
     out = [
         runs[c.contract_id] if c.contract_id in runs else load_run(session, stored[c.contract_id]) for c in contracts
     ]
     return out
+
+
+#: The figures whose change sends a run back to ``computed`` (its protocol issued again).
+FIGURES: Final = (
+    "gross", "unpaid_total", "deductions_total", "recalculation_total", "adjustments_total", "linear_scale_cut",
+    "cap_cut", "december_cut", "advance_withheld", "payable",
+)  # fmt: skip
+#: The protocol's fields a re-run keeps when no figure changed.
+PROTOCOL: Final = (
+    "status", "protocol_date", "objection_until", "objected_on", "objection", "answer_due", "answered_on", "answer",
+)  # fmt: skip
+
+
+def _state(row: PaymentRun) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (*FIGURES, *PROTOCOL)}
+
+
+def _keep_protocol(
+    previous: Mapping[str, dict[str, Any]], runs: dict[str, ContractRun], rows: dict[str, PaymentRun]
+) -> None:
+    """A re-run that changes no figure keeps the protocol issued (and the objection) as it was."""
+    for contract_id, before in previous.items():
+        row = rows[contract_id]
+        if all(Decimal(before[name]) == Decimal(getattr(row, name)) for name in FIGURES):
+            for name in PROTOCOL:
+                setattr(row, name, before[name])
+            run = runs[contract_id]
+            run.status = row.status
+            run.protocol_date = row.protocol_date
+            run.objection_until = row.objection_until
 
 
 def _drop(session: Session, run_ids: Sequence[int]) -> None:
