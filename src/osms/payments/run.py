@@ -268,7 +268,7 @@ def ambulance_population(session: Session, month: date, contracts: Sequence[_Con
     ambulance contracts of the month (the first ones take the remainder)."""
     p = providers.phc_clinics().subquery("p")
     counts = attached_counts(session, month)
-    regions = dict(session.execute(select(p.c.provider_id, p.c.region)).tuples().all())
+    regions: dict[str, str] = {row[0]: row[1] for row in session.execute(select(p.c.provider_id, p.c.region))}
     by_region: dict[str, int] = defaultdict(int)
     for clinic, people in counts.items():
         if clinic in regions:
