@@ -793,6 +793,13 @@ ROUTES: tuple[Route, ...] = (
           ROLE_CASES, roles_of("operator"), None, "monitoring.case.manage.denied", ok=404, page=True),
     Route("POST", "/monitoring/deaths", form("/monitoring/deaths", lambda s: {}), ROLE_CASES, roles_of("operator"),
           None, "monitoring.case.manage.denied", ok=303, page=True),
+    # --- percapita (payments: per capita of a PHC provider; docs/payments.md) ---------------------
+    Route("GET", "/api/v1/providers/{provider_id}/per-capita",
+          get("/api/v1/providers/{subject}/per-capita", month="2026-11"), CLINIC_CASES, CLINIC_DATA,
+          "payments.per_capita.read", "payments.per_capita.read.denied"),
+    Route("GET", "/per-capita",
+          lambda s, c: ("/per-capita", {"params": {"lang": "en", "provider": s or "-", "month": "2026-11"}}),
+          CLINIC_CASES, CLINIC_DATA, "payments.per_capita.read", "payments.per_capita.read.denied", page=True),
     # --- monitor (claims: monitoring and appeals; docs/claims.md) ---------------------------------
     # The world holds no service records: the defect, record and case ids are unknown, so the
     # allowed roles get 404 and a provider's login is refused like for another's.
@@ -1002,6 +1009,13 @@ COMMANDS = (
         "operator",
     ),
     (["monitoring", "close-month", "2020-01", "--json"], 0, "monitoring.month.close", "operator"),
+    # percapita (payments: per capita)
+    (
+        ["payments", "per-capita", "--provider", CLINIC, "--month", "2026-11", "--json"],
+        0,
+        "payments.per_capita.read",
+        "operator",
+    ),
 )
 
 

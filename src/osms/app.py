@@ -44,6 +44,7 @@ from osms.fhir.claims import router as fhir_claims_router
 from osms.fhir.providers import router as fhir_providers_router
 from osms.payments.api import router as tariffs_router
 from osms.payments.pages import PAGES as payments_pages
+from osms.payments.percapita_pages import PAGES as per_capita_pages
 from osms.payments.run_api import router as payment_runs_router
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
@@ -80,6 +81,7 @@ PAGES: tuple[PageSet, ...] = (
     claims_provider_pages,
     monitoring_pages,
     payments_pages,
+    per_capita_pages,
 )
 
 

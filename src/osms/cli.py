@@ -16,7 +16,7 @@ from osms.contributions.cli import payments_app
 from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
-from osms.payments.cli import tariff_app
+from osms.payments.cli import per_capita_command, tariff_app
 from osms.payments.run_cli import (
     adjust_command,
     answer_command,
@@ -52,6 +52,7 @@ app.command("demo")(demo_command)
 app.command("calc")(calc_command)
 app.add_typer(payroll_app, name="payroll")
 app.add_typer(payments_app, name="payments")
+payments_app.command("per-capita")(per_capita_command)
 for _name, _command in (
     ("run", run_command),
     ("protocol", protocol_command),

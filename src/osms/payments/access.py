@@ -60,3 +60,19 @@ PAYMENT_RUN_OBJECT = authz.declare(
         person_subject=False,
     )
 )
+
+# --- percapita ------------------------------------------------------------------------------
+# Per capita of a PHC provider and month (docs/payments.md, "Per capita"): counts and money, no
+# person's data; the subject is the ``provider_id``.
+
+#: A provider's per capita: operators and auditors any; a provider's login its own.
+PER_CAPITA_READ = authz.declare(
+    authz.Action(
+        "payments.per_capita:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the per capita of provider {subject}",
+        resource="payments/{subject}/per-capita",
+        person_subject=False,
+    )
+)
