@@ -58,7 +58,8 @@ def _world(session: Any, records: list[tuple[Any, ...]], annual: str, adjustment
         rec = record(
             session, "HP", f"r{i}", person, care_form=form, care_type=care_type,
             case_group=c if hospital else None, service_code=None if hospital else c,
-            day=date(2026, 3, 10), until=date(2026, 3, 10 + days), outcome=outcome if form == "inpatient" else "completed",
+            day=date(2026, 3, 10), until=date(2026, 3, 10 + days),
+            outcome=outcome if form == "inpatient" else "completed",
             quantity=1 if hospital else quantity, icd10="O80" if exempt else "J06.9",
         )  # fmt: skip
         if flag is not None:
