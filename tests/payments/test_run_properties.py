@@ -71,6 +71,15 @@ def _world(session: Any, records: list[tuple[Any, ...]], annual: str, adjustment
     return cid
 
 
+def _without_ids(value: Any) -> Any:
+    """A run's details without the rows' own ids (a re-run writes new rows)."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
+
+
 def _traced(session: Any, run_id_target: str) -> Decimal:
     total = session.scalar(
         select(func.coalesce(func.sum(PaymentRunTrace.amount), 0)).where(PaymentRunTrace.target == run_id_target)
@@ -96,7 +105,7 @@ def test_traces_rerun_and_cap(session: Any, records: list[tuple[Any, ...]], annu
         assert _traced(session, "deduction") == sum((d["amount"] for d in first.deductions), Decimal("0.00"))
         # re-running an unsigned month changes nothing
         second = run_month(session, KZ, MARCH, contract_id=cid, today=TODAY)[0]
-        assert second.details() | {"line_details": None} == first.details() | {"line_details": None}
+        assert _without_ids(second.details()) == _without_ids(first.details())
         assert [(ln["method"], ln["care_type"], ln["amount"]) for ln in second.lines] == [
             (ln["method"], ln["care_type"], ln["amount"]) for ln in first.lines
         ]
