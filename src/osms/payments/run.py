@@ -271,8 +271,12 @@ def ambulance_population(session: Session, month: date, contracts: Sequence[_Con
         if clinic in regions:
             by_region[regions[clinic]] += people
     out: dict[str, int] = {}
+    # every ambulance contract of the month in the regions asked about (a run of one contract
+    # splits the same way as a run of all)
+    wanted = {c.region for c in contracts}
+    every = [c for c in _contracts(session, month, None) if "ambulance" in c.sums and c.region in wanted]
     grouped: dict[str, list[str]] = defaultdict(list)
-    for c in contracts:
+    for c in every:
         grouped[c.region].append(c.contract_id)
     for region, ids in grouped.items():
         total = by_region.get(region, 0)
