@@ -839,6 +839,29 @@ ROUTES: tuple[Route, ...] = (
           ROLE_CASES, roles_of("operator"), None, "monitoring.complaint.file.denied", ok=404),
     Route("POST", "/api/v1/monitoring/months/{month}/close", post("/api/v1/monitoring/months/2020-01/close",
           lambda s: {}), ROLE_CASES, roles_of("operator"), None, "monitoring.month.close.denied"),
+    # --- run (payments: the monthly run; docs/payments.md) -----------------------------------------
+    # The world holds no contract: the allowed roles get 404 for a contract's run, a provider's
+    # login is refused like for another's; running a month with no contracts answers an empty list.
+    Route("POST", "/api/v1/payment-runs",
+          lambda s, c: ("/api/v1/payment-runs", {"params": {"month": "2026-11"}}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.compute.denied"),
+    Route("GET", "/api/v1/payment-runs/{contract_id}/{month}", get("/api/v1/payment-runs/C-NONE/2026-11"),
+          ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/protocol",
+          post("/api/v1/payment-runs/C-NONE/2026-11/protocol", lambda s: {}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/objection",
+          post("/api/v1/payment-runs/C-NONE/2026-11/objection", lambda s: {"note": "n"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.object.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/answer",
+          post("/api/v1/payment-runs/C-NONE/2026-11/answer", lambda s: {"note": "n"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/sign",
+          post("/api/v1/payment-runs/C-NONE/2026-11/sign", lambda s: {}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/adjustments",
+          post("/api/v1/payment-runs/C-NONE/2026-11/adjustments", lambda s: {"amount": "10.00", "reason": "r"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
 )
 # fmt: on
 
@@ -986,6 +1009,8 @@ COMMANDS = (
         "operator",
     ),
     (["monitoring", "close-month", "2020-01", "--json"], 0, "monitoring.month.close", "operator"),
+    # run (payments: the monthly run)
+    (["payments", "run", "--month", "2020-01", "--json"], 0, "payment.run.compute", "operator"),
     # percapita (payments: per capita)
     (
         ["payments", "per-capita", "--provider", CLINIC, "--month", "2026-11", "--json"],

@@ -45,6 +45,7 @@ from osms.fhir.providers import router as fhir_providers_router
 from osms.payments.api import router as tariffs_router
 from osms.payments.pages import PAGES as payments_pages
 from osms.payments.percapita_pages import PAGES as per_capita_pages
+from osms.payments.run_api import router as payment_runs_router
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
 from osms.providers.pages import PAGES as providers_pages
@@ -152,6 +153,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(fhir_claims_router)
     app.include_router(audit_router)
     app.include_router(tariffs_router)
+    app.include_router(payment_runs_router)
     install_pages(app, PAGES)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

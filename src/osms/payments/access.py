@@ -2,14 +2,64 @@
 
 The tariff calculator (``osms tariff price``, ``GET /api/v1/tariffs/price``, ``/tariffs``) is
 public: tariffs are law, and reading one reads nobody's data, so it declares no action and writes
-no audit entry. The monthly run's actions (a provider's statement, the fund's run, the act) join
-here when the run is built.
+no audit entry. The monthly run's actions follow (section ``run``).
 """
 
 from __future__ import annotations
 
 from osms.core import authz
 from osms.providers.access import OWN_PROVIDER
+
+# --- run ---------------------------------------------------------------------------------------
+# The monthly run (docs/payments.md, "The monthly run"). The subject of a run's action is the
+# contract's ``provider_id``; a run holds sums, not persons, so a read audits nothing personal.
+
+#: Compute (or re-compute) the month's runs: operators.
+PAYMENT_RUN = authz.declare(
+    authz.Action(
+        "payment.run:compute",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not run the monthly payment",
+        resource="payment-runs",
+        person_subject=False,
+    )
+)
+
+#: A contract's run of a month (lines, unpaid, deductions, protocol): operators and auditors any;
+#: a provider's login its own.
+PAYMENT_RUN_READ = authz.declare(
+    authz.Action(
+        "payment.run:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the payment runs of provider {subject}",
+        resource="payment-runs/{subject}",
+        person_subject=False,
+    )
+)
+
+#: Issue the protocol, answer an objection, sign the act, add a manual payment or deduction: operators.
+PAYMENT_RUN_MANAGE = authz.declare(
+    authz.Action(
+        "payment.run:manage",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not manage the payment runs of provider {subject}",
+        resource="payment-runs/{subject}",
+        person_subject=False,
+    )
+)
+
+#: The provider's objection to the protocol: its own login; an operator records one received on paper.
+PAYMENT_RUN_OBJECT = authz.declare(
+    authz.Action(
+        "payment.run:object",
+        anyone=("operator",),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not object to the protocol of provider {subject}",
+        resource="payment-runs/{subject}",
+        person_subject=False,
+    )
+)
 
 # --- percapita ------------------------------------------------------------------------------
 # Per capita of a PHC provider and month (docs/payments.md, "Per capita"): counts and money, no
