@@ -7,6 +7,7 @@ from osms.contributions import models as contributions_models
 from osms.core import models as core_models
 from osms.core.db import Base
 from osms.coverage import models as coverage_models
+from osms.payments import models as payments_models
 from osms.providers import models as providers_models
 from osms.registry import models as registry_models
 
@@ -21,4 +22,5 @@ __all__ = [
     "attachment_models",
     "providers_models",
     "claims_models",
+    "payments_models",
 ]

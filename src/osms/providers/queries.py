@@ -127,3 +127,28 @@ def contract_care_types() -> Select[str, str, date, date, date | None]:
         Contract.valid_to,
         Contract.terminated_on,
     ).join(lines, lines.c.contract_id == Contract.contract_id)
+
+
+def contracts() -> Select[str, str, date, date, date | None, int]:
+    """The contracts the system holds (docs/providers.md, "Contracts"): ``contract_id, provider_id,
+    valid_from, valid_to, terminated_on, advance_percent`` (the payments room's monthly run)."""
+    return select(
+        Contract.contract_id,
+        Contract.provider_id,
+        Contract.valid_from,
+        Contract.valid_to,
+        Contract.terminated_on,
+        Contract.advance_percent,
+    )
+
+
+def contract_months() -> Select[str, str, date, int, Decimal]:
+    """The months of the contracts: ``contract_id, care_type, month, volume, sum`` (``month``: the
+    first day; ``sum`` in tenge), one row per contract, care type and month."""
+    return select(
+        ContractMonth.contract_id,
+        ContractMonth.care_type,
+        ContractMonth.month,
+        ContractMonth.volume,
+        ContractMonth.sum,
+    )

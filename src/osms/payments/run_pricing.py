@@ -1,0 +1,281 @@
+"""The monthly run's set-based reads and prices (docs/payments.md, "The monthly run").
+
+One aggregation reads every accepted record of a month for all contracts, grouped by contract, care
+type, tariff combination (``combo``: what the tariff calculator needs to price it), whether the law
+exempts it from the linear scale, and the finding that makes it unpayable. Each distinct combination
+is priced once by ``payments.tariff.price``; the traces are written by ``INSERT ... SELECT`` joining
+the records to those prices, so no record passes through Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Subquery
+
+from osms.claims import queries as claims
+from osms.claims.vocabulary import CASE_GROUP_FORMS
+from osms.payments.tariff import TariffError, price
+from osms.providers import queries as providers
+from osms.rulebooks.loader import Rulebook
+
+__all__ = [
+    "EXEMPT_CARE_TYPES",
+    "EXEMPT_ICD10",
+    "UNPAYABLE",
+    "Combo",
+    "Priced",
+    "combo_expression",
+    "contract_map",
+    "price_combo",
+    "unpaid_expression",
+]
+
+#: Findings that make a record unpayable (the record is left out of the lines, with the code):
+#: ``dead_before_service`` (a service after death was not given), ``duplicate`` (the same service
+#: twice: paid once), ``no_referral`` (planned care without a referral is outside the package),
+#: ``not_covered`` (the person's benefits decision is "none": the fund does not pay), and
+#: ``not_in_contract`` (a care type the contract does not buy). The first by code wins. A finding
+#: whose defect was withdrawn on appeal no longer makes the record unpayable.
+UNPAYABLE: Final[tuple[str, ...]] = (
+    "dead_before_service",
+    "duplicate",
+    "no_referral",
+    "not_covered",
+    "not_in_contract",
+)
+#: The reason code of a record whose combination the tariff cannot price (``no_weight``, ...).
+NO_TARIFF: Final = "no_tariff"
+#: Care types the linear scale never cuts (the law exempts high-tech care).
+EXEMPT_CARE_TYPES: Final[tuple[str, ...]] = ("high_tech",)
+#: ICD-10 prefixes the linear scale never cuts: maternity (O), perinatal and infants' conditions (P),
+#: infectious diseases and tuberculosis (A, B), dialysis (N18.5, Z49).
+EXEMPT_ICD10: Final[tuple[str, ...]] = ("O", "P", "A", "B", "N18.5", "Z49")
+#: Bed-days above this are all "a long stay" in a combination (the short-stay rules stop at 3).
+BED_DAYS_CAP: Final = 31
+SEP: Final = "|"
+
+
+def _records() -> Subquery:
+    return claims.service_records().subquery("r")
+
+
+def bed_days(session: Session, r: Subquery) -> ColumnElement[Any]:
+    """``date_to - date_from`` in whole days on either database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(r.c.date_to) - func.julianday(r.c.date_from), Integer)
+    return r.c.date_to - r.c.date_from
+
+
+def combo_expression(session: Session, rulebook: str, r: Subquery) -> ColumnElement[str]:
+    """The tariff combination of a record as text: rulebook, form, code, group, outcome, bed-days
+    (inpatient only, at most 31), procedures (day hospital only), the day priced (``date_to``)."""
+    days = bed_days(session, r)
+    capped = case((days > BED_DAYS_CAP, BED_DAYS_CAP), else_=days)
+    is_case = r.c.care_form.in_(CASE_GROUP_FORMS)
+    outcome = case((r.c.care_form == "inpatient", r.c.outcome), else_="")
+    bed = case((r.c.care_form == "inpatient", cast(capped, String)), else_="")
+    procedures = case((r.c.care_form == "day_hospital", func.coalesce(r.c.procedures, "")), else_="")
+    parts: list[ColumnElement[Any]] = [
+        literal(rulebook),
+        r.c.care_form,
+        case((is_case, literal("")), else_=func.coalesce(r.c.service_code, "")),
+        case((is_case, func.coalesce(r.c.case_group, "")), else_=literal("")),
+        outcome,
+        bed,
+        procedures,
+        cast(r.c.date_to, String),
+    ]
+    text: ColumnElement[Any] = parts[0]
+    for part in parts[1:]:
+        text = text.concat(SEP).concat(part)
+    return text
+
+
+def exempt_expression(r: Subquery) -> ColumnElement[int]:
+    """1 when the linear scale may not cut the record (``EXEMPT_CARE_TYPES``, ``EXEMPT_ICD10``)."""
+    return case(
+        (or_(r.c.care_type.in_(EXEMPT_CARE_TYPES), *(r.c.icd10.startswith(p) for p in EXEMPT_ICD10)), 1),
+        else_=0,
+    )
+
+
+def unpaid_expression(r: Subquery) -> ColumnElement[str | None]:
+    """The first finding of ``UNPAYABLE`` of the record whose defect (if any) was not withdrawn."""
+    f = claims.findings().subquery("f")
+    d = claims.defects().subquery("d")
+    withdrawn = exists(select(d.c.id).where(d.c.finding_id == f.c.id, d.c.status == "withdrawn"))
+    return (
+        select(func.min(f.c.code))
+        .where(f.c.record_ref == r.c.id, f.c.code.in_(UNPAYABLE), ~withdrawn)
+        .scalar_subquery()
+    )
+
+
+def contract_map(month: date) -> Subquery:
+    """``contract_id, provider_id, care_type, sum`` of every contract in force in ``month`` (its
+    month line exists and it was not terminated by the month's first day)."""
+    c = providers.contracts().subquery("c")
+    cm = providers.contract_months().subquery("cm")
+    return (
+        select(cm.c.contract_id, c.c.provider_id, cm.c.care_type, cm.c.sum)
+        .join(c, c.c.contract_id == cm.c.contract_id)
+        .where(cm.c.month == month, or_(c.c.terminated_on.is_(None), c.c.terminated_on > month))
+        .subquery("cmap")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Combo:
+    """A tariff combination parsed back from its text."""
+
+    text: str
+    care_form: str
+    service_code: str | None
+    case_group: str | None
+    outcome: str | None
+    bed_days: int | None
+    procedures: tuple[str, ...]
+    on: date
+
+    @classmethod
+    def parse(cls, text: str) -> Combo:
+        _book, form, code, group, outcome, bed, procedures, on = text.split(SEP)
+        return cls(
+            text=text,
+            care_form=form,
+            service_code=code or None,
+            case_group=group or None,
+            outcome=outcome or None,
+            bed_days=int(bed) if bed else None,
+            procedures=tuple(p for p in procedures.split(";") if p),
+            on=date.fromisoformat(on[:10]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A combination's method and price (None with the refusal's code when the tariff has none)."""
+
+    method: str | None
+    price: Decimal | None
+    refusal: str | None
+    rules: tuple[str, ...]
+
+
+#: The line method of a form paid per service or per case (``None``: paid per capita, no line).
+def line_method(care_form: str, method: str | None) -> str | None:
+    if method in (None, "per_capita"):
+        return None
+    if care_form == "ambulance":
+        return "ambulance_per_call"
+    return "per_case" if care_form in CASE_GROUP_FORMS else "per_service"
+
+
+def price_combo(book: Rulebook, combo: Combo) -> Priced:
+    """Price one combination with the tariff calculator (``payments.tariff.price``)."""
+    from osms.payments.rulebook import PaymentsTopic
+
+    method = book.topic(PaymentsTopic).method(combo.care_form, combo.on) if book.covers(combo.on) else None
+    kind = line_method(combo.care_form, method)
+    if kind is None:
+        return Priced(None, None, None, ())
+    try:
+        answer = price(
+            book,
+            combo.care_form,
+            combo.on,
+            case_group=combo.case_group,
+            service_code=combo.service_code,
+            outcome=combo.outcome,
+            bed_days=combo.bed_days if combo.outcome in ("died", "transferred", "self_discharge") else None,
+            procedures=combo.procedures,
+        )
+    except TariffError as exc:
+        return Priced(kind, None, exc.code, ())
+    return Priced(kind, answer.price, None, tuple(answer.rules))
+
+
+@dataclass
+class Group:
+    """One row of the month's aggregation."""
+
+    contract_id: str
+    care_type: str
+    combo: str
+    exempt: bool
+    unpaid: str | None
+    records: int
+    quantity: int
+
+
+def aggregate(session: Session, book: Rulebook, month: date, contract_ids: Sequence[str] | None) -> list[Group]:
+    """Every accepted record of ``month`` of a contract in force, grouped (one query)."""
+    r = _records()
+    cmap = contract_map(month)
+    combo = combo_expression(session, book.name, r).label("combo")
+    exempt = exempt_expression(r).label("exempt")
+    unpaid = unpaid_expression(r).label("unpaid")
+    query = (
+        select(
+            cmap.c.contract_id,
+            r.c.care_type,
+            combo,
+            exempt,
+            unpaid,
+            func.count().label("records"),
+            func.sum(r.c.quantity).label("quantity"),
+        )
+        .join(cmap, and_(cmap.c.provider_id == r.c.provider_id, cmap.c.care_type == r.c.care_type))
+        .where(r.c.month == month)
+        .group_by(cmap.c.contract_id, r.c.care_type, combo, exempt, unpaid)
+    )
+    if contract_ids is not None:
+        query = query.where(cmap.c.contract_id.in_(contract_ids))
+    return [
+        Group(row.contract_id, row.care_type, row.combo, bool(row.exempt), row.unpaid, row.records, int(row.quantity))
+        for row in session.execute(query)
+    ]
+
+
+def records_of_defects(
+    session: Session, book: Rulebook, defect_ids: Sequence[int]
+) -> dict[int, tuple[int, str, str, str, int, str | None]]:
+    """For defects on a record: ``defect id → (record id, care form, care type, combo, quantity,
+    unpaid code)``."""
+    if not defect_ids:
+        return {}
+    r = _records()
+    d = claims.defects().subquery("d")
+    combo = combo_expression(session, book.name, r)
+    rows = session.execute(
+        select(d.c.id, r.c.id, r.c.care_form, r.c.care_type, combo, r.c.quantity, unpaid_expression(r))
+        .join(r, r.c.id == d.c.record_ref)
+        .where(d.c.id.in_(defect_ids))
+    )
+    return {row[0]: (row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows}
+
+
+def kinds_and_regions(session: Session, provider_ids: Sequence[str]) -> Mapping[str, tuple[str, str]]:
+    """``provider_id → (kind, region)``."""
+    p = providers.providers().subquery("p")
+    rows = session.execute(select(p.c.provider_id, p.c.kind, p.c.region).where(p.c.provider_id.in_(provider_ids)))
+    return {row[0]: (row[1], row[2]) for row in rows}
