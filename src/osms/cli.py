@@ -17,6 +17,7 @@ from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
 from osms.payments.cli import tariff_app
+from osms.payments.orders_cli import orders_command
 from osms.providers.cli import providers_app
 from osms.providers.contracts_cli import contracts_app
 from osms.providers.procurement_cli import procurement_app
@@ -44,6 +45,7 @@ app.command("demo")(demo_command)
 app.command("calc")(calc_command)
 app.add_typer(payroll_app, name="payroll")
 app.add_typer(payments_app, name="payments")
+payments_app.command("orders")(orders_command)
 app.command("status")(status_command)
 app.add_typer(pregnancy_app, name="pregnancy")
 app.add_typer(attach_app, name="attach")

@@ -51,3 +51,28 @@ ORDERS_READ = authz.declare(
         person_subject=False,
     )
 )
+
+#: Running a month, issuing the protocol, answering an objection and signing the act (the
+#: fund's run page): the fund's operators.
+RUN_MANAGE = authz.declare(
+    authz.Action(
+        "payments.run:manage",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not run, protocol or sign the fund's payments",
+        resource="payments/runs",
+        person_subject=False,
+    )
+)
+
+#: An objection to a protocol (the subject: the contract's ``provider_id``): the provider's own
+#: login; an operator records one received on paper.
+STATEMENT_OBJECT = authz.declare(
+    authz.Action(
+        "payments.statement:object",
+        anyone=("operator",),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not object to the protocol of provider {subject}",
+        resource="payments/statements/{subject}/objection",
+        person_subject=False,
+    )
+)

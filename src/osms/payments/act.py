@@ -211,7 +211,7 @@ def _both(key: str) -> str:
 
 
 def _method(code: str) -> str:
-    kk, ru = label("kk", "payment_method", code), label("ru", "payment_method", code)
+    kk, ru = label("kk", "payment_line", code), label("ru", "payment_line", code)
     return kk if kk == ru else f"{kk} / {ru}"
 
 

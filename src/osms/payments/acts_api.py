@@ -63,11 +63,11 @@ def act_pdf(
     if found is None:
         raise NotFound(f"no run of contract {contract_id} in {month}", code="unknown_run")
     pdf = render_pdf(found.act())
-    audit.record(
-        session, principal, channel=CHANNEL, action="payments.statement.read", resource=where, detail="act"
-    )
+    audit.record(session, principal, channel=CHANNEL, action="payments.statement.read", resource=where, detail="act")
     name = f"act-{found.contract_id}-{found.month_text}.pdf"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get(

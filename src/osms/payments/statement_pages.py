@@ -17,26 +17,30 @@ A page that shows an amount priced with a synthetic or unverified tariff row say
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from osms.claims import views as claims_views
 from osms.claims.labels import APPEAL_STATUS_LABELS
-from osms.core import audit, i18n
+from osms.core import audit, authz, i18n
+from osms.core.config import get_settings
+from osms.core.errors import InvalidInput, NotFound, OsmsError
 from osms.core.http import DbSession
 from osms.core.i18n import N_
 from osms.core.periods import Month
 from osms.core.security import Principal
-from osms.payments import statements
-from osms.payments.access import ORDERS_READ, RUNS_READ, STATEMENT_READ
+from osms.payments import protocol, run, statements
+from osms.payments.access import ORDERS_READ, RUN_MANAGE, RUNS_READ, STATEMENT_OBJECT, STATEMENT_READ
 from osms.payments.act import FontMissing, render_pdf
 from osms.payments.orders import to_csv
+from osms.rulebooks.loader import Rulebook, load_rulebook
 from osms.web import pages as web
 from osms.web.i18n import pick_language
 
@@ -95,9 +99,9 @@ def _check_provider(
 
 
 def can_object(session: Session, principal: Principal, provider_id: str) -> bool:
-    """Whether the page offers the objection form: the provider's own login, once the run's
-    objection step exists (``osms.payments.run``)."""
-    return False
+    """Whether the page offers the objection form (the provider's own login, or an operator
+    recording one received on paper)."""
+    return authz.allows(session, principal, STATEMENT_OBJECT, provider_id)
 
 
 def _defects(session: Session, views: list[statements.RunView]) -> dict[int, dict[str, Any]]:
@@ -200,7 +204,9 @@ def statement_pdf(
 
 
 @router.get("/payments/runs", response_class=HTMLResponse)
-def runs_page(request: Request, session: DbSession, principal: web.PagePrincipal, month: str = "") -> Response:
+def runs_page(
+    request: Request, session: DbSession, principal: web.PagePrincipal, month: str = "", done: str = ""
+) -> Response:
     """The fund's run of a month: every contract's totals and state, and the payment orders."""
     if principal is None:
         return web.login_redirect(request)
@@ -211,6 +217,19 @@ def runs_page(request: Request, session: DbSession, principal: web.PagePrincipal
         chosen = _month(month)
     except ValueError:
         return web.error_page(request, principal, 422, BAD_MONTH)
+    return _runs(request, session, principal, chosen, done=DONE.get(done))
+
+
+def _runs(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    chosen: Month,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     found = statements.runs(session, month=chosen.first_day)
     totals = {
         "gross": sum((v.gross for v in found), start=_zero()),
@@ -221,7 +240,11 @@ def runs_page(request: Request, session: DbSession, principal: web.PagePrincipal
         request,
         "runs_page.html",
         principal,
+        status,
         headers=web.PRIVATE,
+        done=done,
+        error=error,
+        can_run=authz.allows(session, principal, RUN_MANAGE, None),
         month=chosen,
         previous=chosen + -1,
         following=chosen + 1,
@@ -237,6 +260,190 @@ def runs_page(request: Request, session: DbSession, principal: web.PagePrincipal
 
 def _zero() -> Decimal:
     return Decimal("0")
+
+
+#: What a step of the run page did (``?done=``).
+DONE = {
+    "run": N_("The month was run."),
+    "protocol": N_("The protocol was issued: the provider may object until the date shown."),
+    "answer": N_("The answer to the objection was recorded."),
+    "sign": N_("The act was signed: the month is frozen."),
+}
+
+#: Why a step was refused (``osms.payments.protocol``'s codes).
+STEP_REFUSALS = {
+    "expired": N_("The form has expired. Please try again."),
+    "run_signed": N_("The act of this month is signed: the month is frozen."),
+    "no_protocol": N_("Issue the protocol first."),
+    "objection_open": N_("Answer the provider's objection before signing."),
+    "objection_window": N_("The provider may still object to the protocol: sign after the window closes."),
+    "objection_late": N_("The window for an objection to this protocol has closed."),
+    "not_objected": N_("There is no objection to answer."),
+    "missing_note": N_("Write the reasons."),
+}
+
+
+def _refused(lang: str, error: OsmsError) -> str:
+    message = STEP_REFUSALS.get(error.code or "")
+    return i18n.gettext(lang, message) if message else i18n.gettext(lang, web.GENERIC_ERROR)
+
+
+def _runs_step(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    month: str,
+    csrf: str,
+    step: str,
+    work: Callable[[Session, Principal, Month], object],
+) -> Response:
+    """A step of the run page (operators): check, do ``work``, back to the page (303) or the
+    page with the refusal (409 / 422)."""
+    if principal is None:
+        return web.login_redirect(request)
+    refused = web.role_refusal_page(request, principal, RUN_MANAGE, NOT_FUND)
+    if refused is not None:
+        return refused
+    refused = web.refusal_page(request, session, principal, RUN_MANAGE, NOT_FUND)
+    if refused is not None:
+        return refused
+    try:
+        chosen = _month(month)
+    except ValueError:
+        return web.error_page(request, principal, 422, BAD_MONTH)
+    try:
+        if not web.csrf_ok(request, csrf):
+            raise InvalidInput("expired form", code="expired")
+        work(session, principal, chosen)
+    except NotFound:
+        return web.error_page(request, principal, 404, NO_RUN)
+    except OsmsError as exc:
+        session.rollback()
+        lang = pick_language(request)
+        status = 409 if exc.status == 409 else 422
+        return _runs(request, session, principal, chosen, error=_refused(lang, exc), status=status)
+    return RedirectResponse(f"/payments/runs?month={chosen}&done={step}", status_code=303)
+
+
+def _book_of(session: Session, contract_id: str, month: Month) -> Rulebook:
+    found = statements.run_of(session, contract_id, month.first_day)
+    return load_rulebook(found.rulebook if found is not None else get_settings().rulebook)
+
+
+@router.post("/payments/runs", response_class=HTMLResponse)
+def run_month_form(
+    request: Request,
+    session: DbSession,
+    principal: web.PagePrincipal,
+    month: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Run (or re-run: a signed contract's month stays frozen) the month of every contract."""
+
+    def work(s: Session, p: Principal, chosen: Month) -> object:
+        return run.run_month(s, load_rulebook(get_settings().rulebook), chosen.first_day, today=web.today())
+
+    return _runs_step(request, session, principal, month, csrf, "run", work)
+
+
+@router.post("/payments/runs/{contract_id}/protocol", response_class=HTMLResponse)
+def protocol_form(
+    request: Request,
+    session: DbSession,
+    principal: web.PagePrincipal,
+    contract_id: str,
+    month: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Issue the protocol of a contract's computed month: the objection window opens."""
+
+    def work(s: Session, p: Principal, chosen: Month) -> object:
+        book = _book_of(s, contract_id, chosen)
+        return protocol.protocol(s, book, contract_id, chosen.first_day, today=web.today())
+
+    return _runs_step(request, session, principal, month, csrf, "protocol", work)
+
+
+@router.post("/payments/runs/{contract_id}/answer", response_class=HTMLResponse)
+def answer_form(
+    request: Request,
+    session: DbSession,
+    principal: web.PagePrincipal,
+    contract_id: str,
+    month: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The fund's answer to the provider's objection."""
+
+    def work(s: Session, p: Principal, chosen: Month) -> object:
+        if not note.strip():
+            raise InvalidInput("give the answer", code="missing_note")
+        return protocol.answer(s, contract_id, chosen.first_day, note, today=web.today())
+
+    return _runs_step(request, session, principal, month, csrf, "answer", work)
+
+
+@router.post("/payments/runs/{contract_id}/sign", response_class=HTMLResponse)
+def sign_form(
+    request: Request,
+    session: DbSession,
+    principal: web.PagePrincipal,
+    contract_id: str,
+    month: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Sign the act: the month is frozen, the payment falls due (PAY: 10 calendar days)."""
+
+    def work(s: Session, p: Principal, chosen: Month) -> object:
+        book = _book_of(s, contract_id, chosen)
+        return protocol.sign(s, book, contract_id, chosen.first_day, signed_by=p.username, today=web.today())
+
+    return _runs_step(request, session, principal, month, csrf, "sign", work)
+
+
+@router.post("/payments/statement/objection", response_class=HTMLResponse)
+def objection_form(
+    request: Request,
+    session: DbSession,
+    principal: web.PagePrincipal,
+    contract: Annotated[str, Form()] = "",
+    month: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The provider's objection to the protocol of a contract's month, with its reasons."""
+    if principal is None:
+        return web.login_redirect(request)
+    refused = web.role_refusal_page(request, principal, STATEMENT_OBJECT, OTHER_PROVIDER)
+    if refused is not None:
+        return refused
+    try:
+        chosen = _month(month)
+    except ValueError:
+        return web.error_page(request, principal, 422, BAD_MONTH)
+    found = statements.run_of(session, contract.strip(), chosen.first_day) if contract.strip() else None
+    # A provider is refused an unknown contract as it is another's: it learns no ids.
+    subject = found.provider_id if found is not None else "-"
+    refused = web.refusal_page(request, session, principal, STATEMENT_OBJECT, OTHER_PROVIDER, subject)
+    if refused is not None:
+        return refused
+    if found is None:
+        return web.error_page(request, principal, 404, NO_RUN)
+    who = "" if principal.role == "clinic" else f"&provider={found.provider_id}"
+    try:
+        if not web.csrf_ok(request, csrf):
+            raise InvalidInput("expired form", code="expired")
+        if not note.strip():
+            raise InvalidInput("say what the objection is", code="missing_note")
+        protocol.object_to(
+            session, load_rulebook(found.rulebook), found.contract_id, chosen.first_day, note, today=web.today()
+        )
+    except OsmsError as exc:
+        session.rollback()
+        status = 409 if exc.status == 409 else 422
+        return web.error_page(request, principal, status, STEP_REFUSALS.get(exc.code or "") or web.GENERIC_ERROR)
+    return RedirectResponse(f"/payments/statement?month={chosen}{who}#contract-{found.contract_id}", status_code=303)
 
 
 @router.get("/payments/orders.csv")
