@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.core.money import format_money
+from osms.core.periods import Month
 from osms.payments.act import Act, Item, Line
 from osms.payments.models import (
     PaymentRecalculation,
@@ -57,6 +58,10 @@ class RecalculationView:
     cause: str
     count: int
     amount: Decimal
+
+    @property
+    def period(self) -> Month:
+        return Month.of(self.of_month)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,10 @@ class RunView:
     synthetic: bool = False
     verified: bool = True
     unverified_rules: tuple[str, ...] = field(default=())
+
+    @property
+    def period(self) -> Month:
+        return Month.of(self.month)
 
     @property
     def month_text(self) -> str:
