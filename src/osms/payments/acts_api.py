@@ -28,7 +28,7 @@ from osms.payments.orders import COLUMNS, to_csv
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
 CHANNEL: Final = "api"
-MONTH: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH: Final = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
 
 
 @router.get(
