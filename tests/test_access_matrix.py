@@ -793,6 +793,13 @@ ROUTES: tuple[Route, ...] = (
           ROLE_CASES, roles_of("operator"), None, "monitoring.case.manage.denied", ok=404, page=True),
     Route("POST", "/monitoring/deaths", form("/monitoring/deaths", lambda s: {}), ROLE_CASES, roles_of("operator"),
           None, "monitoring.case.manage.denied", ok=303, page=True),
+    # --- percapita (payments: per capita of a PHC provider; docs/payments.md) ---------------------
+    Route("GET", "/api/v1/providers/{provider_id}/per-capita",
+          get("/api/v1/providers/{subject}/per-capita", month="2026-11"), CLINIC_CASES, CLINIC_DATA,
+          "payments.per_capita.read", "payments.per_capita.read.denied"),
+    Route("GET", "/per-capita",
+          lambda s, c: ("/per-capita", {"params": {"lang": "en", "provider": s or "-", "month": "2026-11"}}),
+          CLINIC_CASES, CLINIC_DATA, "payments.per_capita.read", "payments.per_capita.read.denied", page=True),
     # --- monitor (claims: monitoring and appeals; docs/claims.md) ---------------------------------
     # The world holds no service records: the defect, record and case ids are unknown, so the
     # allowed roles get 404 and a provider's login is refused like for another's.
@@ -832,33 +839,56 @@ ROUTES: tuple[Route, ...] = (
           ROLE_CASES, roles_of("operator"), None, "monitoring.complaint.file.denied", ok=404),
     Route("POST", "/api/v1/monitoring/months/{month}/close", post("/api/v1/monitoring/months/2020-01/close",
           lambda s: {}), ROLE_CASES, roles_of("operator"), None, "monitoring.month.close.denied"),
+    # --- run (payments: the monthly run; docs/payments.md) -----------------------------------------
+    # The world holds no contract: the allowed roles get 404 for a contract's run, a provider's
+    # login is refused like for another's; running a month with no contracts answers an empty list.
+    Route("POST", "/api/v1/payment-runs",
+          lambda s, c: ("/api/v1/payment-runs", {"params": {"month": "2026-11"}}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.compute.denied"),
+    Route("GET", "/api/v1/payment-runs/{contract_id}/{month}", get("/api/v1/payment-runs/C-NONE/2026-11"),
+          ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/protocol",
+          post("/api/v1/payment-runs/C-NONE/2026-11/protocol", lambda s: {}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/objection",
+          post("/api/v1/payment-runs/C-NONE/2026-11/objection", lambda s: {"note": "n"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.object.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/answer",
+          post("/api/v1/payment-runs/C-NONE/2026-11/answer", lambda s: {"note": "n"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/sign",
+          post("/api/v1/payment-runs/C-NONE/2026-11/sign", lambda s: {}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/adjustments",
+          post("/api/v1/payment-runs/C-NONE/2026-11/adjustments", lambda s: {"amount": "10.00", "reason": "r"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
     # --- acts (payments: the statement, the run page, the act and the payment orders) -------------
     # The world has no payment run: the statement is empty, an act or a step names an unknown
     # contract (404 once allowed; a provider's login is refused it like another's).
     Route("GET", "/payments/statement", get("/payments/statement", provider=CLINIC, month="2026-11"), CLINIC_CASES,
-          CLINIC_DATA, None, "payments.statement.read.denied", page=True),
+          CLINIC_DATA, None, "payment.run.read.denied", page=True),
     Route("GET", "/payments/statement.pdf", get("/payments/statement.pdf", contract="X-1", month="2026-11"),
-          ROLE_CASES, roles_of("operator", "auditor"), None, "payments.statement.read.denied", ok=404, page=True),
+          ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404, page=True),
     Route("POST", "/payments/statement/objection",
           form("/payments/statement/objection", lambda s: {"contract": "X-1", "month": "2026-11", "note": "n"}),
-          ROLE_CASES, roles_of("operator"), None, "payments.statement.object.denied", ok=404, page=True),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.object.denied", ok=404, page=True),
     Route("GET", "/payments/runs", get("/payments/runs", month="2026-11"), ROLE_CASES,
-          roles_of("operator", "auditor"), None, "payments.runs.read.denied", page=True),
+          roles_of("operator", "auditor"), None, "payment.run.read.denied", page=True),
     Route("POST", "/payments/runs", form("/payments/runs", lambda s: {"month": "2020-01"}), ROLE_CASES,
-          roles_of("operator"), None, "payments.run.manage.denied", ok=303, page=True),
+          roles_of("operator"), None, "payment.run.compute.denied", ok=303, page=True),
     Route("POST", "/payments/runs/{contract_id}/protocol",
           form("/payments/runs/X-1/protocol", lambda s: {"month": "2026-11"}), ROLE_CASES,
-          roles_of("operator"), None, "payments.run.manage.denied", ok=404, page=True),
+          roles_of("operator"), None, "payment.run.manage.denied", ok=404, page=True),
     Route("POST", "/payments/runs/{contract_id}/answer",
           form("/payments/runs/X-1/answer", lambda s: {"month": "2026-11", "note": "n"}), ROLE_CASES,
-          roles_of("operator"), None, "payments.run.manage.denied", ok=404, page=True),
+          roles_of("operator"), None, "payment.run.manage.denied", ok=404, page=True),
     Route("POST", "/payments/runs/{contract_id}/sign",
           form("/payments/runs/X-1/sign", lambda s: {"month": "2026-11"}), ROLE_CASES,
-          roles_of("operator"), None, "payments.run.manage.denied", ok=404, page=True),
+          roles_of("operator"), None, "payment.run.manage.denied", ok=404, page=True),
     Route("GET", "/payments/orders.csv", get("/payments/orders.csv", due_by="2026-12-31"), ROLE_CASES,
           roles_of("operator"), None, "payments.orders.read.denied", page=True),
     Route("GET", "/api/v1/payment-runs/{contract_id}/{month}/act.pdf", get("/api/v1/payment-runs/X-1/2026-11/act.pdf"),
-          ROLE_CASES, roles_of("operator", "auditor"), None, "payments.statement.read.denied", ok=404),
+          ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404),
     Route("GET", "/api/v1/payment-orders", get("/api/v1/payment-orders", due_by="2026-12-31"), ROLE_CASES,
           roles_of("operator"), None, "payments.orders.read.denied"),
 )
@@ -1008,6 +1038,13 @@ COMMANDS = (
         "operator",
     ),
     (["monitoring", "close-month", "2020-01", "--json"], 0, "monitoring.month.close", "operator"),
+    # percapita (payments: per capita)
+    (
+        ["payments", "per-capita", "--provider", CLINIC, "--month", "2026-11", "--json"],
+        0,
+        "payments.per_capita.read",
+        "operator",
+    ),
     # acts (payments: the payment-order file)
     (["payments", "orders", "--due-by", "2026-12-31"], 0, "payments.orders.read", "operator"),
 )

@@ -45,6 +45,8 @@ from osms.fhir.providers import router as fhir_providers_router
 from osms.payments.acts_api import router as payment_acts_router
 from osms.payments.api import router as tariffs_router
 from osms.payments.pages import PAGES as payments_pages
+from osms.payments.percapita_pages import PAGES as per_capita_pages
+from osms.payments.run_api import router as payment_runs_router
 from osms.payments.statement_pages import PAGES as payment_statement_pages
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
@@ -82,6 +84,7 @@ PAGES: tuple[PageSet, ...] = (
     monitoring_pages,
     payments_pages,
     payment_statement_pages,
+    per_capita_pages,
 )
 
 
@@ -153,6 +156,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(fhir_claims_router)
     app.include_router(audit_router)
     app.include_router(tariffs_router)
+    app.include_router(payment_runs_router)
     app.include_router(payment_acts_router)
     install_pages(app, PAGES)
     install_api_docs(app)

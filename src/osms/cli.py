@@ -16,8 +16,16 @@ from osms.contributions.cli import payments_app
 from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
-from osms.payments.cli import tariff_app
+from osms.payments.cli import per_capita_command, tariff_app
 from osms.payments.orders_cli import orders_command
+from osms.payments.run_cli import (
+    adjust_command,
+    answer_command,
+    object_command,
+    protocol_command,
+    run_command,
+    sign_command,
+)
 from osms.providers.cli import providers_app
 from osms.providers.contracts_cli import contracts_app
 from osms.providers.procurement_cli import procurement_app
@@ -45,6 +53,16 @@ app.command("demo")(demo_command)
 app.command("calc")(calc_command)
 app.add_typer(payroll_app, name="payroll")
 app.add_typer(payments_app, name="payments")
+payments_app.command("per-capita")(per_capita_command)
+for _name, _command in (
+    ("run", run_command),
+    ("protocol", protocol_command),
+    ("object", object_command),
+    ("answer", answer_command),
+    ("sign", sign_command),
+    ("adjust", adjust_command),
+):
+    payments_app.command(_name)(_command)
 payments_app.command("orders")(orders_command)
 app.command("status")(status_command)
 app.add_typer(pregnancy_app, name="pregnancy")

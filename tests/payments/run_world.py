@@ -25,7 +25,7 @@ _BATCH: dict[int, int] = {}
 
 def _batch(session: Session) -> int:
     key = id(session)
-    if key not in _BATCH:
+    if key not in _BATCH or session.get(ImportBatch, _BATCH[key]) is None:
         row = ImportBatch(
             kind="services", file_name="t.csv", sha256="0" * 64, started_at=datetime.now(UTC), created_by="test"
         )

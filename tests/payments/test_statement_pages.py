@@ -52,7 +52,7 @@ def test_the_statement_shows_the_provider_its_month(app: Any, world: World, engi
     assert "Objection to the protocol" not in article  # no protocol yet
     with engine.connect() as conn:
         actions = conn.scalars(select(AuditEntry.action).where(AuditEntry.actor == "h1")).all()
-    assert "payments.statement.read" in actions
+    assert "payment.run.read" in actions
 
 
 def test_who_sees_a_statement(app: Any, world: World) -> None:

@@ -7,13 +7,14 @@ docs/claims.md.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from osms.claims.models import Defect, ServiceFinding, ServiceRecord
 
-__all__ = ["defects", "findings", "service_records"]
+__all__ = ["defects", "findings", "service_days", "service_records"]
 
 
 def service_records() -> Select[*tuple[Any, ...]]:
@@ -71,4 +72,16 @@ def defects() -> Select[*tuple[Any, ...]]:
         Defect.status,
         Defect.found_on,
         Defect.decided_on,
+    )
+
+
+def service_days() -> Select[str, str, str, date, date]:
+    """Accepted service records (as last accepted): ``iin, provider_id, care_form, date_from, date_to``
+    (the per-capita "no service in the calendar year" rule joins it by ``iin`` and ``date_from``)."""
+    return select(
+        ServiceRecord.iin,
+        ServiceRecord.provider_id,
+        ServiceRecord.care_form,
+        ServiceRecord.date_from,
+        ServiceRecord.date_to,
     )

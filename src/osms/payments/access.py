@@ -2,8 +2,7 @@
 
 The tariff calculator (``osms tariff price``, ``GET /api/v1/tariffs/price``, ``/tariffs``) is
 public: tariffs are law, and reading one reads nobody's data, so it declares no action and writes
-no audit entry. The monthly run's actions (a provider's statement, the fund's run, the act) join
-here when the run is built.
+no audit entry. The monthly run's actions follow (section ``run``).
 """
 
 from __future__ import annotations
@@ -11,35 +10,78 @@ from __future__ import annotations
 from osms.core import authz
 from osms.providers.access import OWN_PROVIDER
 
-# --- acts ------------------------------------------------------------------------------------
-# A provider's monthly statement, the act as a PDF, the fund's run page and the payment orders
-# (docs/payments.md, "The act and the payment orders" and "Pages"). The subject of a provider's
-# statement or act is its ``provider_id``.
+# --- run ---------------------------------------------------------------------------------------
+# The monthly run (docs/payments.md, "The monthly run"). The subject of a run's action is the
+# contract's ``provider_id``; a run holds sums, not persons, so a read audits nothing personal.
 
-#: A provider's monthly statement and its act (the PDF): operators and auditors any; a provider's
-#: login its own.
-STATEMENT_READ = authz.declare(
+#: Compute (or re-compute) the month's runs: operators.
+PAYMENT_RUN = authz.declare(
     authz.Action(
-        "payments.statement:read",
+        "payment.run:compute",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not run the monthly payment",
+        resource="payment-runs",
+        person_subject=False,
+    )
+)
+
+#: A contract's run of a month (lines, unpaid, deductions, protocol): operators and auditors any;
+#: a provider's login its own.
+PAYMENT_RUN_READ = authz.declare(
+    authz.Action(
+        "payment.run:read",
         anyone=("operator", "auditor"),
         relations={"clinic": (OWN_PROVIDER,)},
-        refusal="{role} {username!r} may not see the payment statement of provider {subject}",
-        resource="payments/statements/{subject}",
+        refusal="{role} {username!r} may not see the payment runs of provider {subject}",
+        resource="payment-runs/{subject}",
         person_subject=False,
     )
 )
 
-#: The fund's run page (every contract's month: the run, the protocol, the act): operators and
-#: auditors read it.
-RUNS_READ = authz.declare(
+#: Issue the protocol, answer an objection, sign the act, add a manual payment or deduction: operators.
+PAYMENT_RUN_MANAGE = authz.declare(
     authz.Action(
-        "payments.runs:read",
-        anyone=("operator", "auditor"),
-        refusal="{role} {username!r} may not see the fund's payment runs",
-        resource="payments/runs",
+        "payment.run:manage",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not manage the payment runs of provider {subject}",
+        resource="payment-runs/{subject}",
         person_subject=False,
     )
 )
+
+#: The provider's objection to the protocol: its own login; an operator records one received on paper.
+PAYMENT_RUN_OBJECT = authz.declare(
+    authz.Action(
+        "payment.run:object",
+        anyone=("operator",),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not object to the protocol of provider {subject}",
+        resource="payment-runs/{subject}",
+        person_subject=False,
+    )
+)
+
+# --- percapita ------------------------------------------------------------------------------
+# Per capita of a PHC provider and month (docs/payments.md, "Per capita"): counts and money, no
+# person's data; the subject is the ``provider_id``.
+
+#: A provider's per capita: operators and auditors any; a provider's login its own.
+PER_CAPITA_READ = authz.declare(
+    authz.Action(
+        "payments.per_capita:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the per capita of provider {subject}",
+        resource="payments/{subject}/per-capita",
+        person_subject=False,
+    )
+)
+
+# --- acts ------------------------------------------------------------------------------------
+# The statement and run pages, the act as a PDF (docs/payments.md, "The act and the payment
+# orders" and "Pages") read and act through the run's actions above: ``payment.run:read`` (a
+# provider's statement and its act), ``payment.run:compute`` (run the month),
+# ``payment.run:manage`` (protocol, answer, sign), ``payment.run:object`` (the objection).
 
 #: The payment-order file for the bank: the fund's operators.
 ORDERS_READ = authz.declare(
@@ -48,31 +90,6 @@ ORDERS_READ = authz.declare(
         anyone=("operator",),
         refusal="{role} {username!r} may not take the fund's payment orders",
         resource="payments/orders",
-        person_subject=False,
-    )
-)
-
-#: Running a month, issuing the protocol, answering an objection and signing the act (the
-#: fund's run page): the fund's operators.
-RUN_MANAGE = authz.declare(
-    authz.Action(
-        "payments.run:manage",
-        anyone=("operator",),
-        refusal="{role} {username!r} may not run, protocol or sign the fund's payments",
-        resource="payments/runs",
-        person_subject=False,
-    )
-)
-
-#: An objection to a protocol (the subject: the contract's ``provider_id``): the provider's own
-#: login; an operator records one received on paper.
-STATEMENT_OBJECT = authz.declare(
-    authz.Action(
-        "payments.statement:object",
-        anyone=("operator",),
-        relations={"clinic": (OWN_PROVIDER,)},
-        refusal="{role} {username!r} may not object to the protocol of provider {subject}",
-        resource="payments/statements/{subject}/objection",
         person_subject=False,
     )
 )

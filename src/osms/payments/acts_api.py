@@ -21,7 +21,7 @@ from osms.core.errors import NotFound
 from osms.core.http import CurrentPrincipal, DbSession
 from osms.core.periods import Month
 from osms.payments import statements
-from osms.payments.access import ORDERS_READ, STATEMENT_READ
+from osms.payments.access import ORDERS_READ, PAYMENT_RUN_READ
 from osms.payments.act import render_pdf
 from osms.payments.orders import COLUMNS, to_csv
 
@@ -56,14 +56,16 @@ def act_pdf(
     month: Annotated[str, Path(description="YYYY-MM", pattern=MONTH)],
 ) -> Response:
     where = f"/api/v1/payment-runs/{contract_id}/{month}/act.pdf"
-    authorize_role(session, principal, STATEMENT_READ, channel=CHANNEL, resource=where)
+    authorize_role(session, principal, PAYMENT_RUN_READ, channel=CHANNEL, resource=where)
     found = statements.run_of(session, contract_id, Month.parse(month).first_day)
     # A provider is refused an unknown contract as it is another's: it learns no ids.
-    authorize(session, principal, STATEMENT_READ, found.provider_id if found else "-", channel=CHANNEL, resource=where)
+    authorize(
+        session, principal, PAYMENT_RUN_READ, found.provider_id if found else "-", channel=CHANNEL, resource=where
+    )
     if found is None:
         raise NotFound(f"no run of contract {contract_id} in {month}", code="unknown_run")
     pdf = render_pdf(found.act())
-    audit.record(session, principal, channel=CHANNEL, action="payments.statement.read", resource=where, detail="act")
+    audit.record(session, principal, channel=CHANNEL, action="payment.run.read", resource=where, detail="act")
     name = f"act-{found.contract_id}-{found.month_text}.pdf"
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}

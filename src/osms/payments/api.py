@@ -1,4 +1,5 @@
-"""The payments room's API (thin): ``GET /api/v1/tariffs/price`` (public; docs/payments.md).
+"""The payments room's API (thin): ``GET /api/v1/tariffs/price`` (public), ``GET
+/api/v1/providers/{provider_id}/per-capita`` (the fund's staff; a provider its own) (docs/payments.md).
 
 ``osms.app.create_app`` includes ``router``.
 """
@@ -8,11 +9,13 @@ from __future__ import annotations
 from datetime import date as Day
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from osms.claims.vocabulary import CARE_FORMS, OUTCOMES
 from osms.core.config import get_settings
+from osms.core.http import CurrentPrincipal, DbSession
+from osms.payments.capitation import read_per_capita
 from osms.payments.tariff import REFUSALS, open_rulebook, price
 from osms.rulebooks.api import rulebook_schema
 
@@ -159,3 +162,83 @@ def tariff_price(
         preventive_child=preventive_child,
     )
     return TariffPrice.model_validate(answer.as_dict())
+
+
+# --- percapita: GET /api/v1/providers/{provider_id}/per-capita --------------------------------
+
+
+class BandOut(BaseModel):
+    band: str = Field(description="Age band in whole years on the month's first day: 0, 1-4, ..., 70+")
+    sex: str = Field(json_schema_extra={"enum": ["M", "F"]})
+    people: int
+    coefficient: str | None = Field(description="The band's sex-age coefficient (null: none in force)")
+
+
+class ReductionOut(BaseModel):
+    code: str = Field(
+        json_schema_extra={"enum": ["uninsured", "no_service_year", "no_service_year_earlier", "excess_norm"]}
+    )
+    people: int
+    amount: str = Field(pattern=MONEY_PATTERN)
+    status: str = Field(json_schema_extra={"enum": ["applied", "pending_december", "not_applied"]})
+    share: str | None = Field(description="The share of the rate paid for those people (0.9, 0.8)")
+
+
+class PerCapitaOut(BaseModel):
+    provider_id: str
+    month: str
+    attached: int = Field(description="People attached on the month's first day")
+    by_band: list[BandOut]
+    sex_age_coefficient: str = Field(description="The average of the people's band coefficients, 4 decimals")
+    base_rate: str = Field(pattern=MONEY_PATTERN)
+    corrections: dict[str, str] = Field(description="density, rural, heating, ecology (1: none given)")
+    rate: str = Field(pattern=MONEY_PATTERN, description="round_half_up(base × sex-age × corrections, 0.01)")
+    reductions: list[ReductionOut]
+    amount: str = Field(pattern=MONEY_PATTERN, description="attached × rate − reductions, never below 0")
+    rules: list[str]
+    gross: str = Field(pattern=MONEY_PATTERN)
+    uncovered: str = Field(pattern=MONEY_PATTERN, description="December's reductions beyond the month's amount")
+    region: str
+    rulebook: str
+    verified: bool
+    synthetic: bool
+    counted_on: str
+    insured_on: str | None
+    computed_on: str
+    notes: list[str]
+
+
+@router.get(
+    "/providers/{provider_id}/per-capita",
+    response_model=PerCapitaOut,
+    summary="Per capita of a PHC provider in a month",
+    description=(
+        "The provider's attached population on the month's first day by sex and age band, its sex-age coefficient, "
+        "the region's base rate, the correction coefficients, the rate, the reductions (not insured: 90%; no service "
+        'in the calendar year: 80%, settled in December) and the amount (docs/payments.md, "Per capita"). '
+        "Operators and auditors any provider; a provider's login its own. Errors: problem+json 422 with `code` "
+        "(`bad_month`, `unknown_provider`, `not_phc`, `no_base_rate`, `no_sex_age`)."
+    ),
+    responses={422: _problem("No answer (see `code`)")},
+)
+def provider_per_capita(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    provider_id: Annotated[str, Path(description="provider_id", max_length=32)],
+    month: Annotated[str, Query(description="YYYY-MM", pattern=r"^[12]\d{3}-(0[1-9]|1[0-2])$")],
+    rulebook: Annotated[
+        str | None,
+        Query(description="Rulebook (default: the server's setting)", json_schema_extra=rulebook_schema()),
+    ] = None,
+) -> PerCapitaOut:
+    book = open_rulebook(rulebook or get_settings().rulebook)
+    answer = read_per_capita(
+        session,
+        principal,
+        provider_id,
+        month,
+        book=book,
+        channel="api",
+        resource=f"/api/v1/providers/{provider_id}/per-capita",
+    )
+    return PerCapitaOut.model_validate(answer.as_dict())

@@ -12,7 +12,15 @@ METHOD_LABELS = {
     "per_call": N_("Per ambulance call"),
 }
 
-LABELS = {"payment_method": METHOD_LABELS}
+#: The correction coefficients of the per-capita rate (``payments.rulebook.CORRECTION_FACTORS``).
+CORRECTION_LABELS = {
+    "density": N_("Population density coefficient"),
+    "rural": N_("Rural allowance coefficient"),
+    "heating": N_("Heating season coefficient"),
+    "ecology": N_("Ecological zone coefficient"),
+}
+
+LABELS = {"payment_method": METHOD_LABELS, "correction_factor": CORRECTION_LABELS}
 
 # --- acts ------------------------------------------------------------------------------------
 #: A line of the monthly run (``payments.models.LINE_METHODS``): the methods, the ambulance's two.

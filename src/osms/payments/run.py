@@ -36,6 +36,7 @@ from osms.claims import monitoring
 from osms.core.clock import fund_today
 from osms.core.money import round_money
 from osms.payments import run_pricing as pricing
+from osms.payments.capitation import PerCapita, PerCapitaError, per_capita, per_capita_all
 from osms.payments.models import (
     PaymentAdjustment,
     PaymentRecalculation,
@@ -215,38 +216,34 @@ def _year_sums(session: Session, contract_ids: Sequence[str], year: int) -> dict
 
 
 def per_capita_amounts(
-    session: Session, book: Rulebook, month: date, provider_ids: Sequence[str]
+    session: Session, book: Rulebook, month: date, provider_ids: Sequence[str], *, today: date | None = None
 ) -> dict[str, tuple[int, Decimal, Decimal, tuple[str, ...]]]:
-    """``provider_id → (people, amount, rate per person, rule ids)`` of the PHC per capita.
-
-    Uses ``osms.payments.capitation.per_capita_all`` (the per-capita slice) when present; else the
-    attached population on the month's first day × the region's base rate (no coefficients)."""
-    try:
-        from osms.payments import capitation  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        capitation = None
-    if capitation is not None and hasattr(capitation, "per_capita_all"):
-        out: dict[str, tuple[int, Decimal, Decimal, tuple[str, ...]]] = {}
-        for result in capitation.per_capita_all(session, book, month):
-            data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
-            pid = data["provider_id"]
-            if pid in provider_ids:
-                amount = Decimal(str(data["amount"]))
-                people = int(data.get("attached", 0))
-                rate = Decimal(str(data.get("rate", "0")))
-                out[pid] = (people, amount, rate, tuple(data.get("rules", ())))
-        return out
-    topic = book.topic(PaymentsTopic)
-    counts = attached_counts(session, month, provider_ids)
-    places = pricing.kinds_and_regions(session, provider_ids)
-    fallback: dict[str, tuple[int, Decimal, Decimal, tuple[str, ...]]] = {}
-    for pid in provider_ids:
-        rate_entry = topic.capitation_rate(places.get(pid, ("", ""))[1], month)
-        if rate_entry is None:
-            continue
-        people = counts.get(pid, 0)
-        fallback[pid] = (people, round_money(rate_entry.rate * people), rate_entry.rate, (rate_entry.id,))
-    return fallback
+    """``provider_id → (people attached, amount, rate per person, rule ids)`` of the PHC per capita
+    (``payments.capitation``: one provider by ``per_capita``, more by ``per_capita_all``, set-based).
+    A provider the per capita refuses (not a PHC provider, no base rate) has no entry."""
+    ids = sorted(set(provider_ids))
+    if not ids:
+        return {}
+    found: list[PerCapita] = []
+    if len(ids) == 1:
+        try:
+            found = [per_capita(session, book, ids[0], month, today=today)]
+        except PerCapitaError:
+            found = []
+    else:
+        try:
+            found = per_capita_all(session, book, month, today=today)
+        except PerCapitaError:
+            found = []
+            for pid in ids:
+                try:
+                    found.append(per_capita(session, book, pid, month, today=today))
+                except PerCapitaError:
+                    continue
+    wanted = set(ids)
+    return {
+        pc.provider_id: (pc.attached, pc.amount, pc.rate, tuple(pc.rules)) for pc in found if pc.provider_id in wanted
+    }
 
 
 def attached_counts(session: Session, month: date, clinic_ids: Sequence[str] | None = None) -> dict[str, int]:
@@ -268,7 +265,7 @@ def ambulance_population(session: Session, month: date, contracts: Sequence[_Con
     ambulance contracts of the month (the first ones take the remainder)."""
     p = providers.phc_clinics().subquery("p")
     counts = attached_counts(session, month)
-    regions = dict(session.execute(select(p.c.provider_id, p.c.region)).tuples().all())
+    regions: dict[str, str] = {row[0]: row[1] for row in session.execute(select(p.c.provider_id, p.c.region))}
     by_region: dict[str, int] = defaultdict(int)
     for clinic, people in counts.items():
         if clinic in regions:
@@ -316,6 +313,7 @@ def run_month(
     }
     signed = {cid for cid, r in stored.items() if r.status == "signed"}
     todo = [c for c in contracts if c.contract_id not in signed]
+    previous = {c.contract_id: _state(stored[c.contract_id]) for c in todo if c.contract_id in stored}
     _drop(session, [stored[c.contract_id].id for c in todo if c.contract_id in stored])
     now = datetime.now(UTC)
     runs: dict[str, ContractRun] = {
@@ -335,22 +333,51 @@ def run_month(
     if todo:
         ids = [c.contract_id for c in todo]
         prices = _lines_and_unpaid(session, book, month, todo, runs, rows)
-        _per_capita_lines(session, book, month, todo, runs)
-        per_capita_rates = {
-            pid: rate
-            for pid, (_people, _amount, rate, _rules) in per_capita_amounts(
-                session, book, month, sorted({c.provider_id for c in todo if "phc" in c.sums})
-            ).items()
-        }
+        capita = per_capita_amounts(
+            session, book, month, sorted({c.provider_id for c in todo if "phc" in c.sums}), today=today
+        )
+        _per_capita_lines(session, book, month, todo, runs, capita)
+        per_capita_rates = {pid: rate for pid, (_people, _amount, rate, _rules) in capita.items()}
         run_deductions.deductions(session, book, month, todo, runs, rows, prices, per_capita_rates)
         run_recalc.recalculations(session, book, month, todo, runs, rows, per_capita_rates)
         _adjustments(session, month, ids, runs)
         _limits(session, book, month, todo, runs)
         _store(session, month, todo, runs, rows)
+        _keep_protocol(previous, runs, rows)
     out = [
         runs[c.contract_id] if c.contract_id in runs else load_run(session, stored[c.contract_id]) for c in contracts
     ]
     return out
+
+
+#: The figures whose change sends a run back to ``computed`` (its protocol issued again).
+FIGURES: Final = (
+    "gross", "unpaid_total", "deductions_total", "recalculation_total", "adjustments_total", "linear_scale_cut",
+    "cap_cut", "december_cut", "advance_withheld", "payable",
+)  # fmt: skip
+#: The protocol's fields a re-run keeps when no figure changed.
+PROTOCOL: Final = (
+    "status", "protocol_date", "objection_until", "objected_on", "objection", "answer_due", "answered_on", "answer",
+)  # fmt: skip
+
+
+def _state(row: PaymentRun) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (*FIGURES, *PROTOCOL)}
+
+
+def _keep_protocol(
+    previous: Mapping[str, dict[str, Any]], runs: dict[str, ContractRun], rows: dict[str, PaymentRun]
+) -> None:
+    """A re-run that changes no figure keeps the protocol issued (and the objection) as it was."""
+    for contract_id, before in previous.items():
+        row = rows[contract_id]
+        if all(Decimal(before[name]) == Decimal(getattr(row, name)) for name in FIGURES):
+            for name in PROTOCOL:
+                setattr(row, name, before[name])
+            run = runs[contract_id]
+            run.status = row.status
+            run.protocol_date = row.protocol_date
+            run.objection_until = row.objection_until
 
 
 def _drop(session: Session, run_ids: Sequence[int]) -> None:
@@ -430,11 +457,15 @@ def _lines_and_unpaid(
 
 
 def _per_capita_lines(
-    session: Session, book: Rulebook, month: date, contracts: Sequence[_Contract], runs: dict[str, ContractRun]
+    session: Session,
+    book: Rulebook,
+    month: date,
+    contracts: Sequence[_Contract],
+    runs: dict[str, ContractRun],
+    amounts: Mapping[str, tuple[int, Decimal, Decimal, tuple[str, ...]]],
 ) -> None:
     topic = book.topic(PaymentsTopic)
     phc = [c for c in contracts if "phc" in c.sums and topic.method("phc", month) == "per_capita"]
-    amounts = per_capita_amounts(session, book, month, sorted({c.provider_id for c in phc}))
     for c in phc:
         people, amount, _rate, rules = amounts.get(c.provider_id, (0, ZERO, ZERO, ()))
         runs[c.contract_id].lines.insert(

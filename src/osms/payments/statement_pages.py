@@ -37,7 +37,7 @@ from osms.core.i18n import N_
 from osms.core.periods import Month
 from osms.core.security import Principal
 from osms.payments import protocol, run, statements
-from osms.payments.access import ORDERS_READ, RUN_MANAGE, RUNS_READ, STATEMENT_OBJECT, STATEMENT_READ
+from osms.payments.access import ORDERS_READ, PAYMENT_RUN, PAYMENT_RUN_MANAGE, PAYMENT_RUN_OBJECT, PAYMENT_RUN_READ
 from osms.payments.act import FontMissing, render_pdf
 from osms.payments.orders import to_csv
 from osms.rulebooks.loader import Rulebook, load_rulebook
@@ -87,9 +87,9 @@ def _check_provider(
     operator or auditor who names none gets the choice form (``None`` facts)."""
     asked = _asked(principal, provider)
     if not asked:
-        return "", None, web.role_refusal_page(request, principal, STATEMENT_READ, NOT_PROVIDER)
+        return "", None, web.role_refusal_page(request, principal, PAYMENT_RUN_READ, NOT_PROVIDER)
     text = OTHER_PROVIDER if principal.role == "clinic" else NOT_PROVIDER
-    refused = web.refusal_page(request, session, principal, STATEMENT_READ, text, asked)
+    refused = web.refusal_page(request, session, principal, PAYMENT_RUN_READ, text, asked)
     if refused is not None:
         return asked, None, refused
     facts = claims_views.provider_facts(session, asked)
@@ -101,7 +101,7 @@ def _check_provider(
 def can_object(session: Session, principal: Principal, provider_id: str) -> bool:
     """Whether the page offers the objection form (the provider's own login, or an operator
     recording one received on paper)."""
-    return authz.allows(session, principal, STATEMENT_OBJECT, provider_id)
+    return authz.allows(session, principal, PAYMENT_RUN_OBJECT, provider_id)
 
 
 def _defects(session: Session, views: list[statements.RunView]) -> dict[int, dict[str, Any]]:
@@ -135,7 +135,7 @@ def statement_page(
         session,
         principal,
         channel="web",
-        action="payments.statement.read",
+        action="payment.run.read",
         resource=request.url.path,
         detail=f"statement of {facts.provider_id} {chosen}",
     )
@@ -181,7 +181,7 @@ def statement_pdf(
     # A provider is refused an unknown contract as it is another's: it learns no ids.
     subject = found.provider_id if found is not None else (provider.strip() or "-")
     text = OTHER_PROVIDER if principal.role == "clinic" else NOT_PROVIDER
-    refused = web.refusal_page(request, session, principal, STATEMENT_READ, text, subject)
+    refused = web.refusal_page(request, session, principal, PAYMENT_RUN_READ, text, subject)
     if refused is not None:
         return refused
     if found is None:
@@ -194,7 +194,7 @@ def statement_pdf(
         session,
         principal,
         channel="web",
-        action="payments.statement.read",
+        action="payment.run.read",
         resource=request.url.path,
         detail=f"act of {found.contract_id} {found.month_text}",
     )
@@ -210,7 +210,9 @@ def runs_page(
     """The fund's run of a month: every contract's totals and state, and the payment orders."""
     if principal is None:
         return web.login_redirect(request)
-    refused = web.role_refusal_page(request, principal, RUNS_READ, NOT_FUND)
+    refused = web.role_refusal_page(request, principal, PAYMENT_RUN_READ, NOT_FUND) or web.refusal_page(
+        request, session, principal, PAYMENT_RUN_READ, NOT_FUND
+    )
     if refused is not None:
         return refused
     try:
@@ -244,7 +246,7 @@ def _runs(
         headers=web.PRIVATE,
         done=done,
         error=error,
-        can_run=authz.allows(session, principal, RUN_MANAGE, None),
+        can_run=authz.allows(session, principal, PAYMENT_RUN, None),
         month=chosen,
         previous=chosen + -1,
         following=chosen + 1,
@@ -296,15 +298,17 @@ def _runs_step(
     csrf: str,
     step: str,
     work: Callable[[Session, Principal, Month], object],
+    action: str = PAYMENT_RUN_MANAGE,
+    subject: str | None = None,
 ) -> Response:
     """A step of the run page (operators): check, do ``work``, back to the page (303) or the
     page with the refusal (409 / 422)."""
     if principal is None:
         return web.login_redirect(request)
-    refused = web.role_refusal_page(request, principal, RUN_MANAGE, NOT_FUND)
+    refused = web.role_refusal_page(request, principal, action, NOT_FUND)
     if refused is not None:
         return refused
-    refused = web.refusal_page(request, session, principal, RUN_MANAGE, NOT_FUND)
+    refused = web.refusal_page(request, session, principal, action, NOT_FUND, subject)
     if refused is not None:
         return refused
     try:
@@ -325,6 +329,15 @@ def _runs_step(
     return RedirectResponse(f"/payments/runs?month={chosen}&done={step}", status_code=303)
 
 
+def _provider_of(session: Session, contract_id: str, month: str) -> str:
+    """The provider of a contract's run (the subject of a step), ``-`` when unknown."""
+    try:
+        found = statements.run_of(session, contract_id, _month(month).first_day)
+    except ValueError:
+        return "-"
+    return found.provider_id if found is not None else "-"
+
+
 def _book_of(session: Session, contract_id: str, month: Month) -> Rulebook:
     found = statements.run_of(session, contract_id, month.first_day)
     return load_rulebook(found.rulebook if found is not None else get_settings().rulebook)
@@ -343,7 +356,7 @@ def run_month_form(
     def work(s: Session, p: Principal, chosen: Month) -> object:
         return run.run_month(s, load_rulebook(get_settings().rulebook), chosen.first_day, today=web.today())
 
-    return _runs_step(request, session, principal, month, csrf, "run", work)
+    return _runs_step(request, session, principal, month, csrf, "run", work, PAYMENT_RUN)
 
 
 @router.post("/payments/runs/{contract_id}/protocol", response_class=HTMLResponse)
@@ -361,7 +374,9 @@ def protocol_form(
         book = _book_of(s, contract_id, chosen)
         return protocol.protocol(s, book, contract_id, chosen.first_day, today=web.today())
 
-    return _runs_step(request, session, principal, month, csrf, "protocol", work)
+    return _runs_step(
+        request, session, principal, month, csrf, "protocol", work, subject=_provider_of(session, contract_id, month)
+    )
 
 
 @router.post("/payments/runs/{contract_id}/answer", response_class=HTMLResponse)
@@ -381,7 +396,9 @@ def answer_form(
             raise InvalidInput("give the answer", code="missing_note")
         return protocol.answer(s, contract_id, chosen.first_day, note, today=web.today())
 
-    return _runs_step(request, session, principal, month, csrf, "answer", work)
+    return _runs_step(
+        request, session, principal, month, csrf, "answer", work, subject=_provider_of(session, contract_id, month)
+    )
 
 
 @router.post("/payments/runs/{contract_id}/sign", response_class=HTMLResponse)
@@ -399,7 +416,9 @@ def sign_form(
         book = _book_of(s, contract_id, chosen)
         return protocol.sign(s, book, contract_id, chosen.first_day, signed_by=p.username, today=web.today())
 
-    return _runs_step(request, session, principal, month, csrf, "sign", work)
+    return _runs_step(
+        request, session, principal, month, csrf, "sign", work, subject=_provider_of(session, contract_id, month)
+    )
 
 
 @router.post("/payments/statement/objection", response_class=HTMLResponse)
@@ -415,7 +434,7 @@ def objection_form(
     """The provider's objection to the protocol of a contract's month, with its reasons."""
     if principal is None:
         return web.login_redirect(request)
-    refused = web.role_refusal_page(request, principal, STATEMENT_OBJECT, OTHER_PROVIDER)
+    refused = web.role_refusal_page(request, principal, PAYMENT_RUN_OBJECT, OTHER_PROVIDER)
     if refused is not None:
         return refused
     try:
@@ -425,7 +444,7 @@ def objection_form(
     found = statements.run_of(session, contract.strip(), chosen.first_day) if contract.strip() else None
     # A provider is refused an unknown contract as it is another's: it learns no ids.
     subject = found.provider_id if found is not None else "-"
-    refused = web.refusal_page(request, session, principal, STATEMENT_OBJECT, OTHER_PROVIDER, subject)
+    refused = web.refusal_page(request, session, principal, PAYMENT_RUN_OBJECT, OTHER_PROVIDER, subject)
     if refused is not None:
         return refused
     if found is None:
