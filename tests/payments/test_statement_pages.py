@@ -74,7 +74,7 @@ def test_the_act_pdf_from_the_page_and_the_api(app: Any, world: World) -> None:
     for words in ("Көрсетілген қызметтер актісі", "Акт оказанных услуг", "Емхана H1", world.contract_id):
         assert words in text, words
     assert "Төлеуге жататын сома / Сумма к оплате 550 209.67" in text
-    assert "Емделген жағдай үшін / За пролеченный случай 2 816 645.97" in text
+    assert "Емделген жағдай үшін / За пролеченный случай · inpatient_planned 2 816 645.97" in text
     assert "синтетикалық (демонстрациялық) тариф" in text
     with TestClient(app) as api:
         headers = {"Authorization": f"Bearer {world.tokens['aud']}"}

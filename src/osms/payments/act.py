@@ -97,6 +97,7 @@ class Line:
     method: str
     quantity: int
     amount: Decimal
+    care_type: str = ""  # the contract's type of care the line pays (empty: not told)
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,10 @@ def render_pdf(act: Act) -> bytes:
     pdf.ln(2)
 
     heading("lines")
-    rows = [[_method(x.method), str(x.quantity), _money(x.amount)] for x in act.lines]
+    rows = [
+        [_method(x.method) + (f" · {x.care_type}" if x.care_type else ""), str(x.quantity), _money(x.amount)]
+        for x in act.lines
+    ]
     rows.append([_both("accrued"), "", _money(act.accrued)])
     table([_both("method"), _both("quantity"), _both("amount")], rows, (95, 35, 50))
 

@@ -124,7 +124,7 @@ class RunView:
             provider_name=self.provider_name,
             provider_bin=self.provider_bin,
             month=self.month_text,
-            lines=tuple(Line(x.method, x.quantity, x.amount) for x in self.lines),
+            lines=tuple(Line(x.method, x.quantity, x.amount, x.care_type) for x in self.lines),
             unpaid=self.unpaid,
             deductions=tuple(Item(d.code, d.count, d.amount) for d in self.deductions),
             advance_withheld=self.advance_withheld,
