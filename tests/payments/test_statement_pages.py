@@ -45,7 +45,7 @@ def test_the_statement_shows_the_provider_its_month(app: Any, world: World, engi
     assert 'data-amount="550209.67"' in article  # payable: 822,424.99 − 272,215.32
     assert 'data-synthetic="true"' in article  # SYN.CA01's weight is a synthetic row
     # the deduction names its defect, links to it, and says where its appeal stands
-    assert 'class="deduction" data-code="1.0"' in article
+    assert 'class="deduction" data-code="1.0"' in article and "Unjustified care" in article
     assert f'href="/services/defects?month=2026-03#defect-{world.defect_id}"' in article
     assert "Confirmed" in article
     assert f'href="/payments/statement.pdf?contract={world.contract_id}&month=2026-03"' in article
@@ -76,6 +76,9 @@ def test_the_act_pdf_from_the_page_and_the_api(app: Any, world: World) -> None:
     assert "Төлеуге жататын сома / Сумма к оплате 550 209.67" in text
     assert "Емделген жағдай үшін / За пролеченный случай · inpatient_planned 2 816 645.97" in text
     assert "синтетикалық (демонстрациялық) тариф" in text
+    # the deduction with the classifier's name (MON annex 1: 1.0) and 100% of r2's 272,215.32
+    assert "1.0: Медициналық көмекті негізсіз көрсету / Необоснованное оказание медицинской помощи" in text
+    assert "272 215.32" in text
     with TestClient(app) as api:
         headers = {"Authorization": f"Bearer {world.tokens['aud']}"}
         got = api.get(f"/api/v1/payment-runs/{world.contract_id}/2026-03/act.pdf", headers=headers)

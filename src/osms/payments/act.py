@@ -107,6 +107,7 @@ class Item:
     code: str
     count: int
     amount: Decimal
+    title: str = ""  # the code's name, "kk / ru" (a defect: the classifier's), when known
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,9 @@ def render_pdf(act: Act) -> bytes:
             pdf.multi_cell(width, 5, _both("none"), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
             continue
-        found = [[_code(kind, x.code), str(x.count), _money(x.amount)] for x in items]
+        found = [
+            [f"{x.code}: {x.title}" if x.title else _code(kind, x.code), str(x.count), _money(x.amount)] for x in items
+        ]
         table([_both("code"), _both("count"), _both("amount")], found, (95, 35, 50))
 
     pair("advance", _money(act.advance_withheld))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from osms.claims.rulebook import ClaimsTopic
 from osms.core.money import format_money
 from osms.core.periods import Month
 from osms.payments.act import Act, Item, Line
@@ -50,6 +51,17 @@ class DeductionView:
     amount: Decimal
     defect_ids: tuple[int, ...]
     rules: tuple[str, ...]
+    names: tuple[tuple[str, str], ...] = ()  # the classifier's name in force in the month, by language
+
+    @property
+    def title(self) -> str:
+        """The name in Kazakh and Russian, as the act prints it."""
+        by = dict(self.names)
+        kk, ru = by.get("kk", ""), by.get("ru", "")
+        return f"{kk} / {ru}" if kk and ru and kk != ru else kk or ru
+
+    def name(self, lang: str) -> str:
+        return dict(self.names).get(lang, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +138,7 @@ class RunView:
             month=self.month_text,
             lines=tuple(Line(x.method, x.quantity, x.amount, x.care_type) for x in self.lines),
             unpaid=self.unpaid,
-            deductions=tuple(Item(d.code, d.count, d.amount) for d in self.deductions),
+            deductions=tuple(Item(d.code, d.count, d.amount, d.title) for d in self.deductions),
             advance_withheld=self.advance_withheld,
             linear_scale_cut=self.linear_scale_cut,
             payable=self.payable,
@@ -180,6 +192,15 @@ class RunView:
             "synthetic": self.synthetic,
             "verified": self.verified,
         }
+
+
+def _defect_names(rulebook: str, month: date, code: str) -> tuple[tuple[str, str], ...]:
+    """The classifier's name of a defect code in force in the month, by language (empty: unknown)."""
+    try:
+        found = load_rulebook(rulebook).topic(ClaimsTopic).defects(month).get(code)
+    except Exception:  # an unknown rulebook or month: the code alone
+        return ()
+    return () if found is None else tuple(sorted(found.name.items()))
 
 
 def _iso(day: date | None) -> str | None:
@@ -250,6 +271,10 @@ def runs(
     ):
         defect_ids = tuple(int(x) for x in _split(d.defect_ids))
         deductions[d.run_id].append(DeductionView(d.code, d.count, d.amount, defect_ids, _split(d.rules)))
+    months = {r.id: (r.rulebook, r.month) for r in found}
+    for run_id, items in deductions.items():
+        book, month = months[run_id]
+        items[:] = [replace(d, names=_defect_names(book, month, d.code)) for d in items]
     recalcs: dict[int, list[RecalculationView]] = defaultdict(list)
     for c in session.scalars(
         select(PaymentRecalculation).where(PaymentRecalculation.run_id.in_(ids)).order_by(PaymentRecalculation.id)
