@@ -1038,6 +1038,8 @@ COMMANDS = (
         "operator",
     ),
     (["monitoring", "close-month", "2020-01", "--json"], 0, "monitoring.month.close", "operator"),
+    # run (payments: the monthly run)
+    (["payments", "run", "--month", "2020-01", "--json"], 0, "payment.run.compute", "operator"),
     # percapita (payments: per capita)
     (
         ["payments", "per-capita", "--provider", CLINIC, "--month", "2026-11", "--json"],

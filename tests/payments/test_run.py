@@ -339,3 +339,20 @@ def test_traces_add_up(session: Any) -> None:
     assert traced("unpaid") == sum(u["amount"] for u in run.unpaid)
     assert traced("deduction") == sum(d["amount"] for d in run.deductions)
     assert session.scalar(select(func.count()).where(PaymentRunTrace.target == "line")) == 4
+
+
+def test_ambulance_split_among_the_regions_stations(session: Any) -> None:
+    add_provider(session, "P2", kind="phc", region="KZ-ALA", capacity=100)
+    add_provider(session, "A2", kind="ambulance", region="KZ-ALA")
+    add_provider(session, "A3", kind="ambulance", region="KZ-ALA")
+    contract(session, "P2", [("phc", "12000000.00")])
+    first = contract(session, "A2", [("ambulance", "12000000.00")])
+    second = contract(session, "A3", [("ambulance", "12000000.00")])
+    for serial in range(1, 6):
+        attach(session, _person(session, serial), "P2", date(2025, 1, 1))
+    # 5 people, 2 stations: 3 and 2 (the first by id takes the remainder); 3 × 360.27 = 1,080.81,
+    # 2 × 360.27 = 720.54 — the same whether one contract or all are run
+    assert _run(session, first)["lines"] == [{"method": "ambulance_per_capita", "quantity": 3, "amount": "1080.81"}]
+    assert _run(session, second)["lines"] == [{"method": "ambulance_per_capita", "quantity": 2, "amount": "720.54"}]
+    every = {r.contract_id: r.as_dict()["lines"] for r in run_month(session, KZ, MARCH, today=APRIL_2)}
+    assert every[first][0]["amount"] == "1080.81" and every[second][0]["amount"] == "720.54"

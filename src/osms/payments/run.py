@@ -28,7 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
-from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy import and_, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from osms.attachment import queries as attachment
@@ -271,8 +271,12 @@ def ambulance_population(session: Session, month: date, contracts: Sequence[_Con
         if clinic in regions:
             by_region[regions[clinic]] += people
     out: dict[str, int] = {}
+    # every ambulance contract of the month in the regions asked about (a run of one contract
+    # splits the same way as a run of all)
+    wanted = {c.region for c in contracts}
+    every = [c for c in _contracts(session, month, None) if "ambulance" in c.sums and c.region in wanted]
     grouped: dict[str, list[str]] = defaultdict(list)
-    for c in contracts:
+    for c in every:
         grouped[c.region].append(c.contract_id)
     for region, ids in grouped.items():
         total = by_region.get(region, 0)
@@ -660,7 +664,7 @@ def _store(
 
 
 def _trace_records(session: Session, month: date, run_ids: Sequence[int]) -> None:
-    """Each record priced into a line or left unpaid → its trace (two ``INSERT ... SELECT``)."""
+    """Each record priced into a line or left unpaid → its trace (one ``INSERT ... SELECT``)."""
     from osms.payments.run_pricing import _records, combo_expression, contract_map, unpaid_expression
 
     if not run_ids:
@@ -678,30 +682,38 @@ def _trace_records(session: Session, month: date, run_ids: Sequence[int]) -> Non
         .join(cmap, and_(cmap.c.provider_id == r.c.provider_id, cmap.c.care_type == r.c.care_type))
         .join(PaymentRun, and_(PaymentRun.contract_id == cmap.c.contract_id, PaymentRun.month == month))
         .join(PaymentRunPrice, and_(PaymentRunPrice.run_month == month, PaymentRunPrice.combo == combo))
-        .where(r.c.month == month, PaymentRun.id.in_(run_ids))
-        .subquery("b")
+        .where(r.c.month == month, PaymentRun.id.in_(run_ids), PaymentRunPrice.method != "per_capita")
+        .cte("b")
+        .prefix_with("MATERIALIZED")
     )  # fmt: skip
-    to_line = (
-        select(base.c.run_id, literal("line"), PaymentRunLine.id, base.c.record_ref, base.c.price_id, base.c.amount)
-        .join(
+    paid = and_(base.c.unpaid.is_(None), base.c.price.is_not(None))
+    code = func.coalesce(base.c.unpaid, pricing.NO_TARIFF)
+    every = (
+        select(
+            base.c.run_id,
+            case((paid, literal("line")), else_=literal("unpaid")),
+            func.coalesce(PaymentRunLine.id, PaymentRunUnpaid.id),
+            base.c.record_ref,
+            base.c.price_id,
+            base.c.amount,
+        )
+        .select_from(base)
+        .outerjoin(
             PaymentRunLine,
             and_(
+                paid,
                 PaymentRunLine.run_id == base.c.run_id,
                 PaymentRunLine.method == base.c.method,
                 PaymentRunLine.care_type == base.c.care_type,
             ),
         )
-        .where(base.c.unpaid.is_(None), base.c.price.is_not(None))
-    )
-    code = func.coalesce(base.c.unpaid, pricing.NO_TARIFF)
-    to_unpaid = (
-        select(base.c.run_id, literal("unpaid"), PaymentRunUnpaid.id, base.c.record_ref, base.c.price_id, base.c.amount)
-        .join(PaymentRunUnpaid, and_(PaymentRunUnpaid.run_id == base.c.run_id, PaymentRunUnpaid.code == code))
-        .where(base.c.method != "per_capita", (base.c.unpaid.is_not(None)) | base.c.price.is_(None))
+        .outerjoin(
+            PaymentRunUnpaid,
+            and_(~paid, PaymentRunUnpaid.run_id == base.c.run_id, PaymentRunUnpaid.code == code),
+        )
     )
     columns = ["run_id", "target", "target_id", "record_ref", "price_id", "amount"]
-    session.execute(insert(PaymentRunTrace).from_select(columns, to_line))
-    session.execute(insert(PaymentRunTrace).from_select(columns, to_unpaid))
+    session.execute(insert(PaymentRunTrace).from_select(columns, every))
     session.flush()
 
 

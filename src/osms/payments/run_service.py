@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from osms.core import audit
 from osms.core.authz import authorize
 from osms.core.config import get_settings
 from osms.core.errors import InvalidInput, NotFound
@@ -71,7 +72,24 @@ def compute(
     authorize(session, principal, PAYMENT_RUN, None, channel=channel)
     if contract_id is not None and _provider_of(session, contract_id) is None:
         raise NotFound(f"no contract {contract_id}")
-    return run_month(session, _book(rulebook), parse_month(str(month)), contract_id=contract_id, today=today)
+    start = parse_month(str(month))
+    runs = run_month(session, _book(rulebook), start, contract_id=contract_id, today=today)
+    _audit(session, principal, channel, "payment.run.compute", contract_id, start, f"{len(runs)} contract(s)")
+    return runs
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    channel: str,
+    action: str,
+    contract_id: str | None,
+    month: date,
+    detail: str | None = None,
+) -> None:
+    """The audit entry of a write (a run holds sums, not persons: no subject)."""
+    where = f"payment-runs/{contract_id}/{month:%Y-%m}" if contract_id else f"payment-runs/{month:%Y-%m}"
+    audit.record(session, principal, channel=channel, action=action, resource=where, detail=detail)
 
 
 def view(session: Session, principal: Principal, contract_id: str, month: str | date, *, channel: str) -> ContractRun:
@@ -91,7 +109,9 @@ def protocol(
     rulebook: str | Rulebook | None = None,
 ) -> ContractRun:
     _authorized(session, principal, PAYMENT_RUN_MANAGE, contract_id, channel)
-    return protocol_steps.protocol(session, _book(rulebook), contract_id, parse_month(str(month)), today=today)
+    run = protocol_steps.protocol(session, _book(rulebook), contract_id, parse_month(str(month)), today=today)
+    _audit(session, principal, channel, "payment.run.protocol", contract_id, run.month)
+    return run
 
 
 def object_to(
@@ -106,7 +126,9 @@ def object_to(
     rulebook: str | Rulebook | None = None,
 ) -> ContractRun:
     _authorized(session, principal, PAYMENT_RUN_OBJECT, contract_id, channel)
-    return protocol_steps.object_to(session, _book(rulebook), contract_id, parse_month(str(month)), note, today=today)
+    run = protocol_steps.object_to(session, _book(rulebook), contract_id, parse_month(str(month)), note, today=today)
+    _audit(session, principal, channel, "payment.run.object", contract_id, run.month)
+    return run
 
 
 def answer(
@@ -120,7 +142,9 @@ def answer(
     today: date | None = None,
 ) -> ContractRun:
     _authorized(session, principal, PAYMENT_RUN_MANAGE, contract_id, channel)
-    return protocol_steps.answer(session, contract_id, parse_month(str(month)), note, today=today)
+    run = protocol_steps.answer(session, contract_id, parse_month(str(month)), note, today=today)
+    _audit(session, principal, channel, "payment.run.answer", contract_id, run.month)
+    return run
 
 
 def sign(
@@ -134,9 +158,11 @@ def sign(
     rulebook: str | Rulebook | None = None,
 ) -> ContractRun:
     _authorized(session, principal, PAYMENT_RUN_MANAGE, contract_id, channel)
-    return protocol_steps.sign(
+    run = protocol_steps.sign(
         session, _book(rulebook), contract_id, parse_month(str(month)), signed_by=principal.username, today=today
     )
+    _audit(session, principal, channel, "payment.run.sign", contract_id, run.month, f"payable {run.payable:.2f}")
+    return run
 
 
 def adjust(
@@ -154,6 +180,7 @@ def adjust(
     row = protocol_steps.adjust(
         session, contract_id, parse_month(str(month)), amount, reason, created_by=principal.username
     )
+    _audit(session, principal, channel, "payment.run.adjust", contract_id, row.month, f"{row.amount:.2f}: {row.reason}")
     return {
         "id": row.id,
         "contract_id": row.contract_id,
