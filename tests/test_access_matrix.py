@@ -862,6 +862,35 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/payment-runs/{contract_id}/{month}/adjustments",
           post("/api/v1/payment-runs/C-NONE/2026-11/adjustments", lambda s: {"amount": "10.00", "reason": "r"}),
           ROLE_CASES, roles_of("operator"), None, "payment.run.manage.denied", ok=404),
+    # --- acts (payments: the statement, the run page, the act and the payment orders) -------------
+    # The world has no payment run: the statement is empty, an act or a step names an unknown
+    # contract (404 once allowed; a provider's login is refused it like another's).
+    Route("GET", "/payments/statement", get("/payments/statement", provider=CLINIC, month="2026-11"), CLINIC_CASES,
+          CLINIC_DATA, None, "payment.run.read.denied", page=True),
+    Route("GET", "/payments/statement.pdf", get("/payments/statement.pdf", contract="X-1", month="2026-11"),
+          ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404, page=True),
+    Route("POST", "/payments/statement/objection",
+          form("/payments/statement/objection", lambda s: {"contract": "X-1", "month": "2026-11", "note": "n"}),
+          ROLE_CASES, roles_of("operator"), None, "payment.run.object.denied", ok=404, page=True),
+    Route("GET", "/payments/runs", get("/payments/runs", month="2026-11"), ROLE_CASES,
+          roles_of("operator", "auditor"), None, "payment.run.read.denied", page=True),
+    Route("POST", "/payments/runs", form("/payments/runs", lambda s: {"month": "2020-01"}), ROLE_CASES,
+          roles_of("operator"), None, "payment.run.compute.denied", ok=303, page=True),
+    Route("POST", "/payments/runs/{contract_id}/protocol",
+          form("/payments/runs/X-1/protocol", lambda s: {"month": "2026-11"}), ROLE_CASES,
+          roles_of("operator"), None, "payment.run.manage.denied", ok=404, page=True),
+    Route("POST", "/payments/runs/{contract_id}/answer",
+          form("/payments/runs/X-1/answer", lambda s: {"month": "2026-11", "note": "n"}), ROLE_CASES,
+          roles_of("operator"), None, "payment.run.manage.denied", ok=404, page=True),
+    Route("POST", "/payments/runs/{contract_id}/sign",
+          form("/payments/runs/X-1/sign", lambda s: {"month": "2026-11"}), ROLE_CASES,
+          roles_of("operator"), None, "payment.run.manage.denied", ok=404, page=True),
+    Route("GET", "/payments/orders.csv", get("/payments/orders.csv", due_by="2026-12-31"), ROLE_CASES,
+          roles_of("operator"), None, "payments.orders.read.denied", page=True),
+    Route("GET", "/api/v1/payment-runs/{contract_id}/{month}/act.pdf", get("/api/v1/payment-runs/X-1/2026-11/act.pdf"),
+          ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404),
+    Route("GET", "/api/v1/payment-orders", get("/api/v1/payment-orders", due_by="2026-12-31"), ROLE_CASES,
+          roles_of("operator"), None, "payments.orders.read.denied"),
 )
 # fmt: on
 
@@ -1018,6 +1047,8 @@ COMMANDS = (
         "payments.per_capita.read",
         "operator",
     ),
+    # acts (payments: the payment-order file)
+    (["payments", "orders", "--due-by", "2026-12-31"], 0, "payments.orders.read", "operator"),
 )
 
 

@@ -42,10 +42,12 @@ from osms.coverage.pages import PAGES as coverage_pages
 from osms.fhir.api import router as fhir_router
 from osms.fhir.claims import router as fhir_claims_router
 from osms.fhir.providers import router as fhir_providers_router
+from osms.payments.acts_api import router as payment_acts_router
 from osms.payments.api import router as tariffs_router
 from osms.payments.pages import PAGES as payments_pages
 from osms.payments.percapita_pages import PAGES as per_capita_pages
 from osms.payments.run_api import router as payment_runs_router
+from osms.payments.statement_pages import PAGES as payment_statement_pages
 from osms.providers.api import router as providers_router
 from osms.providers.contracts_api import router as contracts_router
 from osms.providers.pages import PAGES as providers_pages
@@ -81,6 +83,7 @@ PAGES: tuple[PageSet, ...] = (
     claims_provider_pages,
     monitoring_pages,
     payments_pages,
+    payment_statement_pages,
     per_capita_pages,
 )
 
@@ -154,6 +157,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(tariffs_router)
     app.include_router(payment_runs_router)
+    app.include_router(payment_acts_router)
     install_pages(app, PAGES)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

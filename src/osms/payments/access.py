@@ -76,3 +76,20 @@ PER_CAPITA_READ = authz.declare(
         person_subject=False,
     )
 )
+
+# --- acts ------------------------------------------------------------------------------------
+# The statement and run pages, the act as a PDF (docs/payments.md, "The act and the payment
+# orders" and "Pages") read and act through the run's actions above: ``payment.run:read`` (a
+# provider's statement and its act), ``payment.run:compute`` (run the month),
+# ``payment.run:manage`` (protocol, answer, sign), ``payment.run:object`` (the objection).
+
+#: The payment-order file for the bank: the fund's operators.
+ORDERS_READ = authz.declare(
+    authz.Action(
+        "payments.orders:read",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not take the fund's payment orders",
+        resource="payments/orders",
+        person_subject=False,
+    )
+)

@@ -21,3 +21,12 @@ CORRECTION_LABELS = {
 }
 
 LABELS = {"payment_method": METHOD_LABELS, "correction_factor": CORRECTION_LABELS}
+
+# --- acts ------------------------------------------------------------------------------------
+#: A line of the monthly run (``payments.models.LINE_METHODS``): the methods, the ambulance's two.
+LINE_METHOD_LABELS = {
+    **METHOD_LABELS,
+    "ambulance_per_capita": N_("Ambulance, per attached person"),
+    "ambulance_per_call": N_("Per ambulance call"),
+}
+LABELS["payment_line"] = LINE_METHOD_LABELS
