@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from osms.claims import appeals, monitoring
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import IDENT_PATTERN
 from osms.registry.regions import regions
 
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
@@ -190,7 +191,12 @@ def findings(
 def provider_defects(
     session: DbSession,
     principal: CurrentPrincipal,
-    provider_id: Annotated[str, Path(description="provider_id", max_length=32)],
+    provider_id: Annotated[
+        str,
+        Path(
+            description="The provider's id in the register", max_length=32, json_schema_extra={"pattern": IDENT_PATTERN}
+        ),
+    ],
     month: Annotated[str | None, Query(description="YYYY-MM", pattern=MONTH)] = None,
     status: Annotated[str | None, Query(json_schema_extra={"enum": list(appeals.STATUSES)})] = None,
 ) -> dict[str, Any]:

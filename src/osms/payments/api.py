@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from osms.claims.vocabulary import CARE_FORMS, OUTCOMES
 from osms.core.config import get_settings
 from osms.core.http import CurrentPrincipal, DbSession
+from osms.core.openapi import IDENT_PATTERN
 from osms.payments.capitation import read_per_capita
 from osms.payments.tariff import REFUSALS, open_rulebook, price
 from osms.rulebooks.api import rulebook_schema
@@ -224,7 +225,12 @@ class PerCapitaOut(BaseModel):
 def provider_per_capita(
     session: DbSession,
     principal: CurrentPrincipal,
-    provider_id: Annotated[str, Path(description="provider_id", max_length=32)],
+    provider_id: Annotated[
+        str,
+        Path(
+            description="The provider's id in the register", max_length=32, json_schema_extra={"pattern": IDENT_PATTERN}
+        ),
+    ],
     month: Annotated[str, Query(description="YYYY-MM", pattern=r"^[12]\d{3}-(0[1-9]|1[0-2])$")],
     rulebook: Annotated[
         str | None,
