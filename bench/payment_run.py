@@ -85,7 +85,8 @@ def load(engine: Engine, people: int, services: int) -> dict[str, int]:
             "COPY provider (provider_id, bin, name, region, kind, status, own_is, tax_arrears) FROM STDIN"
         ) as cp:
             for k, p in enumerate(clinics + hospitals):
-                cp.write_row((p, f"{k:012d}", f"Provider {p}", "KZ-ALA", "phc" if p.startswith("PHC") else "hospital", "active", False, 0))  # fmt: skip
+                kind = "phc" if p.startswith("PHC") else "hospital"
+                cp.write_row((p, f"{k:012d}", f"Provider {p}", "KZ-ALA", kind, "active", False, 0))
         with cur.copy("COPY provider_resource (provider_id, resource, quantity) FROM STDIN") as cp:
             for p in clinics:
                 cp.write_row((p, "phc_capacity", 10_000_000))
@@ -94,7 +95,9 @@ def load(engine: Engine, people: int, services: int) -> dict[str, int]:
             "advance_percent, place_of_service, created_by) FROM STDIN"
         ) as cp:
             for cid, p in dict.fromkeys((c, p) for c, p, _ in contracts):
-                cp.write_row((cid, p, "fund", "2026-01-01", "2026-12-31", "2025-12-20", "p19_reserve", 0, "Almaty", "bench"))  # fmt: skip
+                cp.write_row(
+                    (cid, p, "fund", "2026-01-01", "2026-12-31", "2025-12-20", "p19_reserve", 0, "Almaty", "bench")
+                )
         with cur.copy("COPY contract_month (contract_id, care_type, month, volume, sum) FROM STDIN") as cp:
             for cid, _, care in contracts:
                 for m in range(1, 13):
