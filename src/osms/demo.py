@@ -666,9 +666,9 @@ def payment_showcase(engine: Engine, *, today: date | None = None) -> PaymentSho
                 )
             )
     hospital = (
-        next((r for r in runs if _partial(r) and r.deductions), None)
+        next((r for r in runs if _partial(r) and r.deductions_total > 0), None)
+        or next((r for r in runs if r.deductions_total > 0 and r not in clinics), None)
         or next((r for r in runs if _partial(r)), None)
-        or next((r for r in runs if r.deductions and r not in clinics), None)
     )
     if hospital is not None:
         shows = (("partial cases", _partial(hospital)), ("a confirmed defect's deduction", bool(hospital.deductions)))
