@@ -25,7 +25,7 @@ def test_demo_runs_the_payment_month_and_shows_statements(
     assert shown.contracts > 0 and shown.payable > 0
     what = [row[0] for row in shown.statements]
     assert what[0] == "a clinic's per capita with its reductions"
-    assert "attached" in shown.statements[0][2] and "payable" in shown.statements[0][2]
+    assert "attached" in shown.statements[0][2] and "reduction uninsured (0.9)" in shown.statements[0][2]
     assert "confirm_lapsed" in shown.confirmed
     # a confirmed defect's deduction with money in it (600 people, seed 5: a hospital's 5.1)
     assert any("deduction" in row[0] and "−0.00;" not in row[2].split("deduction", 1)[1] for row in shown.statements)
