@@ -8,10 +8,12 @@ role, prints the URL and the logins, and serves the pages and the API.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,6 +29,9 @@ from osms.core.db import get_engine, unit_of_work
 from osms.core.security import PUBLISHED_KEY, create_token, create_user, demo_secret_key
 from osms.registry.models import FamilyLink, Payer, Person
 from osms.registry.service import import_file, minor_age_on
+
+if TYPE_CHECKING:
+    from osms.payments.run import ContractRun
 
 console = Console(stderr=True)
 IMPORT_ORDER = ("payers", "persons", "families", "categories")
@@ -571,6 +576,9 @@ def demo_command(
     billed = services_showcase(engine, truth if truth.is_file() else None)
     if billed is not None:
         print_services(billed)
+        paid = payment_showcase(engine)
+        if paid is not None:
+            print_payments(paid)
     if token:
         console.print(f"  operator API token: {token}")
     # The URL on standard output too, for scripts that wait for it.
@@ -591,3 +599,112 @@ def use_demo_key(configured: str, var_dir: Path) -> None:
     os.environ["OSMS_SECRET_KEY"] = demo_secret_key(var_dir)
     get_settings.cache_clear()
     console.print(f"  the session key of this demo installation is in {var_dir / 'secret_key'}")
+
+
+@dataclass
+class PaymentShowcase:
+    """The payment month the demo runs for every contract (``osms payments run --month``)."""
+
+    month: str
+    contracts: int
+    payable: Decimal
+    confirmed: str  # how the deductions' defects came to be confirmed
+    statements: list[tuple[str, str, str]]  # (what, contract, its lines)
+    seconds: float
+
+
+def _statement(run: ContractRun) -> str:
+    data = run.as_dict()
+    parts = [f"{ln['method']} ×{ln['quantity']:,} = {ln['amount']}" for ln in data["lines"]]
+    parts += [f"unpaid {u['code']} ×{u['count']} ({u['amount']})" for u in data["unpaid"]]
+    parts += [f"deduction {d['code']} ×{d['count']} −{d['amount']}" for d in data["deductions"]]
+    return "; ".join(parts) + f"; payable {data['payable']}"
+
+
+def _partial(run: ContractRun) -> bool:
+    """A case line priced with a share (day hospital, home, death within 3 days, short stay, ...)."""
+    return any(ln["method"] != "per_capita" and any("share" in r for r in ln["rules"]) for ln in run.lines)
+
+
+def payment_showcase(engine: Engine, *, today: date | None = None) -> PaymentShowcase | None:
+    """Run the last full service month for every contract through the operator's service function
+    (``payments.run_service.compute``, what ``osms payments run`` calls). Potential defects whose
+    objection window lapsed are first confirmed the way the law does it (``confirm_lapsed`` on a day
+    after every deadline), so that the run deducts them."""
+    from osms.claims.monitoring import confirm_lapsed
+    from osms.payments import run_service
+    from osms.payments.capitation import per_capita
+    from osms.payments.tariff import open_rulebook
+    from osms.providers.cli import cli_principal
+
+    started = time.perf_counter()
+    day = today or fund_today()
+    month = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    lapse = day + timedelta(days=30)
+    book = open_rulebook(get_settings().rulebook)
+    statements: list[tuple[str, str, str]] = []
+    with unit_of_work(engine) as session:
+        confirmed = confirm_lapsed(session, today=lapse, rulebook=book)
+        runs = run_service.compute(session, cli_principal(), month, channel="cli", today=day, rulebook=book)
+        if not runs:
+            return None
+        clinics = [r for r in runs if any(ln["method"] == "per_capita" for ln in r.lines)]
+        if clinics:
+            clinic = max(clinics, key=lambda r: r.lines[0]["quantity"])
+            pc = per_capita(session, book, clinic.provider_id, month, today=day)
+            cuts = "; ".join(
+                f"reduction {x.code}{f' ({x.share})' if x.share else ''} {x.people:,} people "
+                f"−{x.amount:,.2f} [{x.status}]"
+                for x in pc.reductions
+            )
+            statements.append(
+                (
+                    "a clinic's per capita with its reductions",
+                    clinic.contract_id,
+                    f"{pc.attached:,} attached, rate {pc.rate}/person; {cuts or 'no reduction'}; "
+                    f"per capita {pc.amount:,.2f}; payable {clinic.payable:,.2f}",
+                )
+            )
+    hospital = (
+        next((r for r in runs if _partial(r) and r.deductions_total > 0), None)
+        or next((r for r in runs if r.deductions_total > 0 and r not in clinics), None)
+        or next((r for r in runs if _partial(r)), None)
+    )
+    if hospital is not None:
+        shows = (("partial cases", _partial(hospital)), ("a confirmed defect's deduction", bool(hospital.deductions)))
+        what = "a hospital: " + ", ".join(x for x, on in shows if on)
+        statements.append((what, hospital.contract_id, _statement(hospital)))
+    unpaid = next((r for r in runs if r.unpaid and r is not hospital), None)
+    if unpaid is not None:
+        statements.append(("services left unpaid, with the reason", unpaid.contract_id, _statement(unpaid)))
+    return PaymentShowcase(
+        month=month.isoformat()[:7],
+        contracts=len(runs),
+        payable=sum((r.payable for r in runs), Decimal(0)),
+        confirmed=(
+            f"{confirmed:,} potential defect(s) confirmed as the law does: their objection window lapsed "
+            f"(claims.monitoring.confirm_lapsed as of {lapse})"
+        ),
+        statements=statements,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def print_payments(shown: PaymentShowcase) -> None:
+    table = Table(
+        title=(
+            f"Payment month {shown.month}: {shown.contracts:,} contracts run, {shown.payable:,.2f} payable "
+            f"(as operator: osms payments run --month {shown.month} [--contract ID])"
+        )
+    )
+    for col in ("statement", "contract", "lines, unpaid, deductions, payable"):
+        table.add_column(col)
+    for row in shown.statements:
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"  {shown.confirmed}")
+    console.print(
+        "  SYNTHETIC  the demo's tariffs, per-capita rates and coefficients are synthetic "
+        "(demonstration tables, not the ministry's), like its country"
+    )
+    console.print(f"  payment month  {shown.seconds:.1f} s")
