@@ -237,15 +237,17 @@ def load_country(engine: Engine, country: Country, rows: int) -> None:
                 [(f"C-{p}", p) for p in dict.fromkeys(p for p, _ in contracts)],
             )
             conn.exec_driver_sql(
-                "INSERT INTO contract_month (contract_id, care_type, month, volume, sum) VALUES (?, ?, ?, 1000, 1000000)",
+                "INSERT INTO contract_month (contract_id, care_type, month, volume, sum) "
+                "VALUES (?, ?, ?, 1000, 1000000)",
                 [(f"C-{p}", care, m) for p, care in contracts for m in months],
             )
             conn.exec_driver_sql(
                 "INSERT INTO attachment (iin, clinic_id, valid_from, home_visits, kind) VALUES (?, ?, ?, 0, 'first')",
                 attachments,
             )
+            marks = ", ".join("?" for _ in record_cols.split(", "))
             conn.exec_driver_sql(
-                f"INSERT INTO service_record ({record_cols}) VALUES ({', '.join('?' for _ in record_cols.split(', '))})",
+                f"INSERT INTO service_record ({record_cols}) VALUES ({marks})",
                 [tuple(None if v == "\\N" else v for v in line.rstrip("\n").split("\t")) for line in register],
             )
         del rng
