@@ -19,32 +19,13 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from osms.attachment.models import Attachment
+from osms.claims.intake import COLUMNS
 from osms.core.identity import make_iin
 from osms.providers import contracts
 from osms.providers.contracts import CareLine, ContractDraft
 from osms.providers.models import Provider, ProviderResource
 from osms.registry.models import Person
 from osms.rulebooks.loader import load_rulebook
-
-#: The service-report file's columns, in the issue's order (the file may put them in any order).
-COLUMNS = (
-    "record_id",
-    "provider_id",
-    "iin",
-    "care_form",
-    "care_type",
-    "service_code",
-    "case_group",
-    "icd10",
-    "procedures",
-    "date_from",
-    "date_to",
-    "outcome",
-    "referral",
-    "emergency",
-    "quantity",
-    "doctor_iin",
-)
 
 
 def iin(birth: date, sex: Literal["M", "F"], serial: int = 1) -> str:

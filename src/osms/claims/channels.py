@@ -20,30 +20,11 @@ from sqlalchemy.orm import Session
 
 from osms.claims import intake
 from osms.claims.access import SERVICE_REPORT_SEND
-from osms.claims.intake import IntakeResult, RowOutcome
+from osms.claims.intake import COLUMNS, IntakeResult, RowOutcome
 from osms.core.authz import authorize
 from osms.core.errors import InvalidInput
 from osms.core.i18n import label
 
-#: The service-report file's columns (any order in a file; every one a field of a JSON record).
-COLUMNS = (
-    "record_id",
-    "provider_id",
-    "iin",
-    "care_form",
-    "care_type",
-    "service_code",
-    "case_group",
-    "icd10",
-    "procedures",
-    "date_from",
-    "date_to",
-    "outcome",
-    "referral",
-    "emergency",
-    "quantity",
-    "doctor_iin",
-)
 #: The most records one request may carry (a day's report of a large hospital; a clinic's larger
 #: files go through ``osms services ingest``).
 MAX_RECORDS = 10_000

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from osms.claims import channels
+from osms.claims.intake import COLUMNS
 from osms.claims.vocabulary import CARE_FORMS, OUTCOMES, REJECT_CODES
 from osms.core.config import get_settings
 from osms.core.errors import OsmsError
@@ -154,7 +155,7 @@ _REPORT_BODY: dict[str, Any] = {
             },
             "text/csv": {
                 "schema": {"type": "string"},
-                "example": ",".join(channels.COLUMNS)
+                "example": ",".join(COLUMNS)
                 + "\nV-2026-000123,ALM-1,860101300017,phc,phc,A01.003.000,,J06.9,,2026-03-02,2026-03-02,"
                 "completed,false,false,1,\n",
             },

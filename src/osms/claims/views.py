@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -614,14 +615,8 @@ def defect_statuses(session: Session) -> list[tuple[str, int]]:
     return [(s, int(n)) for s, n in rows]
 
 
-def cases_of_record(session: Session, ref: int) -> list[CaseLine]:
-    """The monitoring cases on a record (a death's review, a complaint), newest first."""
-    rows = session.execute(
-        select(MonitoringCase, ServiceRecord.record_id, ServiceRecord.iin)
-        .join(ServiceRecord, ServiceRecord.id == MonitoringCase.record_ref)
-        .where(MonitoringCase.record_ref == ref)
-        .order_by(MonitoringCase.opened_on.desc(), MonitoringCase.id.desc())
-    ).all()
+def _case_lines(rows: Sequence[Any]) -> list[CaseLine]:
+    """``CaseLine``s of rows ``(MonitoringCase, record_id, iin)``."""
     return [
         CaseLine(
             c.id,
@@ -639,6 +634,17 @@ def cases_of_record(session: Session, ref: int) -> list[CaseLine]:
         )  # fmt: skip
         for c, record_id, iin in rows
     ]
+
+
+def cases_of_record(session: Session, ref: int) -> list[CaseLine]:
+    """The monitoring cases on a record (a death's review, a complaint), newest first."""
+    rows = session.execute(
+        select(MonitoringCase, ServiceRecord.record_id, ServiceRecord.iin)
+        .join(ServiceRecord, ServiceRecord.id == MonitoringCase.record_ref)
+        .where(MonitoringCase.record_ref == ref)
+        .order_by(MonitoringCase.opened_on.desc(), MonitoringCase.id.desc())
+    ).all()
+    return _case_lines(rows)
 
 
 def cases_of(session: Session, provider_id: str, month: date) -> list[CaseLine]:
@@ -651,20 +657,4 @@ def cases_of(session: Session, provider_id: str, month: date) -> list[CaseLine]:
         .order_by(MonitoringCase.opened_on.desc(), MonitoringCase.id.desc())
         .limit(PAGE_LIMIT)
     ).all()
-    return [
-        CaseLine(
-            c.id,
-            c.kind,
-            c.trigger,
-            c.provider_id,
-            c.month,
-            c.opened_on,
-            c.due_on,
-            c.status,
-            c.note,
-            c.record_ref,
-            record_id,
-            iin,
-        )  # fmt: skip
-        for c, record_id, iin in rows
-    ]
+    return _case_lines(rows)
