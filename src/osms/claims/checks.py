@@ -38,11 +38,8 @@ from osms.claims.rulebook import ClaimsTopic
 from osms.claims.vocabulary import ROUND_THE_CLOCK_FORMS
 from osms.core.bulkload import stage_rows
 from osms.core.progress import Reporter, Silent
-from osms.coverage.rulebook import CoverageTopic
-from osms.coverage.rules import MonthFacts
-from osms.coverage.service import evaluate_facts, load_facts
+from osms.coverage.service import InsuredMemo, load_facts
 from osms.providers import queries as providers
-from osms.registry.service import PersonFacts
 from osms.rulebooks.loader import Rulebook
 
 TOUCHED = "claims_touched"
@@ -173,40 +170,13 @@ def _prepare(c: _Checks) -> int:
     return 0
 
 
-class _InsuredMemo:
-    """``evaluate_facts(...).insured``, memoised on what the evaluation reads: the day, the person's
-    month facts and category memberships, the death date, and the birth date as the status rules
-    use it (its month when on or after the insurance start, else only "before the start"; and
-    whether the person was born by the day). Persons with the same facts share one evaluation."""
-
-    def __init__(self, book: Rulebook) -> None:
-        self.book = book
-        self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
-        self.known: dict[tuple[Any, ...], bool] = {}
-
-    def __call__(
-        self, iin: str, day: date, persons: dict[str, PersonFacts], months: dict[str, list[MonthFacts]]
-    ) -> bool:
-        person = persons.get(iin)
-        if person is None:
-            key: tuple[Any, ...] = (day, None)
-        else:
-            birth = person.birth_date
-            born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "before", birth > day)
-            key = (day, tuple(months.get(iin, ())), person.categories, person.death_date, born)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months).insured
-        return found
-
-
 def _not_covered(c: _Checks, session: Session) -> int:
     """Findings ``not_covered``: the benefits decision is "none" (see the module's docstring)."""
-    insured_on = _InsuredMemo(c.book)
+    insured_on = InsuredMemo(c.book)
     return sum(_not_covered_on(c, session, insured_on, defect, days) for defect, _, days, _ in c.scopes("not_covered"))
 
 
-def _not_covered_on(c: _Checks, session: Session, insured_on: _InsuredMemo, defect: str | None, days: str) -> int:
+def _not_covered_on(c: _Checks, session: Session, insured_on: InsuredMemo, defect: str | None, days: str) -> int:
     conn = c.conn
     planned = tuple(code for code, kind in CARE_TYPES.items() if kind.nature != "emergency")
     keys = conn.exec_driver_sql(

@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Subquery, Table, column, exists, func, select, table, text
+from sqlalchemy import Select, Subquery, Table, column, exists, func, select, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 
@@ -766,18 +766,19 @@ SUMMARY_CHUNK = 500  # IINs per IN (...) list
 
 
 def summary_months(
-    session: Session, iins: list[str], first: Month, last: Month
+    session: Session, iins: list[str] | Select[Any], first: Month, last: Month
 ) -> Iterator[tuple[str, int, int, str, date]]:
     """The coverage-summary rows of ``iins`` for ``first..last``: (iin, month index, kinds bits,
-    payer of the largest payment, first value date); a few queries, never one per IIN."""
+    payer of the largest payment, first value date); a few queries, never one per IIN. ``iins`` is
+    a list (read by chunks of ``SUMMARY_CHUNK``) or a one-column SELECT of IINs (one statement)."""
+    in_window = (PersonMonth.period >= first, PersonMonth.period <= last)
+    if isinstance(iins, Select):
+        # The month as its index: callers cache Month objects.
+        yield from session.execute(queries.summary_months().where(PersonMonth.iin.in_(iins), *in_window))
+        return
     for start in range(0, len(iins), SUMMARY_CHUNK):
         chunk = iins[start : start + SUMMARY_CHUNK]
-        # The month as its index: callers cache Month objects.
-        yield from session.execute(
-            queries.summary_months().where(
-                PersonMonth.iin.in_(chunk), PersonMonth.period >= first, PersonMonth.period <= last
-            )
-        )
+        yield from session.execute(queries.summary_months().where(PersonMonth.iin.in_(chunk), *in_window))
 
 
 def paid_for(session: Session, payer_id: str, iins: Sequence[str], first: Month, last: Month) -> set[str]:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from osms.contributions.queries import PAYMENT_KINDS
@@ -95,17 +95,56 @@ def category_label(lang: str, code: str) -> str:
 
 
 def load_facts(
-    session: Session, iins: Sequence[str], on: date, book: Rulebook
+    session: Session, iins: Sequence[str] | Select[Any], on: date, book: Rulebook
 ) -> tuple[dict[str, PersonFacts], dict[str, list[rules.MonthFacts]]]:
     """The registry facts (``registry.service.person_facts``: the person and the memberships that
     overlap the window up to D) and the summary months of the window (``rules.window``: ``book``'s
-    figures in force on D), for ``iins``: a few queries per chunk of IINs, never one per IIN."""
+    figures in force on D), for ``iins``: a list of IINs (a few queries per chunk, never one per
+    IIN) or a one-column SELECT of IINs (two statements for a whole population)."""
     first, last = rules.window(on, book)
     persons = person_facts(session, iins, first.first_day, on)
     months: dict[str, list[rules.MonthFacts]] = {}
-    for iin, period, kinds, payer, first_value_date in summary_months(session, list(iins), first, last):
+    wanted = iins if isinstance(iins, Select) else list(iins)
+    for iin, period, kinds, payer, first_value_date in summary_months(session, wanted, first, last):
         months.setdefault(iin, []).append(rules.MonthFacts(month_of(period), kinds_of(kinds), payer, first_value_date))
     return persons, months
+
+
+class InsuredMemo:
+    """``evaluate_facts(...).insured``, memoised on what the evaluation reads: the day, the person's
+    month facts and category memberships, the death date, and the birth date as the status rules
+    use it (its month when on or after the insurance start, else only "before the start"; and
+    whether the person was born by the day). Persons with the same facts share one evaluation; the
+    claims checks and the per-capita reductions ask through one memo."""
+
+    def __init__(self, book: Rulebook) -> None:
+        self.book = book
+        self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
+        self.known: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(
+        self, iin: str, day: date, persons: dict[str, PersonFacts], months: dict[str, list[rules.MonthFacts]]
+    ) -> bool:
+        person = persons.get(iin)
+        if person is None:
+            key: tuple[Any, ...] = (day, None)
+        else:
+            birth = person.birth_date
+            born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "before", birth > day)
+            key = (day, tuple(months.get(iin, ())), person.categories, person.death_date, born)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months).insured
+        return found
+
+
+def insured_among(session: Session, iins: Select[Any], on: date, book: Rulebook) -> set[str]:
+    """Which IINs of a population (a one-column SELECT of IINs, e.g. the people attached to the
+    clinics on a day) are insured on ``on``: their facts read in two statements, each distinct set
+    of facts evaluated once (``InsuredMemo``). An IIN the registry does not know is not insured."""
+    persons, months = load_facts(session, iins, on, book)
+    insured = InsuredMemo(book)
+    return {iin for iin in persons if insured(iin, on, persons, months)}
 
 
 def evaluate_facts(

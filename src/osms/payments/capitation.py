@@ -5,8 +5,8 @@
 ``per_capita_all(session, book, month)`` for every PHC provider of the register at once (the
 monthly run). Both are set-based: one aggregation of the attachment register joined to the
 registry (people by provider, sex and age band), and, where a reduction rule is in force, one
-read of the attached IINs whose insured status is evaluated in batches
-(``coverage.service.load_facts``/``evaluate_facts``); never a query per person.
+read of the attached people's insured status (``coverage.service.insured_among``, driven by the
+same SELECT of the attached people: no list of IINs bound); never a query per person.
 
 Our readings (documented in docs/payments.md):
 
@@ -45,7 +45,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from osms.attachment import queries as attachment
@@ -56,8 +56,7 @@ from osms.core.clock import fund_today
 from osms.core.errors import OsmsError
 from osms.core.periods import Month
 from osms.core.security import Principal
-from osms.coverage.rulebook import CoverageTopic
-from osms.coverage.service import evaluate_facts, load_facts
+from osms.coverage.service import insured_among
 from osms.providers import queries as providers
 from osms.registry import queries as registry
 from osms.rulebooks.entries import Entry
@@ -84,8 +83,6 @@ BAND_NAMES: Final[tuple[str, ...]] = tuple(
 )
 #: The reduction codes, in the order they are listed.
 REDUCTIONS: Final[tuple[str, ...]] = ("uninsured", "no_service_year", "no_service_year_earlier", "excess_norm")
-#: How many IINs are evaluated per batch of insured-status facts.
-CHUNK: Final = 20_000
 FOUR: Final = Decimal("0.0001")
 
 
@@ -230,13 +227,15 @@ def _attached_on(day: date, provider_ids: Sequence[str] | None) -> Any:
     return att, per, cond
 
 
-def _served(iin: Any, year: int) -> Any:
-    """EXISTS an accepted service record of ``iin`` in the calendar year ``year``."""
+def _served(year: int) -> Any:
+    """The distinct IINs with an accepted service record in the calendar year ``year`` (a derived
+    table the attached people are outer-joined to: one hash join, not a lookup per person)."""
     rec = claims.service_days().subquery("rec")
-    return exists(
-        select(literal(1))
-        .select_from(rec)
-        .where(rec.c.iin == iin, rec.c.date_from >= date(year, 1, 1), rec.c.date_from <= date(year, 12, 31))
+    return (
+        select(rec.c.iin)
+        .where(rec.c.date_from >= date(year, 1, 1), rec.c.date_from <= date(year, 12, 31))
+        .distinct()
+        .subquery("srv")
     )
 
 
@@ -256,57 +255,48 @@ def _population(session: Session, day: date, provider_ids: Sequence[str] | None)
     return out
 
 
+def _people_query(
+    day: date, provider_ids: Sequence[str] | None, *, year: int | None, only_unserved: bool
+) -> Select[Any]:
+    """``(provider_id, iin, served in year)`` of the people attached on ``day``; ``only_unserved``:
+    only those with no accepted service in ``year``."""
+    att, per, cond = _attached_on(day, provider_ids)
+    joined: Any = att.join(per, per.c.iin == att.c.iin)
+    served: Any = literal(False)
+    if year is not None:
+        srv = _served(year)
+        joined = joined.outerjoin(srv, srv.c.iin == att.c.iin)
+        served = srv.c.iin.is_not(None)
+        if only_unserved:
+            cond = and_(cond, srv.c.iin.is_(None))
+    return select(att.c.clinic_id, att.c.iin, served.label("served")).select_from(joined).where(cond)
+
+
 def _people(
     session: Session, day: date, provider_ids: Sequence[str] | None, *, year: int | None, only_unserved: bool = False
 ) -> list[tuple[str, str, bool]]:
     """``(provider_id, iin, served in year)`` of the people attached on ``day``: one read (the
     insured status needs their IINs). ``year`` None: served is False (not asked)."""
-    att, per, cond = _attached_on(day, provider_ids)
-    served: Any = _served(att.c.iin, year) if year is not None else literal(False)
-    if only_unserved and year is not None:
-        cond = and_(cond, ~_served(att.c.iin, year))
-        served = literal(False)
-    stmt: Select[Any] = (
-        select(att.c.clinic_id, att.c.iin, served.label("served"))
-        .select_from(att.join(per, per.c.iin == att.c.iin))
-        .where(cond)
-    )
+    stmt = _people_query(day, provider_ids, year=year, only_unserved=only_unserved)
     return [(c, i, bool(s)) for c, i, s in session.execute(stmt)]
 
 
-class _Insured:
-    """Insured status on a day for many IINs: ``load_facts`` per chunk, ``evaluate_facts`` memoised
-    on the facts it reads (people with the same facts share one evaluation)."""
-
-    def __init__(self, session: Session, book: Rulebook) -> None:
-        self.session = session
-        self.book = book
-        self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
-
-    def uninsured(self, iins: Iterable[str], day: date) -> set[str]:
-        numbers = sorted(set(iins))
-        found: set[str] = set()
-        memo: dict[tuple[Any, ...], bool] = {}
-        for start in range(0, len(numbers), CHUNK):
-            chunk = numbers[start : start + CHUNK]
-            persons, months = load_facts(self.session, chunk, day, self.book)
-            for iin in chunk:
-                person = persons.get(iin)
-                key: tuple[Any, ...]
-                if person is None:
-                    key = (None,)
-                else:
-                    # the birth date as the status rules read it (as claims.checks does): its month
-                    # when on or after the insurance start, else only "before"; born by the day
-                    birth = person.birth_date
-                    born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "", birth > day)
-                    key = (tuple(months.get(iin, ())), person.categories, person.death_date, born)
-                insured = memo.get(key)
-                if insured is None:
-                    insured = memo[key] = evaluate_facts(iin, day, self.book, persons, months).insured
-                if not insured:
-                    found.add(iin)
-        return found
+def _uninsured(
+    session: Session,
+    book: Rulebook,
+    day: date,
+    provider_ids: Sequence[str] | None,
+    people: Iterable[tuple[str, str, bool]],
+    *,
+    year: int | None = None,
+    only_unserved: bool = False,
+) -> set[str]:
+    """The IINs of ``people`` not insured on ``day``: the population's insured status read by
+    ``coverage.service.insured_among`` from the same SELECT of the attached people (no list of IINs
+    bound, two statements for the whole population)."""
+    population = _people_query(day, provider_ids, year=year, only_unserved=only_unserved).subquery("pop")
+    insured = insured_among(session, select(population.c.iin), day, book)
+    return {iin for _, iin, _ in people if iin not in insured}
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,7 +412,7 @@ def _compute(
     if uninsured_rule is not None or unserved_rule is not None:
         people = _people(session, day, scope, year=month.year if unserved_rule is not None else None)
         if uninsured_rule is not None:
-            uninsured = _Insured(session, book).uninsured((iin for _, iin, _ in people), day)
+            uninsured = _uninsured(session, book, day, scope, people)
 
     # December: the year's earlier months, for the people with no service in the year.
     earlier: dict[str, tuple[Fraction, set[str]]] = {}
@@ -442,7 +432,7 @@ def _compute(
                 continue
             past_population = _population(session, past_day, scope)
             missing = (
-                _Insured(session, book).uninsured((iin for _, iin, _ in rows), past_day)
+                _uninsured(session, book, past_day, scope, rows, year=month.year, only_unserved=True)
                 if past_uninsured is not None
                 else set()
             )

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, String, and_, any_, bindparam, or_, select
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -202,9 +202,9 @@ def cared_for(session: Session, citizen_iin: str, on: date, minor_age: int | Non
     }
 
 
-@dataclass(frozen=True, slots=True)
-class PersonFacts:
-    """What other rooms need to know of a person for a decision over a date range."""
+class PersonFacts(NamedTuple):
+    """What other rooms need to know of a person for a decision over a date range (a named tuple:
+    a population's worth of them is built at once, e.g. a month's per capita)."""
 
     iin: str
     birth_date: date | None
@@ -216,39 +216,36 @@ class PersonFacts:
 IN_CHUNK = 500  # IINs per IN (...) list
 
 
-def person_facts(session: Session, iins: Sequence[str], first: date, last: date) -> dict[str, PersonFacts]:
+def person_facts(
+    session: Session, iins: Sequence[str] | Select[Any], first: date, last: date
+) -> dict[str, PersonFacts]:
     """Known persons among ``iins`` with their category memberships overlapping ``first..last``:
-    one query per chunk of IINs (persons left-joined to their memberships), never one per person."""
-    found: dict[str, tuple[date | None, date | None, str]] = {}
+    two queries (persons, memberships), never one per person. ``iins`` is a list (read
+    by chunks of ``IN_CHUNK``) or a one-column SELECT of IINs (one statement: a population such
+    as the people attached to the clinics on a day, with no list of IINs bound)."""
     memberships: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
-    unique = list(dict.fromkeys(iins))
-    overlapping = and_(
-        PersonCategory.iin == Person.iin,
-        PersonCategory.valid_from <= last,
-        or_(PersonCategory.valid_to.is_(None), PersonCategory.valid_to >= first),
+    persons = select(Person.iin, Person.birth_date, Person.death_date, Person.residency)
+    overlapping = (
+        select(PersonCategory.iin, PersonCategory.category, PersonCategory.valid_from, PersonCategory.valid_to)
+        .where(
+            PersonCategory.valid_from <= last,
+            or_(PersonCategory.valid_to.is_(None), PersonCategory.valid_to >= first),
+        )
+        .order_by(PersonCategory.iin, PersonCategory.valid_from, PersonCategory.category)
     )
-    for start in range(0, len(unique), IN_CHUNK):
-        chunk = unique[start : start + IN_CHUNK]
-        for iin, birth, death, residency, code, valid_from, valid_to in session.execute(
-            select(
-                Person.iin,
-                Person.birth_date,
-                Person.death_date,
-                Person.residency,
-                PersonCategory.category,
-                PersonCategory.valid_from,
-                PersonCategory.valid_to,
-            )
-            .outerjoin(PersonCategory, overlapping)
-            .where(Person.iin.in_(chunk))
-            .order_by(Person.iin, PersonCategory.valid_from, PersonCategory.category)
-        ):
-            found[iin] = (birth, death, residency)
-            if code is not None:
-                memberships[iin].append((code, valid_from, valid_to))
+    if isinstance(iins, Select):
+        wanted: list[Any] = [iins]
+    else:
+        unique = list(dict.fromkeys(iins))
+        wanted = [unique[k : k + IN_CHUNK] for k in range(0, len(unique), IN_CHUNK)]
+    rows: list[Any] = []
+    for chunk in wanted:
+        rows.extend(session.execute(persons.where(Person.iin.in_(chunk))))
+        for iin, code, valid_from, valid_to in session.execute(overlapping.where(PersonCategory.iin.in_(chunk))):
+            memberships[iin].append((code, valid_from, valid_to))
     return {
         iin: PersonFacts(iin, birth, death, residency, tuple(memberships.get(iin, ())))
-        for iin, (birth, death, residency) in found.items()
+        for iin, birth, death, residency in rows
     }
 
 
