@@ -343,10 +343,13 @@ def run_of(session: Session, contract_id: str, month: date) -> RunView | None:
 
 
 def orders_due(session: Session, due_by: date) -> list[Order]:
-    """The payment orders of every signed act due on or before ``due_by`` (positive sums)."""
+    """The payment orders of every signed act and every advance due on or before ``due_by``
+    (positive sums)."""
+    from osms.payments.advances import orders_due as advance_orders
     from osms.payments.orders import payable
 
-    return payable((o for r in runs(session, signed_due_by=due_by) if (o := r.order()) is not None), due_by)
+    acts = [o for r in runs(session, signed_due_by=due_by) if (o := r.order()) is not None]
+    return payable([*acts, *advance_orders(session, due_by)], due_by)
 
 
 def contracts_of(views: Sequence[RunView]) -> list[str]:
