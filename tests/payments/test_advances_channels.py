@@ -9,11 +9,13 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from osms.cli import app as osms_cli
@@ -21,7 +23,13 @@ from osms.core.clock import fund_today
 from osms.core.config import get_settings
 from osms.core.db import get_engine, session_factory
 from osms.core.security import create_token, create_user
+from osms.payments import advances
+from osms.payments.run import run_month
+from osms.rulebooks.loader import load_rulebook
+from tests.payments.acts_world import World, logged, world
 from tests.payments.run_world import add_provider, contract
+
+__all__ = ["world"]
 
 
 @pytest.fixture
@@ -113,3 +121,22 @@ def test_api_decide_and_read(client: TestClient, land: dict[str, Any]) -> None:
     assert client.get("/api/v1/payment-advances", headers=_as(land, "clinic")).status_code == 403
     every = client.get("/api/v1/payment-advances", params={"year": 2026}, headers=_as(land, "auditor"))
     assert every.status_code == 200 and len(every.json()) == 1
+
+
+def test_the_statement_says_which_advance_it_withholds(app: Any, world: World, session: Session) -> None:
+    # the acts' world (tests/payments/acts_world.py): H1's March 2026 accrues 550,209.67 payable;
+    # with a 2025 contract H1 may have the advance on signing: 30% of 13,200,000.00 (12,000,000.00
+    # + 1,200,000.00) = 3,960,000.00; March withholds through its third part round(3,960,000 × 3 /
+    # 11) = 1,080,000.00, capped by the month's 550,209.67: payable 0.00
+    book = load_rulebook("kz-law")
+    contract(session, "H1", [("consult_diag", "120000.00")], valid_from=date(2025, 1, 1),
+             valid_to=date(2025, 12, 31), contract_id="C-H1-2025")  # fmt: skip
+    paid = advances.decide(session, book, world.contract_id, "signing", 2026, decided_by="op", percent=30,
+                           today=date(2026, 1, 5))  # fmt: skip
+    assert paid.amount == Decimal("3960000.00")
+    run = run_month(session, book, date(2026, 3, 1), contract_id=world.contract_id, today=date(2026, 4, 2))[0]
+    assert (run.advance_withheld, run.payable) == (Decimal("550209.67"), Decimal("0.00"))
+    session.commit()
+    page = logged(app, "h1").get("/payments/statement", params={"month": "2026-03", "lang": "ru"})
+    assert page.status_code == 200
+    assert 'data-kind="signing"' in page.text and "аванс при заключении договора" in page.text

@@ -157,6 +157,7 @@ class ContractRun:
             "adjustments_total": _money(self.adjustments_total),
             "cap_cut": _money(self.cap_cut),
             "december_cut": _money(self.december_cut),
+            "advance_kind": "december" if self.month.month == 12 else "signing",
             "signed_on": _iso(self.signed_on),
             "notes": self.notes,
         }

@@ -128,6 +128,12 @@ class RunView:
     def signed(self) -> bool:
         return self.signed_on is not None
 
+    @property
+    def advance_kind(self) -> str:
+        """Which advance the month withholds (``payments.advances``): December's in December, the
+        one on signing in the other months."""
+        return "december" if self.month.month == 12 else "signing"
+
     def act(self) -> Act:
         """The act of services rendered of this month (the PDF's content)."""
         return Act(
@@ -183,6 +189,7 @@ class RunView:
                 for d in self.deductions
             ],
             "advance_withheld": format_money(self.advance_withheld),
+            "advance_kind": self.advance_kind,
             "linear_scale_cut": format_money(self.linear_scale_cut),
             "payable": format_money(self.payable),
             "protocol_date": _iso(self.protocol_date),
