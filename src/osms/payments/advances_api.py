@@ -4,7 +4,7 @@ the advances recorded (operators and auditors any; a provider's login its own).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -31,7 +31,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class AdvanceBody(BaseModel):
     contract_id: str = Field(min_length=1, max_length=64)
-    kind: str = Field(description="signing (on signing the contract) or december")
+    kind: Literal["signing", "december"] = Field(description="signing (on signing the contract) or december")
     year: int = Field(ge=2000, le=2100)
     percent: int | None = Field(
         default=None, ge=1, le=100, description="Per cent of the base (default: the contract's; December: the limit)"
