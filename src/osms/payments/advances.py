@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from osms.core import audit
@@ -254,8 +255,11 @@ def decide(
         order_no=f"{contract_id}/{year}/advance-{kind}",
         created_at=datetime.now(UTC),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # two decisions at once: the second meets the unique key
+            session.add(row)
+    except IntegrityError:
+        raise AdvanceRefused("already_advanced", f"contract {contract_id} has its {kind} advance of {year}") from None
     return _view(row)
 
 
