@@ -173,7 +173,6 @@ class _Contract:
     provider_id: str
     valid_from: date
     valid_to: date
-    advance_percent: int
     sums: dict[str, Decimal]  # care type → the month's sum
     kind: str = ""
     region: str = ""
@@ -184,7 +183,6 @@ def _contracts(session: Session, month: date, contract_id: str | None) -> list[_
     c = providers.contracts().subquery("c2")
     query = select(
         cmap.c.contract_id, cmap.c.provider_id, cmap.c.care_type, cmap.c.sum, c.c.valid_from, c.c.valid_to,
-        c.c.advance_percent,
     ).join(c, c.c.contract_id == cmap.c.contract_id)  # fmt: skip
     if contract_id is not None:
         query = query.where(cmap.c.contract_id == contract_id)
@@ -192,7 +190,7 @@ def _contracts(session: Session, month: date, contract_id: str | None) -> list[_
     for row in session.execute(query.order_by(cmap.c.contract_id)):
         item = found.setdefault(
             row.contract_id,
-            _Contract(row.contract_id, row.provider_id, row.valid_from, row.valid_to, row.advance_percent, {}),
+            _Contract(row.contract_id, row.provider_id, row.valid_from, row.valid_to, {}),
         )
         item.sums[row.care_type] = Decimal(row.sum)
     places = pricing.kinds_and_regions(session, sorted({c.provider_id for c in found.values()}))
