@@ -891,6 +891,16 @@ ROUTES: tuple[Route, ...] = (
           ROLE_CASES, roles_of("operator", "auditor"), None, "payment.run.read.denied", ok=404),
     Route("GET", "/api/v1/payment-orders", get("/api/v1/payment-orders", due_by="2026-12-31"), ROLE_CASES,
           roles_of("operator"), None, "payments.orders.read.denied"),
+    # --- advances (payments: the advances the fund pays; docs/payments.md, "Advances") ----------
+    # The world's contract C-<clinic> is the clinic's first (a first-time provider): an operator's
+    # advance on it is refused with 409 first_time_provider, after the access check.
+    Route("POST", "/api/v1/payment-advances",
+          post("/api/v1/payment-advances", lambda s: {"contract_id": f"C-{CLINIC}", "kind": "signing",
+                                                      "year": 2026, "percent": 30}),
+          ROLE_CASES, roles_of("operator"), None, "payment.advance.decide.denied", ok=409),
+    Route("GET", "/api/v1/payment-advances",
+          lambda s, c: ("/api/v1/payment-advances", {"params": {"provider": s or "-", "year": 2026}}),
+          CLINIC_CASES, CLINIC_DATA, None, "payment.advance.read.denied"),
 )
 # fmt: on
 

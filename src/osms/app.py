@@ -43,6 +43,7 @@ from osms.fhir.api import router as fhir_router
 from osms.fhir.claims import router as fhir_claims_router
 from osms.fhir.providers import router as fhir_providers_router
 from osms.payments.acts_api import router as payment_acts_router
+from osms.payments.advances_api import router as payment_advances_router
 from osms.payments.api import router as tariffs_router
 from osms.payments.pages import PAGES as payments_pages
 from osms.payments.percapita_pages import PAGES as per_capita_pages
@@ -158,6 +159,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(tariffs_router)
     app.include_router(payment_runs_router)
     app.include_router(payment_acts_router)
+    app.include_router(payment_advances_router)
     install_pages(app, PAGES)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

@@ -16,6 +16,7 @@ from osms.contributions.cli import payments_app
 from osms.core.cli import PROVIDER_CHECKS, bin_app, db_app, iin_app, user_app
 from osms.coverage.cli import pregnancy_app, status_command
 from osms.demo import demo_command
+from osms.payments.advances_cli import advance_command, advances_command
 from osms.payments.cli import per_capita_command, tariff_app
 from osms.payments.orders_cli import orders_command
 from osms.payments.run_cli import (
@@ -64,6 +65,8 @@ for _name, _command in (
 ):
     payments_app.command(_name)(_command)
 payments_app.command("orders")(orders_command)
+payments_app.command("advance")(advance_command)
+payments_app.command("advances")(advances_command)
 app.command("status")(status_command)
 app.add_typer(pregnancy_app, name="pregnancy")
 app.add_typer(attach_app, name="attach")

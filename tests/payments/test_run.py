@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from osms.payments import advances
 from osms.payments import protocol as steps
+from osms.payments.advances import AdvanceRefused
 from osms.payments.models import PaymentRunTrace
 from osms.payments.run import per_capita_amounts, run_month
 from osms.rulebooks.loader import load_rulebook
@@ -216,6 +218,9 @@ def test_annual_cap_and_manual_adjustments(session: Any) -> None:
 def test_advance_withheld_in_equal_parts(session: Any) -> None:
     add_provider(session, "H7")
     add_provider(session, "H8")
+    # H7 had a contract in 2025, so it is not a first-time provider (PAY п.8-12)
+    contract(session, "H7", [("consult_diag", "1200000.00")], valid_from=date(2025, 1, 1),
+             valid_to=date(2025, 12, 31), contract_id="C-H7-2025")  # fmt: skip
     cid = contract(session, "H7", [("consult_diag", "1200000.00")], advance_percent=40)
     short = contract(session, "H8", [("consult_diag", "600000.00")], advance_percent=30,
                      valid_to=date(2026, 6, 30))  # fmt: skip
@@ -224,12 +229,21 @@ def test_advance_withheld_in_equal_parts(session: Any) -> None:
                service_code="A01.003.000", day=date(2026, 1, 12))  # fmt: skip
         steps.adjust(session, f"C-{provider}", date(2026, 1, 1), "100000.00", "other payment", created_by="op")
     january = date(2026, 1, 1)
-    # advance: at most 30% (PAY п.8-12) of 1,200,000.00 = 360,000.00, withheld in 11 equal parts
-    # (January to November): 360,000.00 / 11 = 32,727.2727 → 32,727.27; 102,889.51 − 32,727.27 = 70,162.24
+    # the contract's 40% is above the law's 30% (PAY п.8-12): refused; 30% asked is recorded
+    with pytest.raises(AdvanceRefused) as refused:
+        advances.decide(session, KZ, cid, "signing", 2026, decided_by="op", today=date(2026, 1, 5))
+    assert refused.value.code == "over_limit"
+    paid = advances.decide(session, KZ, cid, "signing", 2026, decided_by="op", percent=30, today=date(2026, 1, 5))
+    assert paid.amount == Decimal("360000.00")  # 30% × 1,200,000.00
+    # withheld in 11 equal parts (January to November): 360,000.00 / 11 = 32,727.2727 → 32,727.27;
+    # 2,889.51 + 100,000.00 − 32,727.27 = 70,162.24
     got = _run(session, cid, january, date(2026, 2, 2))
     assert got["advance_withheld"] == "32727.27"
     assert got["payable"] == "70162.24"
-    # a contract of 6 months gets no advance
+    # a contract of 6 months gets no advance: refused, and nothing is withheld
+    with pytest.raises(AdvanceRefused) as refused:
+        advances.decide(session, KZ, short, "signing", 2026, decided_by="op", today=date(2026, 1, 5))
+    assert refused.value.code == "short_contract"
     assert _run(session, short, january, date(2026, 2, 2))["advance_withheld"] == "0.00"
 
 

@@ -93,3 +93,30 @@ ORDERS_READ = authz.declare(
         person_subject=False,
     )
 )
+
+# --- advances ----------------------------------------------------------------------------------
+# The advances the fund pays (docs/payments.md, "Advances"): sums, no person's data; the subject
+# is the contract's ``provider_id``.
+
+#: Decide and record an advance (on signing, or December's): operators.
+PAYMENT_ADVANCE = authz.declare(
+    authz.Action(
+        "payment.advance:decide",
+        anyone=("operator",),
+        refusal="{role} {username!r} may not decide an advance to provider {subject}",
+        resource="payment-advances/{subject}",
+        person_subject=False,
+    )
+)
+
+#: The advances recorded: operators and auditors any; a provider's login its own.
+PAYMENT_ADVANCE_READ = authz.declare(
+    authz.Action(
+        "payment.advance:read",
+        anyone=("operator", "auditor"),
+        relations={"clinic": (OWN_PROVIDER,)},
+        refusal="{role} {username!r} may not see the advances of provider {subject}",
+        resource="payment-advances/{subject}",
+        person_subject=False,
+    )
+)

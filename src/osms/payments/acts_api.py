@@ -77,7 +77,8 @@ def act_pdf(
     summary="The payment-order file for the bank (CSV)",
     description=(
         "One row per signed act whose payment falls due on or before `due_by` and whose sum payable is above "
-        "zero, by due date and contract. UTF-8 CSV with a header; columns: "
+        "zero, and one per advance decided on or before it (`<contract>/<year>/advance-<kind>`), by due date and "
+        "contract. UTF-8 CSV with a header; columns: "
         + ", ".join(f"`{c}`" for c in COLUMNS)
         + ". `payee_iban` is empty: the providers' register keeps no account yet. The fund's operators."
     ),

@@ -214,3 +214,39 @@ class PaymentAdjustment(Base):
         CheckConstraint("amount <> 0", name="amount"),
         Index("ix_payment_adjustment_contract_month", "contract_id", "month"),
     )
+
+
+#: The advances the fund pays (PAY п.8-12): on signing the contract, and in December.
+ADVANCE_KINDS = ("signing", "december")
+
+
+class PaymentAdvance(Base):
+    """An advance the fund decided and pays a contract (docs/payments.md, "Advances"): its kind,
+    the year, the percent of its base (the year's contract sum, or December's planned sum), the
+    amount, who decided it and when, and the payment order's number. One per contract, kind and
+    year; the monthly run withholds it (the signing advance in equal parts to November, the
+    December advance in December)."""
+
+    __tablename__ = "payment_advance"
+
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(String(64), ForeignKey("contract.contract_id"))
+    provider_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(12))
+    year: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[int] = mapped_column(Integer)
+    base: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    rules: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    order_no: Mapped[str] = mapped_column(String(96))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("contract_id", "kind", "year", name="uq_payment_advance_contract_kind_year"),
+        CheckConstraint(_one_of("kind", ADVANCE_KINDS), name="kind"),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("percent > 0 AND percent <= 100", name="percent"),
+        Index("ix_payment_advance_year", "year", "provider_id"),
+    )

@@ -10,6 +10,10 @@ order; the payee's IBAN is not kept by the providers' register yet, so ``payee_i
 empty (never guessed) and the bank's import must refuse a row without one. The payer's BIN is the
 setting ``OSMS_FUND_BIN`` (empty when unset). An act whose payable sum is zero or negative (the
 provider owes: a recalculation) makes no order.
+
+An advance the fund decided (``payments.advances``; PAY п.8-12) is its own order, numbered
+``<contract_id>/<year>/advance-<kind>``, due on the day it was decided (``signed_on`` and
+``due_date`` are that day, ``month`` its month).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from osms.payments.act import FUND_NAME
 
 #: The columns of the file, in order.
 COLUMNS: Final = (
-    "order_no",  # the act's number: <contract_id>/<month>
+    "order_no",  # the act's number: <contract_id>/<month>; an advance's <contract_id>/<year>/advance-<kind>
     "payer_name",  # the fund (Russian name, as the bank registers it)
     "payer_bin",  # the fund's BIN (setting OSMS_FUND_BIN; empty when unset)
     "payee_id",  # the provider's id in the register
@@ -59,13 +63,29 @@ class Order:
     signed_on: date
     due_date: date
     provider_iban: str | None = None
+    advance: str | None = None  # an advance's kind (signing, december); None: a signed act
+    advance_year: int | None = None
 
     @property
     def number(self) -> str:
+        if self.advance is not None:
+            return f"{self.contract_id}/{self.advance_year}/advance-{self.advance}"
         return f"{self.contract_id}/{self.month}"
 
     def purpose(self) -> tuple[str, str]:
         """The purpose of payment in Kazakh and Russian."""
+        day = f"{self.signed_on:%d.%m.%Y}"
+        if self.advance == "signing":
+            return (
+                f"{self.contract_id} шарты бойынша {self.advance_year} жылға аванс (шарт жасалған кезде, шешім {day})",
+                f"Аванс по договору {self.contract_id} на {self.advance_year} год (при заключении договора, "
+                f"решение от {day})",
+            )
+        if self.advance == "december":
+            return (
+                f"{self.contract_id} шарты бойынша {self.advance_year} жылғы желтоқсанға аванс (шешім {day})",
+                f"Аванс за декабрь {self.advance_year} года по договору {self.contract_id} (решение от {day})",
+            )
         return (
             f"{self.contract_id} шарты бойынша {self.month} айында көрсетілген медициналық көмек үшін төлем "
             f"(көрсетілген қызметтер актісі {self.signed_on:%d.%m.%Y})",
@@ -97,7 +117,7 @@ class Order:
 def payable(orders: Iterable[Order], due_by: date) -> list[Order]:
     """The orders due on or before ``due_by`` with a positive sum, by due date, then number."""
     chosen = [o for o in orders if o.due_date <= due_by and o.amount > 0]
-    return sorted(chosen, key=lambda o: (o.due_date, o.contract_id, o.month))
+    return sorted(chosen, key=lambda o: (o.due_date, o.contract_id, o.month, o.number))
 
 
 def fund_bin() -> str:

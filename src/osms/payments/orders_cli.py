@@ -34,7 +34,8 @@ def orders_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write the CSV here (default: standard output)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --out: one JSON line {orders, amount, out}")] = False,
 ) -> None:
-    """The payment orders (CSV) of every signed act whose payment falls due by --due-by.
+    """The payment orders (CSV) of every signed act whose payment falls due by --due-by, and of
+    every advance decided by then.
 
     Columns: order_no, payer_name, payer_bin, payee_id, payee_name, payee_bin, payee_iban (empty:
     not kept yet), amount, currency, purpose_kk, purpose_ru, contract_id, month, signed_on, due_date.

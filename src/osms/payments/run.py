@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Final
 
 from sqlalchemy import and_, case, delete, func, insert, literal, select
@@ -35,6 +34,7 @@ from osms.attachment import queries as attachment
 from osms.claims import monitoring
 from osms.core.clock import fund_today
 from osms.core.money import round_money
+from osms.payments import advances
 from osms.payments import run_pricing as pricing
 from osms.payments.capitation import PerCapita, PerCapitaError, per_capita, per_capita_all
 from osms.payments.models import (
@@ -157,6 +157,7 @@ class ContractRun:
             "adjustments_total": _money(self.adjustments_total),
             "cap_cut": _money(self.cap_cut),
             "december_cut": _money(self.december_cut),
+            "advance_kind": "december" if self.month.month == 12 else "signing",
             "signed_on": _iso(self.signed_on),
             "notes": self.notes,
         }
@@ -172,7 +173,6 @@ class _Contract:
     provider_id: str
     valid_from: date
     valid_to: date
-    advance_percent: int
     sums: dict[str, Decimal]  # care type → the month's sum
     kind: str = ""
     region: str = ""
@@ -183,7 +183,6 @@ def _contracts(session: Session, month: date, contract_id: str | None) -> list[_
     c = providers.contracts().subquery("c2")
     query = select(
         cmap.c.contract_id, cmap.c.provider_id, cmap.c.care_type, cmap.c.sum, c.c.valid_from, c.c.valid_to,
-        c.c.advance_percent,
     ).join(c, c.c.contract_id == cmap.c.contract_id)  # fmt: skip
     if contract_id is not None:
         query = query.where(cmap.c.contract_id == contract_id)
@@ -191,7 +190,7 @@ def _contracts(session: Session, month: date, contract_id: str | None) -> list[_
     for row in session.execute(query.order_by(cmap.c.contract_id)):
         item = found.setdefault(
             row.contract_id,
-            _Contract(row.contract_id, row.provider_id, row.valid_from, row.valid_to, row.advance_percent, {}),
+            _Contract(row.contract_id, row.provider_id, row.valid_from, row.valid_to, {}),
         )
         item.sums[row.care_type] = Decimal(row.sum)
     places = pricing.kinds_and_regions(session, sorted({c.provider_id for c in found.values()}))
@@ -532,21 +531,18 @@ def _earlier_paid_by_care_type(session: Session, run_ids: Sequence[int]) -> dict
 
 
 def advance_plan(
-    book: Rulebook, c: _Contract, year_sums: Mapping[tuple[str, str, date], Decimal], month: date
+    c: _Contract,
+    year_sums: Mapping[tuple[str, str, date], Decimal],
+    month: date,
+    advanced: Mapping[tuple[str, str], Decimal],
 ) -> tuple[Decimal, list[date]]:
-    """The advance of the contract's year and the months it is withheld in (equal parts from the
-    contract's first month of the year to November). None (0) for a term of 6 months or less."""
-    topic = book.topic(PaymentsTopic)
-    limit = topic.share("advance_on_signing", month)
+    """The recorded advance (``payments.advances``) the month withholds from and the months it is
+    withheld in: the signing advance in equal parts from the contract's first month of the year to
+    November; December's advance in full in December."""
+    if month.month == 12:
+        return advanced.get((c.contract_id, "december"), ZERO), [month]
     months = [m for (cid, _t, m) in year_sums if cid == c.contract_id]
-    term = (c.valid_to.year - c.valid_from.year) * 12 + c.valid_to.month - c.valid_from.month + 1
-    if limit is None or c.advance_percent <= 0 or term <= 6:
-        return ZERO, []
-    percent = min(Fraction(c.advance_percent, 100), limit.share)
-    annual = sum((s for (cid, _t, _m), s in year_sums.items() if cid == c.contract_id), ZERO)
-    advance = round_money(Decimal(percent.numerator) * annual / Decimal(percent.denominator))
-    withheld_in = sorted({m for m in months if m.month <= 11})
-    return advance, withheld_in
+    return advanced.get((c.contract_id, "signing"), ZERO), sorted({m for m in months if m.month <= 11})
 
 
 def _limits(
@@ -556,6 +552,7 @@ def _limits(
     year_sums = _year_sums(session, ids, month.year)
     earlier = _earlier_runs(session, ids, month)
     paid_ct = _earlier_paid_by_care_type(session, [r.id for rs in earlier.values() for r in rs])
+    advanced = advances.advanced(session, ids, month)
     for c in contracts:
         run = runs[c.contract_id]
         before = earlier.get(c.contract_id, [])
@@ -605,12 +602,12 @@ def _limits(
             average = round_money(paid_before / len(before))
             run.december_cut = max(ZERO, net - average)
             net -= run.december_cut
-        # the advance: withheld in equal parts, cumulative, never more than the month's net
-        advance, months = advance_plan(book, c, year_sums, month)
+        # the advance recorded: withheld in equal parts, cumulative, never more than the month's net
+        advance, months = advance_plan(c, year_sums, month, advanced)
         if advance > 0 and month in months:
             k = months.index(month) + 1
             planned = round_money(advance * k / len(months))
-            withheld_before = sum((Decimal(r.advance_withheld) for r in before), ZERO)
+            withheld_before = sum((Decimal(r.advance_withheld) for r in before if r.month in months), ZERO)
             run.advance_withheld = max(ZERO, min(planned - withheld_before, max(net, ZERO)))
             run.notes.append(f"advance {advance} withheld in {len(months)} parts; planned through this month {planned}")
         run.payable = net - run.advance_withheld

@@ -128,6 +128,12 @@ class RunView:
     def signed(self) -> bool:
         return self.signed_on is not None
 
+    @property
+    def advance_kind(self) -> str:
+        """Which advance the month withholds (``payments.advances``): December's in December, the
+        one on signing in the other months."""
+        return "december" if self.month.month == 12 else "signing"
+
     def act(self) -> Act:
         """The act of services rendered of this month (the PDF's content)."""
         return Act(
@@ -183,6 +189,7 @@ class RunView:
                 for d in self.deductions
             ],
             "advance_withheld": format_money(self.advance_withheld),
+            "advance_kind": self.advance_kind,
             "linear_scale_cut": format_money(self.linear_scale_cut),
             "payable": format_money(self.payable),
             "protocol_date": _iso(self.protocol_date),
@@ -343,10 +350,13 @@ def run_of(session: Session, contract_id: str, month: date) -> RunView | None:
 
 
 def orders_due(session: Session, due_by: date) -> list[Order]:
-    """The payment orders of every signed act due on or before ``due_by`` (positive sums)."""
+    """The payment orders of every signed act and every advance due on or before ``due_by``
+    (positive sums)."""
+    from osms.payments.advances import orders_due as advance_orders
     from osms.payments.orders import payable
 
-    return payable((o for r in runs(session, signed_due_by=due_by) if (o := r.order()) is not None), due_by)
+    acts = [o for r in runs(session, signed_due_by=due_by) if (o := r.order()) is not None]
+    return payable([*acts, *advance_orders(session, due_by)], due_by)
 
 
 def contracts_of(views: Sequence[RunView]) -> list[str]:
