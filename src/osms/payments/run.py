@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy import and_, case, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from osms.attachment import queries as attachment
@@ -401,18 +401,18 @@ def _price_rows(session: Session, book: Rulebook, month: date, combos: Iterable[
             select(PaymentRunPrice).where(PaymentRunPrice.run_month == month, PaymentRunPrice.combo.in_(wanted))
         )
     } if wanted else {}  # fmt: skip
-    for text in sorted(wanted - set(found)):
-        priced = pricing.price_combo(book, pricing.Combo.parse(text))
+    for combo in sorted(wanted - set(found)):
+        priced = pricing.price_combo(book, pricing.Combo.parse(combo))
         row = PaymentRunPrice(
             run_month=month,
-            combo=text,
+            combo=combo,
             method=priced.method or "per_capita",
             price=priced.price,
             refusal=priced.refusal,
             rules=";".join(priced.rules),
         )
         session.add(row)
-        found[text] = row
+        found[combo] = row
     session.flush()
     return found
 
@@ -553,8 +553,12 @@ def _limits(
     earlier = _earlier_runs(session, ids, month)
     paid_ct = _earlier_paid_by_care_type(session, [r.id for rs in earlier.values() for r in rs])
     advanced = advances.advanced(session, ids, month)
+    by_contract: dict[str, dict[tuple[str, str, date], Decimal]] = defaultdict(dict)
+    for key, value in year_sums.items():
+        by_contract[key[0]][key] = value
     for c in contracts:
         run = runs[c.contract_id]
+        sums = by_contract.get(c.contract_id, {})
         before = earlier.get(c.contract_id, [])
         run.gross = sum((line["amount"] for line in run.lines), ZERO)
         # the linear scale, per care type with a month's sum
@@ -567,9 +571,9 @@ def _limits(
             if total <= plan:
                 continue
             exempt = sum((ln["exempt"] for ln in scalable), ZERO)
-            annual = sum((s for (cid, t, _m), s in year_sums.items() if cid == c.contract_id and t == care_type), ZERO)
+            annual = sum((s for (cid, t, _m), s in sums.items() if cid == c.contract_id and t == care_type), ZERO)
             future = sum(
-                (s for (cid, t, m), s in year_sums.items() if cid == c.contract_id and t == care_type and m >= month),
+                (s for (cid, t, m), s in sums.items() if cid == c.contract_id and t == care_type and m >= month),
                 ZERO,
             )
             spent = sum((paid_ct.get((r.id, care_type), ZERO) for r in before), ZERO)
@@ -593,7 +597,7 @@ def _limits(
         run.linear_scale_cut = cut_total
         net = run.gross - cut_total - run.deductions_total + run.recalculation_total + run.adjustments_total
         # the annual contract cap: never above the contract's sum of the year
-        annual_total = sum((s for (cid, _t, _m), s in year_sums.items() if cid == c.contract_id), ZERO)
+        annual_total = sum((s for (cid, _t, _m), s in sums.items() if cid == c.contract_id), ZERO)
         paid_before = sum((Decimal(r.payable) + Decimal(r.advance_withheld) for r in before), ZERO)
         run.cap_cut = max(ZERO, min(max(net, ZERO), paid_before + net - annual_total))
         net -= run.cap_cut
@@ -603,7 +607,7 @@ def _limits(
             run.december_cut = max(ZERO, net - average)
             net -= run.december_cut
         # the advance recorded: withheld in equal parts, cumulative, never more than the month's net
-        advance, months = advance_plan(c, year_sums, month, advanced)
+        advance, months = advance_plan(c, sums, month, advanced)
         if advance > 0 and month in months:
             k = months.index(month) + 1
             planned = round_money(advance * k / len(months))
@@ -666,6 +670,11 @@ def _trace_records(session: Session, month: date, run_ids: Sequence[int]) -> Non
 
     if not run_ids:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # The run's own tables were just written: fresh statistics let the planner hash-join them
+        # to the month's records (one scan) instead of probing the records provider by provider.
+        for table in ("payment_run", "payment_run_line", "payment_run_unpaid", "payment_run_price"):
+            session.execute(text(f"ANALYZE {table}"))
     rulebook = session.scalar(select(PaymentRun.rulebook).where(PaymentRun.id == run_ids[0]))
     assert rulebook is not None
     r = _records()
