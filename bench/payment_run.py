@@ -57,8 +57,11 @@ def persons(n: int) -> list[tuple[str, date, str]]:
     return out
 
 
-def load(engine: Engine, people: int, services: int) -> dict[str, int]:
-    """Persons, providers, contracts, attachments and the month's service records, by ``COPY``."""
+def load(engine: Engine, people: int, services: int, insured: float = 0.0, paid_months: int = 0) -> dict[str, int]:
+    """Persons, providers, contracts, attachments and the month's service records, by ``COPY``;
+    with ``insured`` > 0, that share of the people has ``paid_months`` months of employer
+    deductions (coverage-summary rows, ``person_month``) up to the month before the run's, from
+    one of 5,000 employers, each month paid on the 20th of the next."""
     folk = persons(people)
     clinics = [f"PHC{k:04d}" for k in range(max(2, people // 2_000))]
     hospitals = [f"HOS{k:03d}" for k in range(max(2, services // 10_000))]
@@ -105,6 +108,19 @@ def load(engine: Engine, people: int, services: int) -> dict[str, int]:
         with cur.copy("COPY attachment (iin, clinic_id, valid_from, home_visits, kind) FROM STDIN") as cp:
             for k, (n, _, _) in enumerate(folk):
                 cp.write_row((n, clinics[k % len(clinics)], "2020-01-01", False, "first"))
+        if insured > 0 and paid_months > 0:
+            last = MONTH.year * 12 + MONTH.month - 2  # the month before the run's, as an index
+            share = round(insured * 100)
+            with cur.copy(
+                "COPY person_month (iin, period, amount, payments, kinds, payer_id, first_value_date) FROM STDIN"
+            ) as cp:
+                for k, (n, _, _) in enumerate(folk):
+                    if k % 100 >= share:
+                        continue
+                    payer = f"{k % 5_000:012d}"
+                    for index in range(last - paid_months + 1, last + 1):
+                        paid = date(index // 12, index % 12 + 1, 20) + timedelta(days=31)
+                        cp.write_row((n, index, "5000.00", 1, 1, payer, paid.replace(day=20)))
         with cur.copy(f"COPY service_record ({cols}) FROM STDIN") as cp:
             buf: list[str] = []
             for j in range(services):
@@ -166,19 +182,25 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000, help="Attached people")
     parser.add_argument("--services", type=int, default=100_000, help="Accepted service records of the month")
     parser.add_argument("--rulebook", default="kz-law")
+    parser.add_argument(
+        "--insured", type=float, default=0.0, help="Share of the people with employer deductions (e.g. 0.8)"
+    )
+    parser.add_argument("--paid-months", type=int, default=24, help="Months each of them paid, to the month before")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="osms-bench-payrun-"))
     out: dict[str, Any] = {
         "bench": "payment_run",
         "people": args.people,
         "services": args.services,
+        "insured": args.insured,
+        "paid_months": args.paid_months if args.insured > 0 else 0,
         "machine": f"{platform.machine()} {platform.processor() or ''} Python {platform.python_version()}".strip(),
     }
     url = fresh_database("postgresql", workdir, PG_URL)
     migrate.upgrade(url)
     engine = make_engine(url)
     t0 = time.perf_counter()
-    shape = load(engine, args.people, args.services)
+    shape = load(engine, args.people, args.services, args.insured, args.paid_months if args.insured > 0 else 0)
     out["setup_seconds"] = round(time.perf_counter() - t0, 2)
     out.update(shape)
     book = open_rulebook(args.rulebook)

@@ -122,16 +122,20 @@ class InsuredMemo:
         self.start = book.topic(CoverageTopic).insurance_starts().replace(day=1)
         self.known: dict[tuple[Any, ...], bool] = {}
 
+    def person_key(self, person: PersonFacts, day: date) -> tuple[Any, ...]:
+        """What the evaluation reads of the person besides the months: the day, the memberships,
+        the death date and the birth date as the rules use it."""
+        birth = person.birth_date
+        born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "before", birth > day)
+        return (day, person.categories, person.death_date, born)
+
     def __call__(
         self, iin: str, day: date, persons: dict[str, PersonFacts], months: dict[str, list[rules.MonthFacts]]
     ) -> bool:
         person = persons.get(iin)
-        if person is None:
-            key: tuple[Any, ...] = (day, None)
-        else:
-            birth = person.birth_date
-            born = None if birth is None else (birth.replace(day=1) if birth >= self.start else "before", birth > day)
-            key = (day, tuple(months.get(iin, ())), person.categories, person.death_date, born)
+        key: tuple[Any, ...] = (
+            (day, None) if person is None else (tuple(months.get(iin, ())), *self.person_key(person, day))
+        )
         found = self.known.get(key)
         if found is None:
             found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months).insured
@@ -140,11 +144,27 @@ class InsuredMemo:
 
 def insured_among(session: Session, iins: Select[Any], on: date, book: Rulebook) -> set[str]:
     """Which IINs of a population (a one-column SELECT of IINs, e.g. the people attached to the
-    clinics on a day) are insured on ``on``: their facts read in two statements, each distinct set
-    of facts evaluated once (``InsuredMemo``). An IIN the registry does not know is not insured."""
-    persons, months = load_facts(session, iins, on, book)
-    insured = InsuredMemo(book)
-    return {iin for iin in persons if insured(iin, on, persons, months)}
+    clinics on a day) are insured on ``on``: their facts read in a few statements, each distinct set
+    of facts evaluated once (``InsuredMemo``'s key, built on the summary rows as read: the month
+    facts are made only for the sets not seen yet). An IIN the registry does not know is not
+    insured."""
+    first, last = rules.window(on, book)
+    persons = person_facts(session, iins, first.first_day, on)
+    raw: dict[str, list[tuple[int, int, str, date]]] = {}
+    for iin, period, kinds, payer, first_value_date in summary_months(session, iins, first, last):
+        raw.setdefault(iin, []).append((period, kinds, payer, first_value_date))
+    memo = InsuredMemo(book)
+    found: set[str] = set()
+    for iin, person in persons.items():
+        rows = tuple(raw.get(iin, ()))
+        key = (rows, *memo.person_key(person, on))
+        insured = memo.known.get(key)
+        if insured is None:
+            months = {iin: [rules.MonthFacts(month_of(p), kinds_of(k), payer, d) for p, k, payer, d in rows]}
+            insured = memo.known[key] = evaluate_facts(iin, on, book, {iin: person}, months).insured
+        if insured:
+            found.add(iin)
+    return found
 
 
 def evaluate_facts(
