@@ -33,6 +33,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from osms.claims import queries as claims
 from osms.claims.vocabulary import CASE_GROUP_FORMS
+from osms.payments.run_transfers import case_records
 from osms.payments.tariff import TariffError, price
 from osms.providers import queries as providers
 from osms.rulebooks.loader import Rulebook
@@ -225,11 +226,13 @@ class Group:
     unpaid: str | None
     records: int
     quantity: int
+    merged: int = 0  # earlier legs of transfer chains merged into these records (PAY п.80)
 
 
 def aggregate(session: Session, book: Rulebook, month: date, contract_ids: Sequence[str] | None) -> list[Group]:
-    """Every accepted record of ``month`` of a contract in force, grouped (one query)."""
-    r = _records()
+    """Every accepted record of ``month`` of a contract in force, grouped (one query); the legs of a
+    transfer chain are priced once, as its final record (``run_transfers``)."""
+    r = case_records(session, month)
     cmap = contract_map(month)
     combo = combo_expression(session, book.name, r).label("combo")
     exempt = exempt_expression(r).label("exempt")
@@ -243,15 +246,25 @@ def aggregate(session: Session, book: Rulebook, month: date, contract_ids: Seque
             unpaid,
             func.count().label("records"),
             func.sum(r.c.quantity).label("quantity"),
+            func.sum(r.c.merged).label("merged"),
         )
         .join(cmap, and_(cmap.c.provider_id == r.c.provider_id, cmap.c.care_type == r.c.care_type))
-        .where(r.c.month == month)
+        .where(r.c.month == month, r.c.leg == 0)
         .group_by(cmap.c.contract_id, r.c.care_type, combo, exempt, unpaid)
     )
     if contract_ids is not None:
         query = query.where(cmap.c.contract_id.in_(contract_ids))
     return [
-        Group(row.contract_id, row.care_type, row.combo, bool(row.exempt), row.unpaid, row.records, int(row.quantity))
+        Group(
+            row.contract_id,
+            row.care_type,
+            row.combo,
+            bool(row.exempt),
+            row.unpaid,
+            row.records,
+            int(row.quantity),
+            int(row.merged or 0),
+        )
         for row in session.execute(query)
     ]
 
