@@ -8,16 +8,17 @@ within 3 bed-days by bed-days / 10 (the divisor ours). Bed-days are ``date_to �
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from osms.payments import protocol as steps
 from osms.payments.models import PaymentRun, PaymentRunLine, PaymentRunTrace, PaymentRunUnpaid
 from osms.payments.run import load_run, run_month
 from osms.rulebooks.loader import load_rulebook
-from tests.payments.run_world import add_person, add_provider, contract, finding, iin, record
+from tests.payments.run_world import add_person, add_provider, contract, defect, finding, iin, record
 
 KZ = load_rulebook("kz-law")
 MARCH = date(2026, 3, 1)
@@ -164,3 +165,39 @@ def test_an_unpayable_final_leaves_the_whole_chain_unpaid(session: Any) -> None:
     assert traces[leg.id] == ("unpaid", unpaid_id, None, Decimal("0.00"))
     assert traces[final.id][0:2] == ("unpaid", unpaid_id) and traces[final.id][3] == Decimal("544430.65")
     assert session.scalar(select(PaymentRunLine.id)) is None
+
+
+def test_a_defect_on_a_leg_deducts_from_the_case(session: Any) -> None:
+    add_provider(session, "T8")
+    cid = contract(session, "T8", [("inpatient_planned", YEAR)])
+    person = _person(session)
+    leg = _stay(session, "T8", "k1", person, "SYN.SU01", date(2026, 3, 3), date(2026, 3, 4), "transferred")
+    _stay(session, "T8", "k2", person, "SYN.CA01", date(2026, 3, 4), date(2026, 3, 12), "discharged")
+    defect(session, "T8", "6.0", rec=leg)
+    run = run_month(session, KZ, MARCH, contract_id=cid, today=APRIL_2)[0]
+    # the leg has no price of its own: 6.0 is 30% of the case (MON annex 1), 544,430.65 × 0.30 =
+    # 163,329.195 → 163,329.20 (not 30% of the leg's own 19,318.51)
+    assert run.as_dict()["deductions"] == [{"code": "6.0", "count": 1, "amount": "163329.20"}]
+    assert run.as_dict()["payable"] == "381101.45"  # 544,430.65 − 163,329.20
+
+
+def test_a_leg_corrected_after_signing_is_recalculated(session: Any) -> None:
+    add_provider(session, "T9")
+    cid = contract(session, "T9", [("inpatient_planned", YEAR)])
+    person = _person(session)
+    leg = _stay(session, "T9", "w1", person, "SYN.SU01", date(2026, 3, 1), date(2026, 3, 3), "transferred")
+    _stay(session, "T9", "w2", person, "SYN.CA01", date(2026, 3, 3), date(2026, 3, 5), "died")
+    # the chain 03.01-03.05 is 4 bed-days: a death after more than 3, the whole case 544,430.65
+    assert run_month(session, KZ, MARCH, contract_id=cid, today=APRIL_2)[0].as_dict()["payable"] == "544430.65"
+    steps.protocol(session, KZ, cid, MARCH, today=APRIL_2)
+    steps.sign(session, KZ, cid, MARCH, signed_by="op", today=date(2026, 4, 8))
+    # after signing, the first record is corrected: discharged, not transferred. It is a case of its
+    # own now, whole: 175,622.79 × 1.1 = 193,185.069 → 193,185.07, paid 0. The second, not received
+    # again, is alone now: a death after 2 bed-days, 50%: 544,430.649 × 0.5 = 272,215.3245 →
+    # 272,215.32, paid 544,430.65: −272,215.33. The correction: 193,185.07 − 272,215.33 = −79,030.26
+    leg.outcome, leg.version, leg.received_at = "discharged", 2, datetime.now(UTC)
+    session.flush()
+    april = run_month(session, KZ, date(2026, 4, 1), contract_id=cid, today=date(2026, 5, 11))[0]
+    assert [(r["cause"], r["of_month"], r["count"], r["amount"]) for r in april.recalculations] == [
+        ("correction", "2026-03", 2, Decimal("-79030.26"))
+    ]

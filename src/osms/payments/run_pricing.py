@@ -270,21 +270,29 @@ def aggregate(session: Session, book: Rulebook, month: date, contract_ids: Seque
 
 
 def records_of_defects(
-    session: Session, book: Rulebook, defect_ids: Sequence[int]
+    session: Session, book: Rulebook, defect_ids: Sequence[int], month: date | None = None
 ) -> dict[int, tuple[int, str, str, str, int, str | None]]:
     """For defects on a record: ``defect id → (record id, care form, care type, combo, quantity,
-    unpaid code)``."""
+    unpaid code)``. A record of ``month`` is read as the run prices it (``run_transfers``): a leg
+    of a transfer chain has the case's combination and payability, since the case is the chain."""
     if not defect_ids:
         return {}
-    r = _records()
     d = claims.defects().subquery("d")
-    combo = combo_expression(session, book.name, r)
-    rows = session.execute(
-        select(d.c.id, r.c.id, r.c.care_form, r.c.care_type, combo, r.c.quantity, unpaid_expression(r))
-        .join(r, r.c.id == d.c.record_ref)
-        .where(d.c.id.in_(defect_ids))
-    )
-    return {row[0]: (row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows}
+    out: dict[int, tuple[int, str, str, str, int, str | None]] = {}
+    sources = [case_records(session, month)] if month is not None else []
+    for r in (*sources, _records()):
+        wanted = [i for i in defect_ids if i not in out]
+        if not wanted:
+            break
+        ref = r.c.leg_ref if "leg_ref" in r.c else r.c.id
+        combo = combo_expression(session, book.name, r)
+        rows = session.execute(
+            select(d.c.id, ref, r.c.care_form, r.c.care_type, combo, r.c.quantity, unpaid_expression(r))
+            .join(r, ref == d.c.record_ref)
+            .where(d.c.id.in_(wanted))
+        )
+        out.update({row[0]: (row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows})
+    return out
 
 
 def kinds_and_regions(session: Session, provider_ids: Sequence[str]) -> Mapping[str, tuple[str, str]]:
