@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+
+from osms.core.security import create_user
 
 from osms.payments import protocol as steps
 from osms.payments.models import PaymentRun, PaymentRunLine, PaymentRunTrace, PaymentRunUnpaid
 from osms.payments.run import load_run, run_month
 from osms.rulebooks.loader import load_rulebook
+from osms.web import pages
+from tests.payments.acts_world import PASSWORD, logged
 from tests.payments.run_world import add_person, add_provider, contract, defect, finding, iin, record
 
 KZ = load_rulebook("kz-law")
@@ -201,3 +207,26 @@ def test_a_leg_corrected_after_signing_is_recalculated(session: Any) -> None:
     assert [(r["cause"], r["of_month"], r["count"], r["amount"]) for r in april.recalculations] == [
         ("correction", "2026-03", 2, Decimal("-79030.26"))
     ]
+
+
+def test_the_statement_says_why_a_record_has_no_price(app: Any, session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "today", lambda: date(2026, 4, 3))
+    add_provider(session, "T10")
+    cid = contract(session, "T10", [("inpatient_planned", YEAR)])
+    person = _person(session)
+    _stay(session, "T10", "p1", person, "SYN.SU01", date(2026, 3, 3), date(2026, 3, 4), "transferred")
+    _stay(session, "T10", "p2", person, "SYN.CA01", date(2026, 3, 4), date(2026, 3, 12), "discharged")
+    run_month(session, KZ, MARCH, contract_id=cid, today=APRIL_2)
+    create_user(session, "h10", PASSWORD, "clinic", "Аурухана T10", provider_id="T10")
+    session.commit()
+    client = logged(app, "h10")
+    for lang, words in (
+        ("en", "1 records continue another record of the same stay"),
+        ("ru", "1 записей продолжают другую запись того же случая"),
+        ("kk", "1 жазба сол емдеудің басқа жазбасын жалғастырады"),
+    ):
+        page = client.get("/payments/statement", params={"month": "2026-03", "lang": lang})
+        assert page.status_code == 200
+        text = unescape(page.text)
+        assert 'data-merged="1"' in text and words in text, lang
+        assert 'data-amount="544430.65"' in text  # the one case, by the final group
