@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select
 
 from osms.core.security import create_user
-
 from osms.payments import protocol as steps
 from osms.payments.models import PaymentRun, PaymentRunLine, PaymentRunTrace, PaymentRunUnpaid
 from osms.payments.run import load_run, run_month
