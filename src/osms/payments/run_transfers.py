@@ -40,6 +40,9 @@ __all__ = ["CHAIN_FORMS", "GAP_DAYS", "case_records"]
 CHAIN_FORMS: Final[tuple[str, ...]] = ("inpatient",)
 #: The next leg starts on the transferred leg's end day or at most this many days later.
 GAP_DAYS: Final = 1
+#: The columns every leg of a chain shares with its final record (read from the record itself; the
+#: others are the final record's, only for the records of a chain).
+SHARED: Final = frozenset({"provider_id", "iin", "care_form", "care_type", "month"})
 
 
 def _days(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
@@ -126,15 +129,21 @@ def case_records(session: Session, month: date) -> Subquery:
     )
     own = base.alias("own")
     f = base.alias("f")
-    leg = case((and_(members.c.final.is_not(None), members.c.final != own.c.id), 1), else_=0)
+    in_chain = members.c.final.is_not(None)
+    leg = case((and_(in_chain, members.c.final != own.c.id), 1), else_=0)
     merged = case((members.c.final == own.c.id, members.c.length - 1), else_=0)
-    columns = [
-        func.coalesce(members.c.start, f.c.date_from).label("date_from") if c.name == "date_from" else c for c in f.c
-    ]
+    columns: list[ColumnElement[Any]] = []
+    for c in own.c:
+        if c.name == "date_from":
+            columns.append(func.coalesce(members.c.start, own.c.date_from).label("date_from"))
+        elif c.name in SHARED:
+            columns.append(c)
+        else:
+            columns.append(case((in_chain, f.c[c.name]), else_=c).label(c.name))
     return (
         select(*columns, own.c.id.label("leg_ref"), leg.label("leg"), merged.label("merged"))
         .select_from(own)
         .outerjoin(members, members.c.cur == own.c.id)
-        .join(f, f.c.id == func.coalesce(members.c.final, own.c.id))
+        .outerjoin(f, f.c.id == members.c.final)
         .subquery("r")
     )
