@@ -682,22 +682,30 @@ def _trace_records(session: Session, month: date, run_ids: Sequence[int]) -> Non
         return
     rulebook = session.scalar(select(PaymentRun.rulebook).where(PaymentRun.id == run_ids[0]))
     assert rulebook is not None
-    r = case_records(session, month)
+    records = case_records(session, month)
     cmap = contract_map(month)
-    combo = combo_expression(session, rulebook, r)
-    unpaid = unpaid_expression(r)
+    # each record with its run, combination and unpaid code first (materialized), so that the join
+    # to the prices is a plain join on a column
+    r = (
+        select(PaymentRun.id.label("run_id"), records.c.leg_ref, records.c.leg, records.c.care_type,
+               records.c.quantity, combo_expression(session, rulebook, records).label("combo"),
+               unpaid_expression(records).label("unpaid"))
+        .join(cmap, and_(cmap.c.provider_id == records.c.provider_id, cmap.c.care_type == records.c.care_type))
+        .join(PaymentRun, and_(PaymentRun.contract_id == cmap.c.contract_id, PaymentRun.month == month))
+        .where(records.c.month == month, PaymentRun.id.in_(run_ids))
+        .cte("cr")
+        .prefix_with("MATERIALIZED")
+    )  # fmt: skip
     # a merged leg of a transfer chain (PAY п.80) points to its case's line or unpaid item with no
     # price of its own and the amount 0; the chain's final record carries the case's amount
     leg = r.c.leg == 1
     base = (
-        select(PaymentRun.id.label("run_id"), r.c.leg_ref.label("record_ref"),
+        select(r.c.run_id, r.c.leg_ref.label("record_ref"),
                case((leg, None), else_=PaymentRunPrice.id).label("price_id"),
                case((leg, 0), else_=func.coalesce(PaymentRunPrice.price, 0) * r.c.quantity).label("amount"),
-               r.c.care_type, PaymentRunPrice.method, PaymentRunPrice.price, unpaid.label("unpaid"))
-        .join(cmap, and_(cmap.c.provider_id == r.c.provider_id, cmap.c.care_type == r.c.care_type))
-        .join(PaymentRun, and_(PaymentRun.contract_id == cmap.c.contract_id, PaymentRun.month == month))
-        .join(PaymentRunPrice, and_(PaymentRunPrice.run_month == month, PaymentRunPrice.combo == combo))
-        .where(r.c.month == month, PaymentRun.id.in_(run_ids), PaymentRunPrice.method != "per_capita")
+               r.c.care_type, PaymentRunPrice.method, PaymentRunPrice.price, r.c.unpaid)
+        .join(PaymentRunPrice, and_(PaymentRunPrice.run_month == month, PaymentRunPrice.combo == r.c.combo))
+        .where(PaymentRunPrice.method != "per_capita")
         .cte("b")
         .prefix_with("MATERIALIZED")
     )  # fmt: skip
