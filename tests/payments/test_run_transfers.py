@@ -139,6 +139,31 @@ def test_a_discharge_and_another_person_are_not_merged(session: Any) -> None:
     assert not any("PAY p.80" in note for note in run.notes)
 
 
+def test_another_care_type_and_two_transfers_into_one_record(session: Any) -> None:
+    add_provider(session, "T11")
+    cid = contract(session, "T11", [("inpatient_planned", YEAR), ("inpatient_emergency", YEAR)])
+    person = _person(session)
+    # an emergency stay transferred into a planned one: another care type, not merged. Alone:
+    # 193,185.069 × 1/10 = 19,318.5069 → 19,318.51 (emergency) and the planned SYN.CA01 03.02-03.09,
+    # 7 bed-days, whole: 544,430.65
+    record(session, "T11", "g1", person, care_form="inpatient", care_type="inpatient_emergency",
+           case_group="SYN.SU01", day=date(2026, 3, 1), until=date(2026, 3, 2), outcome="transferred")  # fmt: skip
+    _stay(session, "T11", "g2", person, "SYN.CA01", date(2026, 3, 2), date(2026, 3, 9), "completed")
+    # two transfers that could both continue into h3: it takes the latest preceding one (h2, by end
+    # day, then the later record); h1 stays alone, 2 bed-days transferred: 193,185.069 × 2/10 =
+    # 38,637.0138 → 38,637.01; h2 + h3 is one case of SYN.CA01 03.19-03.29, 10 bed-days: 544,430.65
+    _stay(session, "T11", "h1", person, "SYN.SU01", date(2026, 3, 18), date(2026, 3, 20), "transferred")
+    _stay(session, "T11", "h2", person, "SYN.SU01", date(2026, 3, 19), date(2026, 3, 20), "transferred")
+    _stay(session, "T11", "h3", person, "SYN.CA01", date(2026, 3, 20), date(2026, 3, 29), "completed")
+    run = run_month(session, KZ, MARCH, contract_id=cid, today=APRIL_2)[0]
+    by_type = {ln["care_type"]: (ln["quantity"], ln["amount"]) for ln in run.lines}
+    assert by_type == {
+        "inpatient_emergency": (1, Decimal("19318.51")),
+        "inpatient_planned": (3, Decimal("1127498.31")),  # 544,430.65 + 38,637.01 + 544,430.65
+    }
+    assert run.merged_transfers == 1
+
+
 def test_a_chain_across_the_month_end_is_split(session: Any) -> None:
     add_provider(session, "T6")
     cid = contract(session, "T6", [("inpatient_planned", YEAR)])
