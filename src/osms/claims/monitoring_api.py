@@ -428,8 +428,9 @@ def complaint(session: DbSession, principal: CurrentPrincipal, body: Annotated[C
     summary="Providers above the escalation thresholds",
     description=(
         "Per provider, the unconfirmed cases (defects 5.x not withdrawn) of the month and over its contract, against "
-        "200 МРП a month and 800 МРП a contract (MON п.19-20). The amounts are the payment room's deductions: until "
-        "it gives them, `amounts` is `awaiting_payment_room` and the report gives counts. Operators and auditors."
+        "200 МРП a month and 800 МРП a contract (MON п.19-20). The amounts are what the payment runs deducted for "
+        "each defect once a run of the month exists (`amounts` `given`; only the providers above a threshold are "
+        "listed); before, `amounts` is `awaiting_payment_room` and the report gives counts. Operators and auditors."
     ),
     responses={
         401: {"description": "Not logged in"},

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from osms.claims import appeals
 from osms.claims.access import CASE_MANAGE, COMPLAINT_FILE, MONITORING_QUEUE, MONTH_CLOSE
+from osms.claims.escalation_amounts import deduction_amounts
 from osms.claims.models import Defect, MonitoringCase, ServiceMonthClose, ServiceRecord
 from osms.claims.monitoring import (
     Conflict,
@@ -401,15 +402,18 @@ def escalation(
     the contract in force on the month's first day, against 200 МРП and 800 МРП of the month's year.
 
     The amount of a defect is the deduction, which is the payment room's: ``amounts`` (defect id →
-    tenge) when the caller has them; without them every amount and ``exceeds`` is null and the
-    report lists the counts (``amounts: "awaiting_payment_room"``)."""
+    tenge) when the caller gives them, else what the payment runs deducted for each defect once a run
+    of the month exists (``escalation_amounts``, the source the payments room registers); without
+    them every amount and ``exceeds`` is null and the report lists the counts (``amounts:
+    "awaiting_payment_room"``)."""
     authorize(session, principal, MONITORING_QUEUE, None, channel=channel, resource="monitoring/escalation")
     first = month_start(month)
     book = _book(rulebook)
     rule = book.topic(MonitoringTopic).escalation(first)
-    base = {"month": first.isoformat()[:7], "amounts": "given" if amounts is not None else "awaiting_payment_room"}
     if rule is None:
-        return base | {"rule": None, "providers": []}
+        if amounts is None:
+            amounts = deduction_amounts(session, first, ())
+        return {"month": first.isoformat()[:7], "amounts": _given(amounts), "rule": None, "providers": []}
     mrp = book.topic(ProvidersTopic).mrp(first)
     contracts = providers.contract_history().subquery()
     in_force = list(
@@ -436,6 +440,9 @@ def escalation(
             Defect.month <= first,
         )
     ).all()
+    if amounts is None:
+        amounts = deduction_amounts(session, first, [d.id for d in live])
+    base = {"month": first.isoformat()[:7], "amounts": _given(amounts)}
     month_limit = (rule.month_mrp * mrp).quantize(Decimal("0.01"))
     contract_limit = (rule.contract_mrp * mrp).quantize(Decimal("0.01"))
     rows: dict[str, dict[str, Any]] = {}
@@ -487,6 +494,10 @@ def escalation(
         "handover_by": add_working_days(ctx_today, rule.handover_days).isoformat(),
         "providers": listed,
     }
+
+
+def _given(amounts: Mapping[int, Decimal] | None) -> str:
+    return "given" if amounts is not None else "awaiting_payment_room"
 
 
 def close_month(

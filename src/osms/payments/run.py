@@ -99,6 +99,8 @@ class ContractRun:
     signed_on: date | None = None
     payment_due: date | None = None
     notes: list[str] = field(default_factory=list)
+    #: records merged into a later record of their transfer chain, paid with it (PAY п.80)
+    merged_transfers: int = 0
 
     @property
     def deductions_total(self) -> Decimal:
@@ -160,6 +162,7 @@ class ContractRun:
             "advance_kind": "december" if self.month.month == 12 else "signing",
             "signed_on": _iso(self.signed_on),
             "notes": self.notes,
+            "merged_transfers": self.merged_transfers,
         }
 
 
@@ -431,6 +434,7 @@ def _lines_and_unpaid(
     unpaid: dict[tuple[str, str], dict[str, Any]] = {}
     exempt: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for g in groups:
+        runs[g.contract_id].merged_transfers += g.merged
         p = prices[g.combo]
         if p.method == "per_capita" and p.price is None and p.refusal is None:
             continue  # paid per capita: the records are not paid one by one
@@ -456,6 +460,12 @@ def _lines_and_unpaid(
         runs[cid].lines.append(line)
     for (cid, _code), item in sorted(unpaid.items()):
         runs[cid].unpaid.append(item)
+    for run in runs.values():
+        if run.merged_transfers:
+            run.notes.append(
+                f"transfers inside the hospital: {run.merged_transfers} records merged into the case they continue,"
+                " paid with it by the final diagnosis (PAY p.80)"
+            )
     return prices
 
 
@@ -666,7 +676,8 @@ def _store(
 
 def _trace_records(session: Session, month: date, run_ids: Sequence[int]) -> None:
     """Each record priced into a line or left unpaid → its trace (one ``INSERT ... SELECT``)."""
-    from osms.payments.run_pricing import _records, combo_expression, contract_map, unpaid_expression
+    from osms.payments.run_pricing import combo_expression, contract_map, unpaid_expression
+    from osms.payments.run_transfers import case_records
 
     if not run_ids:
         return
@@ -677,18 +688,30 @@ def _trace_records(session: Session, month: date, run_ids: Sequence[int]) -> Non
             session.execute(text(f"ANALYZE {table}"))
     rulebook = session.scalar(select(PaymentRun.rulebook).where(PaymentRun.id == run_ids[0]))
     assert rulebook is not None
-    r = _records()
+    records = case_records(session, month)
     cmap = contract_map(month)
-    combo = combo_expression(session, rulebook, r)
-    unpaid = unpaid_expression(r)
-    base = (
-        select(PaymentRun.id.label("run_id"), r.c.id.label("record_ref"), PaymentRunPrice.id.label("price_id"),
-               (func.coalesce(PaymentRunPrice.price, 0) * r.c.quantity).label("amount"), r.c.care_type,
-               PaymentRunPrice.method, PaymentRunPrice.price, unpaid.label("unpaid"))
-        .join(cmap, and_(cmap.c.provider_id == r.c.provider_id, cmap.c.care_type == r.c.care_type))
+    # each record with its run, combination and unpaid code first (materialized), so that the join
+    # to the prices is a plain join on a column
+    r = (
+        select(PaymentRun.id.label("run_id"), records.c.leg_ref, records.c.leg, records.c.care_type,
+               records.c.quantity, combo_expression(session, rulebook, records).label("combo"),
+               unpaid_expression(records).label("unpaid"))
+        .join(cmap, and_(cmap.c.provider_id == records.c.provider_id, cmap.c.care_type == records.c.care_type))
         .join(PaymentRun, and_(PaymentRun.contract_id == cmap.c.contract_id, PaymentRun.month == month))
-        .join(PaymentRunPrice, and_(PaymentRunPrice.run_month == month, PaymentRunPrice.combo == combo))
-        .where(r.c.month == month, PaymentRun.id.in_(run_ids), PaymentRunPrice.method != "per_capita")
+        .where(records.c.month == month, PaymentRun.id.in_(run_ids))
+        .cte("cr")
+        .prefix_with("MATERIALIZED")
+    )  # fmt: skip
+    # a merged leg of a transfer chain (PAY п.80) points to its case's line or unpaid item with no
+    # price of its own and the amount 0; the chain's final record carries the case's amount
+    leg = r.c.leg == 1
+    base = (
+        select(r.c.run_id, r.c.leg_ref.label("record_ref"),
+               case((leg, None), else_=PaymentRunPrice.id).label("price_id"),
+               case((leg, 0), else_=func.coalesce(PaymentRunPrice.price, 0) * r.c.quantity).label("amount"),
+               r.c.care_type, PaymentRunPrice.method, PaymentRunPrice.price, r.c.unpaid)
+        .join(PaymentRunPrice, and_(PaymentRunPrice.run_month == month, PaymentRunPrice.combo == r.c.combo))
+        .where(PaymentRunPrice.method != "per_capita")
         .cte("b")
         .prefix_with("MATERIALIZED")
     )  # fmt: skip
@@ -771,4 +794,14 @@ def load_run(session: Session, row: PaymentRun) -> ContractRun:
     run.signed_on = row.signed_on
     run.payment_due = row.payment_due
     run.notes = (row.notes or "").splitlines()
+    run.merged_transfers = (
+        session.scalar(
+            select(func.count()).where(
+                PaymentRunTrace.run_id == row.id,
+                PaymentRunTrace.target.in_(("line", "unpaid")),
+                PaymentRunTrace.price_id.is_(None),
+            )
+        )
+        or 0
+    )
     return run

@@ -121,7 +121,9 @@ def compute(
     by_provider: dict[str, list[_Contract]] = {}
     for c in contracts:
         by_provider.setdefault(c.provider_id, []).append(c)
-    on_records = pricing.records_of_defects(session, book, [d.id for d in defect_rows if d.record_ref is not None])
+    on_records = pricing.records_of_defects(
+        session, book, [d.id for d in defect_rows if d.record_ref is not None], month
+    )
     combos = {v[3] for v in on_records.values()}
     prices = {
         p.combo: p

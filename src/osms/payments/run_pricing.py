@@ -33,6 +33,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from osms.claims import queries as claims
 from osms.claims.vocabulary import CASE_GROUP_FORMS
+from osms.payments.run_transfers import case_records
 from osms.payments.tariff import TariffError, price
 from osms.providers import queries as providers
 from osms.rulebooks.loader import Rulebook
@@ -225,11 +226,13 @@ class Group:
     unpaid: str | None
     records: int
     quantity: int
+    merged: int = 0  # earlier legs of transfer chains merged into these records (PAY п.80)
 
 
 def aggregate(session: Session, book: Rulebook, month: date, contract_ids: Sequence[str] | None) -> list[Group]:
-    """Every accepted record of ``month`` of a contract in force, grouped (one query)."""
-    r = _records()
+    """Every accepted record of ``month`` of a contract in force, grouped (one query); the legs of a
+    transfer chain are priced once, as its final record (``run_transfers``)."""
+    r = case_records(session, month)
     cmap = contract_map(month)
     combo = combo_expression(session, book.name, r).label("combo")
     exempt = exempt_expression(r).label("exempt")
@@ -243,35 +246,53 @@ def aggregate(session: Session, book: Rulebook, month: date, contract_ids: Seque
             unpaid,
             func.count().label("records"),
             func.sum(r.c.quantity).label("quantity"),
+            func.sum(r.c.merged).label("merged"),
         )
         .join(cmap, and_(cmap.c.provider_id == r.c.provider_id, cmap.c.care_type == r.c.care_type))
-        .where(r.c.month == month)
+        .where(r.c.month == month, r.c.leg == 0)
         .group_by(cmap.c.contract_id, r.c.care_type, combo, exempt, unpaid)
     )
     if contract_ids is not None:
         query = query.where(cmap.c.contract_id.in_(contract_ids))
     return [
-        Group(row.contract_id, row.care_type, row.combo, bool(row.exempt), row.unpaid, row.records, int(row.quantity))
+        Group(
+            row.contract_id,
+            row.care_type,
+            row.combo,
+            bool(row.exempt),
+            row.unpaid,
+            row.records,
+            int(row.quantity),
+            int(row.merged or 0),
+        )
         for row in session.execute(query)
     ]
 
 
 def records_of_defects(
-    session: Session, book: Rulebook, defect_ids: Sequence[int]
+    session: Session, book: Rulebook, defect_ids: Sequence[int], month: date | None = None
 ) -> dict[int, tuple[int, str, str, str, int, str | None]]:
     """For defects on a record: ``defect id → (record id, care form, care type, combo, quantity,
-    unpaid code)``."""
+    unpaid code)``. A record of ``month`` is read as the run prices it (``run_transfers``): a leg
+    of a transfer chain has the case's combination and payability, since the case is the chain."""
     if not defect_ids:
         return {}
-    r = _records()
     d = claims.defects().subquery("d")
-    combo = combo_expression(session, book.name, r)
-    rows = session.execute(
-        select(d.c.id, r.c.id, r.c.care_form, r.c.care_type, combo, r.c.quantity, unpaid_expression(r))
-        .join(r, r.c.id == d.c.record_ref)
-        .where(d.c.id.in_(defect_ids))
-    )
-    return {row[0]: (row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows}
+    out: dict[int, tuple[int, str, str, str, int, str | None]] = {}
+    sources = [case_records(session, month)] if month is not None else []
+    for r in (*sources, _records()):
+        wanted = [i for i in defect_ids if i not in out]
+        if not wanted:
+            break
+        ref = r.c.leg_ref if "leg_ref" in r.c else r.c.id
+        combo = combo_expression(session, book.name, r)
+        rows = session.execute(
+            select(d.c.id, ref, r.c.care_form, r.c.care_type, combo, r.c.quantity, unpaid_expression(r))
+            .join(r, ref == d.c.record_ref)
+            .where(d.c.id.in_(wanted))
+        )
+        out.update({row[0]: (row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows})
+    return out
 
 
 def kinds_and_regions(session: Session, provider_ids: Sequence[str]) -> Mapping[str, tuple[str, str]]:

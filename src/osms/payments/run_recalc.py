@@ -17,13 +17,14 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from osms.claims import queries as claims
 from osms.payments import run_pricing as pricing
 from osms.payments.models import PaymentRecalculation, PaymentRun, PaymentRunTrace
 from osms.payments.run_deductions import compute
+from osms.payments.run_transfers import CHAIN_FORMS, case_records
 from osms.rulebooks.loader import Rulebook
 
 if TYPE_CHECKING:
@@ -111,19 +112,31 @@ def recalculations(
         for defect_id, record_ref, amount in withdrawn:
             if defect_id not in recalc_defects:
                 add(run.contract_id, run.month, "correction", record_ref, defect_id, Decimal(amount))
-        # records corrected after the run was computed
-        r = pricing._records()
+        # records corrected after the run was computed, and the records of a transfer chain one of
+        # whose legs was (the chain may have grown, shrunk or changed its final diagnosis)
+        r = case_records(session, run.month)
         combo = pricing.combo_expression(session, book.name, r)
+        x = claims.service_records().subquery("touched")
+        same_chain = and_(
+            r.c.care_form.in_(CHAIN_FORMS),
+            x.c.care_form == r.c.care_form,
+            x.c.provider_id == r.c.provider_id,
+            x.c.iin == r.c.iin,
+            x.c.month == run.month,
+        )
+        touched = exists(
+            select(x.c.id).where(or_(x.c.id == r.c.leg_ref, same_chain), x.c.received_at > run.computed_at)
+        )
         changed = session.execute(
-            select(r.c.id, combo, r.c.quantity, pricing.unpaid_expression(r))
-            .join(PaymentRunTrace, PaymentRunTrace.record_ref == r.c.id)
+            select(r.c.leg_ref, combo, r.c.quantity, pricing.unpaid_expression(r), r.c.leg)
+            .join(PaymentRunTrace, PaymentRunTrace.record_ref == r.c.leg_ref)
             .where(
                 PaymentRunTrace.run_id == run.id,
                 PaymentRunTrace.target.in_(("line", "unpaid")),
-                r.c.received_at > run.computed_at,
+                touched,
             )
         ).all()
-        for record_id, text, quantity, unpaid in changed:
+        for record_id, text, quantity, unpaid, leg in changed:
             paid = session.scalar(
                 select(func.coalesce(func.sum(PaymentRunTrace.amount), 0)).where(
                     PaymentRunTrace.record_ref == record_id,
@@ -132,7 +145,7 @@ def recalculations(
                 )
             )
             priced = pricing.price_combo(book, pricing.Combo.parse(text))
-            now = ZERO if unpaid or priced.price is None else priced.price * quantity
+            now = ZERO if leg or unpaid or priced.price is None else priced.price * quantity
             add(run.contract_id, run.month, "correction", record_id, None, now - Decimal(paid or 0))
     for (contract_id, of_month, cause), found in sorted(items.items()):
         row = rows[contract_id]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from osms.claims.rulebook import ClaimsTopic
@@ -26,6 +26,7 @@ from osms.payments.models import (
     PaymentRun,
     PaymentRunDeduction,
     PaymentRunLine,
+    PaymentRunTrace,
     PaymentRunUnpaid,
 )
 from osms.payments.orders import Order
@@ -115,6 +116,8 @@ class RunView:
     synthetic: bool = False
     verified: bool = True
     unverified_rules: tuple[str, ...] = field(default=())
+    #: records merged into the case they continue, paid with it (PAY п.80; no price of their own)
+    merged_transfers: int = 0
 
     @property
     def period(self) -> Month:
@@ -287,6 +290,18 @@ def runs(
         select(PaymentRecalculation).where(PaymentRecalculation.run_id.in_(ids)).order_by(PaymentRecalculation.id)
     ):
         recalcs[c.run_id].append(RecalculationView(c.of_month, c.cause, c.count, c.amount))
+    merged: dict[int, int] = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(PaymentRunTrace.run_id, func.count())
+            .where(
+                PaymentRunTrace.run_id.in_(ids),
+                PaymentRunTrace.target.in_(("line", "unpaid")),
+                PaymentRunTrace.price_id.is_(None),
+            )
+            .group_by(PaymentRunTrace.run_id)
+        )
+    }
     names = _providers(session, {r.provider_id for r in found})
     views = []
     for r in found:
@@ -330,6 +345,7 @@ def runs(
                 synthetic=synthetic,
                 verified=not unverified,
                 unverified_rules=unverified,
+                merged_transfers=merged.get(r.id, 0),
             )
         )
     return views
