@@ -34,7 +34,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, Subquery, Table, column, exists, func, select, table, text
+from sqlalchemy import Select, Subquery, Table, column, exists, func, literal_column, select, table, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, aliased
 
@@ -779,6 +780,22 @@ def summary_months(
     for start in range(0, len(iins), SUMMARY_CHUNK):
         chunk = iins[start : start + SUMMARY_CHUNK]
         yield from session.execute(queries.summary_months().where(PersonMonth.iin.in_(chunk), *in_window))
+
+
+def summary_signatures(session: Session, iins: Select[Any], first: Month, last: Month) -> Iterator[tuple[str, str]]:
+    """PostgreSQL only: for each IIN of a population (a one-column SELECT) with coverage-summary
+    rows in ``first..last``, one digest of exactly those rows (md5 of their text in period order):
+    two people with the same digest have the same months as ``summary_months`` reads them. One row
+    per person instead of one per month: a population's insured status reads the months of one
+    person per distinct digest only."""
+    rows = (
+        queries.summary_months()
+        .where(PersonMonth.iin.in_(iins), PersonMonth.period >= first, PersonMonth.period <= last)
+        .subquery("sm")
+    )
+    text_of = func.concat_ws(":", rows.c.period, rows.c.kinds, rows.c.payer_id, rows.c.first_value_date)
+    digest = func.md5(func.string_agg(text_of, aggregate_order_by(literal_column("','"), rows.c.period)))
+    yield from session.execute(select(rows.c.iin, digest).group_by(rows.c.iin))
 
 
 def paid_for(session: Session, payer_id: str, iins: Sequence[str], first: Month, last: Month) -> set[str]:

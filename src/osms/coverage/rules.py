@@ -599,8 +599,12 @@ def evaluate(
     death_date: date | None = None,
     known: bool = True,
     category_label: Callable[[str, str], str] | None = None,
+    brief: bool = False,
 ) -> Status:
     """Insured status of one person on ``on`` (docs/status.md). ``known=False``: not in the registry.
+    ``brief``: the decision only (insured, basis, until, arrears, rules), without the sentence, the
+    last 12 months' states and the horizon: what a population's per-capita reduction needs, at a
+    fraction of the cost; the decision is the same.
 
     Raises ``DateOutsideRulebook`` when ``on`` is outside the rulebook's period. Month facts
     outside :func:`window` are ignored, so the answer depends only on what a check reads.
@@ -620,6 +624,12 @@ def evaluate(
     ) -> Status:
         b = basis or Basis(code)
         extra["detail"] = {**p.detail, **extra.get("detail", {})}
+        if brief:
+            return Status(
+                iin=iin, on=on, insured=insured, basis=Basis(code, b.payer, b.kind, b.category), insured_until=until,
+                months_paid_last_12=(), arrears=arrears, rulebook=rulebook.name, rules=tuple(p.used), message={},
+                **extra,
+            )  # fmt: skip
         status = Status(
             iin=iin,
             on=on,

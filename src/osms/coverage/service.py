@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from osms.contributions.queries import PAYMENT_KINDS
-from osms.contributions.service import employees_among, summary_months
+from osms.contributions.service import employees_among, summary_months, summary_signatures
 from osms.core import audit
 from osms.core.authz import authorize
 from osms.core.clock import fund_today
@@ -138,30 +138,49 @@ class InsuredMemo:
         )
         found = self.known.get(key)
         if found is None:
-            found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months).insured
+            found = self.known[key] = evaluate_facts(iin, day, self.book, persons, months, brief=True).insured
         return found
 
 
 def insured_among(session: Session, iins: Select[Any], on: date, book: Rulebook) -> set[str]:
     """Which IINs of a population (a one-column SELECT of IINs, e.g. the people attached to the
-    clinics on a day) are insured on ``on``: their facts read in a few statements, each distinct set
-    of facts evaluated once (``InsuredMemo``'s key, built on the summary rows as read: the month
-    facts are made only for the sets not seen yet). An IIN the registry does not know is not
-    insured."""
+    clinics on a day) are insured on ``on``: each distinct set of facts is evaluated once
+    (``InsuredMemo``'s key). An IIN the registry does not know is not insured.
+
+    The months are the bulk of the facts (a paying person has one summary row per month of the
+    window). On PostgreSQL the database folds each person's months into a digest
+    (``contributions.service.summary_signatures``) and only one person's months per distinct
+    digest are read; elsewhere every row is read and the key built on the rows as read."""
     first, last = rules.window(on, book)
     persons = person_facts(session, iins, first.first_day, on)
+    memo = InsuredMemo(book)
+    found: set[str] = set()
+    if session.get_bind().dialect.name == "postgresql":
+        digests = dict(summary_signatures(session, iins, first, last))
+        keys = {iin: (digests.get(iin), *memo.person_key(person, on)) for iin, person in persons.items()}
+        first_of: dict[tuple[Any, ...], str] = {}
+        for iin, key in keys.items():
+            if key not in memo.known:
+                first_of.setdefault(key, iin)
+        sample = sorted(set(first_of.values()))
+        months: dict[str, list[rules.MonthFacts]] = {}
+        for iin, period, kinds, payer, first_value_date in summary_months(session, sample, first, last):
+            months.setdefault(iin, []).append(
+                rules.MonthFacts(month_of(period), kinds_of(kinds), payer, first_value_date)
+            )
+        for key, iin in first_of.items():
+            memo.known[key] = evaluate_facts(iin, on, book, persons, months, brief=True).insured
+        return {iin for iin, key in keys.items() if memo.known[key]}
     raw: dict[str, list[tuple[int, int, str, date]]] = {}
     for iin, period, kinds, payer, first_value_date in summary_months(session, iins, first, last):
         raw.setdefault(iin, []).append((period, kinds, payer, first_value_date))
-    memo = InsuredMemo(book)
-    found: set[str] = set()
     for iin, person in persons.items():
         rows = tuple(raw.get(iin, ()))
         key = (rows, *memo.person_key(person, on))
         insured = memo.known.get(key)
         if insured is None:
-            months = {iin: [rules.MonthFacts(month_of(p), kinds_of(k), payer, d) for p, k, payer, d in rows]}
-            insured = memo.known[key] = evaluate_facts(iin, on, book, {iin: person}, months).insured
+            facts = {iin: [rules.MonthFacts(month_of(p), kinds_of(k), payer, d) for p, k, payer, d in rows]}
+            insured = memo.known[key] = evaluate_facts(iin, on, book, {iin: person}, facts, brief=True).insured
         if insured:
             found.add(iin)
     return found
@@ -173,9 +192,12 @@ def evaluate_facts(
     book: Rulebook,
     persons: dict[str, PersonFacts],
     months: dict[str, list[rules.MonthFacts]],
+    *,
+    brief: bool = False,
 ) -> rules.Status:
     """The status of ``iin`` from facts read by ``load_facts`` (or the PostgreSQL hot path,
-    ``coverage.hotpath``, which reads the same facts in one statement)."""
+    ``coverage.hotpath``, which reads the same facts in one statement); ``brief``: the decision
+    without the sentence (``rules.evaluate``)."""
     person = persons.get(iin)
     return rules.evaluate(
         iin=iin,
@@ -187,6 +209,7 @@ def evaluate_facts(
         death_date=person.death_date if person else None,
         known=person is not None,
         category_label=category_label,
+        brief=brief,
     )
 
 
