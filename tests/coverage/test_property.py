@@ -195,5 +195,11 @@ def test_service_from_summary_equals_engine_from_raw_payments(
             category_label=service.category_label,
         ).as_dict()
         assert from_service == from_raw, on
+        # the brief decision (a population's per-capita reduction) decides the same
+        facts = {"iin": PERSON, "on": on, "rulebook": book, "months": month_facts, "memberships": member_facts,
+                 "birth_date": date(1986, 1, 1), "death_date": death}  # fmt: skip
+        full, brief = rules.evaluate(**facts), rules.evaluate(**facts, brief=True)
+        decided = ("insured", "basis", "insured_until", "arrears", "rules", "last_covered", "covered_since")
+        assert [getattr(brief, k) for k in decided] == [getattr(full, k) for k in decided], on
         event(from_raw["basis"]["code"])
     session.rollback()
