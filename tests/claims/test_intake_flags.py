@@ -12,12 +12,16 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.claim import Claim
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from osms.claims.intake import FLAG_COLUMNS, ingest_file, ingest_rows
 from osms.claims.models import ServiceRecord
+from osms.claims.parse import Parsed, RowChecker
+from osms.core.rows import Rejection
 from osms.fhir.claims import (
     CLAIM_EXAMPLE,
     HL7_SERVICE_PLACE_SYSTEM,
@@ -25,9 +29,13 @@ from osms.fhir.claims import (
     SERVICE_PLACE_SYSTEM,
     claim_row,
 )
+from osms.rulebooks.loader import load_rulebook
 from tests.claims import channels_world
 from tests.claims.test_intake import ADULT, CHILD, TODAY, world
 from tests.claims.world import COLUMNS, Row, stay, write_csv
+
+CHECKER = RowChecker(load_rulebook("kz-law"), today=TODAY)
+FLAG_TEXT = st.sampled_from(["", "true", "false", "TRUE", "False", " true ", "maybe", "1", "0", "yes"])
 
 
 def visit(record_id: str, person: str = ADULT, **flags: str) -> dict[str, str]:
@@ -124,6 +132,29 @@ def test_a_changed_flag_is_a_correction_and_the_old_content_is_kept(session: Ses
     assert take(session, [visit("V1", remote="true")]) == [("corrected", None)]
     session.expire_all()
     assert flags_of(session, "V1") == (False, True, False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(FLAG_TEXT, FLAG_TEXT, FLAG_TEXT), st.sampled_from(["outpatient", "phc"]))
+def test_the_flags_are_read_as_written_or_refused(texts: tuple[str, str, str], form: str) -> None:
+    """Any flag text: true/false/empty in any case and spacing is read, anything else is
+    ``bad_value``; home and remote together, or a flag on PHC, are refused; a record whose flags are
+    all false has the digest of the same row without the flag columns."""
+    row = visit("V1", care_form=form, care_type="phc" if form == "phc" else "consult_diag")
+    plain = CHECKER.check([row[c] for c in COLUMNS])
+    assert isinstance(plain, Parsed)
+    checked = CHECKER.check([row[c] for c in COLUMNS] + list(texts))
+    read = [{"true": True, "false": False, "": False}.get(t.strip().lower()) for t in texts]
+    if None in read:
+        assert isinstance(checked, Rejection) and checked.code == "bad_value"
+    elif read[0] and read[1]:
+        assert isinstance(checked, Rejection) and checked.code == "home_and_remote"
+    elif any(read) and form != "outpatient":
+        assert isinstance(checked, Rejection) and checked.code == "flags_outpatient_only"
+    else:
+        assert isinstance(checked, Parsed)
+        assert (checked.at_home, checked.remote, checked.preventive_child) == tuple(read)
+        assert (checked.digest == plain.digest) == (not any(read))
 
 
 # --------------------------------------------------------------------------------------------
