@@ -11,6 +11,7 @@ over its 12 months (1,200,000.00 → 100,000.00 a month).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -148,3 +149,25 @@ def test_who_counts_as_a_child_with_cancer(session: Any) -> None:
            case_group="SYN.CA01", icd10="C91.0", day=date(2026, 2, 28), until=date(2026, 3, 10))  # fmt: skip
     again = {k: v for k, v in session.execute(select(r.c.record_id, exempt_expression(r)))}
     assert again["feb28"] == 1
+
+
+def test_a_visit_corrected_to_a_home_visit_after_signing_is_paid_the_difference(session: Any) -> None:
+    from datetime import UTC, datetime
+
+    from osms.payments import protocol as steps
+
+    add_provider(session, "K2")
+    cid = contract(session, "K2", [("consult_diag", "1200000.00")])
+    visit = record(session, "K2", "v1", _person(session, 60, date(1980, 1, 1)), care_form="outpatient",
+                   care_type="consult_diag", service_code="A01.003.000")  # fmt: skip
+    assert run_month(session, KZ, MARCH, contract_id=cid, today=APRIL_2)[0].as_dict()["payable"] == "2889.51"
+    steps.protocol(session, KZ, cid, MARCH, today=APRIL_2)
+    steps.sign(session, KZ, cid, MARCH, signed_by="op", today=date(2026, 4, 8))
+    # the provider corrects the visit: it was given at home (a correction, version 2)
+    visit.at_home, visit.version, visit.received_at = True, 2, datetime.now(UTC)
+    session.flush()
+    april = run_month(session, KZ, date(2026, 4, 1), contract_id=cid, today=date(2026, 5, 11))[0]
+    # paid 2,889.51, now worth 2,889.51 × 2 = 5,779.02: +2,889.51 in April
+    assert [(r["cause"], r["of_month"], r["amount"]) for r in april.recalculations] == [
+        ("correction", "2026-03", Decimal("2889.51"))
+    ]
