@@ -211,7 +211,9 @@ class RowChecker:
             v = [x.strip() for x in values]
             flag_texts = ["", "", ""]
         else:
-            return Rejection("bad_row_shape", f"the row has {len(values)} fields, expected {len(COLUMNS)}")
+            return Rejection(
+                "bad_row_shape", f"the row has {len(values)} fields, expected {len(COLUMNS)} or {len(ALL_COLUMNS)}"
+            )
         for i in _REQUIRED_AT:
             if not v[i]:
                 return Rejection("missing_field", f"{COLUMNS[i]} is empty")

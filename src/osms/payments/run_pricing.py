@@ -218,9 +218,7 @@ class Combo:
             bed_days=int(bed) if bed else None,
             procedures=tuple(p for p in procedures.split(";") if p),
             on=date.fromisoformat(on[:10]),
-            at_home="H" in flags,
-            remote="R" in flags,
-            preventive_child="P" in flags,
+            **{name: letter in flags for name, letter in FLAG_LETTERS.items()},
         )
 
 
