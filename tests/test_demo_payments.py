@@ -34,3 +34,10 @@ def test_demo_runs_the_payment_month_and_shows_statements(
     demo.print_payments(shown)
     text = recorder.export_text()
     assert "contracts run" in text and "SYNTHETIC" in text
+    # the synthetic country flags at least 2 consultations of each kind a month (synth.services);
+    # each is priced by its rule (PAY п.66-68) and shown with its count and amount
+    (flags,) = [row[2] for row in shown.statements if row[0] == "outpatient services by how they were given"]
+    for how in ("at home (× 2, PAY п.67) ×", "remotely (× 1/2, п.68) ×", "preventive examination (50%, п.66) ×"):
+        count = flags.split(how, 1)[1].split(" ", 1)[0]
+        assert int(count) >= 1, flags
+    assert "by how they were given" in text

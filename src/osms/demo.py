@@ -623,7 +623,38 @@ def _statement(run: ContractRun) -> str:
 
 def _partial(run: ContractRun) -> bool:
     """A case line priced with a share (day hospital, home, death within 3 days, short stay, ...)."""
-    return any(ln["method"] != "per_capita" and any("share" in r for r in ln["rules"]) for ln in run.lines)
+    return any(ln["method"] == "per_case" and any("share" in r for r in ln["rules"]) for ln in run.lines)
+
+
+#: How an outpatient service was given (PAY п.66-68): a flag of the record and of its combination.
+_HOW = {
+    "at_home": "at home (× 2, PAY п.67)",
+    "remote": "remotely (× 1/2, п.68)",
+    "preventive_child": "in a child's preventive examination (50%, п.66)",
+}
+
+
+def _flagged_visits(session: Session, month: date) -> str:
+    """The month's outpatient services priced by how they were given: count and amount per flag,
+    from the run's prices and traces."""
+    from osms.payments.models import PaymentRunPrice, PaymentRunTrace
+    from osms.payments.run_pricing import Combo
+
+    rows = session.execute(
+        select(PaymentRunPrice.combo, func.count(), func.sum(PaymentRunTrace.amount))
+        .join(PaymentRunTrace, PaymentRunTrace.price_id == PaymentRunPrice.id)
+        .where(PaymentRunPrice.run_month == month, PaymentRunTrace.target == "line")
+        .group_by(PaymentRunPrice.combo)
+    ).all()
+    counts = dict.fromkeys(_HOW, 0)
+    amounts = dict.fromkeys(_HOW, Decimal(0))
+    for text, count, amount in rows:
+        combo = Combo.parse(text)
+        for flag in _HOW:
+            if getattr(combo, flag):
+                counts[flag] += int(count)
+                amounts[flag] += Decimal(amount or 0)
+    return "; ".join(f"{how} ×{counts[flag]:,} = {amounts[flag]:,.2f}" for flag, how in _HOW.items())
 
 
 def payment_showcase(engine: Engine, *, today: date | None = None) -> PaymentShowcase | None:
@@ -677,6 +708,7 @@ def payment_showcase(engine: Engine, *, today: date | None = None) -> PaymentSho
     unpaid = next((r for r in runs if r.unpaid and r is not hospital), None)
     if unpaid is not None:
         statements.append(("services left unpaid, with the reason", unpaid.contract_id, _statement(unpaid)))
+    statements.append(("outpatient services by how they were given", "all contracts", _flagged_visits(session, month)))
     return PaymentShowcase(
         month=month.isoformat()[:7],
         contracts=len(runs),

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from tests.claims.world import COLUMNS as WORLD_COLUMNS
 
 from osms.benefits.rulebook import icd10_code
+from osms.claims.parse import FLAG_COLUMNS
 from osms.claims.rulebook import ClaimsTopic
 from osms.claims.vocabulary import CARE_FORMS, OUTCOMES
 from osms.providers.contracts_import import import_file as import_contracts
@@ -89,7 +90,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 
 
 def test_one_file_a_day_in_the_service_report_columns(country: Path) -> None:
-    assert COLUMNS == WORLD_COLUMNS
+    assert COLUMNS == WORLD_COLUMNS + FLAG_COLUMNS
     files = sorted((country / SERVICES_DIR).glob("services-*.csv"))
     assert [p.name for p in files[:1]] == ["services-2026-09-01.csv"]
     assert len(files) == 91
@@ -271,3 +272,24 @@ def test_osms_synth_writes_the_service_reports(tmp_path: Path) -> None:
     result = runner.invoke(app, ["synth", "-n", "300", "--services", "0", "--out", str(other)])
     assert result.exit_code == 0, result.output
     assert not (other / SERVICES_DIR).exists()
+
+
+def test_some_consultations_are_at_home_remote_or_in_a_childs_preventive_examination(country: Path) -> None:
+    """Only outpatient consultations carry flags, never at home and remote together, preventive only
+    for a child; the shares are near the named constants (4%, 8%, half of the children's)."""
+    births = {p["iin"]: date.fromisoformat(p["birth_date"]) for p in _read(country / "persons.csv")}
+    rows = _rows(country)
+    consultations = [r for r in rows if r["care_form"] == "outpatient" and r["service_code"].startswith("SYN.CONS.")]
+    flagged = [r for r in rows if r["at_home"] or r["remote"] or r["preventive_child"]]
+    assert flagged and all(
+        r["care_form"] == "outpatient" and r["service_code"].startswith("SYN.CONS.") for r in flagged
+    )
+    assert all(r[f] in ("", "true") for r in rows for f in FLAG_COLUMNS)
+    assert not any(r["at_home"] and r["remote"] for r in rows)
+    children = [r for r in consultations if _age(births[r["iin"]], date.fromisoformat(r["date_from"])) < 18]
+    preventive = [r for r in flagged if r["preventive_child"]]
+    assert all(_age(births[r["iin"]], date.fromisoformat(r["date_from"])) < 18 for r in preventive)
+    home = sum(1 for r in consultations if r["at_home"]) / len(consultations)
+    remote = sum(1 for r in consultations if r["remote"]) / len(consultations)
+    assert 0.02 < home < 0.07 and 0.05 < remote < 0.12, (home, remote, len(consultations))
+    assert 0.3 < len(preventive) / len(children) < 0.7, (len(preventive), len(children))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from osms.claims import intake
 from osms.claims.access import SERVICE_REPORT_SEND
-from osms.claims.intake import COLUMNS, IntakeResult, RowOutcome
+from osms.claims.intake import ALL_COLUMNS, COLUMNS, FLAG_COLUMNS, IntakeResult, RowOutcome
 from osms.core.authz import authorize
 from osms.core.errors import InvalidInput
 from osms.core.i18n import label
@@ -45,12 +45,12 @@ def text_of(value: Any) -> str:
 
 def row_of(values: Mapping[str, Any]) -> dict[str, str]:
     """A record of a JSON body or a FHIR Claim as a row of the file (unknown fields left out)."""
-    return {c: text_of(values.get(c)) for c in COLUMNS if c in values}
+    return {c: text_of(values.get(c)) for c in ALL_COLUMNS if c in values}
 
 
 def rows_of_csv(body: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV body in the file's format (UTF-8, a header naming exactly the 16 columns in
-    any order, as the file's: else ``bad_header``).
+    """The rows of a CSV body in the file's format (UTF-8, a header naming exactly the 16 columns and
+    any of the optional flags, in any order, as the file's: else ``bad_header``).
     A row with more or fewer fields than the header is handed over under one field naming the
     mismatch, which the intake rejects as ``bad_row_shape``."""
     try:
@@ -60,10 +60,13 @@ def rows_of_csv(body: bytes) -> list[dict[str, str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     names = [h.strip() for h in header or []]
-    if len(names) != len(COLUMNS) or set(names) != set(COLUMNS):
+    if len(set(names)) != len(names) or not set(COLUMNS) <= set(names) <= set(ALL_COLUMNS):
         raise InvalidInput(
             "the first line of the CSV body must be the header naming exactly the columns, in any order: "
-            + ",".join(COLUMNS),
+            + ",".join(COLUMNS)
+            + " (optional: "
+            + ",".join(FLAG_COLUMNS)
+            + ")",
             code="bad_header",
         )
     rows: list[dict[str, str]] = []

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TimeRemainingColumn
 from rich.table import Table
 
-from osms.claims.intake import COLUMNS, IntakeResult, ingest_file
+from osms.claims.intake import COLUMNS, FLAG_COLUMNS, IntakeResult, ingest_file
 from osms.core.db import get_engine
 from osms.core.errors import OsmsError
 from osms.core.i18n import label
@@ -21,7 +21,13 @@ services_app = typer.Typer(
 )
 console = Console(stderr=True)
 
-FileArg = Annotated[Path, typer.Argument(help="Service report CSV (UTF-8): " + ",".join(COLUMNS), show_default=False)]
+FileArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Service report CSV (UTF-8): " + ",".join(COLUMNS) + " (optional: " + ",".join(FLAG_COLUMNS) + ")",
+        show_default=False,
+    ),
+]
 RejectsOpt = Annotated[Path | None, typer.Option("--rejects", help="Rejection report path (default FILE.rejected.csv)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON line")]
 

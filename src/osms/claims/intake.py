@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from osms.claims import checks
-from osms.claims.parse import COLUMNS, Parsed, RowChecker
+from osms.claims.parse import ALL_COLUMNS, COLUMNS, FLAG_COLUMNS, Parsed, RowChecker
 from osms.core.bulkload import ImportFileError, Stager, check_header, copy_text, open_batch, take_load_lock
 from osms.core.bulkload import write_rejections as _write_rejections
 from osms.core.clock import fund_today
@@ -49,7 +49,7 @@ from osms.providers import queries as providers
 from osms.registry import queries as registry
 from osms.rulebooks.loader import Rulebook, load_rulebook
 
-__all__ = ["COLUMNS", "IntakeResult", "RowOutcome", "ingest_file", "ingest_rows"]
+__all__ = ["ALL_COLUMNS", "COLUMNS", "FLAG_COLUMNS", "IntakeResult", "RowOutcome", "ingest_file", "ingest_rows"]
 
 BATCH_KIND = "services"
 CHUNK_ROWS = 20_000
@@ -81,6 +81,9 @@ _STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("emergency", "BOOLEAN"),
     ("quantity", "INTEGER"),
     ("doctor_iin", "VARCHAR(12)"),
+    ("at_home", "BOOLEAN"),
+    ("remote", "BOOLEAN"),
+    ("preventive_child", "BOOLEAN"),
     ("month", "DATE"),
     ("digest", "VARCHAR(32)"),
     ("cat_sex", "VARCHAR(1)"),
@@ -109,6 +112,9 @@ RECORD_COLUMNS = (
     "emergency",
     "quantity",
     "doctor_iin",
+    "at_home",
+    "remote",
+    "preventive_child",
 )
 
 
@@ -206,7 +212,8 @@ class _Staging:
                 f"{line}\t{copy_text(raw) if _SPECIAL(raw) else raw}\t{n}\t{n}\t{r.record_id}\t{r.provider_id}\t"
                 f"{r.iin}\t{r.care_form}\t{r.care_type}\t{r.service_code or n}\t{r.case_group or n}\t{r.icd10}\t"
                 f"{r.procedures or n}\t{r.date_from}\t{r.date_to}\t{r.outcome}\t{t if r.referral else f}\t"
-                f"{t if r.emergency else f}\t{r.quantity}\t{r.doctor_iin or n}\t{r.month}\t{r.digest}\t"
+                f"{t if r.emergency else f}\t{r.quantity}\t{r.doctor_iin or n}\t{t if r.at_home else f}\t"
+                f"{t if r.remote else f}\t{t if r.preventive_child else f}\t{r.month}\t{r.digest}\t"
                 f"{r.cat_sex or n}\t{r.born_by or n}\t{r.born_after or n}\t{t if r.needs_referral else f}\t"
                 f"{r.readmit_from or n}\tnew\n"
             )
@@ -234,6 +241,9 @@ class _Staging:
                     t if r.emergency else f,
                     r.quantity,
                     r.doctor_iin,
+                    t if r.at_home else f,
+                    t if r.remote else f,
+                    t if r.preventive_child else f,
                     r.month.isoformat(),
                     r.digest,
                     r.cat_sex,
@@ -250,7 +260,7 @@ class _Staging:
             self.accept(line, raw, checked)
         else:
             assert isinstance(checked, Rejection)
-            key = (fields[1].strip()[:64], fields[0].strip()[:64]) if len(fields) == len(COLUMNS) else None
+            key = (fields[1].strip()[:64], fields[0].strip()[:64]) if len(fields) >= len(COLUMNS) else None
             self.reject(line, raw, checked.code, checked.message, key)
         if len(self.chunk) >= CHUNK_ROWS:
             self.flush()
@@ -309,6 +319,7 @@ def _stage_file(
     check = checker.check
     reorder: Callable[[list[str]], Any] | None = None
     width = len(COLUMNS)
+    flags_at: list[int | None] = []
     header: list[str] | None = None
     rows = 0
     for number, line, data in _file_lines(fh, reporter, digest):
@@ -319,9 +330,12 @@ def _stage_file(
                 header = [h.strip() for h in next(csv.reader([line]))] if line.strip() else []
             except csv.Error as exc:
                 raise ImportFileError(f"{label}: the header is not valid CSV: {exc}") from None
-            check_header(header, COLUMNS, label)
+            check_header(header, COLUMNS, label, optional=FLAG_COLUMNS)
             order = [header.index(c) for c in COLUMNS]
-            if order != list(range(width)):
+            width = len(header)
+            if any(c in header for c in FLAG_COLUMNS):
+                flags_at = [header.index(c) if c in header else None for c in FLAG_COLUMNS]
+            if order != list(range(len(COLUMNS))):
                 reorder = operator.itemgetter(*order)
             continue
         if line is None:
@@ -347,17 +361,21 @@ def _stage_file(
             staging.reject(number, line, "bad_row_shape", f"the row has {len(fields)} fields, the header has {width}")
             continue
         ordered = list(reorder(fields)) if reorder is not None else fields
+        if flags_at:
+            ordered = [*ordered[: len(COLUMNS)], *("" if i is None else fields[i] for i in flags_at)]
         staging.take(number, line, check(ordered), ordered)
     if header is None:
-        raise ImportFileError(f"{label} is empty: expected the header {','.join(COLUMNS)}")
+        raise ImportFileError(
+            f"{label} is empty: expected the header {','.join(COLUMNS)} (optional: {','.join(FLAG_COLUMNS)})"
+        )
     staging.flush()
     return rows
 
 
 def _stage_rows(rows: Sequence[Mapping[str, str]], checker: RowChecker, staging: _Staging) -> int:
     for number, row in enumerate(rows, start=1):
-        unknown = [k for k in row if k not in COLUMNS]
-        values = [row.get(c) for c in COLUMNS]
+        unknown = [k for k in row if k not in ALL_COLUMNS]
+        values = [row.get(c) for c in (ALL_COLUMNS if any(c in row for c in FLAG_COLUMNS) else COLUMNS)]
         fields = ["" if v is None else str(v) for v in values]
         raw = _raw_line(fields).replace("\x00", "\\0")
         if unknown:

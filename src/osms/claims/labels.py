@@ -45,6 +45,10 @@ REJECT_LABELS = {
     "future_date": N_("A date is in the future"),
     "duplicate_key": N_("The same record id appears twice in the file"),
     "month_closed": N_("The reporting month is closed: the record can no longer be changed"),
+    "home_and_remote": N_("A service is given either at home or remotely, not both"),
+    "flags_outpatient_only": N_(
+        "At home, remotely and in a child's preventive examination apply to outpatient services only"
+    ),
 }
 
 #: A check that failed on an accepted record (``claims.vocabulary.FINDING_CODES``).

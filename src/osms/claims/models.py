@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,6 +66,9 @@ class ServiceRecord(Base):
     emergency: Mapped[bool] = mapped_column(Boolean)
     quantity: Mapped[int] = mapped_column(Integer)
     doctor_iin: Mapped[str | None] = mapped_column(String(12))
+    at_home: Mapped[bool] = mapped_column(Boolean, server_default=false())  # PAY п.67: a home visit
+    remote: Mapped[bool] = mapped_column(Boolean, server_default=false())  # PAY п.68: given remotely
+    preventive_child: Mapped[bool] = mapped_column(Boolean, server_default=false())  # PAY п.66
     month: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(32))
@@ -105,6 +109,9 @@ class ServiceRecordVersion(Base):
     emergency: Mapped[bool] = mapped_column(Boolean)
     quantity: Mapped[int] = mapped_column(Integer)
     doctor_iin: Mapped[str | None] = mapped_column(String(12))
+    at_home: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    remote: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    preventive_child: Mapped[bool] = mapped_column(Boolean, server_default=false())
     digest: Mapped[str] = mapped_column(String(32))
     batch_id: Mapped[int] = mapped_column(Integer, ForeignKey("import_batch.id"))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

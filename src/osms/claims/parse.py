@@ -1,6 +1,7 @@
 """One row of a service report, checked on its own (docs/claims.md, "Intake"). Pure: no database.
 
-``RowChecker.check(values)`` takes the row's 16 fields in ``COLUMNS`` order (strings) and returns
+``RowChecker.check(values)`` takes the row's 16 fields in ``COLUMNS`` order (strings), or 19 with the
+optional flags of ``FLAG_COLUMNS`` after them (empty: false), and returns
 either a ``Rejection`` (a reason code of ``claims.vocabulary.REJECT_CODES`` and a sentence) or a
 ``Parsed`` record: the cleaned fields, the reporting month, the digest of the content, and what the
 set-based checks need from the rulebook in force on ``date_from`` (the catalogue's sex restriction,
@@ -45,6 +46,13 @@ COLUMNS: Final[tuple[str, ...]] = (
     "quantity",
     "doctor_iin",
 )
+#: Optional columns after them: how an outpatient service was given (PAY п.66-68); a file or a
+#: body without them is read as before, every flag false.
+FLAG_COLUMNS: Final[tuple[str, ...]] = ("at_home", "remote", "preventive_child")
+#: Every column a row may carry, in ``RowChecker.check`` order.
+ALL_COLUMNS: Final[tuple[str, ...]] = COLUMNS + FLAG_COLUMNS
+#: The only form of care the flags apply to: the outpatient price list (КДУ, PAY п.63-68).
+FLAG_FORMS: Final[tuple[str, ...]] = ("outpatient",)
 #: Fields a row must fill (service_code / case_group: by form; procedures and doctor_iin optional).
 REQUIRED: Final[tuple[str, ...]] = (
     "record_id",
@@ -66,6 +74,7 @@ _PROCEDURE = re.compile(r"\d{2}(\.\d{1,2})?")  # an ICD-9-CM procedure code: 2 d
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KEY = re.compile(r"[0-9A-Za-z._/\-]+")
 _BOOLS: Final = {"true": True, "false": False}
+_FLAGS: Final = {"true": True, "false": False, "": False}
 _CARE_FORMS = frozenset(CARE_FORMS)
 _OUTCOMES = frozenset(OUTCOMES)
 _SERVICE_FORMS = frozenset(SERVICE_FORMS)
@@ -92,6 +101,9 @@ class Parsed:
     emergency: bool
     quantity: int
     doctor_iin: str | None
+    at_home: bool
+    remote: bool
+    preventive_child: bool
     month: date  # the reporting month: the first day of date_to's month
     digest: str  # md5 of the content: the same record sent again is recognised
     cat_sex: str | None  # the catalogue's sex restriction (None: either)
@@ -190,10 +202,18 @@ class RowChecker:
     # -- the check ---------------------------------------------------------------------------
 
     def check(self, values: list[str]) -> Parsed | Rejection:
-        """The row's 16 fields in ``COLUMNS`` order → a ``Parsed`` record or a ``Rejection``."""
-        if len(values) != len(COLUMNS):
-            return Rejection("bad_row_shape", f"the row has {len(values)} fields, expected {len(COLUMNS)}")
-        v = [x.strip() for x in values]
+        """The row's 16 fields in ``COLUMNS`` order, or 19 in ``ALL_COLUMNS`` order → a ``Parsed``
+        record or a ``Rejection``."""
+        if len(values) == len(ALL_COLUMNS):
+            v = [x.strip() for x in values[: len(COLUMNS)]]
+            flag_texts = [x.strip() for x in values[len(COLUMNS) :]]
+        elif len(values) == len(COLUMNS):
+            v = [x.strip() for x in values]
+            flag_texts = ["", "", ""]
+        else:
+            return Rejection(
+                "bad_row_shape", f"the row has {len(values)} fields, expected {len(COLUMNS)} or {len(ALL_COLUMNS)}"
+            )
         for i in _REQUIRED_AT:
             if not v[i]:
                 return Rejection("missing_field", f"{COLUMNS[i]} is empty")
@@ -238,6 +258,18 @@ class RowChecker:
         if referral is None or emergency is None:
             bad = ("referral", referral_text) if referral is None else ("emergency", emergency_text)
             return Rejection("bad_value", f"{bad[0]} {bad[1][:20]!r}: true or false")
+        flags = [_FLAGS.get(t.lower()) for t in flag_texts]
+        for name, text, flag in zip(FLAG_COLUMNS, flag_texts, flags, strict=True):
+            if flag is None:
+                return Rejection("bad_value", f"{name} {text[:20]!r}: true, false or empty")
+        at_home, remote, preventive_child = (bool(f) for f in flags)
+        if at_home and remote:
+            return Rejection("home_and_remote", "at_home and remote are both true: a service is given one way")
+        if (at_home or remote or preventive_child) and care_form not in FLAG_FORMS:
+            return Rejection(
+                "flags_outpatient_only",
+                f"at_home, remote and preventive_child apply to outpatient services, not to {care_form}",
+            )
         if not (quantity_text.isascii() and quantity_text.isdigit()) or not 1 <= int(quantity_text) <= MAX_QUANTITY:
             return Rejection("bad_value", f"quantity {quantity_text[:20]!r}: a whole number from 1 to {MAX_QUANTITY}")
         quantity = int(quantity_text)
@@ -309,6 +341,8 @@ class RowChecker:
                 doctor_iin,
             )
         )
+        if at_home or remote or preventive_child:  # a record without flags keeps its digest
+            content += "\x1f" + "".join("1" if f else "0" for f in (at_home, remote, preventive_child))
         return Parsed(
             record_id=record_id,
             provider_id=provider_id,
@@ -326,6 +360,9 @@ class RowChecker:
             emergency=emergency,
             quantity=quantity,
             doctor_iin=doctor_iin or None,
+            at_home=at_home,
+            remote=remote,
+            preventive_child=preventive_child,
             month=date_to.replace(day=1),
             digest=hashlib.md5(content.encode(), usedforsecurity=False).hexdigest(),
             cat_sex=entry.sex,

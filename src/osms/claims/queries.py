@@ -20,7 +20,8 @@ __all__ = ["defects", "findings", "service_days", "service_records"]
 def service_records() -> Select[*tuple[Any, ...]]:
     """The register of accepted service records as last accepted: ``id, provider_id, record_id, iin,
     care_form, care_type, service_code, case_group, icd10, procedures, date_from, date_to, outcome,
-    referral, emergency, quantity, month, version, received_at`` (``month``: the reporting month)."""
+    referral, emergency, quantity, month, version, received_at, at_home, remote, preventive_child``
+    (``month``: the reporting month; the flags: at home, remotely, in a child's preventive examination)."""
     return select(
         ServiceRecord.id,
         ServiceRecord.provider_id,
@@ -41,6 +42,9 @@ def service_records() -> Select[*tuple[Any, ...]]:
         ServiceRecord.month,
         ServiceRecord.version,
         ServiceRecord.received_at,
+        ServiceRecord.at_home,
+        ServiceRecord.remote,
+        ServiceRecord.preventive_child,
     )
 
 

@@ -53,6 +53,11 @@ class ServiceRecordIn(BaseModel):
     emergency: bool | str | None = Field(default=None, description="true or false (JSON or text)")
     quantity: int | str | None = Field(default=None, description="A whole number from 1 (JSON or text)")
     doctor_iin: str | None = Field(default=None, description="The doctor's IIN (optional)", max_length=200)
+    at_home: bool | str | None = Field(default=None, description="Outpatient only: given at home (PAY п.67)")
+    remote: bool | str | None = Field(default=None, description="Outpatient only: given remotely (PAY п.68)")
+    preventive_child: bool | str | None = Field(
+        default=None, description="Outpatient only: a consultation in a child's preventive examination (PAY п.66)"
+    )
 
 
 class ServiceReportIn(BaseModel):

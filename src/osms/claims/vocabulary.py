@@ -52,6 +52,8 @@ REJECT_CODES: Final[tuple[str, ...]] = (
     "future_date",
     "duplicate_key",
     "month_closed",
+    "home_and_remote",
+    "flags_outpatient_only",
 )
 
 #: The logical checks of an accepted record; each failed check is a finding.

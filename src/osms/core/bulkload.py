@@ -109,13 +109,17 @@ class ImportFileError(InvalidInput):
     code = "bad_file"
 
 
-def check_header(header: Sequence[str], columns: Sequence[str], file_label: str) -> None:
-    """The header must name exactly ``columns``, each once, in any order; else the file is refused."""
+def check_header(
+    header: Sequence[str], columns: Sequence[str], file_label: str, *, optional: Sequence[str] = ()
+) -> None:
+    """The header must name exactly ``columns`` (and any of ``optional``), each once, in any order;
+    else the file is refused."""
     missing = [c for c in columns if c not in header]
-    unknown = [h for h in header if h not in columns]
+    unknown = [h for h in header if h not in columns and h not in optional]
     if missing or unknown or len(set(header)) != len(header):
         raise ImportFileError(
             f"{file_label}: the header must be {','.join(columns)}"
+            + (f" (optional: {','.join(optional)})" if optional else "")
             + (f"; missing: {','.join(missing)}" if missing else "")
             + (f"; unknown: {','.join(unknown)}" if unknown else "")
         )

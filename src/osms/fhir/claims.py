@@ -63,6 +63,14 @@ FINDING_SYSTEM = "http://osms.kz/fhir/CodeSystem/service-finding"
 DEFECT_SYSTEM = "http://osms.kz/fhir/CodeSystem/defect"
 ADJUDICATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/adjudication"
 CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
+#: Code system of ``item.locationCodeableConcept``: where an outpatient service was given, ``home``
+#: (PAY п.67) or ``remote`` (PAY п.68); HL7's example service places' ``12`` (Home) is read as home.
+SERVICE_PLACE_SYSTEM = "http://osms.kz/fhir/CodeSystem/service-place"
+HL7_SERVICE_PLACE_SYSTEM = "http://terminology.hl7.org/CodeSystem/ex-serviceplace"
+#: Code system of ``item.modifier``: ``preventive-child``, a specialist's consultation inside a
+#: child's preventive examination (PAY п.66).
+SERVICE_MODIFIER_SYSTEM = "http://osms.kz/fhir/CodeSystem/service-modifier"
+PREVENTIVE_CHILD = "preventive-child"
 #: The most Claims one Bundle may carry.
 MAX_CLAIMS = 1000
 
@@ -142,6 +150,29 @@ def _sequence(element: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _flags(item: Mapping[str, Any]) -> dict[str, str]:
+    """The optional flags of the item (docs/claims.md, "FHIR Claim"): ``at_home`` and ``remote``
+    from ``locationCodeableConcept``, ``preventive_child`` from ``modifier``; only those given (a
+    Claim without them is a row without the flags). A code of our systems we do not know is handed
+    over as the flag's value, which the intake rejects ``bad_value``."""
+    flags: dict[str, str] = {}
+    for coding in _codings(item.get("locationCodeableConcept")):
+        system, code = coding.get("system"), coding.get("code")
+        if system == HL7_SERVICE_PLACE_SYSTEM and code == "12" or system == SERVICE_PLACE_SYSTEM and code == "home":
+            flags["at_home"] = "true"
+        elif system == SERVICE_PLACE_SYSTEM and code == "remote":
+            flags["remote"] = "true"
+        elif system == SERVICE_PLACE_SYSTEM:
+            flags["at_home"] = f"service-place {code}"
+    for modifier in item.get("modifier") or []:
+        for coding in _codings(modifier):
+            if coding.get("system") != SERVICE_MODIFIER_SYSTEM:
+                continue
+            code = coding.get("code")
+            flags["preventive_child"] = "true" if code == PREVENTIVE_CHILD else f"service-modifier {code}"
+    return flags
+
+
 def claim_row(claim: Mapping[str, Any]) -> dict[str, str]:
     """A Claim as a row of the service-report file (docs/claims.md, "FHIR Claim"). An element that is
     missing leaves its column empty (the intake rejects the record ``missing_field``); a Claim with
@@ -191,6 +222,7 @@ def claim_row(claim: Mapping[str, Any]) -> dict[str, str]:
         "emergency": _flag(claim, EMERGENCY_EXTENSION, "false"),
         "quantity": channels.text_of(quantity.get("value")) if isinstance(quantity, dict) else "1",
         "doctor_iin": doctor or "",
+        **_flags(item),
     }
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    extract,
     func,
     literal,
     or_,
@@ -36,11 +37,13 @@ from osms.claims.vocabulary import CASE_GROUP_FORMS
 from osms.payments.run_transfers import case_records
 from osms.payments.tariff import TariffError, price
 from osms.providers import queries as providers
+from osms.registry import queries as registry
 from osms.rulebooks.loader import Rulebook
 
 __all__ = [
     "EXEMPT_CARE_TYPES",
     "EXEMPT_ICD10",
+    "CHILD_ONCOLOGY_ICD10",
     "UNPAYABLE",
     "Combo",
     "Priced",
@@ -70,9 +73,16 @@ EXEMPT_CARE_TYPES: Final[tuple[str, ...]] = ("high_tech",)
 #: ICD-10 prefixes the linear scale never cuts: maternity (O), perinatal and infants' conditions (P),
 #: infectious diseases and tuberculosis (A, B), dialysis (N18.5, Z49).
 EXEMPT_ICD10: Final[tuple[str, ...]] = ("O", "P", "A", "B", "N18.5", "Z49")
+#: Children's oncology (PAY п.78): ICD-10 ranges ``[low, high)`` of malignant neoplasms (C00–C97)
+#: and of the neoplasms of uncertain behaviour of the blood-forming tissues (D45–D47: polycythaemia
+#: vera, myelodysplastic and other myeloproliferative conditions), for a person under 18.
+CHILD_ONCOLOGY_ICD10: Final[tuple[tuple[str, str], ...]] = (("C00", "C98"), ("D45", "D48"))
+CHILD_UNDER_YEARS: Final = 18
 #: Bed-days above this are all "a long stay" in a combination (the short-stay rules stop at 3).
 BED_DAYS_CAP: Final = 31
 SEP: Final = "|"
+#: A service record's flags in its combination (PAY п.66-68).
+FLAG_LETTERS: Final[dict[str, str]] = {"at_home": "H", "remote": "R", "preventive_child": "P"}
 
 
 def _records() -> Subquery:
@@ -88,7 +98,9 @@ def bed_days(session: Session, r: Subquery) -> ColumnElement[Any]:
 
 def combo_expression(session: Session, rulebook: str, r: Subquery) -> ColumnElement[str]:
     """The tariff combination of a record as text: rulebook, form, code, group, outcome, bed-days
-    (inpatient only, at most 31), procedures (day hospital only), the day priced (``date_to``)."""
+    (inpatient only, at most 31), procedures (day hospital only), the day priced (``date_to``), and,
+    only when one is set, the service's flags (``FLAG_LETTERS``: ``H`` at home, ``R`` remote, ``P``
+    in a child's preventive examination), so a record without flags keeps its combination."""
     days = bed_days(session, r)
     capped = case((days > BED_DAYS_CAP, BED_DAYS_CAP), else_=days)
     is_case = r.c.care_form.in_(CASE_GROUP_FORMS)
@@ -108,13 +120,47 @@ def combo_expression(session: Session, rulebook: str, r: Subquery) -> ColumnElem
     text: ColumnElement[Any] = parts[0]
     for part in parts[1:]:
         text = text.concat(SEP).concat(part)
-    return text
+    flags: ColumnElement[Any] = literal("")
+    for name, letter in FLAG_LETTERS.items():
+        flags = flags.concat(case((r.c[name], literal(letter)), else_=literal("")))
+    return text.concat(case((flags == "", literal("")), else_=literal(SEP).concat(flags)))
+
+
+def _yyyymmdd(day: ColumnElement[Any]) -> ColumnElement[int]:
+    """A date as the number YYYYMMDD (``extract`` on either database)."""
+    return extract("year", day) * 10000 + extract("month", day) * 100 + extract("day", day)
+
+
+def child_oncology_expression(r: Subquery) -> ColumnElement[bool]:
+    """True when the record is children's oncology (PAY п.78, our reading): a diagnosis of
+    ``CHILD_ONCOLOGY_ICD10`` and the person under ``CHILD_UNDER_YEARS`` on ``date_from``, by the
+    registry's birth date (``registry.queries.persons``), a correlated ``EXISTS`` the database runs
+    as a semi-join. Age in whole years as the claims checks count it: YYYYMMDD(date_from) −
+    YYYYMMDD(birth) < 180000, so one born on 29 February turns 18 on 1 March of a common year."""
+    p = registry.persons().subquery("person")
+    oncology = or_(*(and_(r.c.icd10 >= low, r.c.icd10 < high) for low, high in CHILD_ONCOLOGY_ICD10))
+    child = exists(
+        select(p.c.iin).where(
+            p.c.iin == r.c.iin,
+            p.c.birth_date.is_not(None),
+            _yyyymmdd(r.c.date_from) - _yyyymmdd(p.c.birth_date) < CHILD_UNDER_YEARS * 10000,
+        )
+    )
+    return and_(oncology, child)
 
 
 def exempt_expression(r: Subquery) -> ColumnElement[int]:
-    """1 when the linear scale may not cut the record (``EXEMPT_CARE_TYPES``, ``EXEMPT_ICD10``)."""
+    """1 when the linear scale may not cut the record (``EXEMPT_CARE_TYPES``, ``EXEMPT_ICD10``,
+    children's oncology: ``child_oncology_expression``)."""
     return case(
-        (or_(r.c.care_type.in_(EXEMPT_CARE_TYPES), *(r.c.icd10.startswith(p) for p in EXEMPT_ICD10)), 1),
+        (
+            or_(
+                r.c.care_type.in_(EXEMPT_CARE_TYPES),
+                *(r.c.icd10.startswith(p) for p in EXEMPT_ICD10),
+                child_oncology_expression(r),
+            ),
+            1,
+        ),
         else_=0,
     )
 
@@ -156,10 +202,14 @@ class Combo:
     bed_days: int | None
     procedures: tuple[str, ...]
     on: date
+    at_home: bool = False
+    remote: bool = False
+    preventive_child: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Combo:
-        _book, form, code, group, outcome, bed, procedures, on = text.split(SEP)
+        _book, form, code, group, outcome, bed, procedures, on, *rest = text.split(SEP)
+        flags = rest[0] if rest else ""
         return cls(
             text=text,
             care_form=form,
@@ -169,6 +219,7 @@ class Combo:
             bed_days=int(bed) if bed else None,
             procedures=tuple(p for p in procedures.split(";") if p),
             on=date.fromisoformat(on[:10]),
+            **{name: letter in flags for name, letter in FLAG_LETTERS.items()},
         )
 
 
@@ -209,6 +260,9 @@ def price_combo(book: Rulebook, combo: Combo) -> Priced:
             outcome=combo.outcome,
             bed_days=combo.bed_days if combo.outcome in ("died", "transferred", "self_discharge") else None,
             procedures=combo.procedures,
+            at_home=combo.at_home,
+            remote=combo.remote,
+            preventive_child=combo.preventive_child,
         )
     except TariffError as exc:
         return Priced(kind, None, exc.code, ())

@@ -67,7 +67,8 @@ RULEBOOK: Final = "kz-law"
 SERVICES_DIR: Final = "services"
 CONTRACTS_FILE: Final = "contracts.csv"
 TRUTH_FILE: Final = "truth.csv"
-#: The service-report file's columns (the issue's order; the intake takes any order).
+#: The service-report file's columns (the issue's order; the intake takes any order), with the
+#: optional flags of an outpatient service (PAY п.66-68) after them.
 COLUMNS: Final = (
     "record_id",
     "provider_id",
@@ -85,6 +86,9 @@ COLUMNS: Final = (
     "emergency",
     "quantity",
     "doctor_iin",
+    "at_home",
+    "remote",
+    "preventive_child",
 )
 CONTRACT_COLUMNS: Final = (
     "contract_id",
@@ -111,6 +115,20 @@ EMERGENCY_A_YEAR: Final = 0.08  # emergency round-the-clock cases per person a y
 ADMISSION_A_YEAR: Final = 0.02  # admission-department observations (up to 24 hours) per person a year
 AMBULANCE_A_YEAR: Final = 0.3  # ambulance calls per person a year
 HOSPITAL_DEATH_SHARE: Final = 0.45  # of the country's deaths in the service months, in hospital (ours)
+#: How outpatient consultations (codes ``CONSULTATION``*) were given (ours: plausible shares, not a
+#: published statistic), drawn from a stream of their own so that the rest of the files does not
+#: change: at home (PAY п.67) 4%, remotely (п.68) 8% (never both), and half of a child's
+#: (under 18) consultations inside a preventive examination (п.66); each month at least
+#: ``MIN_FLAGS_PER_MONTH`` of each (when it has such consultations), so that a demo-sized country
+#: shows every kind. The flags are written only on outpatient consultations; the other rows leave
+#: the columns empty (false).
+CONSULTATION: Final = "SYN.CONS."
+AT_HOME_SHARE: Final = 0.04
+REMOTE_SHARE: Final = 0.08
+PREVENTIVE_CHILD_SHARE: Final = 0.5
+CHILD_UNDER: Final = 18
+MIN_FLAGS_PER_MONTH: Final = 2
+_FLAG_AT: Final = {"at_home": 16, "remote": 17, "preventive_child": 18}  # positions in a row
 #: Weekday weights (Monday..Sunday) of PHC and outpatient work: Saturday half a day, Sunday closed.
 CLINIC_WEEK: Final = (1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0)
 #: Doctors per provider kind (a PHC clinic has one per doctor's district, districts.csv).
@@ -351,6 +369,8 @@ class _Gen:
     def __init__(self, out: Path, seed: int, as_of: date, months: int, rulebook: Rulebook) -> None:
         self.out = out
         self.rng = Random(f"osms-synth-services-{seed}")
+        self.flag_rng = Random(f"osms-synth-service-flags-{seed}")
+        self.child_consults: set[str] = set()  # record ids of children's outpatient consultations
         self.first, self.last = service_days(as_of, months)
         self.book = rulebook
         topic = rulebook.topic(ClaimsTopic)
@@ -538,6 +558,7 @@ class _Gen:
                 "true" if emergency else "false",
                 "1",
                 doctor,
+                *self._flags(record_id, form, code, p, begin),
             )
         )
         self.keys.add((provider, p.iin, code, begin))
@@ -545,6 +566,42 @@ class _Gen:
         if fault:
             self.truth.append((provider, record_id, fault, FAULTS[fault][0], p.iin, code, begin.isoformat()))
         return record_id
+
+    def _flags(self, record_id: str, form: str, code: str, p: _Person, on: date) -> tuple[str, str, str]:
+        """``at_home, remote, preventive_child`` of a row: only an outpatient consultation has any."""
+        if form != "outpatient" or not code.startswith(CONSULTATION):
+            return ("", "", "")
+        draw = self.flag_rng.random()
+        home = draw < AT_HOME_SHARE
+        remote = not home and draw < AT_HOME_SHARE + REMOTE_SHARE
+        child = _age(p.birth, on) < CHILD_UNDER
+        if child:
+            self.child_consults.add(record_id)
+        child = child and self.flag_rng.random() < PREVENTIVE_CHILD_SHARE
+        return ("true" if home else "", "true" if remote else "", "true" if child else "")
+
+    def flag_minimum(self, days: list[date]) -> None:
+        """At least ``MIN_FLAGS_PER_MONTH`` consultations of each flag in the month: unflagged ones
+        (a child's for ``preventive_child``) are flagged, drawn from the flags' own stream."""
+        rng = self.flag_rng
+        for flag, at in _FLAG_AT.items():
+            spots = [
+                (d, i)
+                for d in days
+                for i, r in enumerate(self.rows[d])
+                if r[3] == "outpatient" and str(r[5]).startswith(CONSULTATION)
+            ]
+            have = sum(1 for d, i in spots if self.rows[d][i][at])
+            if flag == "preventive_child":
+                free = [
+                    (d, i) for d, i in spots if not self.rows[d][i][at] and self.rows[d][i][0] in self.child_consults
+                ]
+            else:
+                free = [(d, i) for d, i in spots if not self.rows[d][i][16] and not self.rows[d][i][17]]
+            for d, i in rng.sample(free, min(len(free), max(0, MIN_FLAGS_PER_MONTH - have))):
+                row = list(self.rows[d][i])
+                row[at] = "true"
+                self.rows[d][i] = tuple(row)
 
     def _free(self, provider: str, p: _Person, code: str, on: date) -> bool:
         return (provider, p.iin, code, on) not in self.keys
@@ -852,6 +909,7 @@ def write_services(
         by_month[f"{d:%Y-%m}"].append(d)
         rep.advance(1)
     for month_days in by_month.values():
+        gen.flag_minimum(month_days)
         gen.faults(month_days)
     rows_by_month: dict[str, int] = {}
     total = 0
