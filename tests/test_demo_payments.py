@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from osms import demo
+from osms.providers.models import Provider
 
 
 def test_demo_runs_the_payment_month_and_shows_statements(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     demo.load_country(engine, 600, 5, tmp_path / "country")
+    with engine.connect() as conn:  # the synthetic register gives every provider an account (payee_iban)
+        assert conn.scalar(select(func.count()).select_from(Provider).where(Provider.iban.is_(None))) == 0
     started = time.perf_counter()
     shown = demo.payment_showcase(engine)
     assert shown is not None

@@ -90,10 +90,13 @@ def test_cli_advance_list_and_order(cli_db: str, land: dict[str, Any]) -> None:
     text = runner.invoke(osms_cli, ["payments", "advances"])
     assert "C-H1/2026/advance-signing: 30% of 1200000.00 = 360000.00" in text.output
     orders = runner.invoke(osms_cli, ["payments", "orders", "--due-by", "2026-01-31"])
-    rows = list(csv.DictReader(io.StringIO(orders.output)))
+    rows = list(csv.DictReader(io.StringIO(orders.stdout)))
     assert [(r["order_no"], r["amount"], r["due_date"]) for r in rows] == [
         ("C-H1/2026/advance-signing", "360000.00", "2026-01-05")
     ]
+    # the world's providers have no IBAN in the register: the order is flagged, and said on stderr
+    assert rows[0]["payee_iban"] == "" and rows[0]["problem"] == "no_iban"
+    assert "1 of 1 payment orders have no payee account" in orders.stderr
 
 
 def test_api_decide_and_read(client: TestClient, land: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ def signed(session: Session, db_url: str, monkeypatch: pytest.MonkeyPatch) -> It
 def test_orders_on_standard_output_and_to_a_file(signed: str, tmp_path: Path) -> None:
     shown = CliRunner().invoke(osms_cli, ["payments", "orders", "--due-by", "2026-04-17"])
     assert shown.exit_code == 0, shown.output
-    rows = list(csv.DictReader(io.StringIO(shown.output)))
+    rows = list(csv.DictReader(io.StringIO(shown.stdout)))
     assert [(r["order_no"], r["amount"], r["signed_on"], r["due_date"]) for r in rows] == [
         (f"{signed}/2026-03", "550209.67", "2026-04-07", "2026-04-17")
     ]
@@ -52,6 +52,6 @@ def test_orders_on_standard_output_and_to_a_file(signed: str, tmp_path: Path) ->
         osms_cli, ["payments", "orders", "--due-by", "2026-04-16", "--out", str(out), "--json"]
     )
     assert written.exit_code == 0, written.output
-    assert json.loads(written.output) == {"orders": 0, "amount": "0.00", "out": str(out)}
+    assert json.loads(written.output) == {"orders": 0, "amount": "0.00", "out": str(out), "no_iban": 0}
     bad = CliRunner().invoke(osms_cli, ["payments", "orders", "--due-by", "17.04.2026"])
     assert bad.exit_code == 2

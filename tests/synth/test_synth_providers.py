@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from osms.core.db import unit_of_work
 from osms.providers import procurement
+from osms.providers.bank import check_iban
 from osms.providers.ingest import import_file as import_register
 from osms.registry.service import import_file as import_registry
 from osms.synth.clinics import write_clinics
@@ -48,7 +49,7 @@ def test_the_files_have_the_issues_columns(country: Path) -> None:
     assert list(COLUMNS) == [*REGISTER_FILES, PLAN_FILE, APPLICATIONS_FILE]
     expected = {
         "providers.csv": "provider_id,bin,name,ownership,region,settlement,kind,status,accredited_until,own_is,"
-        "tax_arrears",
+        "tax_arrears,iban",
         "licences.csv": "provider_id,care_type,licensed_from,licensed_to,experience_from",
         "resources.csv": "provider_id,resource,quantity",
         "founders.csv": "provider_id,iin,decision_rights",
@@ -68,6 +69,16 @@ def test_the_files_have_the_issues_columns(country: Path) -> None:
         "admit_on": "2026-12-16",
     }
     assert set(manifest["cases"]) == set(CASES)
+
+
+def test_every_provider_has_a_valid_iban_of_its_own(country: Path) -> None:
+    # the account is <BIN>1 behind a bank code 100..999 from the id's CRC-32, checked mod 97
+    _, providers = _read(country / "providers.csv")
+    for row in providers:
+        iban = row["iban"]
+        assert check_iban(iban) == iban and iban[7:] == row["bin"] + "1", row["provider_id"]
+        assert 100 <= int(iban[4:7]) <= 999
+    assert len({row["iban"] for row in providers}) == len(providers)
 
 
 def test_clinics_are_the_phc_providers_and_every_kind_is_there(country: Path) -> None:

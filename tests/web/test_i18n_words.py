@@ -22,6 +22,8 @@ LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z]+\b")
 # column names, JSON's literals.
 CODES = {"CSV", "UTC", "UTF", "REV", "Excel", "xlsx", "XLSX", "JSON", "API", "FHIR", "iin", "period", "income"}
 CODES |= {"true", "false", "null", "CMS", "PKCS", "SignedData", "DER", "PEM", "RSA", "ECDSA", "SHA"}
+# the bank account's standard (ISO 13616) and the country code every Kazakh IBAN starts with
+CODES |= {"IBAN", "KZ"}
 
 
 def messages(lang: str) -> list[tuple[str, str]]:

@@ -2,7 +2,9 @@
 
 The shared mechanism behind every bulk import of the rooms:
 
-1. The header must name exactly the expected columns (any order), else nothing is written.
+1. The header must name exactly the expected columns (any order), else nothing is written; an
+   optional column (``ImportSpec.optional``) may be left out, and then what is stored in it is
+   kept as it is (a new row gets null).
 2. Rows are read in chunks; each is checked by a pure function that returns the cleaned values
    or a ``Rejection`` (reason code + sentence). Good rows go to a temporary staging table
    (``Stager``: PostgreSQL ``COPY``; SQLite one prepared ``executemany`` per chunk); bad rows go to
@@ -69,6 +71,9 @@ class ImportSpec:
     key: tuple[str, ...]
     references: tuple[Reference, ...] = ()
     write: WriteFn | None = None  # None: upsert ``target_columns`` into ``table`` by ``key``
+    #: columns of ``columns`` a file may leave out: its rows are checked with them empty, and an
+    #: upsert neither compares nor overwrites them (a file without them changes nothing there)
+    optional: tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,15 +115,15 @@ class ImportFileError(InvalidInput):
 
 
 def check_header(
-    header: Sequence[str], columns: Sequence[str], file_label: str, *, optional: Sequence[str] = ()
+    header: Sequence[str], columns: Sequence[str], file_label: str, optional: Sequence[str] = ()
 ) -> None:
-    """The header must name exactly ``columns`` (and any of ``optional``), each once, in any order;
-    else the file is refused."""
-    missing = [c for c in columns if c not in header]
+    """The header must name ``columns``, each once, in any order; a column of ``optional`` (listed in
+    ``columns`` or not) may be present or left out; else the file is refused."""
+    missing = [c for c in columns if c not in header and c not in optional]
     unknown = [h for h in header if h not in columns and h not in optional]
     if missing or unknown or len(set(header)) != len(header):
         raise ImportFileError(
-            f"{file_label}: the header must be {','.join(columns)}"
+            f"{file_label}: the header must be {','.join(c for c in columns if c not in optional)}"
             + (f" (optional: {','.join(optional)})" if optional else "")
             + (f"; missing: {','.join(missing)}" if missing else "")
             + (f"; unknown: {','.join(unknown)}" if unknown else "")
@@ -343,13 +348,15 @@ def _same(dialect: str, a: str, b: str) -> str:
     return f"{a} IS NOT DISTINCT FROM {b}" if dialect == "postgresql" else f"{a} IS {b}"
 
 
-def _upsert(conn: Connection, spec: ImportSpec, stage: Table, d: str) -> tuple[int, int, int]:
-    """Upsert the stage into ``spec.table`` by key: ``(accepted, existing, unchanged)``."""
+def _upsert(conn: Connection, spec: ImportSpec, stage: Table, d: str, kept: Sequence[str] = ()) -> tuple[int, int, int]:
+    """Upsert the stage into ``spec.table`` by key: ``(accepted, existing, unchanged)``; the columns
+    ``kept`` (optional ones the file left out) are written for new rows only."""
     target = spec.table.name
     cols = spec.target_columns
+    compared = [c for c in cols if c not in spec.key and c not in kept]
     key_cols = ", ".join(spec.key)
     on_key = " AND ".join(f"x.{k} = s.{k}" for k in spec.key)
-    identical = on_key + " AND " + " AND ".join(_same(d, f"x.{c}", f"s.{c}") for c in cols if c not in spec.key)
+    identical = " AND ".join([on_key, *(_same(d, f"x.{c}", f"s.{c}") for c in compared)])
     accepted = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {stage.name}").scalar_one()
     existing = conn.exec_driver_sql(
         f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {on_key})"
@@ -357,7 +364,7 @@ def _upsert(conn: Connection, spec: ImportSpec, stage: Table, d: str) -> tuple[i
     unchanged = conn.exec_driver_sql(
         f"SELECT COUNT(*) FROM {stage.name} s WHERE EXISTS (SELECT 1 FROM {target} x WHERE {identical})"
     ).scalar_one()
-    updates = [f"{c} = excluded.{c}" for c in cols if c not in spec.key]
+    updates = [f"{c} = excluded.{c}" for c in compared]
     if "updated_at" in spec.table.c:
         updates.append("updated_at = CURRENT_TIMESTAMP")
     col_list = ", ".join(cols)
@@ -409,8 +416,9 @@ def run_import(
             except StopIteration:
                 raise ImportFileError(f"{path.name} is empty: expected the header {','.join(spec.columns)}") from None
             header = [h.strip() for h in header]
-            check_header(header, spec.columns, path.name)
+            check_header(header, spec.columns, path.name, spec.optional)
             width = len(header)
+            absent = {c: "" for c in spec.optional if c not in header}
             line = 1
             while True:
                 try:
@@ -455,7 +463,7 @@ def run_import(
                         }
                     )
                 else:
-                    checked = spec.check(dict(zip(header, fields, strict=True)))
+                    checked = spec.check({**absent, **dict(zip(header, fields, strict=True))})
                     if isinstance(checked, tuple):
                         good.append((line, _raw_line(fields), *checked))
                     else:
@@ -523,7 +531,7 @@ def run_import(
             existing, unchanged = spec.write(conn, stage, batch_id)
             accepted = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {stage.name}").scalar_one()
         else:
-            accepted, existing, unchanged = _upsert(conn, spec, stage, d)
+            accepted, existing, unchanged = _upsert(conn, spec, stage, d, kept=tuple(absent))
         stage.drop(conn)
 
         by_reason: dict[str, int] = dict(

@@ -23,7 +23,7 @@ from osms.core.periods import Month
 from osms.payments import statements
 from osms.payments.access import ORDERS_READ, PAYMENT_RUN_READ
 from osms.payments.act import render_pdf
-from osms.payments.orders import COLUMNS, to_csv
+from osms.payments.orders import COLUMNS, to_csv, without_iban
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
@@ -80,10 +80,22 @@ def act_pdf(
         "zero, and one per advance decided on or before it (`<contract>/<year>/advance-<kind>`), by due date and "
         "contract. UTF-8 CSV with a header; columns: "
         + ", ".join(f"`{c}`" for c in COLUMNS)
-        + ". `payee_iban` is empty: the providers' register keeps no account yet. The fund's operators."
+        + ". `payee_iban` is the provider's IBAN in the providers' register; a provider without one still gets "
+        "its row, with `payee_iban` empty and `problem` = `no_iban` (the bank refuses it), and the header "
+        "`X-Orders-Without-Iban` counts them. The fund's operators."
     ),
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                "X-Orders-Without-Iban": {
+                    "description": "How many rows have no payee account (problem no_iban)",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
+    },
 )
 def payment_orders(
     session: DbSession,
@@ -102,4 +114,8 @@ def payment_orders(
         resource=where,
         detail=f"{len(orders)} orders due by {due_by.isoformat()}",
     )
-    return Response(to_csv(orders), media_type="text/csv; charset=utf-8")
+    return Response(
+        to_csv(orders),
+        media_type="text/csv; charset=utf-8",
+        headers={"X-Orders-Without-Iban": str(without_iban(orders))},
+    )

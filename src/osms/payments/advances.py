@@ -316,7 +316,7 @@ def orders_due(session: Session, due_by: date) -> list[Order]:
     day: the law sets no later term)."""
     p = providers.providers().subquery("p")
     rows = session.execute(
-        select(PaymentAdvance, p.c.name, p.c.bin)
+        select(PaymentAdvance, p.c.name, p.c.bin, p.c.iban)
         .join(p, p.c.provider_id == PaymentAdvance.provider_id, isouter=True)
         .where(PaymentAdvance.decided_on <= due_by)
         .order_by(PaymentAdvance.decided_on, PaymentAdvance.contract_id, PaymentAdvance.kind)
@@ -328,13 +328,14 @@ def orders_due(session: Session, due_by: date) -> list[Order]:
             provider_id=a.provider_id,
             provider_name=name or "",
             provider_bin=bin_ or "",
+            provider_iban=iban,
             amount=Decimal(a.amount),
             signed_on=a.decided_on,
             due_date=a.decided_on,
             advance=a.kind,
             advance_year=a.year,
         )
-        for a, name, bin_ in rows
+        for a, name, bin_, iban in rows
     ]
 
 

@@ -6,10 +6,14 @@ The Kazakh banks' own electronic formats (the interbank MT102 and ISO 20022 ``pa
 National Bank's clearing uses them) were not obtained in a citable version, so the file is a
 documented CSV that a treasury system maps to its own import: UTF-8, comma-separated, a header
 row, amounts with two decimals and a dot, dates ``YYYY-MM-DD``. ``COLUMNS`` names the columns in
-order; the payee's IBAN is not kept by the providers' register yet, so ``payee_iban`` is left
-empty (never guessed) and the bank's import must refuse a row without one. The payer's BIN is the
-setting ``OSMS_FUND_BIN`` (empty when unset). An act whose payable sum is zero or negative (the
-provider owes: a recalculation) makes no order.
+order. The payee's account, ``payee_iban``, is the provider's IBAN in the providers' register
+(``providers.queries.providers``, checked mod 97 when loaded; PAY п.26: payment to the provider's
+bank account). A provider the register has no IBAN for still gets its order, so that the sum due is
+not silently dropped from the file, but with ``payee_iban`` empty (never guessed) and the last
+column ``problem`` = ``no_iban``: the bank's import refuses such a row, and the fund completes the
+register and sends the order again. ``problem`` is empty on a row the bank can pay. The payer's BIN
+is the setting ``OSMS_FUND_BIN`` (empty when unset). An act whose payable sum is zero or negative
+(the provider owes: a recalculation) makes no order.
 
 An advance the fund decided (``payments.advances``; PAY п.8-12) is its own order, numbered
 ``<contract_id>/<year>/advance-<kind>``, due on the day it was decided (``signed_on`` and
@@ -38,7 +42,7 @@ COLUMNS: Final = (
     "payee_id",  # the provider's id in the register
     "payee_name",
     "payee_bin",
-    "payee_iban",  # empty: not kept by the register yet (the bank refuses the row)
+    "payee_iban",  # the provider's IBAN in the register; empty when it has none (problem no_iban)
     "amount",  # the act's payable sum, tenge, two decimals
     "currency",  # KZT
     "purpose_kk",
@@ -47,7 +51,10 @@ COLUMNS: Final = (
     "month",  # the month paid, YYYY-MM
     "signed_on",  # the day the act was signed
     "due_date",  # the last day of payment
+    "problem",  # empty: the bank can pay it; no_iban: the register has no account for the payee
 )
+#: ``problem`` of an order whose payee has no IBAN in the register.
+NO_IBAN: Final = "no_iban"
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,11 @@ class Order:
     provider_iban: str | None = None
     advance: str | None = None  # an advance's kind (signing, december); None: a signed act
     advance_year: int | None = None
+
+    @property
+    def problem(self) -> str:
+        """Why the bank cannot pay the order as it stands (empty: it can)."""
+        return "" if self.provider_iban else NO_IBAN
 
     @property
     def number(self) -> str:
@@ -111,6 +123,7 @@ class Order:
             "month": self.month,
             "signed_on": self.signed_on.isoformat(),
             "due_date": self.due_date.isoformat(),
+            "problem": self.problem,
         }
 
 
@@ -118,6 +131,11 @@ def payable(orders: Iterable[Order], due_by: date) -> list[Order]:
     """The orders due on or before ``due_by`` with a positive sum, by due date, then number."""
     chosen = [o for o in orders if o.due_date <= due_by and o.amount > 0]
     return sorted(chosen, key=lambda o: (o.due_date, o.contract_id, o.month, o.number))
+
+
+def without_iban(orders: Iterable[Order]) -> int:
+    """How many of ``orders`` name no payee account (``problem`` = ``no_iban``)."""
+    return sum(1 for o in orders if o.problem == NO_IBAN)
 
 
 def fund_bin() -> str:

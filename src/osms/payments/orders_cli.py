@@ -23,7 +23,7 @@ from osms.core.errors import OsmsError
 from osms.core.jsonout import fail, print_json
 from osms.payments import statements
 from osms.payments.access import ORDERS_READ
-from osms.payments.orders import to_csv
+from osms.payments.orders import NO_IBAN, to_csv, without_iban
 from osms.providers.cli import cli_principal
 
 CHANNEL = "cli"
@@ -37,8 +37,11 @@ def orders_command(
     """The payment orders (CSV) of every signed act whose payment falls due by --due-by, and of
     every advance decided by then.
 
-    Columns: order_no, payer_name, payer_bin, payee_id, payee_name, payee_bin, payee_iban (empty:
-    not kept yet), amount, currency, purpose_kk, purpose_ru, contract_id, month, signed_on, due_date.
+    Columns: order_no, payer_name, payer_bin, payee_id, payee_name, payee_bin, payee_iban (the
+    provider's IBAN in the register), amount, currency, purpose_kk, purpose_ru, contract_id, month,
+    signed_on, due_date, problem (no_iban: the register has no account for the payee; the bank
+    refuses the row). The count of orders without an account is said on standard error (with
+    --json: the key no_iban).
     """
     try:
         day = date.fromisoformat(due_by.strip())
@@ -60,12 +63,21 @@ def orders_command(
     except OsmsError as exc:
         fail(exc.code, exc.message, as_json=as_json)
     text = to_csv(orders)
+    missing = without_iban(orders)
+    warning = (
+        f"{missing} of {len(orders)} payment orders have no payee account (problem {NO_IBAN}: the register "
+        "has no IBAN for the provider; the bank refuses them)"
+    )
     if out is None:
         typer.echo(text, nl=False)
+        if missing:
+            typer.echo(warning, err=True)
         return
     out.write_text(text, encoding="utf-8")
     total = sum((o.amount for o in orders), start=0)
     if as_json:
-        print_json({"orders": len(orders), "amount": f"{total:.2f}", "out": str(out)})
+        print_json({"orders": len(orders), "amount": f"{total:.2f}", "out": str(out), "no_iban": missing})
     else:
         typer.echo(f"{len(orders)} payment orders, {total:.2f} tenge, due by {day.isoformat()}: {out}")
+        if missing:
+            typer.echo(warning)

@@ -39,7 +39,7 @@ from osms.core.security import Principal
 from osms.payments import protocol, run, statements
 from osms.payments.access import ORDERS_READ, PAYMENT_RUN, PAYMENT_RUN_MANAGE, PAYMENT_RUN_OBJECT, PAYMENT_RUN_READ
 from osms.payments.act import FontMissing, render_pdf
-from osms.payments.orders import to_csv
+from osms.payments.orders import to_csv, without_iban
 from osms.rulebooks.loader import Rulebook, load_rulebook
 from osms.web import pages as web
 from osms.web.i18n import pick_language
@@ -486,7 +486,11 @@ def orders_csv(request: Request, session: DbSession, principal: web.PagePrincipa
         resource=request.url.path,
         detail=f"{len(orders)} orders due by {day.isoformat()}",
     )
-    headers = {**web.PRIVATE, "Content-Disposition": f'attachment; filename="payment-orders-{day.isoformat()}.csv"'}
+    headers = {
+        **web.PRIVATE,
+        "Content-Disposition": f'attachment; filename="payment-orders-{day.isoformat()}.csv"',
+        "X-Orders-Without-Iban": str(without_iban(orders)),
+    }
     return Response(to_csv(orders), media_type="text/csv; charset=utf-8", headers=headers)
 
 

@@ -118,6 +118,8 @@ class RunView:
     unverified_rules: tuple[str, ...] = field(default=())
     #: records merged into the case they continue, paid with it (PAY п.80; no price of their own)
     merged_transfers: int = 0
+    #: the provider's IBAN in the register (empty: none; its order is flagged ``no_iban``)
+    provider_iban: str = ""
 
     @property
     def period(self) -> Month:
@@ -171,6 +173,7 @@ class RunView:
             provider_id=self.provider_id,
             provider_name=self.provider_name,
             provider_bin=self.provider_bin,
+            provider_iban=self.provider_iban or None,
             amount=self.payable,
             signed_on=self.signed_on,
             due_date=self.payment_due,
@@ -307,7 +310,7 @@ def runs(
     for r in found:
         rules = [rule for x in lines[r.id] for rule in x.rules] + [rule for d in deductions[r.id] for rule in d.rules]
         synthetic, unverified = rule_flags(r.rulebook, rules)
-        name, bin_ = names.get(r.provider_id, ("", ""))
+        name, bin_, iban = names.get(r.provider_id, ("", "", ""))
         views.append(
             RunView(
                 id=r.id,
@@ -346,18 +349,22 @@ def runs(
                 verified=not unverified,
                 unverified_rules=unverified,
                 merged_transfers=merged.get(r.id, 0),
+                provider_iban=iban,
             )
         )
     return views
 
 
-def _providers(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+def _providers(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """The name, BIN and IBAN (empty: none) of the providers ``ids`` in the register."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     sub = providers().subquery()
-    rows = session.execute(select(sub.c.provider_id, sub.c.name, sub.c.bin).where(sub.c.provider_id.in_(wanted)))
-    return {r[0]: (r[1], r[2]) for r in rows}
+    rows = session.execute(
+        select(sub.c.provider_id, sub.c.name, sub.c.bin, sub.c.iban).where(sub.c.provider_id.in_(wanted))
+    )
+    return {r[0]: (r[1], r[2], r[3] or "") for r in rows}
 
 
 def run_of(session: Session, contract_id: str, month: date) -> RunView | None:

@@ -46,6 +46,13 @@ class Provider(BaseModel):
     tax_arrears: str = Field(
         pattern=MONEY_PATTERN, description="Tax and social arrears owed today, tenge", examples=["0.00"]
     )
+    iban: str | None = Field(
+        default=None,
+        description="Its bank account, a Kazakh IBAN (20 characters, mod-97 checked); null: not in the register "
+        "(its payment orders are flagged no_iban)",
+        examples=["KZ86125KZT5004100100"],
+    )
+    bank_bic: str | None = Field(default=None, description="Its bank's BIC (SWIFT code); null: not known")
 
 
 class Licence(BaseModel):

@@ -17,6 +17,7 @@ from osms.core.i18n import N_, gettext
 from osms.core.identity import check_bin, check_iin
 from osms.core.money import parse_money
 from osms.core.rows import Rejection, Row
+from osms.providers.bank import check_bic, check_iban
 from osms.providers.vocabulary import CARE_TYPE_CODES, KINDS, OWNERSHIPS, STATUSES, TERMINATIONS
 from osms.registry.regions import regions
 
@@ -33,6 +34,10 @@ PROVIDER_COLUMNS: Final = (
     "own_is",
     "tax_arrears",
 )
+#: The provider's bank account: columns of the providers file it may leave out (a file without
+#: them keeps what is stored; ``check_provider_file``).
+PROVIDER_BANK_COLUMNS: Final = ("iban", "bank_bic")
+PROVIDER_FILE_COLUMNS: Final = PROVIDER_COLUMNS + PROVIDER_BANK_COLUMNS
 LICENCE_COLUMNS: Final = ("provider_id", "care_type", "licensed_from", "licensed_to", "experience_from")
 RESOURCE_COLUMNS: Final = ("provider_id", "resource", "quantity")
 FOUNDER_COLUMNS: Final = ("provider_id", "iin", "decision_rights")
@@ -64,6 +69,8 @@ REASONS: Final = {
     "unknown_region": N_("unknown region code"),
     "unknown_care_type": N_("unknown care type"),
     "unknown_provider": N_("the provider is not in the register (import providers first)"),
+    "bad_iban": N_("the IBAN is not a Kazakh IBAN: KZ, 2 check digits, 3-digit bank code, 13 characters, mod 97"),
+    "bad_bic": N_("the BIC must be 8 or 11 letters and digits (bank, country, place, branch)"),
 }
 
 
@@ -214,6 +221,23 @@ def check_provider(values: Mapping[str, str]) -> Row | Rejection:
         own_is,
         arrears,
     )
+
+
+def check_provider_file(values: Mapping[str, str]) -> Row | Rejection:
+    """One row of providers.csv -> the columns of ``PROVIDER_FILE_COLUMNS``: the entry's and its
+    bank account (``iban``, ``bank_bic``: None when empty)."""
+    entry = check_provider(values)
+    if isinstance(entry, Rejection):
+        return entry
+    text = values.get("iban", "")
+    iban = check_iban(text) if text.strip() else None
+    if isinstance(iban, Rejection):
+        return iban
+    text = values.get("bank_bic", "")
+    bic = check_bic(text) if text.strip() else None
+    if isinstance(bic, Rejection):
+        return bic
+    return (*entry, iban, bic)
 
 
 def check_licence(values: Mapping[str, str]) -> Row | Rejection:

@@ -37,7 +37,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as one J
 
 HELP = {
     "providers": "the register (ownership state|private; kind phc|polyclinic|hospital|ambulance|rural; status "
-    "active|liquidation|bankruptcy|suspended; own_is true|false; tax_arrears tenge owed today)",
+    "active|liquidation|bankruptcy|suspended; own_is true|false; tax_arrears tenge owed today; optional: iban, "
+    "a Kazakh IBAN, and bank_bic; a file without them keeps the stored account)",
     "licences": "licences per care type (experience_from: start of continuous experience of that care)",
     "resources": "resources such as beds:cardiology, staff:gp, phc_capacity",
     "founders": "founders, participants and shareholders (decision_rights true|false)",
@@ -108,6 +109,8 @@ def show_command(
         ("accredited until", p.accredited_until.isoformat() if p.accredited_until else "-"),
         ("own information system", "yes" if p.own_is else "no"),
         ("tax arrears", format_money(p.tax_arrears)),
+        ("bank account (IBAN)", p.iban or "-"),
+        ("bank BIC", p.bank_bic or "-"),
     ):
         table.add_row(key, value)
     for lic in entry.licences:

@@ -4,7 +4,8 @@ the same file twice changes nothing.
 
 ``osms providers import KIND FILE``: KIND is one of ``FILE_KINDS``; each names its columns, its key
 and the references it checks (a licence, resource, founder or contract of a provider not in the
-register is refused ``unknown_provider``).
+register is refused ``unknown_provider``). The providers file may leave out the bank account's
+columns (``iban``, ``bank_bic``): the entries' stored accounts are then kept.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ _IN_REGISTER = Reference("provider_id", "provider", "provider_id", "unknown_prov
 SPECS: Final[dict[str, ImportSpec]] = {
     "providers": ImportSpec(
         kind="providers",
-        columns=checks.PROVIDER_COLUMNS,
-        check=checks.check_provider,
+        columns=checks.PROVIDER_FILE_COLUMNS,
+        check=checks.check_provider_file,
         table=Provider.__table__,  # type: ignore[arg-type]
-        target_columns=checks.PROVIDER_COLUMNS,
+        target_columns=checks.PROVIDER_FILE_COLUMNS,
         key=("provider_id",),
+        optional=checks.PROVIDER_BANK_COLUMNS,
     ),
     "licences": ImportSpec(
         kind="provider_licences",

@@ -56,6 +56,8 @@ class Provider(Base):
     accredited_until: Mapped[date | None] = mapped_column(Date)
     own_is: Mapped[bool] = mapped_column(Boolean)
     tax_arrears: Mapped[Decimal] = mapped_column(Money())
+    iban: Mapped[str | None] = mapped_column(String(20))  # the bank account (providers.bank); null: not known
+    bank_bic: Mapped[str | None] = mapped_column(String(11))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (

@@ -25,9 +25,11 @@ from osms.providers.models import (
 from osms.providers.vocabulary import PHC_CAPACITY
 
 
-def providers() -> Select[str, str, str, str, str, str, str, str, date | None, bool, Decimal]:
+def providers() -> Select[str, str, str, str, str, str, str, str, date | None, bool, Decimal, str | None, str | None]:
     """The register: ``provider_id, bin, name, ownership, region, settlement, kind, status,
-    accredited_until, own_is, tax_arrears`` (filter on ``region``, ``kind``, ``status``)."""
+    accredited_until, own_is, tax_arrears, iban, bank_bic`` (filter on ``region``, ``kind``,
+    ``status``). ``iban`` and ``bank_bic``: the provider's bank account (a legal entity's business
+    data, not personal data), null when the register has none; the payments room pays to it."""
     return select(
         Provider.provider_id,
         Provider.bin,
@@ -40,6 +42,8 @@ def providers() -> Select[str, str, str, str, str, str, str, str, date | None, b
         Provider.accredited_until,
         Provider.own_is,
         Provider.tax_arrears,
+        Provider.iban,
+        Provider.bank_bic,
     )
 
 

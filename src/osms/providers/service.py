@@ -45,6 +45,8 @@ class ProviderRecord:
     accredited_until: date | None
     own_is: bool
     tax_arrears: Decimal
+    iban: str | None = None  # the bank account (``providers.bank``); None: not known
+    bank_bic: str | None = None
 
     def accredited_on(self, day: date) -> bool:
         """Accredited on ``day`` (accreditation runs to ``accredited_until`` inclusive)."""

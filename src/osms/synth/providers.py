@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from random import Random
 from typing import Final
 
 from osms.core.identity import make_bin
+from osms.providers.bank import make_iban
 from osms.providers.rulebook import ProvidersTopic
 from osms.rulebooks.loader import load_rulebook
 from osms.synth import data
@@ -41,6 +43,7 @@ PROVIDER_COLUMNS: Final = (
     "accredited_until",
     "own_is",
     "tax_arrears",
+    "iban",
 )
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "providers.csv": PROVIDER_COLUMNS,
@@ -123,6 +126,13 @@ _NAMES: Final = {
 }
 _LETTER: Final = {"polyclinic": "P", "hospital": "H", "ambulance": "A", "rural": "R"}
 _CITIES3: Final = ("KZ-AST", "KZ-ALA", "KZ-SHY")
+
+
+def synthetic_iban(provider_id: str, bin_: str) -> str:
+    """A made-up Kazakh IBAN of a provider, valid mod 97 (``providers.bank``): a bank code of 3
+    digits from the id's CRC-32 (100..999) and the account ``<BIN>1``, so that it depends on
+    nothing drawn and the other files do not change."""
+    return make_iban(f"{100 + zlib.crc32(provider_id.encode()) % 900:03d}", f"{bin_}1")
 
 
 def _years(day: date, years: int) -> date:
@@ -456,7 +466,7 @@ def write_providers(out_dir: Path, *, seed: int, as_of: date) -> ProvidersResult
     providers = [
         (
             p.provider_id, p.bin, p.name, p.ownership, p.region, p.settlement, p.kind, p.status,
-            p.accredited_until, p.own_is, f"{p.tax_arrears}.00",
+            p.accredited_until, p.own_is, f"{p.tax_arrears}.00", synthetic_iban(p.provider_id, p.bin),
         )
         for p in gen.providers
     ]  # fmt: skip
