@@ -114,9 +114,7 @@ class ImportFileError(InvalidInput):
     code = "bad_file"
 
 
-def check_header(
-    header: Sequence[str], columns: Sequence[str], file_label: str, optional: Sequence[str] = ()
-) -> None:
+def check_header(header: Sequence[str], columns: Sequence[str], file_label: str, optional: Sequence[str] = ()) -> None:
     """The header must name ``columns``, each once, in any order; a column of ``optional`` (listed in
     ``columns`` or not) may be present or left out; else the file is refused."""
     missing = [c for c in columns if c not in header and c not in optional]
