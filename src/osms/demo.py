@@ -696,6 +696,7 @@ def payment_showcase(engine: Engine, *, today: date | None = None) -> PaymentSho
                     f"per capita {pc.amount:,.2f}; payable {clinic.payable:,.2f}",
                 )
             )
+        flagged = _flagged_visits(session, month)
     hospital = (
         next((r for r in runs if _partial(r) and r.deductions_total > 0), None)
         or next((r for r in runs if r.deductions_total > 0 and r not in clinics), None)
@@ -708,7 +709,7 @@ def payment_showcase(engine: Engine, *, today: date | None = None) -> PaymentSho
     unpaid = next((r for r in runs if r.unpaid and r is not hospital), None)
     if unpaid is not None:
         statements.append(("services left unpaid, with the reason", unpaid.contract_id, _statement(unpaid)))
-    statements.append(("outpatient services by how they were given", "all contracts", _flagged_visits(session, month)))
+    statements.append(("outpatient services by how they were given", "all contracts", flagged))
     return PaymentShowcase(
         month=month.isoformat()[:7],
         contracts=len(runs),
