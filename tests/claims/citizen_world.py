@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.claims.models import ServiceRecord
@@ -47,6 +48,9 @@ def add_record(
     date_from: date = date(2026, 3, 2),
     date_to: date | None = None,
     outcome: str = "completed",
+    at_home: bool = False,
+    remote: bool = False,
+    preventive_child: bool = False,
 ) -> int:
     end = date_to or date_from
     record = ServiceRecord(
@@ -65,6 +69,9 @@ def add_record(
         referral=False,
         emergency=care_form == "inpatient",
         quantity=1,
+        at_home=at_home,
+        remote=remote,
+        preventive_child=preventive_child,
         doctor_iin=None,
         month=end.replace(day=1),
         version=1,
@@ -124,6 +131,20 @@ def family(session: Session) -> Family:
     tokens = {role: create_token(session, user, "t") for role, user in users.items()}
     session.commit()
     return Family(tokens, refs)
+
+
+def flagged_visits(session: Session, fam: Family) -> None:
+    """Three more GP visits (docs/claims.md, the file's flags): the parent's at home on 25 March
+    (PAY п.67), the parent's remotely on 24 March (п.68), the minor child's in a preventive
+    examination on 23 March (п.66); their refs join ``fam.refs``."""
+    batch = session.scalars(select(ImportBatch)).first()
+    assert batch is not None
+    fam.refs["H-1"] = add_record(session, batch.id, "H-1", CLINIC, PARENT, date_from=date(2026, 3, 25), at_home=True)
+    fam.refs["R-1"] = add_record(session, batch.id, "R-1", CLINIC, PARENT, date_from=date(2026, 3, 24), remote=True)
+    fam.refs["P-1"] = add_record(
+        session, batch.id, "P-1", CLINIC, CHILD, date_from=date(2026, 3, 23), preventive_child=True
+    )
+    session.commit()
 
 
 def bearer(fam: Family, role: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osms.claims.models import MonitoringCase
-from tests.claims.citizen_world import PASSWORD, Family, family
+from tests.claims.citizen_world import PASSWORD, Family, family, flagged_visits
 
 pytestmark = pytest.mark.e2e
 
@@ -77,3 +77,30 @@ def test_services_and_the_complaint_button_in_three_languages(
     cases = session.scalars(select(MonitoringCase).order_by(MonitoringCase.id)).all()
     assert [c.record_ref for c in cases] == [browser_data.refs[RECORDS[lang]] for lang in WORDS]
     assert {(c.kind, c.trigger, c.note) for c in cases} == {("unplanned", "complaint", "I was not there")}
+
+
+#: A home visit's, a remote one's and a child's preventive examination's badge per language (PAY п.67, п.68, п.66).
+FLAGS = {
+    "kk": ("үйде", "қашықтан", "баланың профилактикалық тексеруінде"),
+    "ru": ("на дому", "дистанционно", "в рамках профилактического осмотра ребёнка"),
+    "en": ("at home", "remotely", "in a child's preventive examination"),
+}
+
+
+def test_a_home_a_remote_and_a_preventive_visit_say_so_in_three_languages(
+    page: Any, browser_data: Family, session: Session
+) -> None:
+    flagged_visits(session, browser_data)
+    page.goto("/login?lang=en")
+    page.get_by_label("Login").fill("parent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/me"))
+    for lang, (home, remote, preventive) in FLAGS.items():
+        page.goto(f"/me?lang={lang}")
+        section = page.locator("#services")
+        expect(section.locator("tr.billed-row")).to_have_count(6)
+        expect(section.locator('tr[data-record-id="H-1"] .service-flag')).to_have_text([home])
+        expect(section.locator('tr[data-record-id="R-1"] .service-flag')).to_have_text([remote])
+        expect(section.locator('tr[data-record-id="P-1"] .service-flag')).to_have_text([preventive])
+        expect(section.locator(".service-flag")).to_have_count(3)

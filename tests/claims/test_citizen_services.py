@@ -26,6 +26,7 @@ from tests.claims.citizen_world import (
     STRANGER,
     bearer,
     family,
+    flagged_visits,
 )
 
 
@@ -65,6 +66,9 @@ def test_the_person_sees_their_own_services_with_names_in_their_language(client:
         "outcome": {"code": "completed", "name": "Завершено"},
         "quantity": 1,
         "complaint": None,
+        "at_home": False,
+        "remote": False,
+        "preventive_child": False,
     }
     assert body["services"][0]["icd10"] == "I10"
     assert _audit(session, "services.read") == [("parent", "ok", PARENT)]
@@ -139,3 +143,51 @@ def test_a_long_list_shows_the_newest_and_counts_them_all(
     monkeypatch.setattr(citizen, "MAX_SERVICES", 1)
     body = client.get(f"/api/v1/persons/{PARENT}/services", headers=bearer(fam, "citizen")).json()
     assert (body["total"], [s["record_id"] for s in body["services"]]) == (2, ["V-2"])
+
+
+def test_a_home_a_remote_and_a_preventive_visit_carry_their_flags_in_the_api(client: Any, session: Session) -> None:
+    fam = family(session)
+    flagged_visits(session, fam)
+    answer = client.get(f"/api/v1/persons/{PARENT}/services", params={"lang": "en"}, headers=bearer(fam, "citizen"))
+    assert answer.status_code == 200, answer.text
+    flags = {s["record_id"]: (s["at_home"], s["remote"], s["preventive_child"]) for s in answer.json()["services"]}
+    # newest first: H-1 25 March, R-1 24 March, V-2 20 March, V-1 2 March
+    assert flags == {
+        "H-1": (True, False, False),
+        "R-1": (False, True, False),
+        "V-2": (False, False, False),
+        "V-1": (False, False, False),
+    }
+    child = client.get(f"/api/v1/persons/{CHILD}/services", headers=bearer(fam, "citizen")).json()["services"]
+    assert [(s["record_id"], s["preventive_child"]) for s in child] == [("P-1", True), ("S-1", False)]
+
+
+#: The badges of /me per language (the words of scripts/translations/i14-tariffs.json: PAY п.67, п.68, п.66).
+FLAG_WORDS = {
+    "en": ("at home", "remotely", "in a child's preventive examination"),
+    "ru": ("на дому", "дистанционно", "в рамках профилактического осмотра ребёнка"),
+    "kk": ("үйде", "қашықтан", "баланың профилактикалық тексеруінде"),
+}
+
+
+def _badges(page: str, record_id: str) -> list[tuple[str, str]]:
+    row = re.search(rf'<tr class="billed-row"[^>]*data-record-id="{record_id}">(.*?)</tr>', page, re.S)
+    assert row, record_id
+    return re.findall(r'<span class="badge service-flag" data-flag="(\w+)">([^<]*)</span>', row.group(1))
+
+
+def test_me_says_at_home_remotely_and_preventive_in_the_citizens_language(app: Any, session: Session) -> None:
+    fam = family(session)
+    flagged_visits(session, fam)
+    with TestClient(app, follow_redirects=False) as web:
+        form = web.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token
+        web.post("/login", data={"username": "parent", "password": PASSWORD, "csrf": token.group(1)})
+        for lang, (home, remote, preventive) in FLAG_WORDS.items():
+            page = web.get("/me", params={"lang": lang}).text
+            assert _badges(page, "H-1") == [("at_home", home)], lang
+            assert _badges(page, "R-1") == [("remote", remote)], lang
+            assert _badges(page, "P-1") == [("preventive_child", preventive)], lang
+            assert _badges(page, "V-1") == []
+            assert page.count('class="badge service-flag"') == 3

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from osms.claims.models import AppealStep, Defect
+from osms.claims.models import AppealStep, Defect, ServiceRecord
 from osms.core.models import AuditEntry
 from tests.claims.pages_world import AIGUL, ASAN, BEKET, World, csrf_of, logged, world
 
@@ -229,6 +229,38 @@ def test_monitoring_defect_and_record_pages(app: Any, world: World) -> None:
     assert f'data-defect="{world.defects["D3"]}"' in record.text
     assert op.get("/monitoring/records/999999").status_code == 404
     assert logged(app, "p1").get(f"/monitoring/defects/{world.defects['D1']}").status_code == 403
+
+
+#: The record page's three flags per language: (at home, remotely, child's preventive examination, yes, no).
+RECORD_FLAGS = {
+    "en": ("At home (PAY п.67)", "Remotely (PAY п.68)", "In a child's preventive examination (PAY п.66)", "Yes", "No"),
+    "ru": (
+        "На дому (PAY п.67)",
+        "Дистанционно (PAY п.68)",
+        "В рамках профилактического осмотра ребёнка (PAY п.66)",
+        "Да",
+        "Нет",
+    ),
+    "kk": ("Үйде (PAY 67-т.)", "Қашықтан (PAY 68-т.)", "Баланың профилактикалық тексеруінде (PAY 66-т.)", "Иә", "Жоқ"),
+}
+
+
+def test_the_record_page_shows_at_home_remotely_and_preventive(app: Any, world: World, session: Session) -> None:
+    found = session.get(ServiceRecord, world.refs["R1"])
+    assert found is not None
+    found.at_home = True  # a home visit (PAY п.67); R1 is an outpatient visit
+    session.commit()
+    op = logged(app, "op")
+    for lang, (home, remote, preventive, yes, no) in RECORD_FLAGS.items():
+        page = unescape(op.get(f"/monitoring/records/{world.refs['R1']}", params={"lang": lang}).text)
+        flags = re.findall(r'<div class="service-flags"><dt>([^<]+)</dt><dd data-flag="(\w+)">([^<]+)</dd>', page)
+        assert flags == [(home, "at_home", yes), (remote, "remote", no), (preventive, "preventive_child", no)], lang
+    other = op.get(f"/monitoring/records/{world.refs['R2']}", params={"lang": "en"}).text
+    assert re.findall(r'data-flag="(\w+)">([^<]+)<', other) == [
+        ("at_home", "No"),
+        ("remote", "No"),
+        ("preventive_child", "No"),
+    ]
 
 
 # --- The forms: objection, decision, additional defect, closing a case -------------------------

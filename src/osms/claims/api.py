@@ -66,6 +66,11 @@ class ServiceOut(BaseModel):
     outcome: Coded = Field(description="How it ended: " + ", ".join(OUTCOMES))
     quantity: int
     complaint: Complaint | None = Field(description="The complaint filed about this record, if any")
+    at_home: bool = Field(description="Given at the patient's home (PAY п.67)")
+    remote: bool = Field(description="Given remotely, a teleconsultation (PAY п.68)")
+    preventive_child: bool = Field(
+        description="A specialist's consultation in a child's preventive examination (PAY п.66)"
+    )
 
 
 class PersonServicesOut(BaseModel):
@@ -81,7 +86,8 @@ class PersonServicesOut(BaseModel):
     summary="The services billed to the fund in a person's name",
     description=(
         "Every service record providers reported for the person, newest first, with the provider, the dates, "
-        "the form and type of care, the service or clinical cost group by name, the diagnosis and any complaint "
+        "the form and type of care, the service or clinical cost group by name, the diagnosis, whether it was "
+        "given at home, remotely or in a child's preventive examination, and any complaint "
         'already filed (docs/claims.md, "What the citizen sees"). The person, a parent of a child under the '
         "minor age and a guardian of a ward may read it, and the fund's operators and auditors; a clinic may "
         "not. Every read is audited (`services.read`, the person as the subject)."

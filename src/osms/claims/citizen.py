@@ -66,6 +66,9 @@ class ServiceLine:
     outcome_name: str
     quantity: int
     complaint: dict[str, Any] | None  # the case a complaint about this record opened, if any
+    at_home: bool = False  # given at the patient's home (PAY п.67)
+    remote: bool = False  # given remotely (PAY п.68)
+    preventive_child: bool = False  # a specialist's consultation in a child's preventive examination (PAY п.66)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +88,9 @@ class ServiceLine:
             "outcome": {"code": self.outcome, "name": self.outcome_name},
             "quantity": self.quantity,
             "complaint": self.complaint,
+            "at_home": self.at_home,
+            "remote": self.remote,
+            "preventive_child": self.preventive_child,
         }
 
 
@@ -197,6 +203,9 @@ def _lines(session: Session, iin: str, lang: str) -> tuple[int, list[ServiceLine
                 outcome_name=label(lang, "service_outcome", r.outcome),
                 quantity=r.quantity,
                 complaint=complaints.get(r.id),
+                at_home=bool(r.at_home),
+                remote=bool(r.remote),
+                preventive_child=bool(r.preventive_child),
             )
         )
     return total, lines

@@ -318,6 +318,9 @@ class RecordLine:
     batch_id: int
     received: date
     findings: tuple[tuple[str, str | None], ...]  # (code, defect code)
+    at_home: bool = False  # PAY п.67: the price × 2
+    remote: bool = False  # PAY п.68: the price × ½
+    preventive_child: bool = False  # PAY п.66: 50% of the price
 
 
 def _record_line(r: ServiceRecord, findings: Sequence[tuple[str, str | None]]) -> RecordLine:
@@ -338,6 +341,9 @@ def _record_line(r: ServiceRecord, findings: Sequence[tuple[str, str | None]]) -
         r.batch_id,
         r.received_at.date(),
         tuple(findings),
+        bool(r.at_home),
+        bool(r.remote),
+        bool(r.preventive_child),
     )
 
 
