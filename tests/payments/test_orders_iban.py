@@ -1,7 +1,7 @@
 """The payee's account in the payment-order file (docs/payments.md, "The act and the payment orders";
 PAY п.26: payment to the provider's bank account): ``payee_iban`` from the providers' register, a
 provider without one flagged ``problem`` = ``no_iban`` and counted by ``osms payments orders`` and
-``GET /api/v1/payment-orders``.
+``GET /api/v1/payment-orders``; the run page counts the month's orders without one.
 
 The world is tests/payments/acts_world.py: H1's act of March 2026 is payable 550,209.67, signed on
 Tuesday 7 April, due 10 calendar days later, Friday 17 April. H2 (a 2025 contract, so not a
@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,38 @@ def test_the_api_and_the_page_count_the_orders_without_an_account(app: object, w
     ]
     page = logged(app, "op").get("/payments/orders.csv", params={"due_by": DUE})
     assert page.status_code == 200 and page.headers["X-Orders-Without-Iban"] == "1" and page.text == got.text
+
+
+#: The run page's notice per language: H1's one order of March 2026 without an account.
+NO_ACCOUNT = {
+    "en": "Payment orders of the month without a bank account (IBAN): 1 of 1.",
+    "ru": "Платёжные поручения месяца без банковского счёта (IBAN): 1 из 1.",
+    "kk": "Айдың банк шоты (IBAN) жоқ төлем тапсырмалары: 1 ішінен 1.",
+}
+
+
+def _notice(page: str) -> str:
+    found = re.search(r'<div class="notice notice-error orders-without-iban"[^>]*>(.*?)</div>', page, re.S)
+    return unescape(" ".join(found.group(1).split())) if found else ""
+
+
+def test_the_run_page_counts_the_months_orders_without_an_account(app: object, world: World, session: Session) -> None:
+    op = logged(app, "op")
+    # H1's act of March is the month's only order (H2's advance is January's) and H1 has an IBAN
+    page = op.get("/payments/runs", params={"month": "2026-03", "lang": "en"}).text
+    assert _notice(page) == ""
+    assert "Every payment order of the month names a bank account (1)." in page
+    _set_iban(session, "H1", None)
+    for lang, words in NO_ACCOUNT.items():
+        page = op.get("/payments/runs", params={"month": "2026-03", "lang": lang}).text
+        assert 'data-count="1"' in page
+        notice = _notice(page)
+        assert words in notice and "Емхана H1" in notice, (lang, notice)
+        # the notice stands before the download form, so the operator reads it first
+        assert page.index("orders-without-iban") < page.index('action="/payments/orders.csv"')
+    assert "The bank refuses an order without the payee's account" in _notice(
+        op.get("/payments/runs", params={"month": "2026-03", "lang": "en"}).text
+    )
+    # another month has no orders: nothing is said
+    quiet = op.get("/payments/runs", params={"month": "2026-02", "lang": "en"}).text
+    assert "orders-without-iban" not in quiet and "orders-iban-ok" not in quiet

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
 
+from osms.payments import protocol as act_protocol
+from osms.rulebooks.loader import load_rulebook
 from tests.payments.acts_world import PASSWORD, World, world
 
 pytestmark = pytest.mark.e2e
@@ -81,3 +85,28 @@ def test_statement_and_runs_in_three_languages(page: Any, browser_data: World) -
     with page.expect_download() as download:
         page.locator(f"#contract-{cid} a.act-pdf").click()
     assert download.value.suggested_filename == f"act-{cid}-2026-03.pdf"
+
+
+#: The run page's warning per language: H1 (no IBAN in the register) has the month's one order.
+NO_ACCOUNT = {
+    "kk": "Айдың банк шоты (IBAN) жоқ төлем тапсырмалары: 1 ішінен 1.",
+    "ru": "Платёжные поручения месяца без банковского счёта (IBAN): 1 из 1.",
+    "en": "Payment orders of the month without a bank account (IBAN): 1 of 1.",
+}
+
+
+def test_the_run_page_warns_of_the_order_without_a_bank_account(
+    page: Any, browser_data: World, session: Session
+) -> None:
+    book = load_rulebook("kz-law")
+    act_protocol.protocol(session, book, browser_data.contract_id, "2026-03", today=date(2026, 4, 1))
+    act_protocol.sign(session, book, browser_data.contract_id, "2026-03", signed_by="op", today=date(2026, 4, 7))
+    session.commit()
+    _login(page, "op")
+    for lang, words in NO_ACCOUNT.items():
+        page.goto(f"/payments/runs?month=2026-03&lang={lang}")
+        warning = page.locator(".orders-without-iban")
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text(words)
+        expect(warning).to_contain_text("Емхана H1")
+        expect(page.locator("form.payment-orders")).to_be_visible()

@@ -129,6 +129,9 @@ def test_protocol_objection_answer_signature_and_orders(app: Any, world: World) 
     ]
     assert op.get("/payments/orders.csv", params={"due_by": "2026-04-12"}).text.count("\n") == 1  # header only
     assert logged(app, "aud").get("/payments/orders.csv").status_code == 403
+    # H1 has no IBAN in this world's register: the run page says so before the file is taken
+    warned = unescape(op.get("/payments/runs", params={"month": "2026-03", "lang": "en"}).text)
+    assert "Payment orders of the month without a bank account (IBAN): 1 of 1. Емхана H1" in warned
     # a signed act is frozen: a re-run leaves it as it is
     assert _step(op, "/payments/runs").status_code == 303
     again = _article(h1.get("/payments/statement", params={"month": "2026-03"}).text, cid)

@@ -9,7 +9,8 @@ and the act as a PDF (``/payments/statement.pdf?month=&contract=``).
 
 ``/payments/runs?month=`` (operators and auditors): every contract's month of the run with its
 totals and state, what to do next (run the month, record the protocol, sign), and the payment
-orders of the signed acts due by a day (``/payments/orders.csv?due_by=``).
+orders of the signed acts due by a day (``/payments/orders.csv?due_by=``), with how many of the
+month's orders name no bank account (``problem`` = ``no_iban`` in the file: the bank refuses them).
 
 A page that shows an amount priced with a synthetic or unverified tariff row says so. Reads are
 ``osms.payments.statements``; the run and its steps are ``osms.payments.run``'s.
@@ -39,7 +40,7 @@ from osms.core.security import Principal
 from osms.payments import protocol, run, statements
 from osms.payments.access import ORDERS_READ, PAYMENT_RUN, PAYMENT_RUN_MANAGE, PAYMENT_RUN_OBJECT, PAYMENT_RUN_READ
 from osms.payments.act import FontMissing, render_pdf
-from osms.payments.orders import to_csv, without_iban
+from osms.payments.orders import NO_IBAN, to_csv, without_iban
 from osms.rulebooks.loader import Rulebook, load_rulebook
 from osms.web import pages as web
 from osms.web.i18n import pick_language
@@ -233,6 +234,7 @@ def _runs(
     status: int = 200,
 ) -> Response:
     found = statements.runs(session, month=chosen.first_day)
+    orders = [o for r in found if (o := r.order()) is not None and o.amount > 0]
     totals = {
         "gross": sum((v.gross for v in found), start=_zero()),
         "payable": sum((v.payable for v in found), start=_zero()),
@@ -257,6 +259,9 @@ def _runs(
         status_names=RUN_STATUS_LABELS,
         can_orders=principal.role in ("operator",),
         due_by=web.today().isoformat(),
+        orders_count=len(orders),
+        orders_without_iban=without_iban(orders),
+        payees_without_iban=sorted({o.provider_name or o.provider_id for o in orders if o.problem == NO_IBAN}),
     )
 
 
