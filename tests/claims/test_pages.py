@@ -231,17 +231,11 @@ def test_monitoring_defect_and_record_pages(app: Any, world: World) -> None:
     assert logged(app, "p1").get(f"/monitoring/defects/{world.defects['D1']}").status_code == 403
 
 
-#: The record page's three flags per language: (at home, remotely, child's preventive examination, yes, no).
+#: The record page's three flags per language (PAY п.67, п.68, п.66): the three labels, then yes and no.
 RECORD_FLAGS = {
-    "en": ("At home (PAY п.67)", "Remotely (PAY п.68)", "In a child's preventive examination (PAY п.66)", "Yes", "No"),
-    "ru": (
-        "На дому (PAY п.67)",
-        "Дистанционно (PAY п.68)",
-        "В рамках профилактического осмотра ребёнка (PAY п.66)",
-        "Да",
-        "Нет",
-    ),
-    "kk": ("Үйде (PAY 67-т.)", "Қашықтан (PAY 68-т.)", "Баланың профилактикалық тексеруінде (PAY 66-т.)", "Иә", "Жоқ"),
+    "en": ("At home", "Remotely", "In a child's preventive examination", "Yes", "No"),
+    "ru": ("На дому", "Дистанционно", "В профилактическом осмотре ребёнка", "Да", "Нет"),
+    "kk": ("Үйде", "Қашықтан", "Баланың профилактикалық тексеруінде", "Иә", "Жоқ"),
 }
 
 
